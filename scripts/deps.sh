@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs the Debian packages Casebook needs to build, test and benchmark.
+# Idempotent and non-interactive: only missing packages are installed.
+# Usage: scripts/deps.sh            (build + test packages)
+#        scripts/deps.sh bench      (also the benchmark references)
+set -eu
+
+PKGS="build-essential pkg-config ca-certificates
+libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
+sqlite3 python3 curl clang libclang-rt-dev nodejs npm"
+if [ "${1:-}" = "bench" ]; then
+  PKGS="$PKGS nginx-light wrk"
+fi
+
+missing=""
+for p in $PKGS; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    # npm/nodejs may be provided outside dpkg (e.g. a preinstalled Node.js)
+    case "$p" in
+      nodejs) command -v node >/dev/null 2>&1 && continue ;;
+      npm) command -v npm >/dev/null 2>&1 && continue ;;
+    esac
+    missing="$missing $p"
+  fi
+done
+
+if [ -n "$missing" ]; then
+  echo "deps.sh: installing:$missing" >&2
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # shellcheck disable=SC2086
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+exit 0

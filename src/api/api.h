@@ -1,0 +1,109 @@
+/* api.h - the HTTP API independent of the server library.
+ *
+ * http/ turns a library request into a cb_req, calls cb_api_dispatch(), and
+ * sends the cb_resp. Everything between (routing, authentication, role
+ * checks, JSON in and out, mapping errors to problem+json) lives in api/.
+ * Handlers call app/ use cases; they never touch SQL. */
+#ifndef CB_API_H
+#define CB_API_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/app.h"
+#include "util/arena.h"
+#include "util/err.h"
+
+#define CB_API_MAX_PARAMS 4
+#define CB_API_MAX_QUERY 32
+#define CB_API_MAX_HEADERS 8
+
+typedef struct {
+	const char *key, *value;
+} cb_kv;
+
+typedef struct cb_req {
+	cb_arena *arena;
+	cb_app *app;
+	cb_ms now;
+	const char *method;
+	const char *path;          /* without the query string */
+	const char *body;          /* NULL when empty */
+	size_t body_len;
+	const char *content_type;  /* header value or NULL */
+	const char *accept;
+	const char *authorization;
+	const char *idempotency_key;
+	const char *request_id;
+	cb_kv query[CB_API_MAX_QUERY];
+	int nquery;
+	const char *params[CB_API_MAX_PARAMS]; /* path parameters, in order */
+	int nparams;
+	cb_actor actor;            /* resolved by the dispatcher */
+	const char *idem_fingerprint; /* set when an Idempotency-Key applies */
+	int route;                 /* index into the route table, -1 none */
+} cb_req;
+
+typedef struct {
+	int status;
+	const char *content_type;
+	char *body;                /* arena-owned */
+	size_t len;
+	cb_kv headers[CB_API_MAX_HEADERS];
+	int nheaders;
+} cb_resp;
+
+typedef int (*cb_handler)(cb_req *req, cb_resp *resp, cb_err *err);
+
+enum {
+	CB_R_PUBLIC = 1 << 0,   /* no authentication */
+	CB_R_WRITE = 1 << 1,    /* changes state: honours Idempotency-Key on POST */
+	CB_R_JSON_BODY = 1 << 2,/* requires a JSON body */
+};
+
+typedef struct {
+	const char *method;
+	const char *pattern;    /* "/api/v1/tickets/{id}/comments" */
+	cb_handler handler;
+	cb_role min_role;       /* least role allowed (NONE with PUBLIC) */
+	unsigned flags;
+	const char *name;       /* label for metrics and logs */
+} cb_route;
+
+extern const cb_route cb_routes[];
+extern const int cb_routes_count;
+
+/* Routes, authenticates and runs the handler; fills resp (problem+json on
+ * error). Never fails: every outcome is a response. */
+void cb_api_dispatch(cb_req *req, cb_resp *resp);
+
+/* ---- helpers for handlers ---- */
+
+/* Responds with a JSON value (takes ownership of v). */
+int cb_api_json(cb_req *req, cb_resp *resp, int status, json_t *v);
+/* Responds with raw bytes (copied into the arena). */
+void cb_api_raw(cb_req *req, cb_resp *resp, int status, const char *ctype,
+		const char *body, size_t len);
+void cb_api_problem(cb_req *req, cb_resp *resp, const cb_err *err);
+void cb_api_header(cb_req *req, cb_resp *resp, const char *k, const char *v);
+
+/* Parses the body as a JSON object (400 on malformed JSON or invalid UTF-8,
+ * 415 on a wrong content type). The value is released with the arena. */
+json_t *cb_api_body_object(cb_req *req, cb_err *err);
+const char *cb_api_query(const cb_req *req, const char *key);
+/* Path parameter i as a positive id (404 if not a number). */
+int cb_api_param_id(const cb_req *req, int i, int64_t *out, cb_err *err);
+/* Releases v with the request's arena. */
+json_t *cb_api_own(cb_req *req, json_t *v);
+
+/* Pagination: limit (default 50, max 500) and opaque cursor. */
+int cb_api_page(const cb_req *req, int *limit, int64_t *after, cb_err *err);
+char *cb_api_cursor(cb_req *req, int64_t last);
+/* Decodes a cursor made by cb_api_cursor; -1 if invalid. */
+int cb_api_cursor_decode(const char *s, int64_t *out);
+
+/* Per-route metrics (read by /metrics). */
+void cb_api_metrics_record(int route, int status, double seconds);
+void cb_api_metrics_render(cb_req *req, cb_resp *resp);
+
+#endif

@@ -1,0 +1,77 @@
+/* handlers.h - handler declarations and each module's route rows.
+ *
+ * Each api/h_<noun>.c owns a CB_ROUTES_<NOUN> macro here listing its rows of
+ * the route table (designated, greppable), so modules can be added without
+ * editing each other. Rows: {method, pattern, handler, least role, flags, name}. */
+#ifndef CB_HANDLERS_H
+#define CB_HANDLERS_H
+#include "api/api.h"
+
+int cb_h_healthz(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_metrics(cb_req *req, cb_resp *resp, cb_err *err);
+
+/* h_accounts.c */
+int cb_h_accounts_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_accounts_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_accounts_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_accounts_patch(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_ACCOUNTS \
+	{"POST", "/api/v1/accounts", cb_h_accounts_create, CB_ROLE_ADMIN, CB_R_WRITE, "accounts.create"}, \
+	{"GET", "/api/v1/accounts", cb_h_accounts_list, CB_ROLE_CUSTOMER, 0, "accounts.list"}, \
+	{"GET", "/api/v1/accounts/{id}", cb_h_accounts_get, CB_ROLE_CUSTOMER, 0, "accounts.get"}, \
+	{"PATCH", "/api/v1/accounts/{id}", cb_h_accounts_patch, CB_ROLE_ADMIN, CB_R_WRITE, "accounts.update"},
+
+/* h_users.c */
+int cb_h_users_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_users_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_users_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_users_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_users_me(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_USERS \
+	{"POST", "/api/v1/users", cb_h_users_create, CB_ROLE_ADMIN, CB_R_WRITE, "users.create"}, \
+	{"GET", "/api/v1/users", cb_h_users_list, CB_ROLE_ENGINEER, 0, "users.list"}, \
+	{"GET", "/api/v1/users/me", cb_h_users_me, CB_ROLE_CUSTOMER, 0, "users.me"}, \
+	{"GET", "/api/v1/users/{id}", cb_h_users_get, CB_ROLE_CUSTOMER, 0, "users.get"}, \
+	{"PATCH", "/api/v1/users/{id}", cb_h_users_patch, CB_ROLE_ADMIN, CB_R_WRITE, "users.update"},
+
+/* h_tokens.c */
+int cb_h_tokens_create(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_TOKENS \
+	{"POST", "/api/v1/tokens", cb_h_tokens_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "tokens.create"},
+
+/* h_groups.c */
+int cb_h_groups_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_groups_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_groups_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_groups_patch(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_GROUPS \
+	{"POST", "/api/v1/groups", cb_h_groups_create, CB_ROLE_ADMIN, CB_R_WRITE, "groups.create"}, \
+	{"GET", "/api/v1/groups", cb_h_groups_list, CB_ROLE_ENGINEER, 0, "groups.list"}, \
+	{"GET", "/api/v1/groups/{id}", cb_h_groups_get, CB_ROLE_ENGINEER, 0, "groups.get"}, \
+	{"PATCH", "/api/v1/groups/{id}", cb_h_groups_patch, CB_ROLE_ADMIN, CB_R_WRITE, "groups.update"},
+
+/* h_tickets.c */
+int cb_h_tickets_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tickets_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tickets_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tickets_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_comments_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_comments_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_TICKETS \
+	{"POST", "/api/v1/tickets", cb_h_tickets_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.create"}, \
+	{"GET", "/api/v1/tickets", cb_h_tickets_list, CB_ROLE_CUSTOMER, 0, "tickets.list"}, \
+	{"GET", "/api/v1/tickets/{id}", cb_h_tickets_get, CB_ROLE_CUSTOMER, 0, "tickets.get"}, \
+	{"PATCH", "/api/v1/tickets/{id}", cb_h_tickets_patch, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.update"}, \
+	{"POST", "/api/v1/tickets/{id}/comments", cb_h_comments_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "comments.create"}, \
+	{"GET", "/api/v1/tickets/{id}/comments", cb_h_comments_list, CB_ROLE_CUSTOMER, 0, "comments.list"}, \
+	{"GET", "/api/v1/tickets/{id}/events", cb_h_events_list, CB_ROLE_CUSTOMER, 0, "events.list"},
+
+/* h_import.c */
+int cb_h_import_tickets(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_export_tickets(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_IMPORT \
+	{"POST", "/api/v1/import/tickets", cb_h_import_tickets, CB_ROLE_ADMIN, CB_R_WRITE, "import.tickets"}, \
+	{"GET", "/api/v1/export/tickets", cb_h_export_tickets, CB_ROLE_ADMIN, 0, "export.tickets"},
+
+#endif

@@ -1,0 +1,17 @@
+/* routes.c - the route table: every endpoint, its handler, the least role
+ * that may call it and its flags. One greppable table (as Redis' command
+ * table); the dispatcher enforces it. Handlers live in api/h_<noun>.c. */
+#include "api/api.h"
+#include "api/handlers.h"
+
+#define ADMIN CB_ROLE_ADMIN
+#define AGENT CB_ROLE_AGENT
+#define ENGINEER CB_ROLE_ENGINEER
+#define CUSTOMER CB_ROLE_CUSTOMER
+#define W CB_R_WRITE
+
+const cb_route cb_routes[] = {
+	{"GET", "/healthz", cb_h_healthz, CB_ROLE_NONE, CB_R_PUBLIC, "healthz"},
+	{"GET", "/metrics", cb_h_metrics, CB_ROLE_NONE, CB_R_PUBLIC, "metrics"},
+};
+const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

@@ -1,0 +1,45 @@
+/* app.h - the application context shared by every use case.
+ *
+ * app/ holds one function per action (create ticket, reply, import, ...).
+ * It is the only path that changes state: the HTTP API, the CLI and the
+ * importer all call it. A use case gets the context, the acting user and
+ * `now`, and returns data or a cb_err. */
+#ifndef CB_APP_H
+#define CB_APP_H
+#include <stdint.h>
+
+#include "store/db.h"
+#include "util/arena.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+typedef enum {
+	CB_ROLE_NONE = 0,
+	CB_ROLE_CUSTOMER,
+	CB_ROLE_ENGINEER,
+	CB_ROLE_AGENT,
+	CB_ROLE_ADMIN,
+} cb_role;
+
+typedef struct {
+	cb_db *db;
+	const char *data_dir;
+} cb_app;
+
+/* Who is acting: resolved from a token (API), or the system (CLI, import). */
+typedef struct {
+	int64_t user_id;    /* 0 for the system */
+	cb_role role;
+	int64_t account_id; /* customers: their account; 0 otherwise */
+	const char *email;
+} cb_actor;
+
+const char *cb_role_name(cb_role r);
+int cb_role_parse(const char *s, cb_role *out); /* 0 ok, -1 unknown */
+/* Agent side = admin, agent, engineer (METRICS.md section 3). */
+static inline int cb_role_is_agent_side(cb_role r)
+{
+	return r == CB_ROLE_ADMIN || r == CB_ROLE_AGENT || r == CB_ROLE_ENGINEER;
+}
+
+#endif

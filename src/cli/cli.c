@@ -1,0 +1,281 @@
+/* cli.c - subcommand table and the commands that run the instance
+ * (init, serve, backup, restore). Other subcommands live in cli/cmd_*.c. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "app/auth.h"
+#include "app/setup.h"
+#include "http/server.h"
+#include "util/alloc.h"
+
+#include <signal.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cb_cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("casebook: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+const char *cb_cli_opt(int argc, char **argv, const char *name)
+{
+	size_t n = strlen(name);
+	for (int i = 1; i < argc; i++) {
+		if (strncmp(argv[i], name, n) == 0) {
+			if (argv[i][n] == '=')
+				return argv[i] + n + 1;
+			if (argv[i][n] == '\0' && i + 1 < argc)
+				return argv[i + 1];
+		}
+	}
+	return NULL;
+}
+
+int cb_cli_flag(int argc, char **argv, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int cb_cli_wants_help(int argc, char **argv)
+{
+	return cb_cli_flag(argc, argv, "--help") || cb_cli_flag(argc, argv, "-h");
+}
+
+int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage)
+{
+	const char *dir = cb_cli_opt(argc, argv, "--data");
+	if (!dir) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (cb_auth_init()) {
+		cb_cli_error("cannot initialize libsodium");
+		return 1;
+	}
+	cb_db_opts o = {.synchronous_full = 1};
+	const char *sync = cb_cli_opt(argc, argv, "--sync");
+	if (sync && strcmp(sync, "normal") == 0)
+		o.synchronous_full = 0;
+	cb_err err = {0};
+	if (cb_db_open(&app->db, dir, &o, &err)) {
+		cb_cli_error("%s", err.message);
+		return 1;
+	}
+	app->data_dir = dir;
+	return 0;
+}
+
+/* ---- init ---- */
+
+static const char init_usage[] =
+	"usage: casebook init --data DIR [--admin-email EMAIL]\n"
+	"Creates DIR with an empty database, the first admin user and the default\n"
+	"account, and prints an admin API token as the last line of stdout.\n";
+
+static int cmd_init(int argc, char **argv)
+{
+	if (cb_cli_wants_help(argc, argv)) {
+		fputs(init_usage, stdout);
+		return 0;
+	}
+	cb_app app = {0};
+	int rc = cb_cli_open(&app, argc, argv, init_usage);
+	if (rc)
+		return rc;
+	const char *email = cb_cli_opt(argc, argv, "--admin-email");
+	cb_arena *a = cb_arena_new();
+	char *token = NULL;
+	cb_err err = {0};
+	rc = cb_setup_init(&app, a, email ? email : "admin@casebook.local", cb_now_ms(), &token,
+			   &err);
+	if (rc == 0) {
+		printf("initialized %s\nadmin: %s\n%s\n", app.data_dir,
+		       email ? email : "admin@casebook.local", token);
+	} else {
+		cb_cli_error("%s", err.message);
+	}
+	cb_arena_free(a);
+	cb_db_close(app.db);
+	return rc ? 1 : 0;
+}
+
+/* ---- serve ---- */
+
+static const char serve_usage[] =
+	"usage: casebook serve --data DIR [--listen HOST:PORT] [--threads N]\n"
+	"                      [--max-body BYTES] [--max-conns N] [--sync full|normal] [--quiet]\n"
+	"Serves the HTTP API on HOST:PORT (default 127.0.0.1:8080; port 0 picks a\n"
+	"free one). --threads N runs an epoll pool of N threads; 0 (default) runs a\n"
+	"thread per connection. Stops gracefully on SIGTERM or SIGINT.\n";
+
+static int cmd_serve(int argc, char **argv)
+{
+	if (cb_cli_wants_help(argc, argv)) {
+		fputs(serve_usage, stdout);
+		return 0;
+	}
+	/* block the shutdown signals in every thread; the server sigwaits */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	cb_http_opts o = {.host = "127.0.0.1", .port = 8080, .threads = 0,
+			  .max_body = 1 << 20, .max_conns = 1024, .shutdown_grace_s = 30};
+	const char *listen = cb_cli_opt(argc, argv, "--listen");
+	char host[64];
+	if (listen) {
+		const char *colon = strrchr(listen, ':');
+		if (!colon || (size_t)(colon - listen) >= sizeof host) {
+			cb_cli_error("--listen expects HOST:PORT");
+			return 2;
+		}
+		memcpy(host, listen, (size_t)(colon - listen));
+		host[colon - listen] = '\0';
+		o.host = host;
+		char *end = NULL;
+		long p = strtol(colon + 1, &end, 10);
+		if (*end || p < 0 || p > 65535) {
+			cb_cli_error("invalid port in --listen");
+			return 2;
+		}
+		o.port = (int)p;
+	}
+	const char *t = cb_cli_opt(argc, argv, "--threads");
+	if (t)
+		o.threads = atoi(t);
+	const char *mb = cb_cli_opt(argc, argv, "--max-body");
+	if (mb)
+		o.max_body = (size_t)strtoull(mb, NULL, 10);
+	const char *mc = cb_cli_opt(argc, argv, "--max-conns");
+	if (mc)
+		o.max_conns = (unsigned)strtoul(mc, NULL, 10);
+	o.quiet = cb_cli_flag(argc, argv, "--quiet");
+	cb_app app = {0};
+	int rc = cb_cli_open(&app, argc, argv, serve_usage);
+	if (rc)
+		return rc;
+	cb_err err = {0};
+	rc = cb_http_serve(&app, &o, &err);
+	if (rc)
+		cb_cli_error("%s", err.message);
+	cb_db_close(app.db);
+	return rc ? 1 : 0;
+}
+
+/* ---- backup / restore ---- */
+
+static const char backup_usage[] =
+	"usage: casebook backup --data DIR FILE\n"
+	"Writes a consistent copy of the live database to FILE (SQLite online backup).\n";
+
+static const char *last_positional(int argc, char **argv)
+{
+	if (argc < 2 || argv[argc - 1][0] == '-')
+		return NULL;
+	if (argc >= 3 && argv[argc - 2][0] == '-' && argv[argc - 2][1] == '-' &&
+	    !strchr(argv[argc - 2], '=') && strcmp(argv[argc - 2], "--quiet") != 0)
+		return NULL; /* it is an option's value */
+	return argv[argc - 1];
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+	if (cb_cli_wants_help(argc, argv)) {
+		fputs(backup_usage, stdout);
+		return 0;
+	}
+	const char *file = last_positional(argc, argv);
+	if (!file) {
+		fputs(backup_usage, stderr);
+		return 2;
+	}
+	cb_app app = {0};
+	int rc = cb_cli_open(&app, argc, argv, backup_usage);
+	if (rc)
+		return rc;
+	cb_err err = {0};
+	rc = cb_db_backup(app.db, file, &err);
+	if (rc)
+		cb_cli_error("%s", err.message);
+	else
+		printf("backup written to %s\n", file);
+	cb_db_close(app.db);
+	return rc ? 1 : 0;
+}
+
+static const char restore_usage[] =
+	"usage: casebook restore --data DIR FILE\n"
+	"Replaces the database in DIR with the backup FILE (the server must be stopped).\n";
+
+static int cmd_restore(int argc, char **argv)
+{
+	if (cb_cli_wants_help(argc, argv)) {
+		fputs(restore_usage, stdout);
+		return 0;
+	}
+	const char *dir = cb_cli_opt(argc, argv, "--data");
+	const char *file = last_positional(argc, argv);
+	if (!dir || !file) {
+		fputs(restore_usage, stderr);
+		return 2;
+	}
+	cb_err err = {0};
+	if (cb_db_restore_file(dir, file, &err)) {
+		cb_cli_error("%s", err.message);
+		return 1;
+	}
+	printf("restored %s from %s\n", dir, file);
+	return 0;
+}
+
+static const cb_cli_command commands[] = {
+	{"init", cmd_init, "create a data directory and the first admin token"},
+	{"serve", cmd_serve, "serve the HTTP API"},
+	{"backup", cmd_backup, "write an online backup of the database"},
+	{"restore", cmd_restore, "restore the database from a backup"},
+	CB_CLI_MORE_COMMANDS
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: casebook COMMAND [OPTIONS]\n\nCommands:\n", f);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun 'casebook COMMAND --help' for a command's options.\n", f);
+}
+
+int cb_cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("casebook %s\n", CB_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	cb_cli_error("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,280 @@
+/* server.c - libmicrohttpd front end: turns MHD callbacks into cb_req,
+ * calls the API dispatcher, sends cb_resp, logs one JSON line per request.
+ *
+ * DESIGN
+ * Handlers may block (they wait for the group commit), so the daemon runs
+ * either an epoll thread pool or a thread per connection; both let a handler
+ * block without stalling the whole server. The body is gathered into a
+ * growable buffer up to a limit (413 beyond). Each request has an arena that
+ * lives from the first callback to MHD's completion notice. Shutdown:
+ * quiesce (stop accepting), wait for in-flight requests, stop. */
+#include "http/server.h"
+#include "api/api.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct server {
+	cb_app *app;
+	const cb_http_opts *opts;
+	atomic_int inflight;
+	atomic_ullong seq;
+	unsigned rand_prefix;
+};
+
+struct rq {
+	cb_arena *arena;
+	cb_buf body;
+	size_t limit;
+	int too_big;
+	struct timespec t0;
+};
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int valid_request_id(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.' || c == ':'))
+			return 0;
+	}
+	return n > 0 && n <= 128;
+}
+
+struct qctx {
+	cb_req *req;
+};
+
+static enum MHD_Result query_it(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	cb_req *req = ((struct qctx *)cls)->req;
+	if (req->nquery >= CB_API_MAX_QUERY)
+		return MHD_NO;
+	req->query[req->nquery].key = cb_arena_strdup(req->arena, key);
+	req->query[req->nquery].value = cb_arena_strdup(req->arena, value ? value : "");
+	req->nquery++;
+	return MHD_YES;
+}
+
+static void json_str(cb_buf *b, const char *s)
+{
+	cb_buf_puts(b, "\"");
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			cb_buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			cb_buf_printf(b, "\\u%04x", c);
+		else
+			cb_buf_append(b, s, 1);
+	}
+	cb_buf_puts(b, "\"");
+}
+
+static void log_line(const cb_req *req, int status, double secs, size_t bytes)
+{
+	char ts[40];
+	cb_time_format(req->now, ts, sizeof ts);
+	cb_buf b = {0};
+	cb_buf_printf(&b, "{\"ts\":\"%s\",\"request_id\":", ts);
+	json_str(&b, req->request_id);
+	cb_buf_puts(&b, ",\"method\":");
+	json_str(&b, req->method);
+	cb_buf_puts(&b, ",\"path\":");
+	json_str(&b, req->path);
+	cb_buf_printf(&b, ",\"route\":");
+	json_str(&b, req->route >= 0 ? cb_routes[req->route].name : "");
+	cb_buf_printf(&b, ",\"status\":%d,\"duration_ms\":%.3f,\"bytes\":%zu,\"user\":", status,
+		      secs * 1000.0, bytes);
+	if (req->actor.user_id)
+		cb_buf_printf(&b, "%lld", (long long)req->actor.user_id);
+	else
+		cb_buf_puts(&b, "null");
+	cb_buf_puts(&b, "}\n");
+	fwrite(b.p, 1, b.len, stderr);
+	cb_buf_free(&b);
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, const cb_req *req, const cb_resp *resp,
+			       int close)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		resp->len, resp->body ? resp->body : (void *)"", MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	if (resp->content_type)
+		MHD_add_response_header(r, "Content-Type", resp->content_type);
+	MHD_add_response_header(r, "X-Request-Id", req->request_id);
+	for (int i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i].key, resp->headers[i].value);
+	if (close)
+		MHD_add_response_header(r, "Connection", "close");
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static const char *hdr(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static void fill_request(struct server *s, struct MHD_Connection *conn, struct rq *rq,
+			 cb_req *req, const char *url, const char *method)
+{
+	req->arena = rq->arena;
+	req->app = s->app;
+	req->now = cb_now_ms();
+	req->method = method;
+	req->path = url;
+	req->route = -1;
+	req->content_type = hdr(conn, "Content-Type");
+	req->accept = hdr(conn, "Accept");
+	req->authorization = hdr(conn, "Authorization");
+	req->idempotency_key = hdr(conn, "Idempotency-Key");
+	const char *rid = hdr(conn, "X-Request-Id");
+	if (rid && valid_request_id(rid)) {
+		req->request_id = cb_arena_strdup(rq->arena, rid);
+	} else {
+		unsigned long long n = atomic_fetch_add(&s->seq, 1) + 1;
+		req->request_id = cb_arena_printf(rq->arena, "%08x%012llx", s->rand_prefix, n);
+	}
+	struct qctx qc = {req};
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_it, &qc);
+	if (rq->body.len) {
+		req->body = cb_arena_strndup(rq->arena, rq->body.p, rq->body.len);
+		req->body_len = rq->body.len;
+	}
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
+			       const char *method, const char *version, const char *upload_data,
+			       size_t *upload_data_size, void **req_cls)
+{
+	(void)version;
+	struct server *s = cls;
+	struct rq *rq = *req_cls;
+	if (!rq) {
+		rq = cb_xcalloc(1, sizeof *rq);
+		rq->arena = cb_arena_new();
+		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+		rq->limit = strncmp(url, "/api/v1/import/", 15) == 0 ? (size_t)256 << 20
+								      : s->opts->max_body;
+		*req_cls = rq;
+		atomic_fetch_add(&s->inflight, 1);
+		const char *cl = hdr(conn, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > rq->limit)
+			rq->too_big = 1;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!rq->too_big) {
+			if (rq->body.len + *upload_data_size > rq->limit) {
+				rq->too_big = 1;
+				cb_buf_free(&rq->body);
+			} else {
+				cb_buf_append(&rq->body, upload_data, *upload_data_size);
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	cb_req req = {0};
+	cb_resp resp = {0};
+	fill_request(s, conn, rq, &req, url, method);
+	if (rq->too_big) {
+		cb_err e = {0};
+		cb_err_set(&e, CB_E_TOOBIG, NULL, "request body exceeds %zu bytes", rq->limit);
+		cb_api_problem(&req, &resp, &e);
+	} else {
+		cb_api_dispatch(&req, &resp);
+	}
+	double secs = since(&rq->t0);
+	cb_api_metrics_record(req.route, resp.status, secs);
+	if (!s->opts->quiet)
+		log_line(&req, resp.status, secs, resp.len);
+	return respond(conn, &req, &resp, rq->too_big);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)conn;
+	(void)toe;
+	struct server *s = cls;
+	struct rq *rq = *req_cls;
+	if (!rq)
+		return;
+	cb_buf_free(&rq->body);
+	cb_arena_free(rq->arena);
+	cb_free(rq);
+	*req_cls = NULL;
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+int cb_http_serve(cb_app *app, const cb_http_opts *opts, cb_err *err)
+{
+	struct server s = {.app = app, .opts = opts};
+	s.rand_prefix = (unsigned)cb_now_ms() ^ ((unsigned)getpid() << 16);
+	struct sockaddr_in sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)opts->port);
+	if (inet_pton(AF_INET, opts->host, &sa.sin_addr) != 1)
+		return cb_err_set(err, CB_E_INVALID, "listen", "invalid IPv4 address: %s", opts->host);
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	if (opts->threads > 0)
+		flags |= MHD_USE_EPOLL | MHD_USE_TURBO;
+	else
+		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, (uint16_t)opts->port, NULL, NULL, handler, &s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads > 0 ? opts->threads : 0),
+		MHD_OPTION_CONNECTION_LIMIT, opts->max_conns ? opts->max_conns : 1024u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 120u,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+		MHD_OPTION_END);
+	if (!d)
+		return cb_err_set(err, CB_E_INTERNAL, "listen", "cannot listen on %s:%d", opts->host,
+				  opts->port);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	int port = info ? info->port : opts->port;
+	printf("listening on http://%s:%d\n", opts->host, port);
+	fflush(stdout);
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	int sig = 0;
+	sigwait(&set, &sig);
+	fprintf(stderr, "{\"event\":\"shutdown\",\"signal\":%d,\"inflight\":%d}\n", sig,
+		atomic_load(&s.inflight));
+	MHD_quiesce_daemon(d);
+	int grace_ms = (opts->shutdown_grace_s > 0 ? opts->shutdown_grace_s : 30) * 1000;
+	for (int waited = 0; atomic_load(&s.inflight) > 0 && waited < grace_ms; waited += 5)
+		usleep(5000);
+	MHD_stop_daemon(d);
+	return 0;
+}

@@ -1,0 +1,591 @@
+/* db.c - SQLite connections, migrations, statement cache, group commit.
+ *
+ * DESIGN
+ * One writer thread owns the only write connection. cb_db_write() queues a
+ * job and waits. The writer takes every queued job (up to max_batch), opens
+ * one IMMEDIATE transaction, runs each job inside its own SAVEPOINT (a job
+ * that fails is rolled back to its savepoint alone), commits once, and only
+ * then wakes the callers. With synchronous=FULL the commit is one fsync for
+ * the whole batch: durable acknowledgements at the cost of one sync per
+ * batch rather than per request.
+ *
+ * Readers: each thread gets its own connection (WAL lets them read while the
+ * writer writes), found through a pthread key and registered so that
+ * cb_db_close() can close them all.
+ *
+ * Statement cache: an open-addressing table keyed by the address of the SQL
+ * string (static storage), prepared with SQLITE_PREPARE_PERSISTENT. */
+#include "store/db.h"
+#include "store/migrations.h"
+#include "util/alloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct cache_slot {
+	const char *sql;     /* key: address of a static SQL string */
+	sqlite3_stmt *stmt;
+};
+
+struct cb_conn {
+	sqlite3 *h;
+	cb_db *db;
+	struct cache_slot *slots; /* open addressing, power of two */
+	size_t nslots, nused;
+	struct cb_conn *next_reader; /* registry chain */
+};
+
+struct job {
+	cb_write_fn fn;
+	void *arg;
+	cb_err *err;
+	int rc;
+	int done;
+	struct job *next;
+};
+
+struct cb_db {
+	char *dir, *path;
+	cb_db_opts opts;
+	cb_conn *writer;
+	pthread_t thread;
+	int running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work; /* writer waits for jobs */
+	pthread_cond_t cv_done; /* callers wait for their job */
+	struct job *head, *tail;
+	pthread_key_t key;
+	pthread_mutex_t readers_mu;
+	cb_conn *readers;
+	cb_db_stats stats;
+};
+
+static int sql_err(sqlite3 *h, int rc, cb_err *err)
+{
+	int base = rc & 0xff;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return cb_err_set(err, CB_E_CONFLICT, NULL, "already exists");
+	if (base == SQLITE_BUSY || base == SQLITE_LOCKED)
+		return cb_err_set(err, CB_E_BUSY, NULL, "database busy");
+	if (base == SQLITE_CONSTRAINT)
+		return cb_err_set(err, CB_E_INVALID, NULL, "constraint failed: %s",
+				  h ? sqlite3_errmsg(h) : "");
+	return cb_err_set(err, CB_E_INTERNAL, NULL, "database error: %s",
+			  h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+}
+
+static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
+{
+	sqlite3 *h = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	int rc = sqlite3_open_v2(db->path, &h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", db->path,
+			   h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close(h);
+		return -1;
+	}
+	sqlite3_busy_timeout(h, 10000);
+	sqlite3_extended_result_codes(h, 1);
+	char pragmas[512];
+	snprintf(pragmas, sizeof pragmas,
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
+		 "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;%s",
+		 db->opts.synchronous_full ? "FULL" : "NORMAL",
+		 writer ? "" : " PRAGMA query_only=ON;");
+	char *msg = NULL;
+	rc = sqlite3_exec(h, pragmas, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot configure database: %s",
+			   msg ? msg : "");
+		sqlite3_free(msg);
+		sqlite3_close(h);
+		return -1;
+	}
+	cb_conn *c = cb_xcalloc(1, sizeof *c);
+	c->h = h;
+	c->db = db;
+	c->nslots = 64;
+	c->slots = cb_xcalloc(c->nslots, sizeof *c->slots);
+	*out = c;
+	return 0;
+}
+
+static void conn_close(cb_conn *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nslots; i++)
+		if (c->slots[i].stmt)
+			sqlite3_finalize(c->slots[i].stmt);
+	cb_free(c->slots);
+	sqlite3_close(c->h);
+	cb_free(c);
+}
+
+/* ---- statement cache ---- */
+
+static size_t ptr_hash(const void *p)
+{
+	uintptr_t x = (uintptr_t)p;
+	x ^= x >> 17;
+	x *= 0xed5ad4bbU;
+	x ^= x >> 11;
+	return (size_t)x;
+}
+
+static void cache_grow(cb_conn *c)
+{
+	struct cache_slot *old = c->slots;
+	size_t n = c->nslots;
+	c->nslots *= 2;
+	c->slots = cb_xcalloc(c->nslots, sizeof *c->slots);
+	for (size_t i = 0; i < n; i++) {
+		if (!old[i].sql)
+			continue;
+		size_t j = ptr_hash(old[i].sql) & (c->nslots - 1);
+		while (c->slots[j].sql)
+			j = (j + 1) & (c->nslots - 1);
+		c->slots[j] = old[i];
+	}
+	cb_free(old);
+}
+
+cb_q *cb_q_get(cb_conn *c, const char *sql, cb_err *err)
+{
+	size_t j = ptr_hash(sql) & (c->nslots - 1);
+	while (c->slots[j].sql) {
+		if (c->slots[j].sql == sql) {
+			sqlite3_stmt *st = c->slots[j].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return (cb_q *)st;
+		}
+		j = (j + 1) & (c->nslots - 1);
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot prepare statement: %s",
+			   sqlite3_errmsg(c->h));
+		return NULL;
+	}
+	if ((c->nused + 1) * 2 > c->nslots) {
+		cache_grow(c);
+		j = ptr_hash(sql) & (c->nslots - 1);
+		while (c->slots[j].sql)
+			j = (j + 1) & (c->nslots - 1);
+	}
+	c->slots[j].sql = sql;
+	c->slots[j].stmt = st;
+	c->nused++;
+	return (cb_q *)st;
+}
+
+cb_q *cb_q_prepare(cb_conn *c, const char *sql, cb_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(c->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot prepare statement: %s",
+			   sqlite3_errmsg(c->h));
+		return NULL;
+	}
+	return (cb_q *)st;
+}
+
+void cb_q_free(cb_q *q)
+{
+	sqlite3_finalize((sqlite3_stmt *)q);
+}
+
+#define ST(q) ((sqlite3_stmt *)(q))
+
+void cb_q_bind_i64(cb_q *q, int i, int64_t v) { sqlite3_bind_int64(ST(q), i, v); }
+void cb_q_bind_double(cb_q *q, int i, double v) { sqlite3_bind_double(ST(q), i, v); }
+void cb_q_bind_null(cb_q *q, int i) { sqlite3_bind_null(ST(q), i); }
+
+void cb_q_bind_text(cb_q *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(ST(q), i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(ST(q), i);
+}
+
+void cb_q_bind_textn(cb_q *q, int i, const char *s, size_t n)
+{
+	sqlite3_bind_text(ST(q), i, s, (int)n, SQLITE_TRANSIENT);
+}
+
+void cb_q_bind_blob(cb_q *q, int i, const void *p, size_t n)
+{
+	sqlite3_bind_blob(ST(q), i, p, (int)n, SQLITE_TRANSIENT);
+}
+
+int cb_q_step(cb_q *q, cb_err *err)
+{
+	int rc = sqlite3_step(ST(q));
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(ST(q));
+		return 0;
+	}
+	sqlite3 *h = sqlite3_db_handle(ST(q));
+	int ext = sqlite3_extended_errcode(h);
+	sql_err(h, ext ? ext : rc, err);
+	sqlite3_reset(ST(q));
+	return -1;
+}
+
+void cb_q_reset(cb_q *q) { sqlite3_reset(ST(q)); }
+int64_t cb_q_i64(cb_q *q, int col) { return sqlite3_column_int64(ST(q), col); }
+double cb_q_double(cb_q *q, int col) { return sqlite3_column_double(ST(q), col); }
+const char *cb_q_text(cb_q *q, int col) { return (const char *)sqlite3_column_text(ST(q), col); }
+int cb_q_isnull(cb_q *q, int col) { return sqlite3_column_type(ST(q), col) == SQLITE_NULL; }
+
+const void *cb_q_blob(cb_q *q, int col, size_t *n)
+{
+	const void *p = sqlite3_column_blob(ST(q), col);
+	*n = (size_t)sqlite3_column_bytes(ST(q), col);
+	return p;
+}
+
+int cb_q_exec(cb_q *q, cb_err *err)
+{
+	int rc;
+	while ((rc = cb_q_step(q, err)) == 1)
+		;
+	return rc;
+}
+
+int64_t cb_conn_last_id(cb_conn *c) { return sqlite3_last_insert_rowid(c->h); }
+int cb_conn_changes(cb_conn *c) { return sqlite3_changes(c->h); }
+cb_db *cb_conn_db(cb_conn *c) { return c->db; }
+
+int cb_conn_exec(cb_conn *c, const char *sql, cb_err *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(c->h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		int ext = sqlite3_extended_errcode(c->h);
+		sqlite3_free(msg);
+		return sql_err(c->h, ext ? ext : rc, err);
+	}
+	return 0;
+}
+
+void cb_conn_reset_all(cb_conn *c)
+{
+	sqlite3_stmt *st = NULL;
+	while ((st = sqlite3_next_stmt(c->h, st)) != NULL)
+		if (sqlite3_stmt_busy(st))
+			sqlite3_reset(st);
+}
+
+/* ---- migrations ---- */
+
+static int migrate(cb_conn *c, cb_err *err)
+{
+	cb_q *q = cb_q_prepare(c, "PRAGMA user_version", err);
+	if (!q)
+		return -1;
+	int version = 0;
+	if (cb_q_step(q, err) == 1)
+		version = (int)cb_q_i64(q, 0);
+	cb_q_free(q);
+	for (int i = version; i < cb_migrations_count; i++) {
+		char setv[64];
+		snprintf(setv, sizeof setv, "PRAGMA user_version=%d", i + 1);
+		if (cb_conn_exec(c, "BEGIN IMMEDIATE", err))
+			return -1;
+		if (cb_conn_exec(c, cb_migrations[i], err) || cb_conn_exec(c, setv, err)) {
+			cb_err tmp = {0};
+			cb_conn_exec(c, "ROLLBACK", &tmp);
+			return -1;
+		}
+		if (cb_conn_exec(c, "COMMIT", err))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- writer ---- */
+
+static void run_batch(cb_db *db, struct job *batch)
+{
+	cb_conn *c = db->writer;
+	cb_err berr = {0};
+	int nok = 0, n = 0;
+	if (cb_conn_exec(c, "BEGIN IMMEDIATE", &berr)) {
+		for (struct job *j = batch; j; j = j->next) {
+			*j->err = berr;
+			j->rc = -1;
+		}
+		return;
+	}
+	for (struct job *j = batch; j; j = j->next) {
+		n++;
+		cb_err serr = {0};
+		if (cb_conn_exec(c, "SAVEPOINT job", &serr)) {
+			*j->err = serr;
+			j->rc = -1;
+			continue;
+		}
+		j->rc = j->fn(c, j->arg, j->err);
+		cb_conn_reset_all(c);
+		if (j->rc != 0) {
+			if (j->err->code == CB_OK)
+				cb_err_set(j->err, CB_E_INTERNAL, NULL, "write failed");
+			cb_conn_exec(c, "ROLLBACK TO job", &serr);
+			cb_conn_exec(c, "RELEASE job", &serr);
+		} else {
+			cb_conn_exec(c, "RELEASE job", &serr);
+			nok++;
+		}
+	}
+	cb_err cerr = {0};
+	if (cb_conn_exec(c, "COMMIT", &cerr)) {
+		cb_err rerr = {0};
+		cb_conn_exec(c, "ROLLBACK", &rerr);
+		for (struct job *j = batch; j; j = j->next) {
+			if (j->rc == 0) {
+				cb_err_clear(j->err);
+				*j->err = cerr;
+				j->rc = -1;
+			}
+		}
+		nok = 0;
+	}
+	db->stats.commits++;
+	db->stats.jobs += (uint64_t)n;
+	db->stats.failed += (uint64_t)(n - nok);
+	if ((uint64_t)n > db->stats.max_batch)
+		db->stats.max_batch = (uint64_t)n;
+}
+
+static void *writer_main(void *p)
+{
+	cb_db *db = p;
+	pthread_mutex_lock(&db->mu);
+	for (;;) {
+		while (!db->head && db->running)
+			pthread_cond_wait(&db->cv_work, &db->mu);
+		if (!db->head && !db->running)
+			break;
+		/* take up to max_batch jobs */
+		struct job *batch = db->head, *last = batch;
+		int n = 1;
+		while (last->next && n < db->opts.max_batch) {
+			last = last->next;
+			n++;
+		}
+		db->head = last->next;
+		if (!db->head)
+			db->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&db->mu);
+		run_batch(db, batch);
+		pthread_mutex_lock(&db->mu);
+		for (struct job *j = batch; j; j = j->next)
+			j->done = 1;
+		pthread_cond_broadcast(&db->cv_done);
+	}
+	pthread_mutex_unlock(&db->mu);
+	return NULL;
+}
+
+int cb_db_write(cb_db *db, cb_write_fn fn, void *arg, cb_err *err)
+{
+	struct job j = {.fn = fn, .arg = arg, .err = err};
+	pthread_mutex_lock(&db->mu);
+	if (!db->running) {
+		pthread_mutex_unlock(&db->mu);
+		return cb_err_set(err, CB_E_BUSY, NULL, "shutting down");
+	}
+	if (db->tail)
+		db->tail->next = &j;
+	else
+		db->head = &j;
+	db->tail = &j;
+	pthread_cond_signal(&db->cv_work);
+	while (!j.done)
+		pthread_cond_wait(&db->cv_done, &db->mu);
+	pthread_mutex_unlock(&db->mu);
+	return j.rc;
+}
+
+void cb_db_get_stats(cb_db *db, cb_db_stats *out)
+{
+	pthread_mutex_lock(&db->mu);
+	*out = db->stats;
+	pthread_mutex_unlock(&db->mu);
+}
+
+/* ---- open/close ---- */
+
+int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err)
+{
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot create %s: %s", dir,
+				  strerror(errno));
+	cb_db *db = cb_xcalloc(1, sizeof *db);
+	db->dir = cb_xstrdup(dir);
+	size_t n = strlen(dir) + 32;
+	db->path = cb_xmalloc(n);
+	snprintf(db->path, n, "%s/casebook.db", dir);
+	db->opts.synchronous_full = opts ? opts->synchronous_full : 1;
+	db->opts.max_batch = opts && opts->max_batch > 0 ? opts->max_batch : 512;
+	pthread_mutex_init(&db->mu, NULL);
+	pthread_cond_init(&db->cv_work, NULL);
+	pthread_cond_init(&db->cv_done, NULL);
+	pthread_mutex_init(&db->readers_mu, NULL);
+	pthread_key_create(&db->key, NULL);
+	if (conn_open(db, &db->writer, 1, err) || migrate(db->writer, err)) {
+		conn_close(db->writer);
+		db->writer = NULL;
+		pthread_key_delete(db->key);
+		pthread_mutex_destroy(&db->mu);
+		pthread_cond_destroy(&db->cv_work);
+		pthread_cond_destroy(&db->cv_done);
+		pthread_mutex_destroy(&db->readers_mu);
+		cb_free(db->path);
+		cb_free(db->dir);
+		cb_free(db);
+		return -1;
+	}
+	db->running = 1;
+	pthread_create(&db->thread, NULL, writer_main, db);
+	*out = db;
+	return 0;
+}
+
+void cb_db_close(cb_db *db)
+{
+	if (!db)
+		return;
+	pthread_mutex_lock(&db->mu);
+	db->running = 0;
+	pthread_cond_signal(&db->cv_work);
+	pthread_mutex_unlock(&db->mu);
+	pthread_join(db->thread, NULL);
+	pthread_mutex_lock(&db->readers_mu);
+	cb_conn *r = db->readers;
+	while (r) {
+		cb_conn *n = r->next_reader;
+		conn_close(r);
+		r = n;
+	}
+	pthread_mutex_unlock(&db->readers_mu);
+	{
+		/* fold the WAL back into the main file on a clean shutdown */
+		cb_err tmp = {0};
+		cb_conn_exec(db->writer, "PRAGMA wal_checkpoint(TRUNCATE)", &tmp);
+	}
+	conn_close(db->writer);
+	pthread_key_delete(db->key);
+	pthread_mutex_destroy(&db->mu);
+	pthread_cond_destroy(&db->cv_work);
+	pthread_cond_destroy(&db->cv_done);
+	pthread_mutex_destroy(&db->readers_mu);
+	cb_free(db->path);
+	cb_free(db->dir);
+	cb_free(db);
+}
+
+const char *cb_db_path(cb_db *db) { return db->path; }
+
+cb_conn *cb_db_reader(cb_db *db, cb_err *err)
+{
+	cb_conn *c = pthread_getspecific(db->key);
+	if (c)
+		return c;
+	if (conn_open(db, &c, 0, err))
+		return NULL;
+	pthread_mutex_lock(&db->readers_mu);
+	c->next_reader = db->readers;
+	db->readers = c;
+	pthread_mutex_unlock(&db->readers_mu);
+	pthread_setspecific(db->key, c);
+	return c;
+}
+
+/* ---- backup / restore ---- */
+
+static int copy_db(sqlite3 *from, sqlite3 *to, cb_err *err)
+{
+	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
+	if (!b)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "backup failed: %s", sqlite3_errmsg(to));
+	int rc;
+	do {
+		rc = sqlite3_backup_step(b, 1024);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(5);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "backup failed: %s", sqlite3_errstr(rc));
+	return 0;
+}
+
+int cb_db_backup(cb_db *db, const char *path, cb_err *err)
+{
+	cb_conn *r = cb_db_reader(db, err);
+	if (!r)
+		return -1;
+	sqlite3 *to = NULL;
+	if (sqlite3_open(path, &to) != SQLITE_OK) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", path, sqlite3_errmsg(to));
+		sqlite3_close(to);
+		return -1;
+	}
+	int rc = copy_db(r->h, to, err);
+	sqlite3_close(to);
+	return rc;
+}
+
+int cb_db_restore_file(const char *dir, const char *path, cb_err *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "cannot read %s: %s", path, strerror(errno));
+	sqlite3 *from = NULL;
+	if (sqlite3_open_v2(path, &from, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", path, sqlite3_errmsg(from));
+		sqlite3_close(from);
+		return -1;
+	}
+	/* check it is a Casebook database before overwriting anything */
+	sqlite3_stmt *st2 = NULL;
+	int ok = sqlite3_prepare_v2(from, "SELECT count(*) FROM sqlite_master WHERE name='tickets'", -1, &st2, NULL) == SQLITE_OK &&
+		 sqlite3_step(st2) == SQLITE_ROW && sqlite3_column_int(st2, 0) == 1;
+	sqlite3_finalize(st2);
+	if (!ok) {
+		sqlite3_close(from);
+		return cb_err_set(err, CB_E_INVALID, NULL, "%s is not a Casebook backup", path);
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		sqlite3_close(from);
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot create %s: %s", dir, strerror(errno));
+	}
+	size_t n = strlen(dir) + 32;
+	char *dst = cb_xmalloc(n);
+	snprintf(dst, n, "%s/casebook.db", dir);
+	sqlite3 *to = NULL;
+	int rc = -1;
+	if (sqlite3_open(dst, &to) != SQLITE_OK) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", dst, sqlite3_errmsg(to));
+	} else {
+		rc = copy_db(from, to, err);
+	}
+	sqlite3_close(to);
+	sqlite3_close(from);
+	cb_free(dst);
+	return rc;
+}

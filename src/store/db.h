@@ -1,0 +1,91 @@
+/* db.h - the storage layer: connections, migrations, statement cache and the
+ * single group-committing writer.
+ *
+ * Only store/ includes sqlite3.h. Other layers see opaque handles:
+ *   cb_db    the open database (one data directory)
+ *   cb_conn  one connection with its prepared-statement cache
+ *   cb_q     one prepared statement
+ *
+ * Reads use cb_db_reader(): a connection private to the calling thread.
+ * Every change goes through cb_db_write(): the caller's function runs on the
+ * writer thread inside a savepoint of a transaction shared with concurrent
+ * callers (group commit); cb_db_write() returns only after that transaction
+ * is durably committed, or with the error and nothing written. */
+#ifndef CB_DB_H
+#define CB_DB_H
+#include <stdint.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+typedef struct cb_db cb_db;
+typedef struct cb_conn cb_conn;
+typedef struct cb_q cb_q;
+
+typedef struct {
+	int synchronous_full; /* 1: synchronous=FULL (default), 0: NORMAL */
+	int max_batch;        /* jobs per group commit, default 512 */
+} cb_db_opts;
+
+/* Opens (creating if needed) DIR/casebook.db and migrates it. */
+int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err);
+/* Drains the writer queue, stops the writer and closes every connection. */
+void cb_db_close(cb_db *db);
+const char *cb_db_path(cb_db *db);
+
+/* The calling thread's reader connection (opened on first use). */
+cb_conn *cb_db_reader(cb_db *db, cb_err *err);
+
+typedef int (*cb_write_fn)(cb_conn *c, void *arg, cb_err *err);
+/* Runs fn on the writer connection inside a savepoint of the next group
+ * commit. fn returns 0 on success, -1 (with err set) to roll back its own
+ * changes. Returns 0 once committed, -1 with err on failure. */
+int cb_db_write(cb_db *db, cb_write_fn fn, void *arg, cb_err *err);
+
+/* Stats for /metrics. */
+typedef struct {
+	uint64_t commits;   /* group commits done */
+	uint64_t jobs;      /* write jobs run */
+	uint64_t failed;    /* write jobs rolled back */
+	uint64_t max_batch; /* largest batch seen */
+} cb_db_stats;
+void cb_db_get_stats(cb_db *db, cb_db_stats *out);
+
+/* Online backup of the live database to PATH, and restore from it. */
+int cb_db_backup(cb_db *db, const char *path, cb_err *err);
+int cb_db_restore_file(const char *dir, const char *path, cb_err *err);
+
+/* Statements. SQL passed to cb_q_get must be a string with static storage
+ * duration: the cache is keyed by its address. */
+cb_q *cb_q_get(cb_conn *c, const char *sql, cb_err *err);
+/* A one-off statement for SQL built at run time (not cached); finalize with cb_q_free. */
+cb_q *cb_q_prepare(cb_conn *c, const char *sql, cb_err *err);
+void cb_q_free(cb_q *q);
+void cb_q_bind_i64(cb_q *q, int i, int64_t v);
+void cb_q_bind_double(cb_q *q, int i, double v);
+void cb_q_bind_text(cb_q *q, int i, const char *s); /* NULL binds NULL */
+void cb_q_bind_textn(cb_q *q, int i, const char *s, size_t n);
+void cb_q_bind_blob(cb_q *q, int i, const void *p, size_t n);
+void cb_q_bind_null(cb_q *q, int i);
+/* 1 = a row, 0 = done (statement reset), -1 = error (err set, reset). A
+ * UNIQUE violation is reported as CB_E_CONFLICT. */
+int cb_q_step(cb_q *q, cb_err *err);
+void cb_q_reset(cb_q *q);
+int64_t cb_q_i64(cb_q *q, int col);
+double cb_q_double(cb_q *q, int col);
+const char *cb_q_text(cb_q *q, int col); /* valid until the next step/reset */
+const void *cb_q_blob(cb_q *q, int col, size_t *n);
+int cb_q_isnull(cb_q *q, int col);
+/* Convenience: runs a statement expecting no rows. */
+int cb_q_exec(cb_q *q, cb_err *err);
+
+int64_t cb_conn_last_id(cb_conn *c);
+int cb_conn_changes(cb_conn *c);
+/* Runs plain SQL (BEGIN, COMMIT, pragmas). */
+int cb_conn_exec(cb_conn *c, const char *sql, cb_err *err);
+/* Resets every active statement of the connection (ends implicit reads). */
+void cb_conn_reset_all(cb_conn *c);
+/* The database a connection belongs to. */
+cb_db *cb_conn_db(cb_conn *c);
+
+#endif

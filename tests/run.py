@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Runs every test suite and ends with one line "N passed, N failed".
+
+Suites: the C unit tests (one binary), the end-to-end tests (tests/e2e/
+test_*.py, each test_* function against the real binary), and the OpenAPI
+document check. Usage: tests/run.py --bin BIN --unit UNIT [-k SUBSTRING]"""
+import argparse
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import time
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_unit(path, only):
+    out = subprocess.run([path], capture_output=True, text=True, cwd=ROOT)
+    passed = failed = 0
+    for line in out.stdout.splitlines():
+        m = re.match(r"^(ok|FAIL) - (\S+)$", line)
+        if not m or (only and only not in m.group(2)):
+            continue
+        if m.group(1) == "ok":
+            passed += 1
+        else:
+            failed += 1
+            print(f"FAIL unit/{m.group(2)}")
+    if out.returncode not in (0, 1) or (passed + failed == 0 and not only):
+        print(out.stdout[-3000:], out.stderr[-5000:])
+        failed += 1
+        print("FAIL unit (runner crashed)")
+    elif out.stderr.strip() and failed:
+        print(out.stderr[-5000:])
+    print(f"  unit: {passed} ok, {failed} failing")
+    return passed, failed
+
+
+def run_e2e(only):
+    sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+    passed = failed = 0
+    files = sorted(f for f in os.listdir(os.path.join(ROOT, "tests", "e2e"))
+                   if f.startswith("test_") and f.endswith(".py"))
+    for f in files:
+        spec = importlib.util.spec_from_file_location(f[:-3], os.path.join(ROOT, "tests", "e2e", f))
+        mod = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(mod)
+        except Exception:
+            traceback.print_exc()
+            failed += 1
+            print(f"FAIL e2e/{f} (import)")
+            continue
+        for name in [n for n in dir(mod) if n.startswith("test_")]:
+            full = f"e2e/{f[:-3]}/{name}"
+            if only and only not in full:
+                continue
+            t0 = time.time()
+            try:
+                getattr(mod, name)()
+                passed += 1
+                print(f"ok   {full} ({time.time() - t0:.1f}s)")
+            except Exception:
+                failed += 1
+                print(f"FAIL {full}")
+                traceback.print_exc()
+    print(f"  e2e: {passed} ok, {failed} failing")
+    return passed, failed
+
+
+def run_openapi(only):
+    script = os.path.join(ROOT, "tests", "openapi", "check.sh")
+    if not os.path.exists(script) or (only and only not in "openapi"):
+        return 0, 0
+    out = subprocess.run(["sh", script], capture_output=True, text=True, cwd=ROOT)
+    print(out.stdout[-2000:], out.stderr[-2000:])
+    ok = out.returncode == 0
+    print(f"{'ok  ' if ok else 'FAIL'} openapi/validate")
+    return (1, 0) if ok else (0, 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--unit", required=True)
+    ap.add_argument("-k", default=os.environ.get("K"))
+    a = ap.parse_args()
+    os.environ["CASEBOOK_BIN"] = os.path.abspath(os.path.join(ROOT, a.bin))
+    os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    total_p = total_f = 0
+    for suite in (lambda: run_unit(os.path.join(ROOT, a.unit), a.k), lambda: run_e2e(a.k),
+                  lambda: run_openapi(a.k)):
+        p, f = suite()
+        total_p += p
+        total_f += f
+    print(f"{total_p} passed, {total_f} failed")
+    sys.exit(1 if total_f else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+/* util.c - tests of src/util: time parsing/formatting, arena, buffers. */
+#include "harness.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/timeutil.h"
+
+CB_TEST(time_parse_format_roundtrip)
+{
+	cb_ms t = 0;
+	CB_REQUIRE(cb_time_parse("2026-03-06T21:30:00Z", &t) == 0);
+	CB_CHECK_INT(t, 1772832600000LL);
+	char buf[40];
+	cb_time_format(t, buf, sizeof buf);
+	CB_CHECK_STR(buf, "2026-03-06T21:30:00Z");
+	CB_REQUIRE(cb_time_parse("2026-03-06T16:30:00.250-05:00", &t) == 0);
+	CB_CHECK_INT(t, 1772832600250LL);
+	cb_time_format(t, buf, sizeof buf);
+	CB_CHECK_STR(buf, "2026-03-06T21:30:00.250Z");
+}
+
+CB_TEST(time_parse_rejects_malformed)
+{
+	cb_ms t;
+	const char *bad[] = {"", "2026-03-06", "2026-13-01T00:00:00Z", "2026-02-29T00:00:00Z",
+			     "2026-03-06T24:00:00Z", "2026-03-06T21:30:00", "2026-03-06T21:30:00Zx",
+			     "2026-03-06T21:30:00+5", "abcd-03-06T21:30:00Z"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CB_CHECK(cb_time_parse(bad[i], &t) == -1);
+	CB_CHECK(cb_time_parse("2024-02-29T00:00:00Z", &t) == 0);
+}
+
+CB_TEST(civil_days_roundtrip)
+{
+	for (int64_t z = -1000; z < 200000; z += 37) {
+		int64_t y;
+		unsigned m, d;
+		cb_civil_from_days(z, &y, &m, &d);
+		CB_CHECK_INT(cb_days_from_civil(y, m, d), z);
+	}
+}
+
+CB_TEST(arena_alloc_and_cleanups)
+{
+	static int ran;
+	ran = 0;
+	cb_arena *a = cb_arena_new();
+	char *s = cb_arena_printf(a, "%s-%d", "x", 42);
+	CB_CHECK_STR(s, "x-42");
+	char *big = cb_arena_alloc(a, 100000);
+	big[99999] = 1;
+	for (int i = 0; i < 2000; i++)
+		CB_CHECK(cb_arena_alloc(a, 24) != NULL);
+	void inc(void *p);
+	cb_arena_defer(a, inc, &ran);
+	cb_arena_defer(a, inc, &ran);
+	cb_arena_free(a);
+	CB_CHECK_INT(ran, 2);
+}
+
+void inc(void *p)
+{
+	(*(int *)p)++;
+}
+
+CB_TEST(buf_printf_grows)
+{
+	cb_buf b = {0};
+	for (int i = 0; i < 1000; i++)
+		cb_buf_printf(&b, "%d,", i);
+	CB_CHECK(b.len > 3000);
+	CB_CHECK(strncmp(b.p, "0,1,2,", 6) == 0);
+	cb_buf_free(&b);
+}
+
+CB_TEST(err_keeps_first_error)
+{
+	cb_err e = {0};
+	cb_err_set(&e, CB_E_NOTFOUND, "a", "first");
+	cb_err_set(&e, CB_E_INTERNAL, "b", "second");
+	CB_CHECK_INT(e.code, CB_E_NOTFOUND);
+	CB_CHECK_STR(e.message, "first");
+	CB_CHECK_INT(cb_err_http_status(CB_E_INVALID), 422);
+}
