@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config ca-certificates
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
 sqlite3 python3 curl clang libclang-rt-dev nodejs npm"
 if [ "${1:-}" = "bench" ]; then
-  PKGS="$PKGS nginx-light wrk"
+  PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo"
 fi
 
 missing=""

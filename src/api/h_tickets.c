@@ -1,0 +1,182 @@
+/* h_tickets.c - tickets, comments and the timeline over HTTP. Handlers
+ * parse and shape; app/ticket.c validates and changes state. */
+#include "api/handlers.h"
+#include "api/write.h"
+#include "app/ticket.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static cb_conn *reader(cb_req *req, cb_err *err)
+{
+	return cb_db_reader(req->app->db, err);
+}
+
+static int list_response(cb_req *req, cb_resp *resp, json_t *items, int64_t next)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "items", items);
+	json_object_set_new(o, "next_cursor", next ? json_string(cb_api_cursor(req, next)) : json_null());
+	return cb_api_json(req, resp, 200, o);
+}
+
+/* ---- create ---- */
+
+static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	int64_t id;
+	if (cb_ticket_create(c, &req->actor, req->now, arg, 0, &id, err))
+		return -1;
+	*out = cb_ticket_render(c, &req->actor, id, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_tickets_create(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	json_t *in = cb_api_body_object(req, err);
+	if (!in)
+		return -1;
+	if (cb_api_commit(req, resp, 201, create_fn, in, err))
+		return -1;
+	return 0;
+}
+
+/* ---- read ---- */
+
+int cb_h_tickets_get(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	cb_conn *c = reader(req, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_ticket_render(c, &req->actor, id, err);
+	cb_conn_reset_all(c);
+	if (!o)
+		return -1;
+	return cb_api_json(req, resp, 200, o);
+}
+
+int cb_h_tickets_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	int limit;
+	int64_t cursor;
+	if (cb_api_page(req, &limit, &cursor, err))
+		return -1;
+	static const char *const known[] = {"limit", "cursor", "status", "priority", "assignee",
+					    "group", "account", "requester", "tag", "external_id",
+					    "created_after", "created_before", NULL};
+	for (int i = 0; i < req->nquery; i++) {
+		int ok = 0;
+		for (const char *const *k = known; *k; k++)
+			ok |= strcmp(*k, req->query[i].key) == 0;
+		if (!ok)
+			return cb_err_set(err, CB_E_BADREQ, req->query[i].key, "unknown query parameter");
+	}
+	cb_ticket_filter f = {
+		.status = cb_api_query(req, "status"),
+		.priority = cb_api_query(req, "priority"),
+		.assignee = cb_api_query(req, "assignee"),
+		.group = cb_api_query(req, "group"),
+		.account = cb_api_query(req, "account"),
+		.requester = cb_api_query(req, "requester"),
+		.tag = cb_api_query(req, "tag"),
+		.external_id = cb_api_query(req, "external_id"),
+		.created_after = cb_api_query(req, "created_after"),
+		.created_before = cb_api_query(req, "created_before"),
+	};
+	cb_conn *c = reader(req, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int64_t next = 0;
+	int rc = cb_ticket_list(c, &req->actor, &f, limit, cursor, &items, &next, err);
+	cb_conn_reset_all(c);
+	if (rc)
+		return -1;
+	return list_response(req, resp, items, next);
+}
+
+/* ---- update ---- */
+
+struct update_arg {
+	int64_t id;
+	json_t *in;
+};
+
+static int update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct update_arg *a = arg;
+	if (cb_ticket_update(c, &req->actor, req->now, a->id, a->in, err))
+		return -1;
+	*out = cb_ticket_render(c, &req->actor, a->id, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_tickets_patch(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct update_arg a;
+	if (cb_api_param_id(req, 0, &a.id, err))
+		return -1;
+	a.in = cb_api_body_object(req, err);
+	if (!a.in)
+		return -1;
+	return cb_api_commit(req, resp, 200, update_fn, &a, err);
+}
+
+/* ---- comments and events ---- */
+
+static int comment_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct update_arg *a = arg;
+	int64_t ev, ticket;
+	if (cb_ticket_comment(c, &req->actor, req->now, a->id, a->in, &ev, &ticket, err))
+		return -1;
+	*out = cb_ticket_render_comment(c, ticket, ev, err);
+	if (*out && ticket != a->id)
+		json_object_set_new(*out, "followup_of", json_integer(a->id));
+	return *out ? 0 : -1;
+}
+
+int cb_h_comments_create(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct update_arg a;
+	if (cb_api_param_id(req, 0, &a.id, err))
+		return -1;
+	a.in = cb_api_body_object(req, err);
+	if (!a.in)
+		return -1;
+	return cb_api_commit(req, resp, 201, comment_fn, &a, err);
+}
+
+static int timeline(cb_req *req, cb_resp *resp, int comments_only, cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	int limit;
+	int64_t cursor;
+	if (cb_api_page(req, &limit, &cursor, err))
+		return -1;
+	cb_conn *c = reader(req, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int64_t next = 0;
+	int rc = cb_ticket_events(c, &req->actor, id, comments_only, limit, cursor, &items, &next, err);
+	cb_conn_reset_all(c);
+	if (rc)
+		return -1;
+	return list_response(req, resp, items, next);
+}
+
+int cb_h_comments_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	return timeline(req, resp, 1, err);
+}
+
+int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	return timeline(req, resp, 0, err);
+}

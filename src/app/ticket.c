@@ -1,0 +1,1557 @@
+/* ticket.c - ticket use cases (see ticket.h).
+ *
+ * DESIGN
+ * load() reads the materialized row into a cb_ticket; emit() appends one
+ * event to `events` and folds it into the in-memory state with the same
+ * cb_ticket_apply() a full re-fold uses; save() writes the row back. All of
+ * it runs in the caller's write transaction, so the event log and the row
+ * never disagree. Inputs are validated strictly: unknown keys, wrong types
+ * and unknown enum values are 422 with the field named. */
+#include "app/ticket.h"
+#include "store/sql_ticket.h"
+#include "store/ticket_query.h"
+#include "util/alloc.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SUBJECT 500
+#define MAX_TEXT (256 * 1024)
+#define MAX_TAGS 50
+#define MAX_TAG_LEN 64
+#define MAX_CATEGORY 100
+
+typedef struct {
+	int64_t id;
+	cb_role role;
+	int64_t account_id;
+} user_brief;
+
+/* ---- small JSON helpers ---- */
+
+static char *dumps(json_t *v)
+{
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+static void bind_json(cb_q *q, int i, json_t *v)
+{
+	char *s = dumps(v ? v : json_null());
+	cb_q_bind_text(q, i, s);
+	free(s); /* jansson's allocation */
+}
+
+static json_t *loads(const char *s)
+{
+	return s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+static int64_t col_id(cb_q *q, int col)
+{
+	return cb_q_isnull(q, col) ? 0 : cb_q_i64(q, col);
+}
+
+static void bind_id(cb_q *q, int i, int64_t v)
+{
+	if (v)
+		cb_q_bind_i64(q, i, v);
+	else
+		cb_q_bind_null(q, i);
+}
+
+static json_t *time_json(cb_ms t)
+{
+	if (!t)
+		return json_null();
+	char buf[40];
+	cb_time_format(t, buf, sizeof buf);
+	return json_string(buf);
+}
+
+/* ---- references ---- */
+
+static int user_get(cb_conn *c, int64_t id, user_brief *u, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_USER_BRIEF, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	int rc = cb_q_step(q, err);
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	u->id = cb_q_i64(q, 0);
+	if (cb_role_parse(cb_q_text(q, 3), &u->role))
+		u->role = CB_ROLE_NONE;
+	u->account_id = col_id(q, 4);
+	cb_q_reset(q);
+	return 1;
+}
+
+/* Resolves an id or e-mail. 1 found, 0 not found, -1 error. */
+static int user_resolve(cb_conn *c, json_t *ref, user_brief *u, const char *field, cb_err *err)
+{
+	if (json_is_integer(ref))
+		return user_get(c, (int64_t)json_integer_value(ref), u, err);
+	if (!json_is_string(ref))
+		return cb_err_set(err, CB_E_INVALID, field, "must be a user id or e-mail");
+	cb_q *q = cb_q_get(c, CB_SQL_USER_BY_EMAIL, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, json_string_value(ref));
+	int rc = cb_q_step(q, err);
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	u->id = cb_q_i64(q, 0);
+	if (cb_role_parse(cb_q_text(q, 3), &u->role))
+		u->role = CB_ROLE_NONE;
+	u->account_id = col_id(q, 4);
+	cb_q_reset(q);
+	return 1;
+}
+
+static int named_resolve(cb_conn *c, json_t *ref, const char *by_id, const char *by_name,
+			 int64_t *out, const char *field, const char *what, cb_err *err)
+{
+	cb_q *q;
+	if (json_is_integer(ref)) {
+		q = cb_q_get(c, by_id, err);
+		if (!q)
+			return -1;
+		cb_q_bind_i64(q, 1, (int64_t)json_integer_value(ref));
+	} else if (json_is_string(ref)) {
+		q = cb_q_get(c, by_name, err);
+		if (!q)
+			return -1;
+		cb_q_bind_text(q, 1, json_string_value(ref));
+	} else {
+		return cb_err_set(err, CB_E_INVALID, field, "must be %s id or name", what);
+	}
+	int rc = cb_q_step(q, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		char *s = dumps(ref);
+		cb_err_set(err, CB_E_INVALID, field, "unknown %s: %s", what + 2, s);
+		free(s);
+		return -1;
+	}
+	*out = cb_q_i64(q, 0);
+	cb_q_reset(q);
+	return 0;
+}
+
+static int account_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, cb_err *err)
+{
+	return named_resolve(c, ref, CB_SQL_ACCOUNT_BRIEF, CB_SQL_ACCOUNT_BY_NAME, out, field,
+			     "an account", err);
+}
+
+static int group_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, cb_err *err)
+{
+	return named_resolve(c, ref, CB_SQL_GROUP_BRIEF, CB_SQL_GROUP_BY_NAME, out, field,
+			     "a group", err);
+}
+
+/* An agent-side user referenced as assignee (null clears). */
+static int assignee_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, cb_err *err)
+{
+	if (json_is_null(ref)) {
+		*out = 0;
+		return 0;
+	}
+	user_brief u;
+	int rc = user_resolve(c, ref, &u, field, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		char *s = dumps(ref);
+		cb_err_set(err, CB_E_INVALID, field, "unknown user: %s", s);
+		free(s);
+		return -1;
+	}
+	if (!cb_role_is_agent_side(u.role))
+		return cb_err_set(err, CB_E_INVALID, field, "the assignee must be an agent, engineer or admin");
+	*out = u.id;
+	return 0;
+}
+
+static json_t *user_ref(cb_conn *c, int64_t id)
+{
+	if (!id)
+		return json_null();
+	cb_err e = {0};
+	cb_q *q = cb_q_get(c, CB_SQL_USER_BRIEF, &e);
+	if (!q)
+		return json_null();
+	cb_q_bind_i64(q, 1, id);
+	json_t *r = json_null();
+	if (cb_q_step(q, &e) == 1) {
+		r = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "email", cb_q_text(q, 1),
+			      "name", cb_q_text(q, 2));
+		cb_q_reset(q);
+	}
+	return r;
+}
+
+static json_t *account_ref(cb_conn *c, int64_t id)
+{
+	if (!id)
+		return json_null();
+	cb_err e = {0};
+	cb_q *q = cb_q_get(c, CB_SQL_ACCOUNT_BRIEF, &e);
+	if (!q)
+		return json_null();
+	cb_q_bind_i64(q, 1, id);
+	json_t *r = json_null();
+	if (cb_q_step(q, &e) == 1) {
+		r = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", cb_q_text(q, 1),
+			      "tier", cb_q_text(q, 2));
+		cb_q_reset(q);
+	}
+	return r;
+}
+
+static json_t *group_ref(cb_conn *c, int64_t id)
+{
+	if (!id)
+		return json_null();
+	cb_err e = {0};
+	cb_q *q = cb_q_get(c, CB_SQL_GROUP_BRIEF, &e);
+	if (!q)
+		return json_null();
+	cb_q_bind_i64(q, 1, id);
+	json_t *r = json_null();
+	if (cb_q_step(q, &e) == 1) {
+		r = json_pack("{s:I, s:s}", "id", (json_int_t)id, "name", cb_q_text(q, 1));
+		cb_q_reset(q);
+	}
+	return r;
+}
+
+/* ---- validation ---- */
+
+static int check_keys(json_t *in, const char *const *allowed, const char *prefix, cb_err *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(in, key, v) {
+		int ok = 0;
+		for (const char *const *a = allowed; *a; a++)
+			if (strcmp(*a, key) == 0)
+				ok = 1;
+		if (!ok) {
+			char f[96];
+			snprintf(f, sizeof f, "%s%s", prefix, key);
+			return cb_err_set(err, CB_E_INVALID, f, "unknown field");
+		}
+	}
+	return 0;
+}
+
+static int is_blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* A string field: absent ok unless required; null allowed only if nullable. */
+static int want_string(json_t *in, const char *key, int required, int nullable, size_t maxlen,
+		       const char *prefix, cb_err *err)
+{
+	char f[96];
+	snprintf(f, sizeof f, "%s%s", prefix, key);
+	json_t *v = json_object_get(in, key);
+	if (!v) {
+		if (required)
+			return cb_err_set(err, CB_E_INVALID, f, "is required");
+		return 0;
+	}
+	if (json_is_null(v)) {
+		if (nullable && !required)
+			return 0;
+		return cb_err_set(err, CB_E_INVALID, f, "must not be null");
+	}
+	if (!json_is_string(v))
+		return cb_err_set(err, CB_E_INVALID, f, "must be a string");
+	size_t n = json_string_length(v);
+	if (required && (n == 0 || is_blank(json_string_value(v))))
+		return cb_err_set(err, CB_E_INVALID, f, "must not be empty");
+	if (n > maxlen)
+		return cb_err_set(err, CB_E_INVALID, f, "must be at most %zu bytes", maxlen);
+	if (memchr(json_string_value(v), '\0', n))
+		return cb_err_set(err, CB_E_INVALID, f, "must not contain NUL characters");
+	return 0;
+}
+
+static int want_priority(json_t *in, const char *prefix, int *out, cb_err *err)
+{
+	json_t *v = json_object_get(in, "priority");
+	char f[96];
+	snprintf(f, sizeof f, "%spriority", prefix);
+	if (!v)
+		return 0;
+	if (cb_priority_parse(json_string_value(v), out))
+		return cb_err_set(err, CB_E_INVALID, f, "must be one of P1, P2, P3, P4");
+	return 0;
+}
+
+/* tags: array of unique non-empty strings; returns a normalized copy. */
+static int want_tags(json_t *v, const char *field, json_t **out, cb_err *err)
+{
+	if (!json_is_array(v))
+		return cb_err_set(err, CB_E_INVALID, field, "must be an array of strings");
+	if (json_array_size(v) > MAX_TAGS)
+		return cb_err_set(err, CB_E_INVALID, field, "at most %d tags", MAX_TAGS);
+	json_t *norm = json_array();
+	size_t i;
+	json_t *t;
+	json_array_foreach(v, i, t) {
+		const char *s = json_string_value(t);
+		if (!s || !*s || json_string_length(t) > MAX_TAG_LEN || strpbrk(s, " \t\r\n,")) {
+			json_decref(norm);
+			return cb_err_set(err, CB_E_INVALID, field,
+					  "tags are non-empty strings of at most %d bytes without spaces or commas",
+					  MAX_TAG_LEN);
+		}
+		char low[MAX_TAG_LEN + 1];
+		size_t n = json_string_length(t);
+		for (size_t k = 0; k < n; k++)
+			low[k] = (char)tolower((unsigned char)s[k]);
+		low[n] = '\0';
+		int dup = 0;
+		size_t j;
+		json_t *u;
+		json_array_foreach(norm, j, u)
+			if (strcmp(json_string_value(u), low) == 0)
+				dup = 1;
+		if (!dup)
+			json_array_append_new(norm, json_string(low));
+	}
+	*out = norm;
+	return 0;
+}
+
+/* environment / custom_fields: object of scalar values (strings, numbers, booleans, null). */
+static int want_kv(json_t *in, const char *key, const char *prefix, cb_err *err)
+{
+	json_t *v = json_object_get(in, key);
+	char f[96];
+	snprintf(f, sizeof f, "%s%s", prefix, key);
+	if (!v)
+		return 0;
+	if (!json_is_object(v))
+		return cb_err_set(err, CB_E_INVALID, f, "must be an object of key/value pairs");
+	if (json_object_size(v) > 100)
+		return cb_err_set(err, CB_E_INVALID, f, "at most 100 keys");
+	const char *k;
+	json_t *x;
+	json_object_foreach(v, k, x) {
+		if (json_is_object(x) || json_is_array(x)) {
+			char f2[256];
+			snprintf(f2, sizeof f2, "%s.%.100s", f, k);
+			return cb_err_set(err, CB_E_INVALID, f2, "values must be strings, numbers or booleans");
+		}
+		if (strlen(k) > 100 || (json_is_string(x) && json_string_length(x) > 4096)) {
+			char f2[256];
+			snprintf(f2, sizeof f2, "%s.%.100s", f, k);
+			return cb_err_set(err, CB_E_INVALID, f2, "too long");
+		}
+	}
+	return 0;
+}
+
+/* ---- load / save / emit ---- */
+
+int cb_ticket_load(cb_conn *c, int64_t id, cb_ticket *t, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_TICKET_GET, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	int rc = cb_q_step(q, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	cb_ticket_init(t);
+	t->id = cb_q_i64(q, 0);
+	json_t *d = t->doc;
+	json_object_set_new(d, "external_id",
+			    cb_q_isnull(q, 1) ? json_null() : json_string(cb_q_text(q, 1)));
+	json_object_set_new(d, "subject", json_string(cb_q_text(q, 2)));
+	json_object_set_new(d, "description", json_string(cb_q_text(q, 3)));
+	cb_status_parse(cb_q_text(q, 4), &t->status);
+	cb_priority_parse(cb_q_text(q, 5), &t->priority);
+	json_object_set_new(d, "category",
+			    cb_q_isnull(q, 6) ? json_null() : json_string(cb_q_text(q, 6)));
+	json_object_set_new(d, "tags", loads(cb_q_text(q, 7)));
+	t->account_id = col_id(q, 8);
+	t->requester_id = col_id(q, 9);
+	t->assignee_id = col_id(q, 10);
+	t->group_id = col_id(q, 11);
+	json_object_set_new(d, "environment", loads(cb_q_text(q, 12)));
+	json_object_set_new(d, "custom_fields", loads(cb_q_text(q, 13)));
+	t->followup_of = col_id(q, 14);
+	t->created_at = cb_q_i64(q, 15);
+	t->updated_at = cb_q_i64(q, 16);
+	t->solved_at = col_id(q, 17);
+	t->closed_at = col_id(q, 18);
+	t->reopen_count = (int)cb_q_i64(q, 19);
+	t->nevents = (int)cb_q_i64(q, 20);
+	cb_q_reset(q);
+	return 0;
+}
+
+static const char *doc_str(const cb_ticket *t, const char *key)
+{
+	return json_string_value(json_object_get(t->doc, key));
+}
+
+static json_t *doc_or(const cb_ticket *t, const char *key, json_t *dflt)
+{
+	json_t *v = json_object_get(t->doc, key);
+	if (v && !json_is_null(v)) {
+		json_decref(dflt);
+		return json_incref(v);
+	}
+	return dflt;
+}
+
+static int save(cb_conn *c, const cb_ticket *t, int insert, int tags_changed, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, insert ? CB_SQL_TICKET_INSERT : CB_SQL_TICKET_UPDATE, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, t->id);
+	cb_q_bind_text(q, 2, doc_str(t, "external_id"));
+	cb_q_bind_text(q, 3, doc_str(t, "subject") ? doc_str(t, "subject") : "");
+	cb_q_bind_text(q, 4, doc_str(t, "description") ? doc_str(t, "description") : "");
+	cb_q_bind_text(q, 5, cb_status_name(t->status));
+	cb_q_bind_text(q, 6, cb_priority_name(t->priority));
+	cb_q_bind_text(q, 7, doc_str(t, "category"));
+	json_t *tags = doc_or(t, "tags", json_array());
+	bind_json(q, 8, tags);
+	bind_id(q, 9, t->account_id);
+	cb_q_bind_i64(q, 10, t->requester_id);
+	bind_id(q, 11, t->assignee_id);
+	bind_id(q, 12, t->group_id);
+	json_t *env = doc_or(t, "environment", json_object());
+	json_t *cf = doc_or(t, "custom_fields", json_object());
+	bind_json(q, 13, env);
+	bind_json(q, 14, cf);
+	json_decref(env);
+	json_decref(cf);
+	bind_id(q, 15, t->followup_of);
+	cb_q_bind_i64(q, 16, t->created_at);
+	cb_q_bind_i64(q, 17, t->updated_at);
+	bind_id(q, 18, t->solved_at);
+	bind_id(q, 19, t->closed_at);
+	cb_q_bind_i64(q, 20, t->reopen_count);
+	cb_q_bind_i64(q, 21, t->nevents);
+	if (cb_q_exec(q, err)) {
+		json_decref(tags);
+		if (err->code == CB_E_CONFLICT)
+			cb_err_set(err, CB_E_CONFLICT, "external_id", "a ticket with this external_id exists");
+		return -1;
+	}
+	if (tags_changed) {
+		q = cb_q_get(c, CB_SQL_TAGS_DELETE, err);
+		if (!q || (cb_q_bind_i64(q, 1, t->id), cb_q_exec(q, err))) {
+			json_decref(tags);
+			return -1;
+		}
+		size_t i;
+		json_t *tg;
+		json_array_foreach(tags, i, tg) {
+			q = cb_q_get(c, CB_SQL_TAGS_INSERT, err);
+			if (!q) {
+				json_decref(tags);
+				return -1;
+			}
+			cb_q_bind_text(q, 1, json_string_value(tg));
+			cb_q_bind_i64(q, 2, t->id);
+			if (cb_q_exec(q, err)) {
+				json_decref(tags);
+				return -1;
+			}
+		}
+	}
+	json_decref(tags);
+	return 0;
+}
+
+static int insert_event(cb_conn *c, int64_t ticket, int seq, cb_evtype type, cb_ms at,
+			int64_t actor, json_t *data, int64_t *out_event, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_EVENT_INSERT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, ticket);
+	cb_q_bind_i64(q, 2, seq);
+	cb_q_bind_i64(q, 3, at);
+	bind_id(q, 4, actor);
+	cb_q_bind_text(q, 5, cb_evtype_name(type));
+	bind_json(q, 6, data);
+	if (cb_q_exec(q, err))
+		return -1;
+	if (out_event)
+		*out_event = cb_conn_last_id(c);
+	return 0;
+}
+
+/* Appends an event (data is consumed) and folds it into t. */
+static int emit(cb_conn *c, cb_ticket *t, cb_evtype type, cb_ms at, int64_t actor, json_t *data,
+		int64_t *out_event, cb_err *err)
+{
+	cb_event e = {.type = type, .at = at, .actor_id = actor, .data = data};
+	cb_ticket_apply(t, &e);
+	int rc = insert_event(c, t->id, t->nevents, type, at, actor, data, out_event, err);
+	json_decref(data);
+	return rc;
+}
+
+/* The first event: the row must exist before the event that references it. */
+static int emit_created(cb_conn *c, cb_ticket *t, cb_ms at, int64_t actor, json_t *data,
+			int64_t *out_event, cb_err *err)
+{
+	cb_event e = {.type = CB_EV_CREATED, .at = at, .actor_id = actor, .data = data};
+	cb_ticket_apply(t, &e);
+	int rc = save(c, t, 1, 1, err);
+	if (rc == 0)
+		rc = insert_event(c, t->id, t->nevents, CB_EV_CREATED, at, actor, data, out_event, err);
+	json_decref(data);
+	return rc;
+}
+
+static int emit_status(cb_conn *c, cb_ticket *t, cb_status to, int is_auto, cb_ms at,
+		       int64_t actor, cb_err *err)
+{
+	json_t *d = json_pack("{s:s, s:s}", "from", cb_status_name(t->status), "to",
+			      cb_status_name(to));
+	if (is_auto)
+		json_object_set_new(d, "auto", json_true());
+	return emit(c, t, CB_EV_STATUS, at, actor, d, NULL, err);
+}
+
+static int visible(const cb_ticket *t, const cb_actor *viewer)
+{
+	if (viewer->role == CB_ROLE_CUSTOMER)
+		return t->account_id && t->account_id == viewer->account_id;
+	return viewer->role != CB_ROLE_NONE || viewer->user_id == 0;
+}
+
+static cb_side side_of(const cb_actor *a)
+{
+	return a->role == CB_ROLE_CUSTOMER ? CB_SIDE_REQUESTER : CB_SIDE_AGENT;
+}
+
+/* ---- create ---- */
+
+static const char *const create_keys[] = {
+	"subject", "description", "priority", "category", "tags", "account", "requester",
+	"assignee", "group", "environment", "custom_fields", "external_id", NULL};
+static const char *const import_keys[] = {
+	"subject", "description", "priority", "category", "tags", "account", "requester",
+	"assignee", "group", "environment", "custom_fields", "external_id", "created_at",
+	"events", NULL};
+static const char *const customer_create_keys[] = {
+	"subject", "description", "priority", "category", "environment", "account", NULL};
+
+static int validate_common(json_t *in, cb_err *err)
+{
+	if (want_string(in, "description", 0, 0, MAX_TEXT, "", err) ||
+	    want_string(in, "category", 0, 1, MAX_CATEGORY, "", err) ||
+	    want_kv(in, "environment", "", err) || want_kv(in, "custom_fields", "", err))
+		return -1;
+	int p;
+	return want_priority(in, "", &p, err);
+}
+
+/* Resolves the requester (creating a customer for an unknown e-mail when an
+ * account is known) and the account. */
+static int resolve_people(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in,
+			  int64_t *requester, int64_t *account, cb_err *err)
+{
+	*account = 0;
+	json_t *acc = json_object_get(in, "account");
+	if (acc && !json_is_null(acc) && account_resolve(c, acc, account, "account", err))
+		return -1;
+	json_t *req = json_object_get(in, "requester");
+	if (!req || json_is_null(req)) {
+		if (!actor->user_id)
+			return cb_err_set(err, CB_E_INVALID, "requester", "is required");
+		*requester = actor->user_id;
+		if (actor->role == CB_ROLE_CUSTOMER)
+			*account = actor->account_id;
+		return 0;
+	}
+	user_brief u;
+	int rc = user_resolve(c, req, &u, "requester", err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		const char *email = json_string_value(req);
+		if (!email)
+			return cb_err_set(err, CB_E_INVALID, "requester", "unknown user id");
+		const char *at = strchr(email, '@');
+		if (!at || at == email || !strchr(at, '.') || strlen(email) > 254 || strpbrk(email, " <>\t"))
+			return cb_err_set(err, CB_E_INVALID, "requester", "is not a valid e-mail address");
+		if (!*account)
+			return cb_err_set(err, CB_E_INVALID, "requester",
+					  "unknown e-mail; give an account to create the customer in");
+		cb_q *q = cb_q_get(c, CB_SQL_USER_INSERT_CUSTOMER, err);
+		if (!q)
+			return -1;
+		char *low = cb_xstrdup(email);
+		for (char *p = low; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		cb_q_bind_text(q, 1, low);
+		cb_q_bind_textn(q, 2, low, (size_t)(strchr(low, '@') - low));
+		cb_q_bind_i64(q, 3, *account);
+		cb_q_bind_i64(q, 4, now);
+		rc = cb_q_exec(q, err);
+		cb_free(low);
+		if (rc)
+			return -1;
+		*requester = cb_conn_last_id(c);
+		return 0;
+	}
+	*requester = u.id;
+	if (u.role == CB_ROLE_CUSTOMER) {
+		if (!*account)
+			*account = u.account_id;
+		else if (u.account_id && u.account_id != *account)
+			return cb_err_set(err, CB_E_INVALID, "requester",
+					  "the requester belongs to another account");
+	}
+	return 0;
+}
+
+int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
+		     int64_t *out_id, cb_err *err)
+{
+	if (!json_is_object(in))
+		return cb_err_set(err, CB_E_INVALID, "", "a ticket must be a JSON object");
+	int is_customer = actor->role == CB_ROLE_CUSTOMER;
+	if (is_customer) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(in, key, v) {
+			int ok = 0;
+			for (const char *const *a = customer_create_keys; *a; a++)
+				ok |= strcmp(*a, key) == 0;
+			int known = 0;
+			for (const char *const *a = create_keys; *a; a++)
+				known |= strcmp(*a, key) == 0;
+			if (!ok && known)
+				return cb_err_set(err, CB_E_FORBIDDEN, key, "customers cannot set this field");
+		}
+	}
+	if (check_keys(in, (flags & CB_TICKET_IMPORT) ? import_keys : create_keys, "", err) ||
+	    want_string(in, "subject", 1, 0, MAX_SUBJECT, "", err) || validate_common(in, err) ||
+	    want_string(in, "external_id", 0, 1, 200, "", err))
+		return -1;
+	json_t *tags = NULL;
+	json_t *tv = json_object_get(in, "tags");
+	if (tv && !json_is_null(tv) && want_tags(tv, "tags", &tags, err))
+		return -1;
+
+	int64_t requester = 0, account = 0, assignee = 0, group = 0;
+	if (is_customer) {
+		json_t *acc = json_object_get(in, "account");
+		if (acc && !json_is_null(acc)) {
+			int64_t a = 0;
+			if (account_resolve(c, acc, &a, "account", err) || a != actor->account_id) {
+				json_decref(tags);
+				cb_err_clear(err);
+				return cb_err_set(err, CB_E_INVALID, "account", "unknown account");
+			}
+		}
+		requester = actor->user_id;
+		account = actor->account_id;
+	} else if (resolve_people(c, actor, now, in, &requester, &account, err)) {
+		json_decref(tags);
+		return -1;
+	}
+	json_t *as = json_object_get(in, "assignee");
+	json_t *gr = json_object_get(in, "group");
+	if ((as && assignee_resolve(c, as, &assignee, "assignee", err)) ||
+	    (gr && !json_is_null(gr) && group_resolve(c, gr, &group, "group", err))) {
+		json_decref(tags);
+		return -1;
+	}
+	cb_ms at = now;
+	json_t *ca = json_object_get(in, "created_at");
+	if (ca && cb_time_parse(json_string_value(ca), &at)) {
+		json_decref(tags);
+		return cb_err_set(err, CB_E_INVALID, "created_at", "must be an RFC 3339 instant");
+	}
+	if (flags & CB_TICKET_IMPORT && !ca) {
+		json_decref(tags);
+		return cb_err_set(err, CB_E_INVALID, "created_at", "is required");
+	}
+
+	cb_q *q = cb_q_get(c, CB_SQL_TICKET_NEXT_ID, err);
+	if (!q || cb_q_step(q, err) != 1) {
+		json_decref(tags);
+		return -1;
+	}
+	cb_ticket t;
+	cb_ticket_init(&t);
+	t.id = cb_q_i64(q, 0);
+	cb_q_reset(q);
+
+	json_t *d = json_object();
+	json_object_set(d, "subject", json_object_get(in, "subject"));
+	json_object_set_new(d, "description",
+			    json_string(json_string_value(json_object_get(in, "description"))
+					    ? json_string_value(json_object_get(in, "description"))
+					    : ""));
+	int prio = 3;
+	want_priority(in, "", &prio, err);
+	json_object_set_new(d, "priority", json_string(cb_priority_name(prio)));
+	json_t *cat = json_object_get(in, "category");
+	json_object_set(d, "category", cat ? cat : json_null());
+	json_object_set_new(d, "tags", tags ? tags : json_array());
+	if (account)
+		json_object_set_new(d, "account", json_integer(account));
+	json_object_set_new(d, "requester", json_integer(requester));
+	if (assignee)
+		json_object_set_new(d, "assignee", json_integer(assignee));
+	if (group)
+		json_object_set_new(d, "group", json_integer(group));
+	json_t *env = json_object_get(in, "environment");
+	if (env)
+		json_object_set(d, "environment", env);
+	else
+		json_object_set_new(d, "environment", json_object());
+	json_t *cf = json_object_get(in, "custom_fields");
+	if (cf)
+		json_object_set(d, "custom_fields", cf);
+	else
+		json_object_set_new(d, "custom_fields", json_object());
+	json_t *ext = json_object_get(in, "external_id");
+	if (ext && !json_is_null(ext))
+		json_object_set(d, "external_id", ext);
+	if (json_is_integer(json_object_get(in, "followup_of")))
+		json_object_set(d, "followup_of", json_object_get(in, "followup_of"));
+
+	int rc = emit_created(c, &t, at, actor->user_id, d, NULL, err);
+	if (rc == 0 && assignee) {
+		/* assigning a person at creation opens the ticket (METRICS.md 3) */
+		rc = emit_status(c, &t, CB_ST_OPEN, 1, at, actor->user_id, err);
+	}
+	if (rc == 0)
+		rc = save(c, &t, 0, 0, err);
+	if (rc == 0)
+		*out_id = t.id;
+	cb_ticket_clear(&t);
+	return rc;
+}
+
+/* ---- update ---- */
+
+static const char *const update_keys[] = {
+	"subject", "description", "status", "priority", "category", "tags", "assignee",
+	"group", "account", "environment", "custom_fields", NULL};
+
+static int json_equal_or_null(json_t *a, json_t *b)
+{
+	if (!a)
+		a = json_null();
+	if (!b)
+		b = json_null();
+	return json_equal(a, b);
+}
+
+static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t, json_t *in,
+		     cb_err *err)
+{
+	int64_t who = actor->user_id;
+	if (t->status == CB_ST_CLOSED)
+		return cb_err_set(err, CB_E_CONFLICT, "status", "the ticket is closed");
+	/* fields */
+	json_t *fd = json_object();
+	static const char *const fkeys[] = {"subject", "description", "environment", "custom_fields"};
+	for (size_t i = 0; i < 4; i++) {
+		json_t *v = json_object_get(in, fkeys[i]);
+		if (v && !json_equal_or_null(v, json_object_get(t->doc, fkeys[i])))
+			json_object_set(fd, fkeys[i], v);
+	}
+	int rc = 0;
+	if (json_object_size(fd))
+		rc = emit(c, t, CB_EV_FIELDS, now, who, fd, NULL, err);
+	else
+		json_decref(fd);
+	if (rc)
+		return -1;
+	/* category */
+	json_t *cat = json_object_get(in, "category");
+	if (cat && !json_equal_or_null(cat, json_object_get(t->doc, "category"))) {
+		json_t *d = json_object();
+		json_object_set(d, "from", json_object_get(t->doc, "category") ? json_object_get(t->doc, "category") : json_null());
+		json_object_set(d, "to", cat);
+		if (emit(c, t, CB_EV_CATEGORY, now, who, d, NULL, err))
+			return -1;
+	}
+	/* tags */
+	int tags_changed = 0;
+	json_t *tv = json_object_get(in, "tags");
+	if (tv) {
+		json_t *tags = NULL;
+		if (json_is_null(tv))
+			tags = json_array();
+		else if (want_tags(tv, "tags", &tags, err))
+			return -1;
+		if (!json_equal(tags, json_object_get(t->doc, "tags"))) {
+			tags_changed = 1;
+			if (emit(c, t, CB_EV_TAGS, now, who, json_pack("{s:o}", "tags", tags), NULL, err))
+				return -1;
+		} else {
+			json_decref(tags);
+		}
+	}
+	/* priority */
+	int prio;
+	if (json_object_get(in, "priority") && want_priority(in, "", &prio, err) == 0 &&
+	    prio != t->priority) {
+		if (emit(c, t, CB_EV_PRIORITY, now, who,
+			 json_pack("{s:s, s:s}", "from", cb_priority_name(t->priority), "to",
+				   cb_priority_name(prio)),
+			 NULL, err))
+			return -1;
+	}
+	if (err->code)
+		return -1;
+	/* account */
+	json_t *acc = json_object_get(in, "account");
+	if (acc) {
+		int64_t a = 0;
+		if (!json_is_null(acc) && account_resolve(c, acc, &a, "account", err))
+			return -1;
+		if (a != t->account_id) {
+			json_t *d = json_object();
+			json_object_set_new(d, "from", t->account_id ? json_integer(t->account_id) : json_null());
+			json_object_set_new(d, "to", a ? json_integer(a) : json_null());
+			if (emit(c, t, CB_EV_ACCOUNT, now, who, d, NULL, err))
+				return -1;
+		}
+	}
+	/* assignment */
+	json_t *as = json_object_get(in, "assignee");
+	json_t *gr = json_object_get(in, "group");
+	if (as || gr) {
+		int64_t assignee = t->assignee_id, group = t->group_id;
+		if (as && assignee_resolve(c, as, &assignee, "assignee", err))
+			return -1;
+		if (gr) {
+			if (json_is_null(gr))
+				group = 0;
+			else if (group_resolve(c, gr, &group, "group", err))
+				return -1;
+		}
+		if (assignee != t->assignee_id || group != t->group_id) {
+			json_t *d = json_object();
+			if (assignee != t->assignee_id)
+				json_object_set_new(d, "assignee", assignee ? json_integer(assignee) : json_null());
+			if (group != t->group_id)
+				json_object_set_new(d, "group", group ? json_integer(group) : json_null());
+			int64_t before = t->assignee_id;
+			if (emit(c, t, CB_EV_ASSIGN, now, who, d, NULL, err))
+				return -1;
+			cb_status to;
+			if (assignee != before && cb_ticket_assign_effect(t, assignee, &to) &&
+			    emit_status(c, t, to, 1, now, who, err))
+				return -1;
+		}
+	}
+	/* status last */
+	json_t *sv = json_object_get(in, "status");
+	if (sv) {
+		cb_status to;
+		if (cb_status_parse(json_string_value(sv), &to))
+			return cb_err_set(err, CB_E_INVALID, "status",
+					  "must be one of new, open, pending, on_hold, solved, closed");
+		cb_status steps[2];
+		int n = 0;
+		if (cb_ticket_decide_status(t, to, steps, &n, err))
+			return -1;
+		for (int i = 0; i < n; i++)
+			if (emit_status(c, t, steps[i], 0, now, who, err))
+				return -1;
+	}
+	return save(c, t, 0, tags_changed, err);
+}
+
+int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+		     cb_err *err)
+{
+	if (check_keys(in, update_keys, "", err) ||
+	    want_string(in, "subject", 0, 0, MAX_SUBJECT, "", err) || validate_common(in, err))
+		return -1;
+	if (json_object_get(in, "subject") && is_blank(json_string_value(json_object_get(in, "subject"))))
+		return cb_err_set(err, CB_E_INVALID, "subject", "must not be empty");
+	if (json_is_null(json_object_get(in, "environment")) || json_is_null(json_object_get(in, "custom_fields")))
+		return cb_err_set(err, CB_E_INVALID, json_is_null(json_object_get(in, "environment")) ? "environment" : "custom_fields", "must be an object");
+	cb_ticket t;
+	if (cb_ticket_load(c, id, &t, err))
+		return -1;
+	int rc;
+	if (!visible(&t, actor)) {
+		rc = cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	} else if (actor->role == CB_ROLE_CUSTOMER) {
+		/* customers may only mark their case solved (or reopen it by replying) */
+		const char *key;
+		json_t *v;
+		rc = 0;
+		json_object_foreach(in, key, v) {
+			if (strcmp(key, "status") != 0 || !json_is_string(v) ||
+			    strcmp(json_string_value(v), "solved") != 0) {
+				rc = cb_err_set(err, CB_E_FORBIDDEN, key,
+						"customers can only set status to solved");
+				break;
+			}
+		}
+		if (rc == 0)
+			rc = do_update(c, actor, now, &t, in, err);
+	} else {
+		rc = do_update(c, actor, now, &t, in, err);
+	}
+	cb_ticket_clear(&t);
+	return rc;
+}
+
+/* ---- comments ---- */
+
+static const char *const comment_keys[] = {"body", "public", NULL};
+
+static int add_comment(cb_conn *c, cb_ticket *t, cb_side side, int64_t who, cb_ms at,
+		       const char *body, int is_public, int64_t *out_event, cb_err *err)
+{
+	json_t *d = json_pack("{s:s, s:b, s:s}", "body", body, "public", is_public, "side",
+			      side == CB_SIDE_AGENT ? "agent" : "requester");
+	cb_status to;
+	int effect = cb_ticket_comment_effect(t, side, is_public, &to);
+	if (emit(c, t, CB_EV_COMMENT, at, who, d, out_event, err))
+		return -1;
+	if (effect && emit_status(c, t, to, 1, at, who, err))
+		return -1;
+	return 0;
+}
+
+static int create_followup(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *closed,
+			   const char *body, int64_t *out_event, int64_t *out_ticket, cb_err *err)
+{
+	cb_ticket t;
+	cb_ticket_init(&t);
+	cb_q *q = cb_q_get(c, CB_SQL_TICKET_NEXT_ID, err);
+	if (!q || cb_q_step(q, err) != 1) {
+		cb_ticket_clear(&t);
+		return -1;
+	}
+	t.id = cb_q_i64(q, 0);
+	cb_q_reset(q);
+	json_t *d = json_object();
+	json_object_set_new(d, "subject", json_string(doc_str(closed, "subject")));
+	json_object_set_new(d, "description", json_string(body));
+	json_object_set_new(d, "priority", json_string(cb_priority_name(closed->priority)));
+	json_object_set(d, "category", json_object_get(closed->doc, "category") ? json_object_get(closed->doc, "category") : json_null());
+	json_object_set(d, "tags", json_object_get(closed->doc, "tags") ? json_object_get(closed->doc, "tags") : json_array());
+	if (closed->account_id)
+		json_object_set_new(d, "account", json_integer(closed->account_id));
+	json_object_set_new(d, "requester", json_integer(closed->requester_id));
+	if (closed->group_id)
+		json_object_set_new(d, "group", json_integer(closed->group_id));
+	json_object_set_new(d, "environment", json_object());
+	json_object_set_new(d, "custom_fields", json_object());
+	json_object_set_new(d, "followup_of", json_integer(closed->id));
+	int rc = emit_created(c, &t, now, actor->user_id, d, out_event, err);
+	if (rc == 0)
+		*out_ticket = t.id;
+	cb_ticket_clear(&t);
+	return rc;
+}
+
+int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+		      int64_t *out_event, int64_t *out_ticket, cb_err *err)
+{
+	if (check_keys(in, comment_keys, "", err) || want_string(in, "body", 1, 0, MAX_TEXT, "", err))
+		return -1;
+	json_t *pv = json_object_get(in, "public");
+	if (pv && !json_is_boolean(pv))
+		return cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
+	int is_public = pv ? json_is_true(pv) : 1;
+	if (actor->role == CB_ROLE_CUSTOMER && !is_public)
+		return cb_err_set(err, CB_E_FORBIDDEN, "public", "customers can only write public comments");
+	cb_ticket t;
+	if (cb_ticket_load(c, id, &t, err))
+		return -1;
+	int rc;
+	const char *body = json_string_value(json_object_get(in, "body"));
+	*out_ticket = id;
+	if (!visible(&t, actor))
+		rc = cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	else if (t.status == CB_ST_CLOSED)
+		rc = create_followup(c, actor, now, &t, body, out_event, out_ticket, err);
+	else
+		rc = add_comment(c, &t, side_of(actor), actor->user_id, now, body, is_public,
+				 out_event, err) ||
+		     save(c, &t, 0, 0, err);
+	cb_ticket_clear(&t);
+	return rc ? -1 : 0;
+}
+
+/* ---- import ---- */
+
+static int import_author(cb_conn *c, json_t *ev, cb_actor *out, int required, cb_err *err)
+{
+	json_t *a = json_object_get(ev, "author");
+	memset(out, 0, sizeof *out);
+	if (!a || json_is_null(a)) {
+		if (required)
+			return cb_err_set(err, CB_E_INVALID, "author", "is required");
+		out->role = CB_ROLE_ADMIN; /* system */
+		return 0;
+	}
+	user_brief u;
+	int rc = user_resolve(c, a, &u, "author", err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		char *s = dumps(a);
+		cb_err_set(err, CB_E_INVALID, "author", "unknown user: %s", s);
+		free(s);
+		return -1;
+	}
+	out->user_id = u.id;
+	out->role = u.role;
+	out->account_id = u.account_id;
+	return 0;
+}
+
+int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
+			   cb_err *err)
+{
+	(void)system;
+	if (!json_is_object(ev))
+		return cb_err_set(err, CB_E_INVALID, "", "an event must be an object");
+	cb_evtype type;
+	const char *ts = json_string_value(json_object_get(ev, "type"));
+	if (!ts || cb_evtype_parse(ts, &type) || type == CB_EV_CREATED)
+		return cb_err_set(err, CB_E_INVALID, "type", "unknown event type");
+	cb_ms at;
+	if (cb_time_parse(json_string_value(json_object_get(ev, "at")), &at))
+		return cb_err_set(err, CB_E_INVALID, "at", "must be an RFC 3339 instant");
+	cb_ticket t;
+	if (cb_ticket_load(c, id, &t, err))
+		return -1;
+	int rc = 0;
+	cb_actor who;
+	int tags_changed = 0;
+	if (at < t.updated_at) {
+		rc = cb_err_set(err, CB_E_INVALID, "at", "events must be in time order");
+		goto out;
+	}
+	if (t.status == CB_ST_CLOSED) {
+		rc = cb_err_set(err, CB_E_INVALID, "type", "the ticket is closed; no event may follow");
+		goto out;
+	}
+	if (import_author(c, ev, &who, type == CB_EV_COMMENT, err)) {
+		rc = -1;
+		goto out;
+	}
+	switch (type) {
+	case CB_EV_COMMENT: {
+		static const char *const k[] = {"at", "type", "author", "public", "body", NULL};
+		if (check_keys(ev, k, "", err) || want_string(ev, "body", 1, 0, MAX_TEXT, "", err)) {
+			rc = -1;
+			break;
+		}
+		json_t *pv = json_object_get(ev, "public");
+		if (pv && !json_is_boolean(pv)) {
+			rc = cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
+			break;
+		}
+		rc = add_comment(c, &t, who.role == CB_ROLE_CUSTOMER ? CB_SIDE_REQUESTER : CB_SIDE_AGENT,
+				 who.user_id, at, json_string_value(json_object_get(ev, "body")),
+				 pv ? json_is_true(pv) : 1, NULL, err);
+		break;
+	}
+	case CB_EV_STATUS: {
+		static const char *const k[] = {"at", "type", "author", "status", NULL};
+		cb_status to;
+		if (check_keys(ev, k, "", err)) {
+			rc = -1;
+			break;
+		}
+		if (cb_status_parse(json_string_value(json_object_get(ev, "status")), &to)) {
+			rc = cb_err_set(err, CB_E_INVALID, "status", "unknown status");
+			break;
+		}
+		cb_status steps[2];
+		int n = 0;
+		rc = cb_ticket_decide_status(&t, to, steps, &n, err);
+		for (int i = 0; rc == 0 && i < n; i++)
+			rc = emit_status(c, &t, steps[i], 0, at, who.user_id, err);
+		break;
+	}
+	case CB_EV_PRIORITY:
+	case CB_EV_ASSIGN:
+	case CB_EV_CATEGORY:
+	case CB_EV_TAGS: {
+		static const char *const kp[] = {"at", "type", "author", "priority", NULL};
+		static const char *const ka[] = {"at", "type", "author", "assignee", "group", NULL};
+		static const char *const kc[] = {"at", "type", "author", "category", NULL};
+		static const char *const kt[] = {"at", "type", "author", "tags", NULL};
+		const char *const *k = type == CB_EV_PRIORITY ? kp : type == CB_EV_ASSIGN ? ka
+				     : type == CB_EV_CATEGORY ? kc : kt;
+		if (check_keys(ev, k, "", err)) {
+			rc = -1;
+			break;
+		}
+		if (type == CB_EV_PRIORITY && !json_object_get(ev, "priority")) {
+			rc = cb_err_set(err, CB_E_INVALID, "priority", "is required");
+			break;
+		}
+		if (type == CB_EV_CATEGORY) {
+			if (!json_object_get(ev, "category")) {
+				rc = cb_err_set(err, CB_E_INVALID, "category", "is required");
+				break;
+			}
+			if (want_string(ev, "category", 0, 1, MAX_CATEGORY, "", err)) {
+				rc = -1;
+				break;
+			}
+		}
+		if (type == CB_EV_TAGS && !json_object_get(ev, "tags")) {
+			rc = cb_err_set(err, CB_E_INVALID, "tags", "is required");
+			break;
+		}
+		json_t *patch = json_object();
+		const char *keys[] = {"priority", "assignee", "group", "category", "tags"};
+		for (size_t i = 0; i < 5; i++)
+			if (json_object_get(ev, keys[i]))
+				json_object_set(patch, keys[i], json_object_get(ev, keys[i]));
+		cb_actor a2 = who;
+		rc = do_update(c, &a2, at, &t, patch, err);
+		json_decref(patch);
+		goto out; /* do_update saved */
+	}
+	case CB_EV_ESCALATION:
+	case CB_EV_ESCALATION_ACK:
+	case CB_EV_ESCALATION_ACCEPTED:
+	case CB_EV_ESCALATION_RETURNED:
+	case CB_EV_CSAT:
+	case CB_EV_CES: {
+		/* recorded on the timeline now; behaviour comes with their issues */
+		json_t *d = json_deep_copy(ev);
+		json_object_del(d, "at");
+		json_object_del(d, "type");
+		json_object_del(d, "author");
+		if (type == CB_EV_ESCALATION) {
+			json_t *g = json_object_get(d, "group");
+			int64_t gid = 0;
+			if (g && group_resolve(c, g, &gid, "group", err)) {
+				json_decref(d);
+				rc = -1;
+				break;
+			}
+			if (g)
+				json_object_set_new(d, "group", json_integer(gid));
+		}
+		if (type == CB_EV_CSAT || type == CB_EV_CES) {
+			json_t *s = json_object_get(d, "score");
+			int max = type == CB_EV_CSAT ? 5 : 7;
+			if (!json_is_integer(s) || json_integer_value(s) < 1 || json_integer_value(s) > max) {
+				json_decref(d);
+				rc = cb_err_set(err, CB_E_INVALID, "score", "must be an integer from 1 to %d", max);
+				break;
+			}
+		}
+		rc = emit(c, &t, type, at, who.user_id, d, NULL, err);
+		break;
+	}
+	case CB_EV_FIELDS:
+	case CB_EV_ACCOUNT:
+	case CB_EV_CREATED:
+	case CB_EV__COUNT:
+		rc = cb_err_set(err, CB_E_INVALID, "type", "this event type cannot be imported");
+		break;
+	}
+	if (rc == 0)
+		rc = save(c, &t, 0, tags_changed, err);
+out:
+	cb_ticket_clear(&t);
+	return rc ? -1 : 0;
+}
+
+/* ---- rendering ---- */
+
+static json_t *render(cb_conn *c, const cb_ticket *t)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(t->id));
+	json_object_set(o, "external_id", json_object_get(t->doc, "external_id") ? json_object_get(t->doc, "external_id") : json_null());
+	json_object_set(o, "subject", json_object_get(t->doc, "subject"));
+	json_object_set(o, "description", json_object_get(t->doc, "description"));
+	json_object_set_new(o, "status", json_string(cb_status_name(t->status)));
+	json_object_set_new(o, "priority", json_string(cb_priority_name(t->priority)));
+	json_object_set(o, "category", json_object_get(t->doc, "category") ? json_object_get(t->doc, "category") : json_null());
+	json_object_set_new(o, "tags", doc_or(t, "tags", json_array()));
+	json_object_set_new(o, "account", account_ref(c, t->account_id));
+	json_object_set_new(o, "requester", user_ref(c, t->requester_id));
+	json_object_set_new(o, "assignee", user_ref(c, t->assignee_id));
+	json_object_set_new(o, "group", group_ref(c, t->group_id));
+	json_object_set_new(o, "environment", doc_or(t, "environment", json_object()));
+	json_object_set_new(o, "custom_fields", doc_or(t, "custom_fields", json_object()));
+	json_object_set_new(o, "followup_of", t->followup_of ? json_integer(t->followup_of) : json_null());
+	json_object_set_new(o, "reopen_count", json_integer(t->reopen_count));
+	json_object_set_new(o, "created_at", time_json(t->created_at));
+	json_object_set_new(o, "updated_at", time_json(t->updated_at));
+	json_object_set_new(o, "solved_at", time_json(t->solved_at));
+	json_object_set_new(o, "closed_at", time_json(t->closed_at));
+	json_object_set_new(o, "sla", json_pack("{s:n}", "policy"));
+	return o;
+}
+
+json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_err *err)
+{
+	cb_ticket t;
+	if (cb_ticket_load(c, id, &t, err))
+		return NULL;
+	json_t *o = NULL;
+	if (!visible(&t, viewer))
+		cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	else
+		o = render(c, &t);
+	if (o && viewer->role != CB_ROLE_CUSTOMER) {
+		/* follow-ups of this ticket, for agents */
+		cb_q *q = cb_q_get(c, CB_SQL_TICKET_FOLLOWUPS, err);
+		json_t *f = json_array();
+		if (q) {
+			cb_q_bind_i64(q, 1, id);
+			while (cb_q_step(q, err) == 1)
+				json_array_append_new(f, json_integer(cb_q_i64(q, 0)));
+		}
+		json_object_set_new(o, "followups", f);
+	}
+	cb_ticket_clear(&t);
+	return o;
+}
+
+static json_t *render_event(cb_conn *c, cb_q *q, int64_t ticket_id)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(cb_q_i64(q, 0)));
+	json_object_set_new(o, "ticket_id", json_integer(ticket_id));
+	json_object_set_new(o, "seq", json_integer(cb_q_i64(q, 1)));
+	json_object_set_new(o, "type", json_string(cb_q_text(q, 4)));
+	json_object_set_new(o, "at", time_json(cb_q_i64(q, 2)));
+	int64_t actor = col_id(q, 3);
+	json_object_set_new(o, "actor", json_null());
+	json_object_set_new(o, "_actor_id", json_integer(actor));
+	json_t *d = loads(cb_q_text(q, 5));
+	json_object_set_new(o, "data", d ? d : json_object());
+	return o;
+}
+
+/* Fills "actor" after the statement that produced the rows is done. */
+static void resolve_actors(cb_conn *c, json_t *items)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(items, i, o) {
+		int64_t a = (int64_t)json_integer_value(json_object_get(o, "_actor_id"));
+		json_object_set_new(o, "actor", user_ref(c, a));
+		json_object_del(o, "_actor_id");
+	}
+}
+
+static int customer_may_see_event(const char *type, json_t *data)
+{
+	if (strcmp(type, "comment") == 0)
+		return json_is_true(json_object_get(data, "public"));
+	return strcmp(type, "created") == 0 || strcmp(type, "status") == 0 ||
+	       strcmp(type, "priority") == 0 || strcmp(type, "fields") == 0;
+}
+
+json_t *cb_ticket_render_comment(cb_conn *c, int64_t ticket_id, int64_t event_id, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_EVENT_GET, err);
+	if (!q)
+		return NULL;
+	cb_q_bind_i64(q, 1, event_id);
+	int r = cb_q_step(q, err);
+	if (r != 1) {
+		if (r == 0)
+			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such comment");
+		return NULL;
+	}
+	json_t *o = render_event(c, q, ticket_id);
+	cb_q_reset(q);
+	json_t *arr = json_array();
+	json_array_append_new(arr, o);
+	resolve_actors(c, arr);
+	json_incref(o);
+	json_decref(arr);
+	return o;
+}
+
+static int parse_list(const char *s, const char **out, int max)
+{
+	int n = 0;
+	if (!s)
+		return 0;
+	const char *p = s;
+	while (*p && n < max) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		out[n++] = cb_xstrndup(p, len);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return n;
+}
+
+int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
+		   int64_t before, json_t **items, int64_t *next, cb_err *err)
+{
+	cb_ticket_query tq = {.limit = limit + 1, .before_id = before};
+	int rc = -1;
+	cb_q *q = NULL;
+	tq.nstatus = parse_list(f->status, tq.status, CB_TQ_MAX_IN);
+	tq.npriority = parse_list(f->priority, tq.priority, CB_TQ_MAX_IN);
+	for (int i = 0; i < tq.nstatus; i++) {
+		cb_status s;
+		if (cb_status_parse(tq.status[i], &s)) {
+			cb_err_set(err, CB_E_BADREQ, "status", "unknown status: %s", tq.status[i]);
+			goto out;
+		}
+	}
+	for (int i = 0; i < tq.npriority; i++) {
+		int p;
+		if (cb_priority_parse(tq.priority[i], &p)) {
+			cb_err_set(err, CB_E_BADREQ, "priority", "unknown priority: %s", tq.priority[i]);
+			goto out;
+		}
+	}
+	/* references given in the query string: a number is an id, else a name/e-mail */
+	struct { const char *v; int64_t *out; int *none; const char *field; int kind; } refs[] = {
+		{f->assignee, &tq.assignee, &tq.assignee_none, "assignee", 0},
+		{f->group, &tq.group, &tq.group_none, "group", 1},
+		{f->account, &tq.account, NULL, "account", 2},
+		{f->requester, &tq.requester, NULL, "requester", 0},
+	};
+	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+		const char *v = refs[i].v;
+		if (!v)
+			continue;
+		if (refs[i].none && strcmp(v, "none") == 0) {
+			*refs[i].none = 1;
+			continue;
+		}
+		char *end;
+		long long num = strtoll(v, &end, 10);
+		json_t *ref = (*v && !*end) ? json_integer(num) : json_string(v);
+		int64_t id = 0;
+		int r;
+		if (refs[i].kind == 0) {
+			user_brief u;
+			r = user_resolve(c, ref, &u, refs[i].field, err);
+			id = r == 1 ? u.id : -1;
+			r = r < 0 ? -1 : 0;
+		} else if (refs[i].kind == 1) {
+			r = group_resolve(c, ref, &id, refs[i].field, err);
+			if (r) {
+				cb_err_clear(err);
+				r = 0;
+				id = -1;
+			}
+		} else {
+			r = account_resolve(c, ref, &id, refs[i].field, err);
+			if (r) {
+				cb_err_clear(err);
+				r = 0;
+				id = -1;
+			}
+		}
+		json_decref(ref);
+		if (r)
+			goto out;
+		*refs[i].out = id; /* -1 matches nothing */
+	}
+	if (viewer->role == CB_ROLE_CUSTOMER) {
+		if (tq.account && tq.account != viewer->account_id)
+			tq.account = -1;
+		else
+			tq.account = viewer->account_id ? viewer->account_id : -1;
+	}
+	tq.tag = f->tag;
+	tq.external_id = f->external_id;
+	if (f->created_after && cb_time_parse(f->created_after, &tq.created_from)) {
+		cb_err_set(err, CB_E_BADREQ, "created_after", "must be an RFC 3339 instant");
+		goto out;
+	}
+	if (f->created_before && cb_time_parse(f->created_before, &tq.created_to)) {
+		cb_err_set(err, CB_E_BADREQ, "created_before", "must be an RFC 3339 instant");
+		goto out;
+	}
+	q = cb_ticket_query_prepare(c, &tq, err);
+	if (!q)
+		goto out;
+	int64_t ids[501];
+	int n = 0, r;
+	while (n < limit + 1 && (r = cb_q_step(q, err)) == 1)
+		ids[n++] = cb_q_i64(q, 0);
+	if (err->code)
+		goto out;
+	*next = 0;
+	if (n > limit) {
+		n = limit;
+		*next = ids[n - 1];
+	}
+	*items = json_array();
+	for (int i = 0; i < n; i++) {
+		cb_ticket t;
+		if (cb_ticket_load(c, ids[i], &t, err)) {
+			json_decref(*items);
+			*items = NULL;
+			goto out;
+		}
+		json_array_append_new(*items, render(c, &t));
+		cb_ticket_clear(&t);
+	}
+	rc = 0;
+out:
+	if (q)
+		cb_q_free(q);
+	for (int i = 0; i < tq.nstatus; i++)
+		cb_free((void *)tq.status[i]);
+	for (int i = 0; i < tq.npriority; i++)
+		cb_free((void *)tq.priority[i]);
+	return rc;
+}
+
+int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
+		     int limit, int64_t after, json_t **items, int64_t *next, cb_err *err)
+{
+	cb_ticket t;
+	if (cb_ticket_load(c, id, &t, err))
+		return -1;
+	int ok = visible(&t, viewer);
+	cb_ticket_clear(&t);
+	if (!ok)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	int customer = viewer->role == CB_ROLE_CUSTOMER;
+	*items = json_array();
+	*next = 0;
+	int64_t cursor = after;
+	/* customers skip hidden events, so keep reading until the page is full */
+	while ((int)json_array_size(*items) < limit) {
+		cb_q *q = cb_q_get(c, comments_only ? CB_SQL_COMMENTS_OF : CB_SQL_EVENTS_OF, err);
+		if (!q)
+			goto fail;
+		cb_q_bind_i64(q, 1, id);
+		cb_q_bind_i64(q, 2, cursor);
+		int want = limit - (int)json_array_size(*items) + 1;
+		if (comments_only) {
+			cb_q_bind_i64(q, 3, customer ? 0 : 1);
+			cb_q_bind_i64(q, 4, want);
+		} else {
+			cb_q_bind_i64(q, 3, want);
+		}
+		int got = 0, r;
+		json_t *batch = json_array();
+		while ((r = cb_q_step(q, err)) == 1) {
+			got++;
+			cursor = cb_q_i64(q, 1);
+			json_t *o = render_event(c, q, id);
+			if (customer && !customer_may_see_event(cb_q_text(q, 4), json_object_get(o, "data")))
+				json_decref(o);
+			else
+				json_array_append_new(batch, o);
+		}
+		if (r < 0) {
+			json_decref(batch);
+			goto fail;
+		}
+		resolve_actors(c, batch);
+		size_t i;
+		json_t *o;
+		json_array_foreach(batch, i, o) {
+			if ((int)json_array_size(*items) < limit)
+				json_array_append(*items, o);
+			else
+				*next = json_integer_value(json_object_get(json_array_get(*items, json_array_size(*items) - 1), "seq"));
+		}
+		json_decref(batch);
+		if (got < want)
+			break;
+		if (*next)
+			break;
+	}
+	return 0;
+fail:
+	json_decref(*items);
+	*items = NULL;
+	return -1;
+}
+
+int cb_ticket_verify_fold(cb_conn *c, int64_t id, cb_err *err)
+{
+	cb_ticket stored, folded;
+	if (cb_ticket_load(c, id, &stored, err))
+		return -1;
+	cb_ticket_init(&folded);
+	folded.id = id;
+	int64_t after = 0;
+	int same = 1;
+	for (;;) {
+		cb_q *q = cb_q_get(c, CB_SQL_EVENTS_OF, err);
+		if (!q)
+			goto fail;
+		cb_q_bind_i64(q, 1, id);
+		cb_q_bind_i64(q, 2, after);
+		cb_q_bind_i64(q, 3, 1000);
+		int n = 0, r;
+		while ((r = cb_q_step(q, err)) == 1) {
+			n++;
+			after = cb_q_i64(q, 1);
+			cb_event e = {.at = cb_q_i64(q, 2), .actor_id = col_id(q, 3)};
+			cb_evtype_parse(cb_q_text(q, 4), &e.type);
+			e.data = loads(cb_q_text(q, 5));
+			cb_ticket_apply(&folded, &e);
+			json_decref(e.data);
+		}
+		if (r < 0)
+			goto fail;
+		if (n < 1000)
+			break;
+	}
+	same = folded.status == stored.status && folded.priority == stored.priority &&
+	       folded.account_id == stored.account_id && folded.requester_id == stored.requester_id &&
+	       folded.assignee_id == stored.assignee_id && folded.group_id == stored.group_id &&
+	       folded.followup_of == stored.followup_of && folded.created_at == stored.created_at &&
+	       folded.updated_at == stored.updated_at && folded.solved_at == stored.solved_at &&
+	       folded.closed_at == stored.closed_at && folded.reopen_count == stored.reopen_count &&
+	       folded.nevents == stored.nevents;
+	static const char *const keys[] = {"subject", "description", "category", "tags",
+					   "environment", "custom_fields", "external_id"};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		json_t *a = json_object_get(folded.doc, keys[i]);
+		json_t *b = json_object_get(stored.doc, keys[i]);
+		if (!json_equal_or_null(a, b))
+			same = 0;
+	}
+	cb_ticket_clear(&stored);
+	cb_ticket_clear(&folded);
+	return same;
+fail:
+	cb_ticket_clear(&stored);
+	cb_ticket_clear(&folded);
+	return -1;
+}
