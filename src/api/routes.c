@@ -13,6 +13,10 @@
 const cb_route cb_routes[] = {
 	{"GET", "/healthz", cb_h_healthz, CB_ROLE_NONE, CB_R_PUBLIC, "healthz"},
 	{"GET", "/metrics", cb_h_metrics, CB_ROLE_NONE, CB_R_PUBLIC, "metrics"},
+	CB_ROUTES_ACCOUNTS
+	CB_ROUTES_USERS
+	CB_ROUTES_TOKENS
+	CB_ROUTES_GROUPS
 	CB_ROUTES_TICKETS
 };
 const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

@@ -1101,13 +1101,20 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 	case CB_EV_PRIORITY:
 	case CB_EV_ASSIGN:
 	case CB_EV_CATEGORY:
-	case CB_EV_TAGS: {
+	case CB_EV_TAGS:
+	case CB_EV_FIELDS:
+	case CB_EV_ACCOUNT: {
+		/* the same do_update() a PATCH runs, at the event's instant */
 		static const char *const kp[] = {"at", "type", "author", "priority", NULL};
 		static const char *const ka[] = {"at", "type", "author", "assignee", "group", NULL};
 		static const char *const kc[] = {"at", "type", "author", "category", NULL};
 		static const char *const kt[] = {"at", "type", "author", "tags", NULL};
+		static const char *const kf[] = {"at", "type", "author", "subject", "description",
+						 "environment", "custom_fields", NULL};
+		static const char *const kacc[] = {"at", "type", "author", "account", NULL};
 		const char *const *k = type == CB_EV_PRIORITY ? kp : type == CB_EV_ASSIGN ? ka
-				     : type == CB_EV_CATEGORY ? kc : kt;
+				     : type == CB_EV_CATEGORY ? kc : type == CB_EV_TAGS ? kt
+				     : type == CB_EV_FIELDS ? kf : kacc;
 		if (check_keys(ev, k, "", err)) {
 			rc = -1;
 			break;
@@ -1130,9 +1137,33 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 			rc = cb_err_set(err, CB_E_INVALID, "tags", "is required");
 			break;
 		}
+		if (type == CB_EV_ACCOUNT && !json_object_get(ev, "account")) {
+			rc = cb_err_set(err, CB_E_INVALID, "account", "is required");
+			break;
+		}
+		if (type == CB_EV_FIELDS) {
+			json_t *subj = json_object_get(ev, "subject");
+			if (want_string(ev, "subject", 0, 0, MAX_SUBJECT, "", err) ||
+			    want_string(ev, "description", 0, 0, MAX_TEXT, "", err) ||
+			    want_kv(ev, "environment", "", err) || want_kv(ev, "custom_fields", "", err)) {
+				rc = -1;
+				break;
+			}
+			if (subj && is_blank(json_string_value(subj))) {
+				rc = cb_err_set(err, CB_E_INVALID, "subject", "must not be empty");
+				break;
+			}
+			if (json_object_size(ev) <= 2 + (json_object_get(ev, "author") != NULL)) {
+				rc = cb_err_set(err, CB_E_INVALID, "type",
+						"a fields event changes at least one of subject, description, environment, custom_fields");
+				break;
+			}
+		}
 		json_t *patch = json_object();
-		const char *keys[] = {"priority", "assignee", "group", "category", "tags"};
-		for (size_t i = 0; i < 5; i++)
+		static const char *const keys[] = {"priority", "assignee", "group", "category",
+						   "tags", "subject", "description", "environment",
+						   "custom_fields", "account"};
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 			if (json_object_get(ev, keys[i]))
 				json_object_set(patch, keys[i], json_object_get(ev, keys[i]));
 		cb_actor a2 = who;
@@ -1174,8 +1205,6 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 		rc = emit(c, &t, type, at, who.user_id, d, NULL, err);
 		break;
 	}
-	case CB_EV_FIELDS:
-	case CB_EV_ACCOUNT:
 	case CB_EV_CREATED:
 	case CB_EV__COUNT:
 		rc = cb_err_set(err, CB_E_INVALID, "type", "this event type cannot be imported");

@@ -7,6 +7,14 @@
 /* Opens the data directory named by --data into app (2 = usage, 1 = error). */
 int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage);
 
-#define CB_CLI_MORE_COMMANDS
+/* cmd_directory.c: account add, user add, token create */
+int cb_cmd_account(int argc, char **argv);
+int cb_cmd_user(int argc, char **argv);
+int cb_cmd_token(int argc, char **argv);
+
+#define CB_CLI_MORE_COMMANDS \
+	{"account", cb_cmd_account, "manage customer accounts (add)"}, \
+	{"user", cb_cmd_user, "manage users (add)"}, \
+	{"token", cb_cmd_token, "create API tokens (create)"},
 
 #endif

@@ -515,6 +515,27 @@ cb_conn *cb_db_reader(cb_db *db, cb_err *err)
 	return c;
 }
 
+int cb_db_integrity(cb_db *db, cb_err *err)
+{
+	cb_conn *c = cb_db_reader(db, err);
+	if (!c)
+		return -1;
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(c->h, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "integrity check failed: %s",
+				  sqlite3_errmsg(c->h));
+	int rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		if (!r || strcmp(r, "ok") != 0)
+			rc = cb_err_set(err, CB_E_INTERNAL, NULL, "integrity check: %s", r ? r : "?");
+	} else {
+		rc = cb_err_set(err, CB_E_INTERNAL, NULL, "integrity check failed");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* ---- backup / restore ---- */
 
 static int copy_db(sqlite3 *from, sqlite3 *to, cb_err *err)

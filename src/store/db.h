@@ -55,6 +55,10 @@ void cb_db_get_stats(cb_db *db, cb_db_stats *out);
 int cb_db_backup(cb_db *db, const char *path, cb_err *err);
 int cb_db_restore_file(const char *dir, const char *path, cb_err *err);
 
+/* PRAGMA integrity_check on a reader: 0 when "ok", else CB_E_INTERNAL with
+ * the first problem reported. */
+int cb_db_integrity(cb_db *db, cb_err *err);
+
 /* Statements. SQL passed to cb_q_get must be a string with static storage
  * duration: the cache is keyed by its address. */
 cb_q *cb_q_get(cb_conn *c, const char *sql, cb_err *err);

@@ -55,4 +55,11 @@ static const char CB_SQL_GROUP_BY_NAME[] = "SELECT id, name FROM groups WHERE na
 static const char CB_SQL_TICKET_FOLLOWUPS[] =
 	"SELECT id FROM tickets WHERE followup_of = ?1 ORDER BY id";
 
+/* export (app/import.c): tickets by id in pages, then the events of a page */
+static const char CB_SQL_EXPORT_TICKETS[] =
+	"SELECT id, external_id FROM tickets WHERE id > ?1 ORDER BY id LIMIT ?2";
+static const char CB_SQL_EXPORT_EVENTS[] =
+	"SELECT ticket_id, at, actor_id, type, data FROM events"
+	" WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, seq";
+
 #endif

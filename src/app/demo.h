@@ -1,0 +1,22 @@
+/* demo.h - a realistic demo data set for `make run`: accounts of every
+ * tier, agents, engineers, customers, groups and a few hundred tickets in
+ * every status spread over the past weeks, built through the same use cases
+ * as live requests (tickets are replayed as imported histories). */
+#ifndef CB_APP_DEMO_H
+#define CB_APP_DEMO_H
+#include "app/app.h"
+
+typedef struct {
+	int tickets;   /* number of tickets, default 300 */
+	int days;      /* history length in days, default 42 */
+	unsigned seed; /* PRNG seed, default 42 */
+} cb_demo_opts;
+
+typedef struct {
+	int accounts, users, groups, tickets, events;
+} cb_demo_report;
+
+int cb_demo_load(cb_app *app, const cb_demo_opts *opts, cb_ms now, cb_demo_report *out,
+		 cb_err *err);
+
+#endif
