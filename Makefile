@@ -3,7 +3,7 @@
 # `make run` serves a demo instance on 127.0.0.1:8080.
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libical
 VERSION := 0.1.0
 DEPS_STAMP := build/.deps-ok
 

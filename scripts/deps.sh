@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="build-essential pkg-config ca-certificates
-libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
+libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libical-dev tzdata
 sqlite3 python3 curl clang libclang-rt-dev nodejs npm"
 if [ "${1:-}" = "bench" ]; then
   PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo"

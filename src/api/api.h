@@ -99,6 +99,8 @@ json_t *cb_api_own(cb_req *req, json_t *v);
 /* Pagination: limit (default 50, max 500) and opaque cursor. */
 int cb_api_page(const cb_req *req, int *limit, int64_t *after, cb_err *err);
 char *cb_api_cursor(cb_req *req, int64_t last);
+/* Responds 200 {"items": items, "next_cursor": cursor of next or null}. */
+int cb_api_list(cb_req *req, cb_resp *resp, json_t *items, int64_t next);
 /* Decodes a cursor made by cb_api_cursor; -1 if invalid. */
 int cb_api_cursor_decode(const char *s, int64_t *out);
 

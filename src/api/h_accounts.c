@@ -76,9 +76,5 @@ int cb_h_accounts_list(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t next = 0;
 	if (!c || cb_dir_account_list(c, &req->actor, &page, &items, &next, err))
 		return -1;
-	json_t *o = json_object();
-	json_object_set_new(o, "items", items);
-	json_object_set_new(o, "next_cursor",
-			    next ? json_string(cb_api_cursor(req, next)) : json_null());
-	return cb_api_json(req, resp, 200, o);
+	return cb_api_list(req, resp, items, next);
 }

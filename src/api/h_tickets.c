@@ -12,14 +12,6 @@ static cb_conn *reader(cb_req *req, cb_err *err)
 	return cb_db_reader(req->app->db, err);
 }
 
-static int list_response(cb_req *req, cb_resp *resp, json_t *items, int64_t next)
-{
-	json_t *o = json_object();
-	json_object_set_new(o, "items", items);
-	json_object_set_new(o, "next_cursor", next ? json_string(cb_api_cursor(req, next)) : json_null());
-	return cb_api_json(req, resp, 200, o);
-}
-
 /* ---- create ---- */
 
 static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
@@ -27,7 +19,7 @@ static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *e
 	int64_t id;
 	if (cb_ticket_create(c, &req->actor, req->now, arg, 0, &id, err))
 		return -1;
-	*out = cb_ticket_render(c, &req->actor, id, err);
+	*out = cb_ticket_render(c, &req->actor, id, req->now, err);
 	return *out ? 0 : -1;
 }
 
@@ -51,7 +43,7 @@ int cb_h_tickets_get(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_conn *c = reader(req, err);
 	if (!c)
 		return -1;
-	json_t *o = cb_ticket_render(c, &req->actor, id, err);
+	json_t *o = cb_ticket_render(c, &req->actor, id, req->now, err);
 	cb_conn_reset_all(c);
 	if (!o)
 		return -1;
@@ -91,11 +83,11 @@ int cb_h_tickets_list(cb_req *req, cb_resp *resp, cb_err *err)
 		return -1;
 	json_t *items = NULL;
 	int64_t next = 0;
-	int rc = cb_ticket_list(c, &req->actor, &f, limit, cursor, &items, &next, err);
+	int rc = cb_ticket_list(c, &req->actor, &f, limit, cursor, req->now, &items, &next, err);
 	cb_conn_reset_all(c);
 	if (rc)
 		return -1;
-	return list_response(req, resp, items, next);
+	return cb_api_list(req, resp, items, next);
 }
 
 /* ---- update ---- */
@@ -110,7 +102,7 @@ static int update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *e
 	struct update_arg *a = arg;
 	if (cb_ticket_update(c, &req->actor, req->now, a->id, a->in, err))
 		return -1;
-	*out = cb_ticket_render(c, &req->actor, a->id, err);
+	*out = cb_ticket_render(c, &req->actor, a->id, req->now, err);
 	return *out ? 0 : -1;
 }
 
@@ -168,7 +160,7 @@ static int timeline(cb_req *req, cb_resp *resp, int comments_only, cb_err *err)
 	cb_conn_reset_all(c);
 	if (rc)
 		return -1;
-	return list_response(req, resp, items, next);
+	return cb_api_list(req, resp, items, next);
 }
 
 int cb_h_comments_list(cb_req *req, cb_resp *resp, cb_err *err)

@@ -115,9 +115,5 @@ int cb_h_users_list(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t next = 0;
 	if (cb_dir_user_list(c, &req->actor, &f, &page, &items, &next, err))
 		return -1;
-	json_t *o = json_object();
-	json_object_set_new(o, "items", items);
-	json_object_set_new(o, "next_cursor",
-			    next ? json_string(cb_api_cursor(req, next)) : json_null());
-	return cb_api_json(req, resp, 200, o);
+	return cb_api_list(req, resp, items, next);
 }

@@ -74,4 +74,11 @@ int cb_h_export_tickets(cb_req *req, cb_resp *resp, cb_err *err);
 	{"POST", "/api/v1/import/tickets", cb_h_import_tickets, CB_ROLE_ADMIN, CB_R_WRITE, "import.tickets"}, \
 	{"GET", "/api/v1/export/tickets", cb_h_export_tickets, CB_ROLE_ADMIN, 0, "export.tickets"},
 
+/* h_views.c */
+int cb_h_views_tickets(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_sla_history(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_VIEWS \
+	{"GET", "/api/v1/views/{name}/tickets", cb_h_views_tickets, CB_ROLE_ENGINEER, 0, "views.tickets"}, \
+	{"GET", "/api/v1/tickets/{id}/sla/history", cb_h_sla_history, CB_ROLE_ENGINEER, 0, "sla.history"},
+
 #endif

@@ -18,5 +18,7 @@ const cb_route cb_routes[] = {
 	CB_ROUTES_TOKENS
 	CB_ROUTES_GROUPS
 	CB_ROUTES_TICKETS
+	CB_ROUTES_VIEWS
+	CB_ROUTES_IMPORT
 };
 const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

@@ -147,6 +147,14 @@ char *cb_api_cursor(cb_req *req, int64_t last)
 	return s;
 }
 
+int cb_api_list(cb_req *req, cb_resp *resp, json_t *items, int64_t next)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "items", items);
+	json_object_set_new(o, "next_cursor", next ? json_string(cb_api_cursor(req, next)) : json_null());
+	return cb_api_json(req, resp, 200, o);
+}
+
 int cb_api_cursor_decode(const char *s, int64_t *out)
 {
 	if (!s || s[0] != 'c' || !s[1] || strlen(s) > 14)

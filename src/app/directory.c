@@ -211,6 +211,21 @@ static json_t *changed_fields(unsigned set, const char *const names[], int n)
 	return json_pack("{s:o}", "fields", arr);
 }
 
+/* Validation errors are collected as field items whose messages read after
+ * the field name ("is required"); the detail becomes "name is required". */
+static int invalid(cb_err *err)
+{
+	if (err->code != CB_E_INVALID || err->nitems == 0)
+		return -1;
+	const cb_err_item *it = &err->items[0];
+	if (err->nitems > 1)
+		snprintf(err->message, sizeof err->message, "%.90s %.120s (and %d more)", it->field,
+			 it->message, err->nitems - 1);
+	else
+		snprintf(err->message, sizeof err->message, "%.90s %.150s", it->field, it->message);
+	return -1;
+}
+
 /* ---- strict decoding by field table ---- */
 
 enum jtype {
@@ -243,7 +258,7 @@ static int decode(void *dst, unsigned *set, const struct jfield *f, size_t nf, j
 			if (strcmp(f[i].name, key) == 0)
 				fd = &f[i];
 		if (!fd) {
-			cb_err_add(err, CB_E_INVALID, key, "unknown field");
+			cb_err_add(err, CB_E_INVALID, key, "is not a known field");
 			bad = 1;
 			continue;
 		}
@@ -270,7 +285,7 @@ static int decode(void *dst, unsigned *set, const struct jfield *f, size_t nf, j
 		if (set)
 			*set |= fd->bit;
 	}
-	return bad ? -1 : 0;
+	return bad ? invalid(err) : 0;
 }
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
@@ -371,7 +386,8 @@ static int resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, con
 					  name_word, s);
 		return 0;
 	}
-	return cb_err_set(err, CB_E_INVALID, field, "must be %s id or %s", noun, name_word);
+	return cb_err_set(err, CB_E_INVALID, field, "must be an id or %s %s",
+			  name_word[0] == 'e' ? "an" : "a", name_word);
 }
 
 int cb_dir_resolve_account(cb_conn *c, json_t *ref_or_string, int64_t *out, const char *field,
@@ -521,7 +537,7 @@ int cb_dir_account_check(cb_dir_account_in *in, int partial, cb_arena *a, cb_err
 		cb_err_add(err, CB_E_INVALID, "tier", "must be one of enterprise, business, standard");
 	if (in->set & CB_DIR_ACCOUNT_DOMAINS)
 		check_domains(in, a, err);
-	return err->code != CB_OK ? -1 : 0;
+	return err->code != CB_OK ? invalid(err) : 0;
 }
 
 /* 409 if a domain of in belongs to an account other than self. */
@@ -784,7 +800,7 @@ int cb_dir_user_check(cb_dir_user_in *in, int partial, cb_arena *a, cb_err *err)
 	    (!partial || (in->set & CB_DIR_USER_ACCOUNT)))
 		cb_err_add(err, CB_E_INVALID, "account", "is required for customers");
 	if (role != CB_ROLE_NONE && role != CB_ROLE_CUSTOMER && has_account(in))
-		cb_err_add(err, CB_E_INVALID, "account", "only customers belong to an account");
+		cb_err_add(err, CB_E_INVALID, "account", "is only for customers");
 	if (in->set & CB_DIR_USER_PASSWORD) {
 		long n = utf8_chars(in->password ? in->password : "");
 		if (n < 0)
@@ -797,7 +813,7 @@ int cb_dir_user_check(cb_dir_user_in *in, int partial, cb_arena *a, cb_err *err)
 				   CB_DIR_PASSWORD_MAX);
 	}
 	if (err->code != CB_OK)
-		return -1;
+		return invalid(err);
 	/* only once everything else is valid: argon2id costs ~0.1 s */
 	if ((in->set & CB_DIR_USER_PASSWORD) &&
 	    cb_auth_password_hash(in->password, &in->password_hash, a, err))
@@ -826,7 +842,7 @@ int cb_dir_user_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now
 	if (has_account(in) && cb_dir_resolve_account(c, in->account, &account_id, "account", err))
 		return -1;
 	if (role == CB_ROLE_CUSTOMER && !account_id)
-		return cb_err_set(err, CB_E_INVALID, "account", "is required for customers");
+		return cb_err_set(err, CB_E_INVALID, "account", "an account is required for customers");
 	if (role != CB_ROLE_CUSTOMER && account_id)
 		return cb_err_set(err, CB_E_INVALID, "account", "only customers belong to an account");
 	if (user_email_free(c, in->email, 0, err))
@@ -918,7 +934,7 @@ int cb_dir_user_update(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now
 					  "only customers belong to an account");
 		account_id = 0; /* an agent-side role drops the account */
 	} else if (!account_id) {
-		return cb_err_set(err, CB_E_INVALID, "account", "is required for customers");
+		return cb_err_set(err, CB_E_INVALID, "account", "an account is required for customers");
 	}
 	if (cur.role == CB_ROLE_ADMIN && cur.active && (role != CB_ROLE_ADMIN || !active)) {
 		int64_t others = 0;
@@ -1039,7 +1055,7 @@ int cb_dir_token_from_json(cb_dir_token_in *out, json_t *body, cb_arena *a, cb_e
 		return -1;
 	if (out->name &&
 	    !(out->name = text_field(a, out->name, "name", 0, CB_DIR_NAME_MAX, 0, err)))
-		return -1;
+		return invalid(err);
 	return 0;
 }
 
@@ -1063,7 +1079,7 @@ int cb_dir_token_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms no
 		uid = target;
 	}
 	if (uid <= 0)
-		return cb_err_set(err, CB_E_INVALID, "user", "is required");
+		return cb_err_set(err, CB_E_INVALID, "user", "a user is required");
 	cb_dir_user_info u;
 	int rc = cb_dir_user_load(c, a, uid, NULL, &u, err);
 	if (rc < 0)
@@ -1138,7 +1154,7 @@ int cb_dir_group_check(cb_dir_group_in *in, int partial, cb_arena *a, cb_err *er
 			}
 		}
 	}
-	return err->code != CB_OK ? -1 : 0;
+	return err->code != CB_OK ? invalid(err) : 0;
 }
 
 static int group_name_free(cb_conn *c, const char *name, int64_t self, cb_err *err)
@@ -1200,7 +1216,7 @@ int cb_dir_group_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms no
 			const cb_dir_group_in *in, int64_t *out_id, cb_err *err)
 {
 	if (!in->name)
-		return cb_err_set(err, CB_E_INVALID, "name", "is required");
+		return cb_err_set(err, CB_E_INVALID, "name", "a name is required");
 	if (group_name_free(c, in->name, 0, err))
 		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_DIR_GROUP_INSERT, err);

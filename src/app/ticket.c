@@ -8,8 +8,11 @@
  * never disagree. Inputs are validated strictly: unknown keys, wrong types
  * and unknown enum values are 422 with the field named. */
 #include "app/ticket.h"
+#include "app/directory.h"
+#include "app/sla.h"
 #include "store/sql_ticket.h"
 #include "store/ticket_query.h"
+#include "store/view_query.h"
 #include "util/alloc.h"
 
 #include <ctype.h>
@@ -110,49 +113,6 @@ static int user_resolve(cb_conn *c, json_t *ref, user_brief *u, const char *fiel
 	return 1;
 }
 
-static int named_resolve(cb_conn *c, json_t *ref, const char *by_id, const char *by_name,
-			 int64_t *out, const char *field, const char *what, cb_err *err)
-{
-	cb_q *q;
-	if (json_is_integer(ref)) {
-		q = cb_q_get(c, by_id, err);
-		if (!q)
-			return -1;
-		cb_q_bind_i64(q, 1, (int64_t)json_integer_value(ref));
-	} else if (json_is_string(ref)) {
-		q = cb_q_get(c, by_name, err);
-		if (!q)
-			return -1;
-		cb_q_bind_text(q, 1, json_string_value(ref));
-	} else {
-		return cb_err_set(err, CB_E_INVALID, field, "must be %s id or name", what);
-	}
-	int rc = cb_q_step(q, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		char *s = dumps(ref);
-		cb_err_set(err, CB_E_INVALID, field, "unknown %s: %s", what + 2, s);
-		free(s);
-		return -1;
-	}
-	*out = cb_q_i64(q, 0);
-	cb_q_reset(q);
-	return 0;
-}
-
-static int account_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, cb_err *err)
-{
-	return named_resolve(c, ref, CB_SQL_ACCOUNT_BRIEF, CB_SQL_ACCOUNT_BY_NAME, out, field,
-			     "an account", err);
-}
-
-static int group_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, cb_err *err)
-{
-	return named_resolve(c, ref, CB_SQL_GROUP_BRIEF, CB_SQL_GROUP_BY_NAME, out, field,
-			     "a group", err);
-}
-
 /* An agent-side user referenced as assignee (null clears). */
 static int assignee_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, cb_err *err)
 {
@@ -174,59 +134,6 @@ static int assignee_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *f
 		return cb_err_set(err, CB_E_INVALID, field, "the assignee must be an agent, engineer or admin");
 	*out = u.id;
 	return 0;
-}
-
-static json_t *user_ref(cb_conn *c, int64_t id)
-{
-	if (!id)
-		return json_null();
-	cb_err e = {0};
-	cb_q *q = cb_q_get(c, CB_SQL_USER_BRIEF, &e);
-	if (!q)
-		return json_null();
-	cb_q_bind_i64(q, 1, id);
-	json_t *r = json_null();
-	if (cb_q_step(q, &e) == 1) {
-		r = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "email", cb_q_text(q, 1),
-			      "name", cb_q_text(q, 2));
-		cb_q_reset(q);
-	}
-	return r;
-}
-
-static json_t *account_ref(cb_conn *c, int64_t id)
-{
-	if (!id)
-		return json_null();
-	cb_err e = {0};
-	cb_q *q = cb_q_get(c, CB_SQL_ACCOUNT_BRIEF, &e);
-	if (!q)
-		return json_null();
-	cb_q_bind_i64(q, 1, id);
-	json_t *r = json_null();
-	if (cb_q_step(q, &e) == 1) {
-		r = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", cb_q_text(q, 1),
-			      "tier", cb_q_text(q, 2));
-		cb_q_reset(q);
-	}
-	return r;
-}
-
-static json_t *group_ref(cb_conn *c, int64_t id)
-{
-	if (!id)
-		return json_null();
-	cb_err e = {0};
-	cb_q *q = cb_q_get(c, CB_SQL_GROUP_BRIEF, &e);
-	if (!q)
-		return json_null();
-	cb_q_bind_i64(q, 1, id);
-	json_t *r = json_null();
-	if (cb_q_step(q, &e) == 1) {
-		r = json_pack("{s:I, s:s}", "id", (json_int_t)id, "name", cb_q_text(q, 1));
-		cb_q_reset(q);
-	}
-	return r;
 }
 
 /* ---- validation ---- */
@@ -577,7 +484,7 @@ static int resolve_people(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *
 {
 	*account = 0;
 	json_t *acc = json_object_get(in, "account");
-	if (acc && !json_is_null(acc) && account_resolve(c, acc, account, "account", err))
+	if (acc && !json_is_null(acc) && cb_dir_resolve_account(c, acc, account, "account", err))
 		return -1;
 	json_t *req = json_object_get(in, "requester");
 	if (!req || json_is_null(req)) {
@@ -664,7 +571,7 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 		json_t *acc = json_object_get(in, "account");
 		if (acc && !json_is_null(acc)) {
 			int64_t a = 0;
-			if (account_resolve(c, acc, &a, "account", err) || a != actor->account_id) {
+			if (cb_dir_resolve_account(c, acc, &a, "account", err) || a != actor->account_id) {
 				json_decref(tags);
 				cb_err_clear(err);
 				return cb_err_set(err, CB_E_INVALID, "account", "unknown account");
@@ -679,7 +586,7 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 	json_t *as = json_object_get(in, "assignee");
 	json_t *gr = json_object_get(in, "group");
 	if ((as && assignee_resolve(c, as, &assignee, "assignee", err)) ||
-	    (gr && !json_is_null(gr) && group_resolve(c, gr, &group, "group", err))) {
+	    (gr && !json_is_null(gr) && cb_dir_resolve_group(c, gr, &group, "group", err))) {
 		json_decref(tags);
 		return -1;
 	}
@@ -746,6 +653,8 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 	}
 	if (rc == 0)
 		rc = save(c, &t, 0, 0, err);
+	if (rc == 0)
+		rc = cb_sla_refresh(c, t.id, at, err);
 	if (rc == 0)
 		*out_id = t.id;
 	cb_ticket_clear(&t);
@@ -830,7 +739,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 	json_t *acc = json_object_get(in, "account");
 	if (acc) {
 		int64_t a = 0;
-		if (!json_is_null(acc) && account_resolve(c, acc, &a, "account", err))
+		if (!json_is_null(acc) && cb_dir_resolve_account(c, acc, &a, "account", err))
 			return -1;
 		if (a != t->account_id) {
 			json_t *d = json_object();
@@ -850,7 +759,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 		if (gr) {
 			if (json_is_null(gr))
 				group = 0;
-			else if (group_resolve(c, gr, &group, "group", err))
+			else if (cb_dir_resolve_group(c, gr, &group, "group", err))
 				return -1;
 		}
 		if (assignee != t->assignee_id || group != t->group_id) {
@@ -883,7 +792,9 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 			if (emit_status(c, t, steps[i], 0, now, who, err))
 				return -1;
 	}
-	return save(c, t, 0, tags_changed, err);
+	if (save(c, t, 0, tags_changed, err))
+		return -1;
+	return cb_sla_refresh(c, t->id, now, err);
 }
 
 int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
@@ -970,6 +881,8 @@ static int create_followup(cb_conn *c, const cb_actor *actor, cb_ms now, cb_tick
 	json_object_set_new(d, "followup_of", json_integer(closed->id));
 	int rc = emit_created(c, &t, now, actor->user_id, d, out_event, err);
 	if (rc == 0)
+		rc = cb_sla_refresh(c, t.id, now, err);
+	if (rc == 0)
 		*out_ticket = t.id;
 	cb_ticket_clear(&t);
 	return rc;
@@ -999,7 +912,7 @@ int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	else
 		rc = add_comment(c, &t, side_of(actor), actor->user_id, now, body, is_public,
 				 out_event, err) ||
-		     save(c, &t, 0, 0, err);
+		     save(c, &t, 0, 0, err) || cb_sla_refresh(c, id, now, err);
 	cb_ticket_clear(&t);
 	return rc ? -1 : 0;
 }
@@ -1185,7 +1098,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 		if (type == CB_EV_ESCALATION) {
 			json_t *g = json_object_get(d, "group");
 			int64_t gid = 0;
-			if (g && group_resolve(c, g, &gid, "group", err)) {
+			if (g && cb_dir_resolve_group(c, g, &gid, "group", err)) {
 				json_decref(d);
 				rc = -1;
 				break;
@@ -1206,12 +1119,15 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 		break;
 	}
 	case CB_EV_CREATED:
+	case CB_EV_SLA:
 	case CB_EV__COUNT:
 		rc = cb_err_set(err, CB_E_INVALID, "type", "this event type cannot be imported");
 		break;
 	}
 	if (rc == 0)
 		rc = save(c, &t, 0, tags_changed, err);
+	if (rc == 0)
+		rc = cb_sla_refresh(c, id, at, err);
 out:
 	cb_ticket_clear(&t);
 	return rc ? -1 : 0;
@@ -1219,7 +1135,7 @@ out:
 
 /* ---- rendering ---- */
 
-static json_t *render(cb_conn *c, const cb_ticket *t)
+static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(t->id));
@@ -1230,10 +1146,10 @@ static json_t *render(cb_conn *c, const cb_ticket *t)
 	json_object_set_new(o, "priority", json_string(cb_priority_name(t->priority)));
 	json_object_set(o, "category", json_object_get(t->doc, "category") ? json_object_get(t->doc, "category") : json_null());
 	json_object_set_new(o, "tags", doc_or(t, "tags", json_array()));
-	json_object_set_new(o, "account", account_ref(c, t->account_id));
-	json_object_set_new(o, "requester", user_ref(c, t->requester_id));
-	json_object_set_new(o, "assignee", user_ref(c, t->assignee_id));
-	json_object_set_new(o, "group", group_ref(c, t->group_id));
+	json_object_set_new(o, "account", cb_dir_account_ref(c, t->account_id));
+	json_object_set_new(o, "requester", cb_dir_user_ref(c, t->requester_id));
+	json_object_set_new(o, "assignee", cb_dir_user_ref(c, t->assignee_id));
+	json_object_set_new(o, "group", cb_dir_group_ref(c, t->group_id));
 	json_object_set_new(o, "environment", doc_or(t, "environment", json_object()));
 	json_object_set_new(o, "custom_fields", doc_or(t, "custom_fields", json_object()));
 	json_object_set_new(o, "followup_of", t->followup_of ? json_integer(t->followup_of) : json_null());
@@ -1242,11 +1158,13 @@ static json_t *render(cb_conn *c, const cb_ticket *t)
 	json_object_set_new(o, "updated_at", time_json(t->updated_at));
 	json_object_set_new(o, "solved_at", time_json(t->solved_at));
 	json_object_set_new(o, "closed_at", time_json(t->closed_at));
-	json_object_set_new(o, "sla", json_pack("{s:n}", "policy"));
+	cb_err e2 = {0};
+	json_t *sla = cb_sla_render(c, t->id, now, &e2);
+	json_object_set_new(o, "sla", sla ? sla : json_pack("{s:n}", "policy"));
 	return o;
 }
 
-json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_err *err)
+json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err)
 {
 	cb_ticket t;
 	if (cb_ticket_load(c, id, &t, err))
@@ -1255,7 +1173,7 @@ json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_err 
 	if (!visible(&t, viewer))
 		cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
 	else
-		o = render(c, &t);
+		o = render(c, &t, now);
 	if (o && viewer->role != CB_ROLE_CUSTOMER) {
 		/* follow-ups of this ticket, for agents */
 		cb_q *q = cb_q_get(c, CB_SQL_TICKET_FOLLOWUPS, err);
@@ -1271,7 +1189,7 @@ json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_err 
 	return o;
 }
 
-static json_t *render_event(cb_conn *c, cb_q *q, int64_t ticket_id)
+static json_t *render_event(cb_q *q, int64_t ticket_id)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(cb_q_i64(q, 0)));
@@ -1294,7 +1212,7 @@ static void resolve_actors(cb_conn *c, json_t *items)
 	json_t *o;
 	json_array_foreach(items, i, o) {
 		int64_t a = (int64_t)json_integer_value(json_object_get(o, "_actor_id"));
-		json_object_set_new(o, "actor", user_ref(c, a));
+		json_object_set_new(o, "actor", cb_dir_user_ref(c, a));
 		json_object_del(o, "_actor_id");
 	}
 }
@@ -1319,7 +1237,7 @@ json_t *cb_ticket_render_comment(cb_conn *c, int64_t ticket_id, int64_t event_id
 			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such comment");
 		return NULL;
 	}
-	json_t *o = render_event(c, q, ticket_id);
+	json_t *o = render_event(q, ticket_id);
 	cb_q_reset(q);
 	json_t *arr = json_array();
 	json_array_append_new(arr, o);
@@ -1329,31 +1247,41 @@ json_t *cb_ticket_render_comment(cb_conn *c, int64_t ticket_id, int64_t event_id
 	return o;
 }
 
+/* Splits a comma-separated list into at most max heap strings; -1 (with
+ * max strings filled) when there are more. */
 static int parse_list(const char *s, const char **out, int max)
 {
 	int n = 0;
 	if (!s)
 		return 0;
 	const char *p = s;
-	while (*p && n < max) {
+	for (;;) {
 		const char *e = strchr(p, ',');
 		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (n == max)
+			return -1;
 		out[n++] = cb_xstrndup(p, len);
 		if (!e)
-			break;
+			return n;
 		p = e + 1;
 	}
-	return n;
 }
 
 int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
-		   int64_t before, json_t **items, int64_t *next, cb_err *err)
+		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err)
 {
 	cb_ticket_query tq = {.limit = limit + 1, .before_id = before};
 	int rc = -1;
 	cb_q *q = NULL;
+	char *tag_low = NULL;
 	tq.nstatus = parse_list(f->status, tq.status, CB_TQ_MAX_IN);
 	tq.npriority = parse_list(f->priority, tq.priority, CB_TQ_MAX_IN);
+	if (tq.nstatus < 0 || tq.npriority < 0) {
+		cb_err_set(err, CB_E_BADREQ, tq.nstatus < 0 ? "status" : "priority", "too many values");
+		tq.nstatus = tq.nstatus < 0 ? CB_TQ_MAX_IN : tq.nstatus;
+		tq.npriority = tq.npriority < 0 ? CB_TQ_MAX_IN : tq.npriority;
+		goto out;
+	}
 	for (int i = 0; i < tq.nstatus; i++) {
 		cb_status s;
 		if (cb_status_parse(tq.status[i], &s)) {
@@ -1394,14 +1322,14 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 			id = r == 1 ? u.id : -1;
 			r = r < 0 ? -1 : 0;
 		} else if (refs[i].kind == 1) {
-			r = group_resolve(c, ref, &id, refs[i].field, err);
+			r = cb_dir_resolve_group(c, ref, &id, refs[i].field, err);
 			if (r) {
 				cb_err_clear(err);
 				r = 0;
 				id = -1;
 			}
 		} else {
-			r = account_resolve(c, ref, &id, refs[i].field, err);
+			r = cb_dir_resolve_account(c, ref, &id, refs[i].field, err);
 			if (r) {
 				cb_err_clear(err);
 				r = 0;
@@ -1419,7 +1347,12 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 		else
 			tq.account = viewer->account_id ? viewer->account_id : -1;
 	}
-	tq.tag = f->tag;
+	if (f->tag) {
+		tag_low = cb_xstrdup(f->tag);
+		for (char *p = tag_low; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	tq.tag = tag_low;
 	tq.external_id = f->external_id;
 	if (f->created_after && cb_time_parse(f->created_after, &tq.created_from)) {
 		cb_err_set(err, CB_E_BADREQ, "created_after", "must be an RFC 3339 instant");
@@ -1451,18 +1384,101 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 			*items = NULL;
 			goto out;
 		}
-		json_array_append_new(*items, render(c, &t));
+		json_array_append_new(*items, render(c, &t, now));
 		cb_ticket_clear(&t);
 	}
 	rc = 0;
 out:
 	if (q)
 		cb_q_free(q);
+	cb_free(tag_low);
 	for (int i = 0; i < tq.nstatus; i++)
 		cb_free((void *)tq.status[i]);
 	for (int i = 0; i < tq.npriority; i++)
 		cb_free((void *)tq.priority[i]);
 	return rc;
+}
+
+int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const char *view, const cb_view_filter *f,
+		   int limit, int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err)
+{
+	static const struct { const char *name; cb_view_kind kind; } views[] = {
+		{"all_open", CB_VIEW_ALL_OPEN}, {"mine", CB_VIEW_MINE},
+		{"unassigned", CB_VIEW_UNASSIGNED}, {"at_risk", CB_VIEW_AT_RISK},
+		{"breached", CB_VIEW_BREACHED},
+	};
+	cb_view_query vq = {.me = viewer->user_id, .now = now, .offset = offset, .limit = limit + 1};
+	int found = 0;
+	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
+		if (strcmp(view, views[i].name) == 0) {
+			vq.kind = views[i].kind;
+			found = 1;
+		}
+	if (!found)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such view: %s", view);
+	if (f->group) {
+		if (strcmp(f->group, "none") == 0) {
+			vq.group = -1;
+		} else {
+			char *end;
+			long long num = strtoll(f->group, &end, 10);
+			json_t *ref = (*f->group && !*end) ? json_integer(num) : json_string(f->group);
+			int r = cb_dir_resolve_group(c, ref, &vq.group, "group", err);
+			json_decref(ref);
+			if (r) {
+				cb_err_clear(err);
+				return cb_err_set(err, CB_E_BADREQ, "group", "unknown group: %s", f->group);
+			}
+		}
+	}
+	if (f->priority) {
+		const char *p = f->priority;
+		while (*p) {
+			int pr;
+			char one[4] = {0};
+			size_t n = strcspn(p, ",");
+			if (n < sizeof one)
+				memcpy(one, p, n);
+			if (n >= sizeof one || cb_priority_parse(one, &pr))
+				return cb_err_set(err, CB_E_BADREQ, "priority", "unknown priority");
+			vq.priorities |= 1u << pr;
+			p += n;
+			if (*p == ',')
+				p++;
+		}
+	}
+	if (f->tier) {
+		if (strcmp(f->tier, "enterprise") && strcmp(f->tier, "business") && strcmp(f->tier, "standard"))
+			return cb_err_set(err, CB_E_BADREQ, "tier", "must be enterprise, business or standard");
+		vq.tier = f->tier;
+	}
+	cb_q *q = cb_view_query_prepare(c, &vq, err);
+	if (!q)
+		return -1;
+	int64_t ids[501];
+	int n = 0, r;
+	while (n < limit + 1 && (r = cb_q_step(q, err)) == 1)
+		ids[n++] = cb_q_i64(q, 0);
+	cb_q_free(q);
+	if (err->code)
+		return -1;
+	*next = 0;
+	if (n > limit) {
+		n = limit;
+		*next = offset + limit;
+	}
+	*items = json_array();
+	for (int i = 0; i < n; i++) {
+		cb_ticket t;
+		if (cb_ticket_load(c, ids[i], &t, err)) {
+			json_decref(*items);
+			*items = NULL;
+			return -1;
+		}
+		json_array_append_new(*items, render(c, &t, now));
+		cb_ticket_clear(&t);
+	}
+	return 0;
 }
 
 int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
@@ -1498,11 +1514,19 @@ int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comment
 		while ((r = cb_q_step(q, err)) == 1) {
 			got++;
 			cursor = cb_q_i64(q, 1);
-			json_t *o = render_event(c, q, id);
-			if (customer && !customer_may_see_event(cb_q_text(q, 4), json_object_get(o, "data")))
+			json_t *o = render_event(q, id);
+			if (customer && !customer_may_see_event(cb_q_text(q, 4), json_object_get(o, "data"))) {
 				json_decref(o);
-			else
+			} else {
+				if (customer && strcmp(cb_q_text(q, 4), "created") == 0) {
+					/* agent-side fields of the creation stay internal */
+					json_t *d = json_object_get(o, "data");
+					static const char *const internal[] = {"assignee", "group", "tags", "custom_fields", "external_id"};
+					for (size_t k = 0; k < sizeof internal / sizeof internal[0]; k++)
+						json_object_del(d, internal[k]);
+				}
 				json_array_append_new(batch, o);
+			}
 		}
 		if (r < 0) {
 			json_decref(batch);
@@ -1528,6 +1552,20 @@ fail:
 	json_decref(*items);
 	*items = NULL;
 	return -1;
+}
+
+int cb_sla_event_append(cb_conn *c, int64_t id, const char *clock, int instance, const char *kind,
+			cb_ms at, cb_err *err)
+{
+	cb_ticket t;
+	if (cb_ticket_load(c, id, &t, err))
+		return -1;
+	json_t *d = json_pack("{s:s, s:i, s:s}", "clock", clock, "instance", instance, "kind", kind);
+	int rc = emit(c, &t, CB_EV_SLA, at, 0, d, NULL, err);
+	if (rc == 0)
+		rc = save(c, &t, 0, 0, err);
+	cb_ticket_clear(&t);
+	return rc;
 }
 
 int cb_ticket_verify_fold(cb_conn *c, int64_t id, cb_err *err)

@@ -36,7 +36,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 			   cb_err *err);
 
 /* Reads: NULL with 404 when missing or not visible to viewer. */
-json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_err *err);
+json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err);
 /* One event rendered as a timeline entry (the caller checked visibility). */
 json_t *cb_ticket_render_comment(cb_conn *c, int64_t ticket_id, int64_t event_id, cb_err *err);
 
@@ -55,10 +55,23 @@ typedef struct {
 /* Lists tickets newest first (id descending), after cursor id `before` (0 =
  * from the newest). Sets *next to the cursor id or 0 at the end. */
 int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
-		   int64_t before, json_t **items, int64_t *next, cb_err *err);
+		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err);
+/* Queues (SLA issue): open tickets of a view, most urgent due clock first.
+ * view: mine, unassigned, at_risk, breached, all_open. Filters: group (id,
+ * name or "none"), priority (comma list), tier. The cursor is an offset. */
+typedef struct {
+	const char *group, *priority, *tier;
+} cb_view_filter;
+int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const char *view, const cb_view_filter *f,
+		   int limit, int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err);
+
 /* Timeline and comments, oldest first, after sequence number `after`. */
 int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
 		     int limit, int64_t after, json_t **items, int64_t *next, cb_err *err);
+
+/* Appends the `sla` timeline event of a fired at-risk or breach. */
+int cb_sla_event_append(cb_conn *c, int64_t id, const char *clock, int instance, const char *kind,
+			cb_ms at, cb_err *err);
 
 /* Loads the folded state of a ticket (for the importer and tests). */
 int cb_ticket_load(cb_conn *c, int64_t id, cb_ticket *out, cb_err *err);

@@ -5,6 +5,7 @@
 #include "app/auth.h"
 #include "app/check.h"
 #include "app/demo.h"
+#include "app/calendar_cache.h"
 #include "app/setup.h"
 #include "http/server.h"
 #include "util/alloc.h"
@@ -353,8 +354,11 @@ int cb_cli_main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			int rc = commands[i].run(argc - 1, argv + 1);
+			cb_cal_cache_shutdown();
+			return rc;
+		}
 	cb_cli_error("unknown command '%s'", argv[1]);
 	usage(stderr);
 	return 2;

@@ -12,9 +12,15 @@ int cb_cmd_account(int argc, char **argv);
 int cb_cmd_user(int argc, char **argv);
 int cb_cmd_token(int argc, char **argv);
 
+/* cmd_import.c: bulk import and export of tickets */
+int cb_cmd_import(int argc, char **argv);
+int cb_cmd_export(int argc, char **argv);
+
 #define CB_CLI_MORE_COMMANDS \
 	{"account", cb_cmd_account, "manage customer accounts (add)"}, \
 	{"user", cb_cmd_user, "manage users (add)"}, \
-	{"token", cb_cmd_token, "create API tokens (create)"},
+	{"token", cb_cmd_token, "create API tokens (create)"}, \
+	{"import", cb_cmd_import, "import tickets with their timelines (NDJSON)"}, \
+	{"export", cb_cmd_export, "export every ticket with its timeline (NDJSON)"},
 
 #endif

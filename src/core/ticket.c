@@ -14,7 +14,7 @@ static const char *const status_names[] = {"new", "open", "pending", "on_hold", 
 static const char *const ev_names[CB_EV__COUNT] = {
 	"created", "comment", "status", "priority", "assign", "category", "tags", "fields",
 	"escalation", "escalation_ack", "escalation_accepted", "escalation_returned", "csat",
-	"ces", "account"};
+	"ces", "account", "sla"};
 
 const char *cb_status_name(cb_status s)
 {
@@ -108,6 +108,12 @@ static void set_status(cb_ticket *t, cb_status to, cb_ms at)
 
 void cb_ticket_apply(cb_ticket *t, const cb_event *e)
 {
+	if (e->type == CB_EV_SLA) {
+		/* recorded at the clock's instant, which may precede later events:
+		 * it changes nothing but the event count */
+		t->nevents++;
+		return;
+	}
 	json_t *d = e->data;
 	cb_status st;
 	int p;
@@ -171,6 +177,7 @@ void cb_ticket_apply(cb_ticket *t, const cb_event *e)
 	case CB_EV_ESCALATION_RETURNED:
 	case CB_EV_CSAT:
 	case CB_EV_CES:
+	case CB_EV_SLA:
 	case CB_EV__COUNT:
 		break;
 	}

@@ -45,6 +45,7 @@ typedef enum {
 	CB_EV_CSAT,
 	CB_EV_CES,
 	CB_EV_ACCOUNT,
+	CB_EV_SLA, /* an SLA clock became at risk or breached (derived, informational) */
 	CB_EV__COUNT
 } cb_evtype;
 

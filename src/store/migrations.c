@@ -106,7 +106,70 @@ static const char m001[] =
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL) STRICT, WITHOUT ROWID;";
 
+/* 002: SLA engine. Calendars and policies are configuration; ticket_sla is
+ * the materialized clock summary used by queues (ordered by the most urgent
+ * due instant); sla_instances keeps every clock instance for the KPIs; jobs
+ * are persisted timers ordered by due time; sla_fired makes each at-risk and
+ * breach timeline event happen exactly once per clock instance. */
+static const char m002[] =
+	"CREATE TABLE calendars("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  timezone TEXT NOT NULL,"
+	"  hours TEXT NOT NULL,"
+	"  holidays TEXT NOT NULL DEFAULT '[]',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE sla_policies("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  position INTEGER NOT NULL UNIQUE,"
+	"  conditions TEXT NOT NULL DEFAULT '{}',"
+	"  calendar_id INTEGER REFERENCES calendars(id),"
+	"  targets TEXT NOT NULL DEFAULT '{}',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE ticket_sla("
+	"  ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id),"
+	"  policy_id INTEGER,"
+	"  open INTEGER NOT NULL,"
+	"  next_due_at INTEGER,"
+	"  at_risk_at INTEGER,"
+	"  breached INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX ticket_sla_due ON ticket_sla(open, next_due_at);"
+	"CREATE INDEX ticket_sla_risk ON ticket_sla(open, at_risk_at);"
+	"CREATE TABLE sla_instances("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  clock TEXT NOT NULL,"
+	"  instance INTEGER NOT NULL,"
+	"  policy_id INTEGER,"
+	"  target_ms INTEGER,"
+	"  state TEXT NOT NULL,"
+	"  elapsed_ms INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  breached_at INTEGER,"
+	"  settled_at INTEGER,"
+	"  PRIMARY KEY (ticket_id, clock, instance)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX sla_instances_settled ON sla_instances(settled_at);"
+	"CREATE TABLE jobs("
+	"  id INTEGER PRIMARY KEY,"
+	"  due_at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  ticket_id INTEGER,"
+	"  clock TEXT,"
+	"  instance INTEGER,"
+	"  UNIQUE (kind, ticket_id, clock, instance)) STRICT;"
+	"CREATE INDEX jobs_due ON jobs(due_at);"
+	"CREATE TABLE sla_fired("
+	"  ticket_id INTEGER NOT NULL,"
+	"  clock TEXT NOT NULL,"
+	"  instance INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  PRIMARY KEY (ticket_id, clock, instance, kind)) STRICT, WITHOUT ROWID;";
+
 const char *const cb_migrations[] = {
 	m001,
+	m002,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

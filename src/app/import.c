@@ -1,0 +1,731 @@
+/* import.c - bulk import and export of tickets (see import.h).
+ *
+ * DESIGN
+ * Import splits the input without parsing it (NDJSON: newlines; arrays: a
+ * scanner that tracks strings and bracket depth to find the top-level
+ * commas), parses a batch of lines with jansson on the calling thread, and
+ * hands the parsed batch to the writer as one job. The writer only runs the
+ * use cases, one savepoint per line. An array is scanned once up front so a
+ * structurally broken body is a 400 before anything is written; a malformed
+ * element inside a well-formed array is a per-element error, as a malformed
+ * NDJSON line is.
+ *
+ * Export reads a page of ticket ids, then streams the events of that id
+ * range in (ticket, seq) order, building one ticket's line at a time and
+ * writing it out through the caller's callback. References are turned into
+ * e-mails and names through small direct-mapped caches (agents, groups and
+ * accounts repeat on almost every line). */
+#include "app/import.h"
+#include "app/ticket.h"
+#include "store/sql_ticket.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- splitting the input ---- */
+
+static int is_ws(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+cb_import_format cb_import_sniff(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!is_ws(data[i]))
+			return data[i] == '[' ? CB_IMPORT_ARRAY : CB_IMPORT_NDJSON;
+	return CB_IMPORT_NDJSON;
+}
+
+/* Next non-blank NDJSON line from *pos: 1 and [*s, *s + *n), 0 at the end. */
+static int ndjson_next(const char *d, size_t len, size_t *pos, const char **s, size_t *n)
+{
+	while (*pos < len) {
+		const char *start = d + *pos;
+		const char *nl = memchr(start, '\n', len - *pos);
+		size_t l = nl ? (size_t)(nl - start) : len - *pos;
+		*pos += l + (nl ? 1 : 0);
+		while (l && is_ws(start[l - 1]))
+			l--;
+		size_t k = 0;
+		while (k < l && is_ws(start[k]))
+			k++;
+		if (k < l) {
+			*s = start + k;
+			*n = l - k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+typedef struct {
+	size_t pos; /* after '[' or after the last element's delimiter */
+	int done;
+} array_scan;
+
+static int array_begin(const char *d, size_t len, array_scan *sc, cb_err *err)
+{
+	size_t p = 0;
+	while (p < len && is_ws(d[p]))
+		p++;
+	if (p >= len || d[p] != '[')
+		return cb_err_set(err, CB_E_BADREQ, "", "the body must be a JSON array of tickets");
+	sc->pos = p + 1;
+	sc->done = 0;
+	/* an empty array */
+	size_t q = sc->pos;
+	while (q < len && is_ws(d[q]))
+		q++;
+	if (q < len && d[q] == ']') {
+		sc->done = 1;
+		sc->pos = q + 1;
+	}
+	return 0;
+}
+
+/* Next element: 1 and its trimmed bytes, 0 at the end, -1 (400) when the
+ * array's structure is broken. Checks for trailing garbage at the end. */
+static int array_next(const char *d, size_t len, array_scan *sc, const char **s, size_t *n,
+		      cb_err *err)
+{
+	if (sc->done) {
+		for (size_t q = sc->pos; q < len; q++)
+			if (!is_ws(d[q]))
+				return cb_err_set(err, CB_E_BADREQ, "",
+						  "unexpected data after the array at byte %zu", q);
+		return 0;
+	}
+	size_t p = sc->pos, start = p;
+	int depth = 0, instr = 0;
+	for (; p < len; p++) {
+		char ch = d[p];
+		if (instr) {
+			if (ch == '\\')
+				p++;
+			else if (ch == '"')
+				instr = 0;
+			continue;
+		}
+		if (ch == '"') {
+			instr = 1;
+		} else if (ch == '{' || ch == '[') {
+			depth++;
+		} else if (ch == '}' || ch == ']') {
+			if (depth == 0) {
+				if (ch == '}')
+					return cb_err_set(err, CB_E_BADREQ, "",
+							  "malformed JSON array: unexpected '}' at byte %zu", p);
+				break;
+			}
+			depth--;
+		} else if (ch == ',' && depth == 0) {
+			break;
+		}
+	}
+	if (p >= len)
+		return cb_err_set(err, CB_E_BADREQ, "", "malformed JSON array: unterminated");
+	size_t e = p;
+	while (start < e && is_ws(d[start]))
+		start++;
+	while (e > start && is_ws(d[e - 1]))
+		e--;
+	if (e == start)
+		return cb_err_set(err, CB_E_BADREQ, "", "malformed JSON array: empty element at byte %zu",
+				  p);
+	if (d[p] == ']')
+		sc->done = 1;
+	sc->pos = p + 1;
+	*s = d + start;
+	*n = e - start;
+	return 1;
+}
+
+/* ---- one line ---- */
+
+static const cb_actor import_system = {.user_id = 0, .role = CB_ROLE_ADMIN};
+
+/* Prefixes an event's error with its index: field "author" -> "events[2].author". */
+static void prefix_event_err(cb_err *err, size_t i)
+{
+	char tmp[sizeof err->message];
+	snprintf(tmp, sizeof tmp, "events[%zu]: %.220s", i, err->message);
+	memcpy(err->message, tmp, sizeof tmp);
+	for (int k = 0; k < err->nitems; k++) {
+		char f[sizeof err->items[k].field + 32];
+		if (err->items[k].field[0])
+			snprintf(f, sizeof f, "events[%zu].%s", i, err->items[k].field);
+		else
+			snprintf(f, sizeof f, "events[%zu]", i);
+		snprintf(err->items[k].field, sizeof err->items[k].field, "%.95s", f);
+	}
+	if (err->nitems == 0) {
+		char f[32];
+		snprintf(f, sizeof f, "events[%zu]", i);
+		cb_err_add(err, err->code, f, "%s", tmp);
+	}
+}
+
+/* Database-free shape checks done on the parsing thread. */
+static int precheck(json_t *t, cb_err *err)
+{
+	if (!json_is_object(t))
+		return cb_err_set(err, CB_E_INVALID, "", "a ticket must be a JSON object");
+	json_t *ev = json_object_get(t, "events");
+	if (ev && !json_is_null(ev) && !json_is_array(ev))
+		return cb_err_set(err, CB_E_INVALID, "events", "must be an array of events");
+	return 0;
+}
+
+int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err *err)
+{
+	if (precheck(ticket, err))
+		return -1;
+	/* a customer created for an unknown requester dates from the ticket */
+	cb_ms created = now;
+	const char *ca = json_string_value(json_object_get(ticket, "created_at"));
+	if (ca && cb_time_parse(ca, &created))
+		created = now;
+	int64_t id = 0;
+	if (cb_ticket_create(c, &import_system, created, ticket, CB_TICKET_IMPORT, &id, err)) {
+		/* the only unique key a new ticket can hit is its external_id */
+		if (err->code == CB_E_CONFLICT && err->nitems == 0) {
+			json_t *ext = json_object_get(ticket, "external_id");
+			char *q = json_dumps(ext ? ext : json_null(), JSON_ENCODE_ANY);
+			cb_err_clear(err);
+			cb_err_set(err, CB_E_CONFLICT, "external_id",
+				   "a ticket with external_id %.200s exists", q ? q : "");
+			free(q);
+		}
+		return -1;
+	}
+	json_t *events = json_object_get(ticket, "events");
+	size_t i;
+	json_t *ev;
+	json_array_foreach(events, i, ev) {
+		if (cb_ticket_import_event(c, &import_system, id, ev, err)) {
+			if (err->code == CB_OK)
+				cb_err_set(err, CB_E_INTERNAL, NULL, "import failed");
+			prefix_event_err(err, i);
+			return -1;
+		}
+	}
+	*out_id = id;
+	return 0;
+}
+
+/* ---- batches ---- */
+
+struct item {
+	json_t *v; /* parsed line, NULL when it did not parse */
+	int64_t line;
+	int64_t id;
+	cb_err err;
+};
+
+struct batch {
+	cb_ms now;
+	struct item *it;
+	int n;
+};
+
+static int batch_fn(cb_conn *c, void *arg, cb_err *err)
+{
+	struct batch *b = arg;
+	for (int i = 0; i < b->n; i++) {
+		struct item *it = &b->it[i];
+		if (!it->v || it->err.code)
+			continue;
+		if (cb_conn_exec(c, "SAVEPOINT line", err))
+			return -1;
+		int64_t id = 0;
+		if (cb_import_one(c, b->now, it->v, &id, &it->err)) {
+			if (it->err.code == CB_OK)
+				cb_err_set(&it->err, CB_E_INTERNAL, NULL, "import failed");
+			cb_conn_reset_all(c);
+			if (cb_conn_exec(c, "ROLLBACK TO line", err) ||
+			    cb_conn_exec(c, "RELEASE line", err))
+				return -1;
+		} else {
+			it->id = id;
+			if (cb_conn_exec(c, "RELEASE line", err))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static void parse_item(struct item *it, const char *s, size_t n, cb_import_format fmt)
+{
+	json_error_t je;
+	it->v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+	if (!it->v) {
+		if (fmt == CB_IMPORT_NDJSON)
+			cb_err_set(&it->err, CB_E_BADREQ, "", "malformed JSON at column %d: %s", je.column,
+				   je.text);
+		else
+			cb_err_set(&it->err, CB_E_BADREQ, "",
+				   "malformed JSON at line %d, column %d of the element: %s", je.line,
+				   je.column, je.text);
+		return;
+	}
+	precheck(it->v, &it->err);
+}
+
+int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
+		      cb_import_format fmt, const cb_import_opts *opts, cb_import_stats *stats,
+		      cb_err *err)
+{
+	int bsize = opts && opts->batch > 0 ? opts->batch : CB_IMPORT_BATCH;
+	cb_import_sink sink = opts ? opts->sink : NULL;
+	void *ctx = opts ? opts->ctx : NULL;
+	memset(stats, 0, sizeof *stats);
+	size_t pos = 0;
+	array_scan sc = {0};
+	const char *s;
+	size_t n;
+	if (fmt == CB_IMPORT_ARRAY) {
+		/* validate the structure first: a broken array writes nothing */
+		if (array_begin(data, len, &sc, err))
+			return -1;
+		int r;
+		while ((r = array_next(data, len, &sc, &s, &n, err)) == 1)
+			;
+		if (r < 0)
+			return -1;
+		array_begin(data, len, &sc, err);
+	}
+	struct item *items = cb_xcalloc((size_t)bsize, sizeof *items);
+	struct batch b = {.now = now, .it = items};
+	int64_t lineno = 0;
+	int rc = 0, more = 1;
+	while (more && rc == 0) {
+		b.n = 0;
+		while (b.n < bsize) {
+			int r = fmt == CB_IMPORT_NDJSON ? ndjson_next(data, len, &pos, &s, &n)
+							: array_next(data, len, &sc, &s, &n, err);
+			if (r <= 0) {
+				more = 0;
+				break;
+			}
+			struct item *it = &items[b.n++];
+			memset(it, 0, sizeof *it);
+			it->line = ++lineno;
+			parse_item(it, s, n, fmt);
+		}
+		int writes = 0;
+		for (int i = 0; i < b.n; i++)
+			writes |= items[i].v && !items[i].err.code;
+		if (writes && cb_db_write(app->db, batch_fn, &b, err)) {
+			rc = -1;
+		} else {
+			for (int i = 0; i < b.n && rc == 0; i++) {
+				struct item *it = &items[i];
+				int ok = it->v && !it->err.code;
+				cb_import_result r = {
+					.line = it->line,
+					.id = ok ? it->id : 0,
+					.external_id = json_string_value(json_object_get(it->v, "external_id")),
+					.err = ok ? NULL : &it->err,
+				};
+				if (ok)
+					stats->imported++;
+				else
+					stats->failed++;
+				if (sink && sink(ctx, &r)) {
+					rc = cb_err_set(err, CB_E_INTERNAL, NULL, "import stopped after line %lld",
+							(long long)it->line);
+				}
+			}
+		}
+		for (int i = 0; i < b.n; i++)
+			json_decref(items[i].v);
+	}
+	cb_free(items);
+	return rc;
+}
+
+/* ---- export ---- */
+
+#define NAME_CACHE 1024
+
+struct name_cache {
+	int64_t id[NAME_CACHE];
+	char *name[NAME_CACHE];
+};
+
+struct exporter {
+	cb_conn *c;
+	cb_export_write write;
+	void *ctx;
+	int failed;
+	struct name_cache users, groups, accounts;
+};
+
+static void cache_free(struct name_cache *nc)
+{
+	for (int i = 0; i < NAME_CACHE; i++)
+		cb_free(nc->name[i]);
+}
+
+/* The e-mail or name of a referenced row, as a new JSON value (null when
+ * the id is 0 or the row is gone). col is the name column of sql. */
+static json_t *ref_name(struct exporter *x, struct name_cache *nc, const char *sql, int col,
+			int64_t id)
+{
+	if (id <= 0)
+		return json_null();
+	size_t slot = (size_t)id % NAME_CACHE;
+	if (nc->id[slot] == id && nc->name[slot])
+		return json_string(nc->name[slot]);
+	cb_err e = {0};
+	cb_q *q = cb_q_get(x->c, sql, &e);
+	if (!q)
+		return json_null();
+	cb_q_bind_i64(q, 1, id);
+	if (cb_q_step(q, &e) != 1)
+		return json_null();
+	cb_free(nc->name[slot]);
+	nc->name[slot] = cb_xstrdup(cb_q_text(q, col));
+	nc->id[slot] = id;
+	cb_q_reset(q);
+	return json_string(nc->name[slot]);
+}
+
+static json_t *user_email(struct exporter *x, int64_t id)
+{
+	return ref_name(x, &x->users, CB_SQL_USER_BRIEF, 1, id);
+}
+
+static json_t *group_name(struct exporter *x, int64_t id)
+{
+	return ref_name(x, &x->groups, CB_SQL_GROUP_BRIEF, 1, id);
+}
+
+static json_t *account_name(struct exporter *x, int64_t id)
+{
+	return ref_name(x, &x->accounts, CB_SQL_ACCOUNT_BRIEF, 1, id);
+}
+
+static int64_t id_in(json_t *d, const char *key)
+{
+	json_t *v = json_object_get(d, key);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+}
+
+static json_t *time_str(cb_ms t)
+{
+	char buf[40];
+	cb_time_format(t, buf, sizeof buf);
+	return json_string(buf);
+}
+
+static int nonempty(json_t *v)
+{
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v))
+		return json_string_length(v) > 0;
+	if (json_is_array(v))
+		return json_array_size(v) > 0;
+	if (json_is_object(v))
+		return json_object_size(v) > 0;
+	return 1;
+}
+
+static void set_if(json_t *o, const char *key, json_t *v)
+{
+	if (nonempty(v))
+		json_object_set(o, key, v);
+}
+
+/* The line's header from the `created` event. */
+static json_t *export_header(struct exporter *x, int64_t tid, const char *ext, cb_ms at,
+			     json_t *d)
+{
+	json_t *o = json_object();
+	if (ext)
+		json_object_set_new(o, "external_id", json_string(ext));
+	else
+		json_object_set_new(o, "external_id",
+				    json_sprintf("casebook-%lld", (long long)tid));
+	json_object_set(o, "subject", json_object_get(d, "subject"));
+	set_if(o, "description", json_object_get(d, "description"));
+	json_object_set_new(o, "requester", user_email(x, id_in(d, "requester")));
+	if (id_in(d, "account"))
+		json_object_set_new(o, "account", account_name(x, id_in(d, "account")));
+	set_if(o, "priority", json_object_get(d, "priority"));
+	set_if(o, "category", json_object_get(d, "category"));
+	set_if(o, "tags", json_object_get(d, "tags"));
+	if (id_in(d, "assignee"))
+		json_object_set_new(o, "assignee", user_email(x, id_in(d, "assignee")));
+	if (id_in(d, "group"))
+		json_object_set_new(o, "group", group_name(x, id_in(d, "group")));
+	set_if(o, "environment", json_object_get(d, "environment"));
+	set_if(o, "custom_fields", json_object_get(d, "custom_fields"));
+	json_object_set_new(o, "created_at", time_str(at));
+	json_object_set_new(o, "events", json_array());
+	return o;
+}
+
+/* One stored event in import shape; NULL when it is not exported. */
+static json_t *export_event(struct exporter *x, cb_evtype type, cb_ms at, int64_t actor,
+			    json_t *d)
+{
+	if ((type == CB_EV_STATUS && json_is_true(json_object_get(d, "auto"))) || type == CB_EV_SLA)
+		return NULL; /* derived again on import */
+	json_t *o = json_object();
+	json_object_set_new(o, "at", time_str(at));
+	json_object_set_new(o, "type", json_string(cb_evtype_name(type)));
+	if (actor)
+		json_object_set_new(o, "author", user_email(x, actor));
+	json_t *to = json_object_get(d, "to");
+	switch (type) {
+	case CB_EV_COMMENT:
+		json_object_set_new(o, "public", json_boolean(json_is_true(json_object_get(d, "public"))));
+		if (json_object_get(d, "body"))
+			json_object_set(o, "body", json_object_get(d, "body"));
+		else
+			json_object_set_new(o, "body", json_string(""));
+		break;
+	case CB_EV_STATUS:
+		json_object_set(o, "status", to ? to : json_null());
+		break;
+	case CB_EV_PRIORITY:
+		json_object_set(o, "priority", to ? to : json_null());
+		break;
+	case CB_EV_CATEGORY:
+		json_object_set(o, "category", to ? to : json_null());
+		break;
+	case CB_EV_TAGS:
+		if (json_object_get(d, "tags"))
+			json_object_set(o, "tags", json_object_get(d, "tags"));
+		else
+			json_object_set_new(o, "tags", json_array());
+		break;
+	case CB_EV_ASSIGN:
+		if (json_object_get(d, "assignee"))
+			json_object_set_new(o, "assignee", user_email(x, id_in(d, "assignee")));
+		if (json_object_get(d, "group"))
+			json_object_set_new(o, "group", group_name(x, id_in(d, "group")));
+		break;
+	case CB_EV_ACCOUNT:
+		json_object_set_new(o, "account", account_name(x, id_in(d, "to")));
+		break;
+	case CB_EV_ESCALATION:
+	case CB_EV_FIELDS:
+	case CB_EV_ESCALATION_ACK:
+	case CB_EV_ESCALATION_ACCEPTED:
+	case CB_EV_ESCALATION_RETURNED:
+	case CB_EV_CSAT:
+	case CB_EV_CES: {
+		const char *k;
+		json_t *v;
+		json_object_foreach(d, k, v) {
+			if (!strcmp(k, "at") || !strcmp(k, "type") || !strcmp(k, "author"))
+				continue;
+			if (type == CB_EV_ESCALATION && !strcmp(k, "group") && json_is_integer(v))
+				json_object_set_new(o, k, group_name(x, (int64_t)json_integer_value(v)));
+			else
+				json_object_set(o, k, v);
+		}
+		break;
+	}
+	case CB_EV_SLA:
+	case CB_EV_CREATED:
+	case CB_EV__COUNT:
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+	struct exporter *x = data;
+	if (x->failed || x->write(x->ctx, buffer, size)) {
+		x->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int flush_line(struct exporter *x, json_t *line, cb_err *err)
+{
+	if (json_dump_callback(line, dump_cb, x, JSON_COMPACT) || x->failed ||
+	    x->write(x->ctx, "\n", 1)) {
+		x->failed = 1;
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot write the export");
+	}
+	return 0;
+}
+
+#define EXPORT_PAGE 500
+
+/* Streams tickets with ids in ids[0..n) (ascending, contiguous in id order). */
+static int export_page(struct exporter *x, const int64_t *ids, char **exts, int n,
+		       int64_t *count, cb_err *err)
+{
+	cb_q *q = cb_q_get(x->c, CB_SQL_EXPORT_EVENTS, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, ids[0]);
+	cb_q_bind_i64(q, 2, ids[n - 1]);
+	json_t *line = NULL;
+	int64_t cur = 0;
+	int k = -1, r, rc = 0;
+	while ((r = cb_q_step(q, err)) == 1) {
+		int64_t tid = cb_q_i64(q, 0);
+		cb_ms at = cb_q_i64(q, 1);
+		int64_t actor = cb_q_isnull(q, 2) ? 0 : cb_q_i64(q, 2);
+		cb_evtype type;
+		int known = cb_evtype_parse(cb_q_text(q, 3), &type) == 0;
+		const char *dt = cb_q_text(q, 4);
+		json_t *d = dt ? json_loads(dt, 0, NULL) : NULL;
+		if (!d)
+			d = json_object();
+		if (tid != cur) {
+			if (line && (rc = flush_line(x, line, err)) == 0)
+				(*count)++;
+			json_decref(line);
+			line = NULL;
+			if (rc)
+				break;
+			cur = tid;
+			while (k + 1 < n && ids[k + 1] < tid)
+				k++;
+			k++;
+			const char *ext = k < n && ids[k] == tid ? exts[k] : NULL;
+			if (known && type == CB_EV_CREATED)
+				line = export_header(x, tid, ext, at, d);
+		} else if (line && known) {
+			json_t *e = export_event(x, type, at, actor, d);
+			if (e)
+				json_array_append_new(json_object_get(line, "events"), e);
+		}
+		json_decref(d);
+	}
+	if (r < 0)
+		rc = -1;
+	if (rc == 0 && line && (rc = flush_line(x, line, err)) == 0)
+		(*count)++;
+	json_decref(line);
+	cb_q_reset(q);
+	return rc;
+}
+
+int cb_export_tickets(cb_conn *c, cb_export_write write, void *ctx, int64_t *count,
+		      cb_err *err)
+{
+	struct exporter *x = cb_xcalloc(1, sizeof *x);
+	x->c = c;
+	x->write = write;
+	x->ctx = ctx;
+	int64_t written = 0, after = 0;
+	int rc = cb_conn_exec(c, "SAVEPOINT export", err); /* one snapshot for every page */
+	int64_t ids[EXPORT_PAGE];
+	char *exts[EXPORT_PAGE];
+	while (rc == 0) {
+		cb_q *q = cb_q_get(c, CB_SQL_EXPORT_TICKETS, err);
+		if (!q) {
+			rc = -1;
+			break;
+		}
+		cb_q_bind_i64(q, 1, after);
+		cb_q_bind_i64(q, 2, EXPORT_PAGE);
+		int n = 0, r;
+		while ((r = cb_q_step(q, err)) == 1) {
+			ids[n] = cb_q_i64(q, 0);
+			exts[n] = cb_q_isnull(q, 1) ? NULL : cb_xstrdup(cb_q_text(q, 1));
+			n++;
+		}
+		if (r < 0)
+			rc = -1;
+		if (rc == 0 && n > 0)
+			rc = export_page(x, ids, exts, n, &written, err);
+		for (int i = 0; i < n; i++)
+			cb_free(exts[i]);
+		if (n < EXPORT_PAGE)
+			break;
+		after = ids[n - 1];
+	}
+	cb_conn_reset_all(c);
+	cb_err e2 = {0};
+	cb_conn_exec(c, "RELEASE export", rc ? &e2 : err);
+	cache_free(&x->users);
+	cache_free(&x->groups);
+	cache_free(&x->accounts);
+	cb_free(x);
+	if (count)
+		*count = written;
+	return rc || err->code ? -1 : 0;
+}
+
+static int one_write(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+json_t *cb_export_ticket(cb_conn *c, int64_t id, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_EXPORT_TICKETS, err);
+	if (!q)
+		return NULL;
+	cb_q_bind_i64(q, 1, id - 1);
+	cb_q_bind_i64(q, 2, 1);
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return NULL;
+	if (r == 0 || cb_q_i64(q, 0) != id) {
+		cb_q_reset(q);
+		cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+		return NULL;
+	}
+	char *ext = cb_q_isnull(q, 1) ? NULL : cb_xstrdup(cb_q_text(q, 1));
+	cb_q_reset(q);
+	struct exporter *x = cb_xcalloc(1, sizeof *x);
+	x->c = c;
+	x->write = one_write;
+	json_t *line = NULL;
+	q = cb_q_get(c, CB_SQL_EXPORT_EVENTS, err);
+	if (q) {
+		cb_q_bind_i64(q, 1, id);
+		cb_q_bind_i64(q, 2, id);
+		while ((r = cb_q_step(q, err)) == 1) {
+			cb_evtype type;
+			if (cb_evtype_parse(cb_q_text(q, 3), &type))
+				continue;
+			const char *dt = cb_q_text(q, 4);
+			json_t *d = dt ? json_loads(dt, 0, NULL) : NULL;
+			if (!d)
+				d = json_object();
+			cb_ms at = cb_q_i64(q, 1);
+			int64_t actor = cb_q_isnull(q, 2) ? 0 : cb_q_i64(q, 2);
+			if (type == CB_EV_CREATED && !line) {
+				line = export_header(x, id, ext, at, d);
+			} else if (line) {
+				json_t *e = export_event(x, type, at, actor, d);
+				if (e)
+					json_array_append_new(json_object_get(line, "events"), e);
+			}
+			json_decref(d);
+		}
+		if (r < 0) {
+			json_decref(line);
+			line = NULL;
+		}
+	}
+	cb_free(ext);
+	cache_free(&x->users);
+	cache_free(&x->groups);
+	cache_free(&x->accounts);
+	cb_free(x);
+	if (!line && !err->code)
+		cb_err_set(err, CB_E_INTERNAL, NULL, "ticket %lld has no created event", (long long)id);
+	return line;
+}

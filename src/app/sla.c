@@ -1,0 +1,471 @@
+/* sla.c - SLA use cases (see sla.h).
+ *
+ * DESIGN
+ * Configuration (policies in position order, their calendars) is read per
+ * use; compiled calendars are cached process-wide by (id, updated_at), since
+ * compiling years of open intervals is the only expensive part. A ticket's
+ * clocks are always the fold of its whole event log (tens of events), so a
+ * policy change, a reopen or an import all give the same answer as living
+ * through the history. */
+#include "app/sla.h"
+#include "app/calendar_cache.h"
+#include "app/ticket.h"
+#include "store/sql_sla.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cb_sla_cfgset {
+	cb_sla_policy *pol;
+	int npol;
+	json_t *keep;      /* owns the strings policies point into */
+	cb_sla_config cfg;
+	cb_conn *conn;     /* for tier lookups during a fold */
+	cb_cal_ref *cals;  /* calendars held for the policies */
+	int ncals;
+};
+
+static unsigned tier_of(void *ctx, int64_t account_id)
+{
+	cb_sla_cfgset *cs = ctx;
+	cb_err e = {0};
+	cb_q *q = cb_q_get(cs->conn, CB_SQL_SLA_ACCOUNT_TIER, &e);
+	if (!q)
+		return 0;
+	cb_q_bind_i64(q, 1, account_id);
+	unsigned t = 0;
+	if (cb_q_step(q, &e) == 1) {
+		const char *s = cb_q_text(q, 0);
+		t = strcmp(s, "enterprise") == 0 ? CB_TIER_ENTERPRISE
+		    : strcmp(s, "business") == 0 ? CB_TIER_BUSINESS : CB_TIER_STANDARD;
+		cb_q_reset(q);
+	}
+	return t;
+}
+
+static unsigned prio_bits(json_t *v)
+{
+	unsigned bits = 0;
+	json_t *one;
+	size_t i;
+	if (json_is_string(v)) {
+		int p;
+		if (cb_priority_parse(json_string_value(v), &p) == 0)
+			bits |= 1u << p;
+	}
+	json_array_foreach(v, i, one) {
+		int p;
+		if (cb_priority_parse(json_string_value(one), &p) == 0)
+			bits |= 1u << p;
+	}
+	return bits;
+}
+
+static unsigned tier_bit(const char *s)
+{
+	if (!s)
+		return 0;
+	return strcmp(s, "enterprise") == 0 ? CB_TIER_ENTERPRISE
+	       : strcmp(s, "business") == 0 ? CB_TIER_BUSINESS
+	       : strcmp(s, "standard") == 0 ? CB_TIER_STANDARD : 0;
+}
+
+static unsigned tier_bits(json_t *v)
+{
+	unsigned bits = tier_bit(json_string_value(v));
+	json_t *one;
+	size_t i;
+	json_array_foreach(v, i, one)
+		bits |= tier_bit(json_string_value(one));
+	return bits;
+}
+
+int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
+{
+	cb_sla_cfgset *cs = cb_xcalloc(1, sizeof *cs);
+	cs->keep = json_array();
+	cs->conn = c;
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_POLICIES, err);
+	if (!q)
+		goto fail;
+	int r, cap = 0;
+	struct { int64_t id, cal; } *meta = NULL;
+	while ((r = cb_q_step(q, err)) == 1) {
+		if (cs->npol == cap) {
+			cap = cap ? cap * 2 : 8;
+			cs->pol = cb_xrealloc(cs->pol, (size_t)cap * sizeof *cs->pol);
+			meta = cb_xrealloc(meta, (size_t)cap * sizeof *meta);
+		}
+		cb_sla_policy *p = &cs->pol[cs->npol];
+		memset(p, 0, sizeof *p);
+		p->id = cb_q_i64(q, 0);
+		json_t *name = json_string(cb_q_text(q, 1));
+		json_array_append_new(cs->keep, name);
+		p->name = json_string_value(name);
+		json_t *cond = json_loads(cb_q_text(q, 3), 0, NULL);
+		json_t *targets = json_loads(cb_q_text(q, 5), 0, NULL);
+		json_array_append_new(cs->keep, cond ? cond : json_object());
+		json_array_append_new(cs->keep, targets ? targets : json_object());
+		p->priorities = prio_bits(json_object_get(cond, "priority"));
+		p->tiers = tier_bits(json_object_get(cond, "tier"));
+		json_t *cat = json_object_get(cond, "category");
+		if (cat) {
+			size_t n = json_is_array(cat) ? json_array_size(cat) : 1;
+			const char **cv = cb_xcalloc(n, sizeof *cv);
+			for (size_t i = 0; i < n; i++)
+				cv[i] = json_string_value(json_is_array(cat) ? json_array_get(cat, i) : cat);
+			p->categories = cv;
+			p->ncategories = (int)n;
+		}
+		json_t *grp = json_object_get(cond, "group");
+		if (grp) {
+			size_t n = json_is_array(grp) ? json_array_size(grp) : 1;
+			int64_t *gv = cb_xcalloc(n, sizeof *gv);
+			for (size_t i = 0; i < n; i++)
+				gv[i] = (int64_t)json_integer_value(json_is_array(grp) ? json_array_get(grp, i) : grp);
+			p->groups = gv;
+			p->ngroups = (int)n;
+		}
+		static const char *const tk[] = {"first_response", "next_update", "resolution"};
+		for (int k = 0; k < CB_CLOCK__COUNT; k++) {
+			json_t *v = json_object_get(targets, tk[k]);
+			p->target_ms[k] = json_is_integer(v) ? (int64_t)json_integer_value(v) * 60000 : -1;
+		}
+		meta[cs->npol].id = p->id;
+		meta[cs->npol].cal = cb_q_isnull(q, 4) ? 0 : cb_q_i64(q, 4);
+		cs->npol++;
+	}
+	if (r < 0) {
+		cb_free(meta);
+		goto fail;
+	}
+	cs->cals = cb_xcalloc((size_t)(cs->npol ? cs->npol : 1), sizeof *cs->cals);
+	for (int i = 0; i < cs->npol; i++) {
+		if (cb_cal_cache_get(c, meta[i].cal, &cs->cals[i], err)) {
+			cb_free(meta);
+			goto fail;
+		}
+		cs->ncals++;
+		cs->pol[i].calendar = cb_cal_cache_adapter(&cs->cals[i]);
+	}
+	cb_free(meta);
+	cs->cfg = (cb_sla_config){.policies = cs->pol, .npolicies = cs->npol, .tier_of = tier_of,
+				  .ctx = cs};
+	*out = cs;
+	return 0;
+fail:
+	cb_sla_cfgset_free(cs);
+	return -1;
+}
+
+void cb_sla_cfgset_free(cb_sla_cfgset *cs)
+{
+	if (!cs)
+		return;
+	for (int i = 0; i < cs->npol; i++) {
+		cb_free((void *)cs->pol[i].categories);
+		cb_free((void *)cs->pol[i].groups);
+	}
+	for (int i = 0; i < cs->ncals; i++)
+		cb_cal_cache_release(&cs->cals[i]);
+	cb_free(cs->cals);
+	cb_free(cs->pol);
+	json_decref(cs->keep);
+	cb_free(cs);
+}
+
+int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
+{
+	((cb_sla_cfgset *)cs)->conn = c;
+	cb_sla_init(out, &cs->cfg);
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_EVENTS, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	int r, n = 0;
+	/* tier lookups use other statements, so collect the rows first */
+	struct row { cb_evtype type; cb_ms at; int64_t actor; json_t *data; } *rows = NULL;
+	int cap = 0;
+	while ((r = cb_q_step(q, err)) == 1) {
+		cb_evtype t;
+		if (cb_evtype_parse(cb_q_text(q, 0), &t))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			rows = cb_xrealloc(rows, (size_t)cap * sizeof *rows);
+		}
+		rows[n].type = t;
+		rows[n].at = cb_q_i64(q, 1);
+		rows[n].actor = cb_q_isnull(q, 2) ? 0 : cb_q_i64(q, 2);
+		rows[n].data = json_loads(cb_q_text(q, 3), 0, NULL);
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		if (r >= 0) {
+			cb_event e = {.type = rows[i].type, .at = rows[i].at, .actor_id = rows[i].actor,
+				      .data = rows[i].data};
+			cb_sla_apply(out, &e);
+		}
+		json_decref(rows[i].data);
+	}
+	cb_free(rows);
+	if (r < 0) {
+		cb_sla_free(out);
+		return -1;
+	}
+	if (n == 0) {
+		cb_sla_free(out);
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	}
+	return 0;
+}
+
+static const char *const clock_keys[] = {"first_response", "next_update", "resolution"};
+
+static int put_job(cb_conn *c, cb_ms due, const char *kind, int64_t id, int clock, int instance,
+		   cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_JOB_INSERT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, due);
+	cb_q_bind_text(q, 2, kind);
+	cb_q_bind_i64(q, 3, id);
+	cb_q_bind_text(q, 4, clock_keys[clock]);
+	cb_q_bind_i64(q, 5, instance);
+	return cb_q_exec(q, err);
+}
+
+/* Records a fired at-risk/breach once; appends its timeline event. */
+static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kind, cb_ms at,
+		cb_err *err);
+
+int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err)
+{
+	cb_sla s;
+	if (cb_sla_fold_ticket(c, cs, id, &s, err))
+		return -1;
+	cb_sla_view v[CB_CLOCK__COUNT];
+	cb_sla_view_at(&s, now, v);
+	int rc = -1;
+	cb_ms next_due = 0, risk = 0;
+	int breached = 0;
+	int open = s.t.status != CB_ST_SOLVED && s.t.status != CB_ST_CLOSED;
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_JOBS_DELETE, err);
+	if (!q || (cb_q_bind_i64(q, 1, id), cb_q_exec(q, err)))
+		goto out;
+	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
+		if (!v[k].present)
+			continue;
+		if (v[k].state == CB_SLA_BREACHED && v[k].breached_at) {
+			if (fire(c, id, k, v[k].instance, "breached", v[k].breached_at, err))
+				goto out;
+			if (open && (v[k].state == CB_SLA_BREACHED))
+				breached = 1;
+		}
+		if (v[k].state != CB_SLA_RUNNING)
+			continue;
+		if (!next_due || v[k].due_at < next_due)
+			next_due = v[k].due_at;
+		if (!risk || v[k].at_risk_at < risk)
+			risk = v[k].at_risk_at;
+		if (v[k].at_risk) {
+			if (fire(c, id, k, v[k].instance, "at_risk", v[k].at_risk_at, err))
+				goto out;
+		} else if (put_job(c, v[k].at_risk_at, "sla.at_risk", id, k, v[k].instance, err)) {
+			goto out;
+		}
+		if (put_job(c, v[k].due_at, "sla.breached", id, k, v[k].instance, err))
+			goto out;
+	}
+	/* the breached flag of the queue: a clock breached and not settled by its
+	 * fulfilment (still running or paused) */
+	breached = 0;
+	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
+		int n;
+		const cb_sla_instance *in = cb_sla_instances(&s, k, &n);
+		if (n > 0 && in[n - 1].ever_target && in[n - 1].breached && !in[n - 1].ended)
+			breached = 1;
+	}
+	q = cb_q_get(c, CB_SQL_SLA_UPSERT, err);
+	if (!q)
+		goto out;
+	cb_q_bind_i64(q, 1, id);
+	if (s.policy)
+		cb_q_bind_i64(q, 2, s.policy->id);
+	else
+		cb_q_bind_null(q, 2);
+	cb_q_bind_i64(q, 3, open);
+	if (next_due)
+		cb_q_bind_i64(q, 4, next_due);
+	else
+		cb_q_bind_null(q, 4);
+	if (risk)
+		cb_q_bind_i64(q, 5, risk);
+	else
+		cb_q_bind_null(q, 5);
+	cb_q_bind_i64(q, 6, breached);
+	cb_q_bind_i64(q, 7, now);
+	if (cb_q_exec(q, err))
+		goto out;
+	/* every instance, for the KPIs */
+	q = cb_q_get(c, CB_SQL_SLA_INST_DELETE, err);
+	if (!q || (cb_q_bind_i64(q, 1, id), cb_q_exec(q, err)))
+		goto out;
+	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
+		int n;
+		const cb_sla_instance *in = cb_sla_instances(&s, k, &n);
+		for (int i = 0; i < n; i++) {
+			if (!in[i].ever_target)
+				continue;
+			q = cb_q_get(c, CB_SQL_SLA_INST_INSERT, err);
+			if (!q)
+				goto out;
+			const char *st = in[i].cancelled ? "cancelled" : in[i].breached ? "breached"
+					 : in[i].ended ? "met" : in[i].running ? "running" : "paused";
+			cb_q_bind_i64(q, 1, id);
+			cb_q_bind_text(q, 2, clock_keys[k]);
+			cb_q_bind_i64(q, 3, in[i].number);
+			cb_q_bind_i64(q, 4, in[i].policy_id);
+			cb_q_bind_i64(q, 5, in[i].target_ms);
+			cb_q_bind_text(q, 6, st);
+			cb_q_bind_i64(q, 7, in[i].elapsed_ms);
+			cb_q_bind_i64(q, 8, in[i].started_at);
+			if (in[i].breached)
+				cb_q_bind_i64(q, 9, in[i].breached_at);
+			else
+				cb_q_bind_null(q, 9);
+			if (in[i].settled_at && !in[i].cancelled)
+				cb_q_bind_i64(q, 10, in[i].settled_at);
+			else
+				cb_q_bind_null(q, 10);
+			if (cb_q_exec(q, err))
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	cb_sla_free(&s);
+	return rc;
+}
+
+int cb_sla_refresh(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
+{
+	cb_sla_cfgset *cs = NULL;
+	if (cb_sla_cfgset_load(c, &cs, err))
+		return -1;
+	int rc = cb_sla_refresh_with(c, cs, id, now, err);
+	cb_sla_cfgset_free(cs);
+	return rc;
+}
+
+static json_t *time_or_null(cb_ms t)
+{
+	if (!t)
+		return json_null();
+	char b[40];
+	cb_time_format(t, b, sizeof b);
+	return json_string(b);
+}
+
+static json_t *policy_name(cb_conn *c, int64_t id)
+{
+	if (!id)
+		return json_null();
+	cb_err e = {0};
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_POLICY_NAME, &e);
+	if (!q)
+		return json_null();
+	cb_q_bind_i64(q, 1, id);
+	json_t *r = json_null();
+	if (cb_q_step(q, &e) == 1) {
+		r = json_string(cb_q_text(q, 0));
+		cb_q_reset(q);
+	}
+	return r;
+}
+
+json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
+{
+	cb_sla_cfgset *cs = NULL;
+	if (cb_sla_cfgset_load(c, &cs, err))
+		return NULL;
+	cb_sla s;
+	if (cb_sla_fold_ticket(c, cs, id, &s, err)) {
+		cb_sla_cfgset_free(cs);
+		return NULL;
+	}
+	cb_sla_view v[CB_CLOCK__COUNT];
+	cb_sla_view_at(&s, now, v);
+	json_t *o = json_object();
+	json_object_set_new(o, "policy", s.policy ? json_string(s.policy->name) : json_null());
+	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
+		if (!v[k].present)
+			continue;
+		json_t *cl = json_object();
+		json_object_set_new(cl, "state", json_string(cb_sla_state_name(v[k].state)));
+		json_object_set_new(cl, "at_risk", json_boolean(v[k].at_risk));
+		json_object_set_new(cl, "target_s", json_integer(v[k].target_ms / 1000));
+		json_object_set_new(cl, "elapsed_s", json_integer(v[k].elapsed_ms / 1000));
+		json_object_set_new(cl, "due_at", time_or_null(v[k].due_at));
+		json_object_set_new(cl, "breached_at", time_or_null(v[k].breached_at));
+		if (k == CB_CLOCK_NU)
+			json_object_set_new(cl, "instance", json_integer(v[k].instance));
+		json_object_set_new(o, clock_keys[k], cl);
+	}
+	cb_sla_free(&s);
+	cb_sla_cfgset_free(cs);
+	return o;
+}
+
+json_t *cb_sla_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
+{
+	cb_sla_cfgset *cs = NULL;
+	if (cb_sla_cfgset_load(c, &cs, err))
+		return NULL;
+	cb_sla s;
+	if (cb_sla_fold_ticket(c, cs, id, &s, err)) {
+		cb_sla_cfgset_free(cs);
+		return NULL;
+	}
+	cb_sla_hist *h = NULL;
+	int n = cb_sla_history_at(&s, now, &h);
+	json_t *items = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "clock", json_string(clock_keys[h[i].clock]));
+		json_object_set_new(o, "instance", json_integer(h[i].instance));
+		json_object_set_new(o, "kind", json_string(cb_sla_hkind_name(h[i].kind)));
+		json_object_set_new(o, "at", time_or_null(h[i].at));
+		json_object_set_new(o, "elapsed_s", json_integer(h[i].elapsed_ms / 1000));
+		json_object_set_new(o, "target_s", h[i].target_ms >= 0 ? json_integer(h[i].target_ms / 1000) : json_null());
+		json_object_set_new(o, "policy", policy_name(c, h[i].policy_id));
+		json_array_append_new(items, o);
+	}
+	cb_free(h);
+	cb_sla_free(&s);
+	cb_sla_cfgset_free(cs);
+	json_t *o = json_object();
+	json_object_set_new(o, "items", items);
+	return o;
+}
+
+/* Appends an `sla` event for a fired at-risk or breach, once per instance. */
+static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kind, cb_ms at,
+		cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_FIRED_INSERT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	cb_q_bind_text(q, 2, clock_keys[clock]);
+	cb_q_bind_i64(q, 3, instance);
+	cb_q_bind_text(q, 4, kind);
+	if (cb_q_exec(q, err))
+		return -1;
+	if (cb_conn_changes(c) == 0)
+		return 0; /* already recorded */
+	return cb_sla_event_append(c, id, clock_keys[clock], instance, kind, at, err);
+}

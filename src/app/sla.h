@@ -1,0 +1,33 @@
+/* sla.h - the SLA engine's use cases: folding a ticket's clocks from its
+ * events with the configured policies and calendars, keeping the queue
+ * summary (ticket_sla), the clock instances (sla_instances) and the timers
+ * (jobs) up to date in the ticket's own write transaction, and rendering
+ * the `sla` object and its history at the request's `now`. */
+#ifndef CB_APP_SLA_H
+#define CB_APP_SLA_H
+#include <jansson.h>
+
+#include "app/app.h"
+#include "core/sla.h"
+
+/* Policies and calendars as loaded from the database. */
+typedef struct cb_sla_cfgset cb_sla_cfgset;
+
+int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err);
+void cb_sla_cfgset_free(cb_sla_cfgset *cs);
+
+/* Folds ticket `id` (caller frees with cb_sla_free). */
+int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err);
+
+/* Re-folds the ticket inside the current write transaction and stores its
+ * queue summary, instances and timers; records at-risk and breach events
+ * already due at `now` exactly once. */
+int cb_sla_refresh(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
+int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err);
+
+/* The API's `sla` object at now. */
+json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
+/* {"items":[{clock, instance, kind, at, elapsed_s, target_s, policy}]}. */
+json_t *cb_sla_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
+
+#endif

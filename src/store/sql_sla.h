@@ -1,0 +1,35 @@
+/* sql_sla.h - statements of the SLA engine. */
+#ifndef CB_SQL_SLA_H
+#define CB_SQL_SLA_H
+
+static const char CB_SQL_SLA_POLICIES[] =
+	"SELECT id, name, position, conditions, calendar_id, targets FROM sla_policies"
+	" ORDER BY position";
+static const char CB_SQL_SLA_CONFIG_VERSION[] =
+	"SELECT coalesce((SELECT max(updated_at) FROM sla_policies), 0),"
+	" coalesce((SELECT count(*) FROM sla_policies), 0),"
+	" coalesce((SELECT max(updated_at) FROM calendars), 0),"
+	" coalesce((SELECT sum(tier = 'enterprise') + 2 * sum(tier = 'business') FROM accounts), 0)";
+static const char CB_SQL_SLA_CALENDAR[] =
+	"SELECT id, name, timezone, hours, holidays, updated_at FROM calendars WHERE id = ?1";
+static const char CB_SQL_SLA_ACCOUNT_TIER[] = "SELECT tier FROM accounts WHERE id = ?1";
+static const char CB_SQL_SLA_EVENTS[] =
+	"SELECT type, at, actor_id, data FROM events WHERE ticket_id = ?1 ORDER BY seq";
+static const char CB_SQL_SLA_UPSERT[] =
+	"INSERT INTO ticket_sla(ticket_id, policy_id, open, next_due_at, at_risk_at, breached, updated_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(ticket_id) DO UPDATE SET"
+	" policy_id = excluded.policy_id, open = excluded.open, next_due_at = excluded.next_due_at,"
+	" at_risk_at = excluded.at_risk_at, breached = excluded.breached, updated_at = excluded.updated_at";
+static const char CB_SQL_SLA_INST_DELETE[] = "DELETE FROM sla_instances WHERE ticket_id = ?1";
+static const char CB_SQL_SLA_INST_INSERT[] =
+	"INSERT INTO sla_instances(ticket_id, clock, instance, policy_id, target_ms, state,"
+	" elapsed_ms, started_at, breached_at, settled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char CB_SQL_SLA_JOBS_DELETE[] =
+	"DELETE FROM jobs WHERE ticket_id = ?1 AND kind IN ('sla.at_risk', 'sla.breached')";
+static const char CB_SQL_SLA_JOB_INSERT[] =
+	"INSERT OR REPLACE INTO jobs(due_at, kind, ticket_id, clock, instance) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char CB_SQL_SLA_FIRED_INSERT[] =
+	"INSERT OR IGNORE INTO sla_fired(ticket_id, clock, instance, kind) VALUES (?1, ?2, ?3, ?4)";
+static const char CB_SQL_SLA_POLICY_NAME[] = "SELECT name FROM sla_policies WHERE id = ?1";
+
+#endif

@@ -1,0 +1,50 @@
+/* view_query.c - builds the queue query (see view_query.h); values bound. */
+#include "store/view_query.h"
+#include "util/buf.h"
+
+cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err)
+{
+	cb_buf sql = {0};
+	cb_buf_puts(&sql, "SELECT t.id FROM tickets t LEFT JOIN ticket_sla s ON s.ticket_id = t.id"
+			  " WHERE t.status NOT IN ('solved', 'closed')");
+	switch (vq->kind) {
+	case CB_VIEW_MINE: cb_buf_puts(&sql, " AND t.assignee_id = ?1"); break;
+	case CB_VIEW_UNASSIGNED: cb_buf_puts(&sql, " AND t.assignee_id IS NULL"); break;
+	case CB_VIEW_AT_RISK:
+		cb_buf_puts(&sql, " AND s.breached = 0 AND s.at_risk_at <= ?2 AND s.next_due_at >= ?2");
+		break;
+	case CB_VIEW_BREACHED:
+		cb_buf_puts(&sql, " AND (s.breached = 1 OR s.next_due_at < ?2)");
+		break;
+	case CB_VIEW_ALL_OPEN: break;
+	}
+	if (vq->group > 0)
+		cb_buf_puts(&sql, " AND t.group_id = ?3");
+	else if (vq->group < 0)
+		cb_buf_puts(&sql, " AND t.group_id IS NULL");
+	if (vq->priorities) {
+		cb_buf_puts(&sql, " AND t.priority IN ('-'");
+		for (int p = 1; p <= 4; p++)
+			if (vq->priorities & (1u << p))
+				cb_buf_printf(&sql, ", 'P%d'", p);
+		cb_buf_puts(&sql, ")");
+	}
+	if (vq->tier)
+		cb_buf_puts(&sql, " AND t.account_id IN (SELECT id FROM accounts WHERE tier = ?4)");
+	cb_buf_puts(&sql, " ORDER BY (s.breached = 1 OR s.next_due_at < ?2) DESC,"
+			  " s.next_due_at IS NULL, s.next_due_at, t.id LIMIT ?5 OFFSET ?6");
+	cb_q *q = cb_q_prepare(c, sql.p, err);
+	cb_buf_free(&sql);
+	if (!q)
+		return NULL;
+	if (vq->kind == CB_VIEW_MINE)
+		cb_q_bind_i64(q, 1, vq->me);
+	cb_q_bind_i64(q, 2, vq->now);
+	if (vq->group > 0)
+		cb_q_bind_i64(q, 3, vq->group);
+	if (vq->tier)
+		cb_q_bind_text(q, 4, vq->tier);
+	cb_q_bind_i64(q, 5, vq->limit);
+	cb_q_bind_i64(q, 6, vq->offset);
+	return q;
+}

@@ -1,0 +1,29 @@
+/* view_query.h - the queue queries (views), ordered by urgency. */
+#ifndef CB_VIEW_QUERY_H
+#define CB_VIEW_QUERY_H
+#include "store/db.h"
+
+typedef enum {
+	CB_VIEW_ALL_OPEN,
+	CB_VIEW_MINE,
+	CB_VIEW_UNASSIGNED,
+	CB_VIEW_AT_RISK,
+	CB_VIEW_BREACHED,
+} cb_view_kind;
+
+typedef struct {
+	cb_view_kind kind;
+	int64_t me;               /* for MINE */
+	int64_t now;              /* ms */
+	int64_t group;            /* 0 any, -1 none */
+	unsigned priorities;      /* bit p set: Pp; 0 any */
+	const char *tier;         /* NULL any */
+	int64_t offset;
+	int limit;
+} cb_view_query;
+
+/* Rows: ticket ids, most urgent first: breached clocks first, then by the
+ * earliest due instant, tickets without a running clock last. */
+cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err);
+
+#endif

@@ -1,0 +1,129 @@
+"""The command line: --help everywhere, exit codes, demo data, backup and
+restore of a live instance, and graceful shutdown under write load."""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+
+from lib import BIN, Server
+
+
+def run(*args, input=None):
+    return subprocess.run([BIN, *args], capture_output=True, text=True, input=input, timeout=120)
+
+
+def test_help_and_exit_codes():
+    r = run("--help")
+    assert r.returncode == 0 and "Commands:" in r.stdout
+    commands = [l.split()[0] for l in r.stdout.splitlines() if l.startswith("  ")]
+    for c in ["init", "serve", "backup", "restore", "check", "demo"]:
+        assert c in commands, commands
+    for c in commands:
+        h = run(c, "--help")
+        assert h.returncode == 0 and "usage: casebook" in h.stdout, (c, h.stdout, h.stderr)
+    assert run().returncode == 2
+    assert run("frobnicate").returncode == 2
+    assert run("serve").returncode == 2            # no --data
+    assert run("backup", "--data", "/nonexistent").returncode == 2  # no FILE
+    d = tempfile.mkdtemp(prefix="cb-cli-")
+    try:
+        r = run("init", "--data", d)
+        assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].startswith("cbk_")
+        r = run("init", "--data", d)                 # already initialized
+        assert r.returncode == 1 and "already initialized" in r.stderr
+    finally:
+        shutil.rmtree(d)
+
+
+def test_demo_data_is_varied_and_consistent():
+    s = Server()
+    r = run("demo", "--data", s.dir, "--tickets", "120", "--days", "30")
+    assert r.returncode == 0, r.stderr
+    assert "120 tickets" in r.stdout
+    c = run("check", "--data", s.dir)
+    assert c.returncode == 0 and "120 tickets checked, 0 differ" in c.stdout, c.stdout
+    with s:
+        statuses = {}
+        for st in ["new", "open", "pending", "on_hold", "solved", "closed"]:
+            statuses[st] = len(s.get(f"/api/v1/tickets?status={st}&limit=500").json["items"])
+        assert sum(statuses.values()) == 120
+        assert sum(1 for v in statuses.values() if v > 0) >= 5, statuses
+        tiers = {t["tier"] for t in s.get("/api/v1/accounts?limit=500").json["items"]}
+        assert tiers == {"enterprise", "business", "standard"}
+        roles = {u["role"] for u in s.get("/api/v1/users?limit=500").json["items"]}
+        assert roles == {"admin", "agent", "engineer", "customer"}
+
+
+def test_backup_restore_of_a_live_instance():
+    s = Server()
+    s.own_dir = False  # keep it: removed at the end
+    bkdir = tempfile.mkdtemp(prefix="cb-backup-")
+    with s:
+        ids = [s.post("/api/v1/tickets", {"subject": f"b{i}"}).json["id"] for i in range(5)]
+        bk = os.path.join(bkdir, "backup.db")
+        r = run("backup", "--data", s.dir, bk)     # while the server runs
+        assert r.returncode == 0, r.stderr
+        s.post("/api/v1/tickets", {"subject": "after the backup"})
+    d2 = tempfile.mkdtemp(prefix="cb-restore-")
+    try:
+        r = run("restore", "--data", d2, bk)
+        assert r.returncode == 0, r.stderr
+        s2 = Server(data_dir=d2, init=False)
+        s2.token = s.token
+        with s2:
+            got = [t["id"] for t in s2.get("/api/v1/tickets").json["items"]]
+            assert sorted(got) == sorted(ids)
+        assert run("restore", "--data", d2, "/nonexistent.db").returncode == 1
+    finally:
+        shutil.rmtree(d2)
+        shutil.rmtree(bkdir)
+        shutil.rmtree(s.dir, ignore_errors=True)
+
+
+def test_sigterm_under_write_load_loses_nothing_acknowledged():
+    s = Server()
+    s.start()
+    acked, stop = [], threading.Event()
+    lock = threading.Lock()
+
+    def writer(n):
+        i = 0
+        while not stop.is_set():
+            try:
+                r = s.post("/api/v1/tickets", {"subject": f"w{n}-{i}"})
+            except Exception:
+                return
+            if r.status == 201:
+                with lock:
+                    acked.append(r.json["id"])
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    while len(acked) < 50:
+        pass
+    rc = s.stop(signal.SIGTERM)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert rc == 0, s.read_log()[-2000:]
+    s.start()
+    try:
+        present = set()
+        cursor = None
+        while True:
+            r = s.get("/api/v1/tickets?limit=500" + (f"&cursor={cursor}" if cursor else "")).json
+            present |= {t["id"] for t in r["items"]}
+            cursor = r["next_cursor"]
+            if not cursor:
+                break
+        missing = set(acked) - present
+        assert not missing, f"{len(missing)} acknowledged tickets lost"
+    finally:
+        s.stop()
+    c = run("check", "--data", s.dir)
+    assert c.returncode == 0, c.stdout + c.stderr
+    shutil.rmtree(s.dir, ignore_errors=True)
