@@ -6,12 +6,14 @@
 #include "app/check.h"
 #include "app/demo.h"
 #include "app/calendar_cache.h"
+#include "app/sla.h"
 #include "app/setup.h"
 #include "http/server.h"
 #include "util/alloc.h"
 
 #include <signal.h>
 #include <pthread.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,12 +322,88 @@ static int cmd_demo(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* ---- sla explain ---- */
+
+static const char sla_usage[] =
+	"usage: casebook sla explain --data DIR TICKET\n"
+	"Lists every start, pause, resume, fulfilment, breach, cancellation and\n"
+	"policy switch of the ticket's SLA clocks, with instants and the business\n"
+	"time accrued, as of now.\n";
+
+static int cmd_sla(int argc, char **argv)
+{
+	if (cb_cli_wants_help(argc, argv)) {
+		fputs(sla_usage, stdout);
+		return 0;
+	}
+	const char *id_s = last_positional(argc, argv);
+	char *end = NULL;
+	long long id = id_s ? strtoll(id_s, &end, 10) : 0;
+	if (argc < 3 || strcmp(argv[1], "explain") != 0 || !id_s || *end || id <= 0) {
+		fputs(sla_usage, stderr);
+		return 2;
+	}
+	cb_app app = {0};
+	int rc = cb_cli_open(&app, argc, argv, sla_usage);
+	if (rc)
+		return rc;
+	cb_err err = {0};
+	cb_conn *c = cb_db_reader(app.db, &err);
+	cb_ms now = cb_now_ms();
+	json_t *h = c ? cb_sla_history(c, id, now, &err) : NULL;
+	json_t *sla = h ? cb_sla_render(c, id, now, &err) : NULL;
+	if (!h || !sla) {
+		cb_cli_error("%s", err.message);
+		rc = 1;
+	} else {
+		printf("ticket %lld, policy %s\n", id,
+		       json_is_string(json_object_get(sla, "policy")) ? json_string_value(json_object_get(sla, "policy")) : "(none)");
+		printf("%-24s %-15s %-4s %-8s %12s %12s  %s\n", "at", "clock", "inst", "kind",
+		       "elapsed_s", "target_s", "policy");
+		size_t i;
+		json_t *e;
+		json_array_foreach(json_object_get(h, "items"), i, e) {
+			json_t *tg = json_object_get(e, "target_s");
+			json_t *pol = json_object_get(e, "policy");
+			char target[24];
+			if (json_is_integer(tg))
+				snprintf(target, sizeof target, "%lld", (long long)json_integer_value(tg));
+			else
+				snprintf(target, sizeof target, "-");
+			printf("%-24s %-15s %-4lld %-8s %12lld %12s  %s\n",
+			       json_string_value(json_object_get(e, "at")),
+			       json_string_value(json_object_get(e, "clock")),
+			       (long long)json_integer_value(json_object_get(e, "instance")),
+			       json_string_value(json_object_get(e, "kind")),
+			       (long long)json_integer_value(json_object_get(e, "elapsed_s")), target,
+			       json_is_string(pol) ? json_string_value(pol) : "-");
+		}
+		static const char *const clocks[] = {"first_response", "next_update", "resolution"};
+		for (int k = 0; k < 3; k++) {
+			json_t *cl = json_object_get(sla, clocks[k]);
+			if (!cl)
+				continue;
+			printf("%s: %s, %lld of %lld s%s%s\n", clocks[k],
+			       json_string_value(json_object_get(cl, "state")),
+			       (long long)json_integer_value(json_object_get(cl, "elapsed_s")),
+			       (long long)json_integer_value(json_object_get(cl, "target_s")),
+			       json_is_string(json_object_get(cl, "breached_at")) ? ", breached at " : "",
+			       json_is_string(json_object_get(cl, "breached_at")) ? json_string_value(json_object_get(cl, "breached_at")) : "");
+		}
+	}
+	json_decref(h);
+	json_decref(sla);
+	cb_db_close(app.db);
+	return rc;
+}
+
 static const cb_cli_command commands[] = {
 	{"init", cmd_init, "create a data directory and the first admin token"},
 	{"serve", cmd_serve, "serve the HTTP API"},
 	{"backup", cmd_backup, "write an online backup of the database"},
 	{"restore", cmd_restore, "restore the database from a backup"},
 	{"demo", cmd_demo, "load a demo data set"},
+	{"sla", cmd_sla, "explain a ticket's SLA clocks (sla explain TICKET)"},
 	{"check", cmd_check, "verify database integrity and every ticket's event log"},
 	CB_CLI_MORE_COMMANDS
 };
