@@ -66,9 +66,10 @@ unit: build/asan/unit_tests
 run: build/casebook
 	@scripts/run.sh
 
+# Benchmarks (not tests): the HTTP library against nginx for now; see bench/.
 bench: build/casebook
 	@scripts/deps.sh bench
-	@bench/run.sh
+	@bench/http/run.sh
 
 clean:
 	rm -rf build
