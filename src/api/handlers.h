@@ -81,4 +81,25 @@ int cb_h_sla_history(cb_req *req, cb_resp *resp, cb_err *err);
 	{"GET", "/api/v1/views/{name}/tickets", cb_h_views_tickets, CB_ROLE_ENGINEER, 0, "views.tickets"}, \
 	{"GET", "/api/v1/tickets/{id}/sla/history", cb_h_sla_history, CB_ROLE_ENGINEER, 0, "sla.history"},
 
+/* h_sla.c */
+int cb_h_calendars_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_calendars_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_calendars_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_calendars_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_calendars_holidays(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_policies_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_policies_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_policies_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_policies_patch(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_SLA_CONFIG \
+	{"POST", "/api/v1/calendars", cb_h_calendars_create, CB_ROLE_ADMIN, CB_R_WRITE, "calendars.create"}, \
+	{"GET", "/api/v1/calendars", cb_h_calendars_list, CB_ROLE_ENGINEER, 0, "calendars.list"}, \
+	{"GET", "/api/v1/calendars/{id}", cb_h_calendars_get, CB_ROLE_ENGINEER, 0, "calendars.get"}, \
+	{"PATCH", "/api/v1/calendars/{id}", cb_h_calendars_patch, CB_ROLE_ADMIN, CB_R_WRITE, "calendars.update"}, \
+	{"POST", "/api/v1/calendars/{id}/holidays", cb_h_calendars_holidays, CB_ROLE_ADMIN, CB_R_WRITE, "calendars.holidays"}, \
+	{"POST", "/api/v1/sla-policies", cb_h_policies_create, CB_ROLE_ADMIN, CB_R_WRITE, "sla_policies.create"}, \
+	{"GET", "/api/v1/sla-policies", cb_h_policies_list, CB_ROLE_AGENT, 0, "sla_policies.list"}, \
+	{"GET", "/api/v1/sla-policies/{id}", cb_h_policies_get, CB_ROLE_AGENT, 0, "sla_policies.get"}, \
+	{"PATCH", "/api/v1/sla-policies/{id}", cb_h_policies_patch, CB_ROLE_ADMIN, CB_R_WRITE, "sla_policies.update"},
+
 #endif

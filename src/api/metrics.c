@@ -4,6 +4,7 @@
  * Counters are C11 atomics indexed by route (as Redis keeps calls and
  * microseconds in struct redisCommand); no lock on the request path. */
 #include "api/api.h"
+#include "app/jobs.h"
 #include "util/buf.h"
 #include "util/alloc.h"
 
@@ -100,6 +101,7 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 		      "casebook_db_max_batch %llu\n",
 		      (unsigned long long)ds.commits, (unsigned long long)ds.jobs,
 		      (unsigned long long)ds.failed, (unsigned long long)ds.max_batch);
+	cb_jobs_metrics_render(req->app->db, &b);
 	cb_api_raw(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	cb_buf_free(&b);
 }

@@ -20,5 +20,6 @@ const cb_route cb_routes[] = {
 	CB_ROUTES_TICKETS
 	CB_ROUTES_VIEWS
 	CB_ROUTES_IMPORT
+	CB_ROUTES_SLA_CONFIG
 };
 const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

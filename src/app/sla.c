@@ -387,16 +387,11 @@ static json_t *policy_name(cb_conn *c, int64_t id)
 	return r;
 }
 
-json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
+json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err)
 {
-	cb_sla_cfgset *cs = NULL;
-	if (cb_sla_cfgset_load(c, &cs, err))
-		return NULL;
 	cb_sla s;
-	if (cb_sla_fold_ticket(c, cs, id, &s, err)) {
-		cb_sla_cfgset_free(cs);
+	if (cb_sla_fold_ticket(c, cs, id, &s, err))
 		return NULL;
-	}
 	cb_sla_view v[CB_CLOCK__COUNT];
 	cb_sla_view_at(&s, now, v);
 	json_t *o = json_object();
@@ -416,6 +411,15 @@ json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
 		json_object_set_new(o, clock_keys[k], cl);
 	}
 	cb_sla_free(&s);
+	return o;
+}
+
+json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
+{
+	cb_sla_cfgset *cs = NULL;
+	if (cb_sla_cfgset_load(c, &cs, err))
+		return NULL;
+	json_t *o = cb_sla_render_with(c, cs, id, now, err);
 	cb_sla_cfgset_free(cs);
 	return o;
 }

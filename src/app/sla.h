@@ -25,8 +25,9 @@ int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *
 int cb_sla_refresh(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
 int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err);
 
-/* The API's `sla` object at now. */
+/* The API's `sla` object at now (the _with form reuses a loaded config). */
 json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
+json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err);
 /* {"items":[{clock, instance, kind, at, elapsed_s, target_s, policy}]}. */
 json_t *cb_sla_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
 

@@ -1135,7 +1135,7 @@ out:
 
 /* ---- rendering ---- */
 
-static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now)
+static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cfgset *cs)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(t->id));
@@ -1159,7 +1159,7 @@ static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now)
 	json_object_set_new(o, "solved_at", time_json(t->solved_at));
 	json_object_set_new(o, "closed_at", time_json(t->closed_at));
 	cb_err e2 = {0};
-	json_t *sla = cb_sla_render(c, t->id, now, &e2);
+	json_t *sla = cs ? cb_sla_render_with(c, cs, t->id, now, &e2) : cb_sla_render(c, t->id, now, &e2);
 	json_object_set_new(o, "sla", sla ? sla : json_pack("{s:n}", "policy"));
 	return o;
 }
@@ -1173,7 +1173,7 @@ json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms n
 	if (!visible(&t, viewer))
 		cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
 	else
-		o = render(c, &t, now);
+		o = render(c, &t, now, NULL);
 	if (o && viewer->role != CB_ROLE_CUSTOMER) {
 		/* follow-ups of this ticket, for agents */
 		cb_q *q = cb_q_get(c, CB_SQL_TICKET_FOLLOWUPS, err);
@@ -1376,17 +1376,22 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 		n = limit;
 		*next = ids[n - 1];
 	}
+	cb_sla_cfgset *cs = NULL;
+	if (cb_sla_cfgset_load(c, &cs, err))
+		goto out;
 	*items = json_array();
 	for (int i = 0; i < n; i++) {
 		cb_ticket t;
 		if (cb_ticket_load(c, ids[i], &t, err)) {
 			json_decref(*items);
 			*items = NULL;
+			cb_sla_cfgset_free(cs);
 			goto out;
 		}
-		json_array_append_new(*items, render(c, &t, now));
+		json_array_append_new(*items, render(c, &t, now, cs));
 		cb_ticket_clear(&t);
 	}
+	cb_sla_cfgset_free(cs);
 	rc = 0;
 out:
 	if (q)
@@ -1467,17 +1472,22 @@ int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const char *view, const c
 		n = limit;
 		*next = offset + limit;
 	}
+	cb_sla_cfgset *cs = NULL;
+	if (cb_sla_cfgset_load(c, &cs, err))
+		return -1;
 	*items = json_array();
 	for (int i = 0; i < n; i++) {
 		cb_ticket t;
 		if (cb_ticket_load(c, ids[i], &t, err)) {
 			json_decref(*items);
 			*items = NULL;
+			cb_sla_cfgset_free(cs);
 			return -1;
 		}
-		json_array_append_new(*items, render(c, &t, now));
+		json_array_append_new(*items, render(c, &t, now, cs));
 		cb_ticket_clear(&t);
 	}
+	cb_sla_cfgset_free(cs);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include "app/auth.h"
 #include "app/check.h"
 #include "app/demo.h"
+#include "app/jobs.h"
 #include "app/calendar_cache.h"
 #include "app/sla.h"
 #include "app/setup.h"
@@ -173,9 +174,14 @@ static int cmd_serve(int argc, char **argv)
 	if (rc)
 		return rc;
 	cb_err err = {0};
-	rc = cb_http_serve(&app, &o, &err);
+	/* the job scheduler (SLA timers, re-folds) runs while the server does;
+	 * it inherits the blocked signal mask set above */
+	rc = cb_jobs_start(&app, &err);
+	if (rc == 0)
+		rc = cb_http_serve(&app, &o, &err);
 	if (rc)
 		cb_cli_error("%s", err.message);
+	cb_jobs_stop();
 	cb_db_close(app.db);
 	return rc ? 1 : 0;
 }

@@ -246,15 +246,19 @@ int cb_http_serve(cb_app *app, const cb_http_opts *opts, cb_err *err)
 		flags |= MHD_USE_EPOLL | MHD_USE_TURBO;
 	else
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
-	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, (uint16_t)opts->port, NULL, NULL, handler, &s,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, &s,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(opts->threads > 0 ? opts->threads : 0),
-		MHD_OPTION_CONNECTION_LIMIT, opts->max_conns ? opts->max_conns : 1024u,
-		MHD_OPTION_CONNECTION_TIMEOUT, 120u,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-		MHD_OPTION_END);
+	struct MHD_OptionItem ops[] = {
+		{MHD_OPTION_SOCK_ADDR, 0, (struct sockaddr *)&sa},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, &s},
+		{MHD_OPTION_CONNECTION_LIMIT, opts->max_conns ? opts->max_conns : 1024u, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
+		{MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+		/* the pool size only with a pool: MHD warns about 0 */
+		{opts->threads > 0 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		 opts->threads > 0 ? opts->threads : 0, NULL},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	struct MHD_Daemon *d = MHD_start_daemon(flags, (uint16_t)opts->port, NULL, NULL, handler, &s,
+						MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
 	if (!d)
 		return cb_err_set(err, CB_E_INTERNAL, "listen", "cannot listen on %s:%d", opts->host,
 				  opts->port);

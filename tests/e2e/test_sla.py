@@ -1,0 +1,112 @@
+"""The SLA engine end to end: the worked example of METRICS.md section 6
+through imported history, the clock history, queues ordered by urgency."""
+import json
+
+from lib import Server, problem
+
+
+def setup(s):
+    assert s.post("/api/v1/accounts", {"name": "acme", "tier": "enterprise"}).status == 201
+    assert s.post("/api/v1/users", {"email": "agent1@support.test", "role": "agent", "name": "A"}).status == 201
+    assert s.post("/api/v1/users", {"email": "alice@acme.test", "role": "customer", "account": "acme"}).status == 201
+    r = s.post("/api/v1/calendars", {"name": "ny-business", "timezone": "America/New_York",
+                                      "hours": {d: [["09:00", "17:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]},
+                                      "holidays": ["2026-03-09"]})
+    assert r.status == 201, r
+    r = s.post("/api/v1/sla-policies", {"name": "p2", "position": 1, "conditions": {"priority": "P2"},
+                                         "calendar": "ny-business",
+                                         "targets": {"first_response": 60, "next_update": 240, "resolution": 960}})
+    assert r.status == 201, r
+
+
+def imp(s, line):
+    r = s.request("POST", "/api/v1/import/tickets", raw=json.dumps(line) + "\n",
+                  content_type="application/x-ndjson")
+    assert r.status == 200 and r.json["imported"] == 1, r
+    return r.json["results"][0]["id"]
+
+
+WORKED = {"external_id": "W-1", "subject": "SSO login loop", "requester": "alice@acme.test",
+          "account": "acme", "priority": "P2", "created_at": "2026-03-06T21:30:00Z", "events": [
+              {"at": "2026-03-10T13:10:00Z", "type": "comment", "author": "agent1@support.test",
+               "public": True, "body": "Looking into it"},
+              {"at": "2026-03-10T14:00:00Z", "type": "status", "status": "pending", "author": "agent1@support.test"},
+              {"at": "2026-03-11T15:00:00Z", "type": "comment", "author": "alice@acme.test",
+               "public": True, "body": "Here are the logs"},
+              {"at": "2026-03-11T19:00:00Z", "type": "status", "status": "solved", "author": "agent1@support.test"}]}
+
+
+def test_worked_example_of_metrics_section_6():
+    with Server() as s:
+        setup(s)
+        # step 1 alone: due Tue 09:30 local = 13:30Z (holiday Monday, DST Sunday)
+        first = dict(WORKED, external_id="W-0", events=[])
+        t0 = imp(s, first)
+        sla = s.get(f"/api/v1/tickets/{t0}").json["sla"]
+        assert sla["policy"] == "p2"
+        fr = sla["first_response"]
+        assert fr["target_s"] == 3600
+        assert fr["state"] == "breached"   # "now" is long after 2026-03-10
+        assert fr["breached_at"] == "2026-03-10T13:30:00Z"
+        tid = imp(s, WORKED)
+        sla = s.get(f"/api/v1/tickets/{tid}").json["sla"]
+        fr, nu, res = sla["first_response"], sla["next_update"], sla["resolution"]
+        assert fr["state"] == "met" and fr["elapsed_s"] == 2400 and fr["breached_at"] is None, fr
+        assert nu["state"] == "breached" and nu["breached_at"] == "2026-03-11T18:10:00Z", nu
+        assert nu["elapsed_s"] == 290 * 60 and nu["target_s"] == 240 * 60, nu
+        assert res["state"] == "met" and res["elapsed_s"] == 330 * 60 and res["target_s"] == 960 * 60, res
+        for c in (fr, nu, res):
+            assert c["due_at"] is None and c["at_risk"] is False
+        # the history explains it
+        h = s.get(f"/api/v1/tickets/{tid}/sla/history").json["items"]
+        kinds = [(e["clock"], e["kind"], e["at"]) for e in h]
+        assert ("first_response", "fulfil", "2026-03-10T13:10:00Z") in kinds
+        assert ("next_update", "start", "2026-03-10T13:10:00Z") in kinds
+        assert ("next_update", "pause", "2026-03-10T14:00:00Z") in kinds
+        assert ("next_update", "resume", "2026-03-11T15:00:00Z") in kinds
+        assert ("next_update", "breach", "2026-03-11T18:10:00Z") in kinds
+        assert ("resolution", "fulfil", "2026-03-11T19:00:00Z") in kinds
+        pause = next(e for e in h if e["clock"] == "resolution" and e["kind"] == "pause")
+        assert pause["elapsed_s"] == 90 * 60
+        # the breach is on the timeline once, at its breach instant
+        ev = s.get(f"/api/v1/tickets/{tid}/events?limit=500").json["items"]
+        sla_ev = [e for e in ev if e["type"] == "sla"]
+        assert [(e["data"]["clock"], e["data"]["kind"], e["at"]) for e in sla_ev
+                if e["data"]["kind"] == "breached"] == [("next_update", "breached", "2026-03-11T18:10:00Z")]
+        # customers see the sla object but not the history or the sla events
+        tok = s.post("/api/v1/tokens", {"user": "alice@acme.test"}).json["token"]
+        problem(s.get(f"/api/v1/tickets/{tid}/sla/history", token=tok), 404)
+        assert all(e["type"] != "sla" for e in s.get(f"/api/v1/tickets/{tid}/events", token=tok).json["items"])
+
+
+def test_queues_order_by_urgency():
+    with Server() as s:
+        setup(s)
+        s.post("/api/v1/sla-policies", {"name": "p1-247", "position": 0, "conditions": {"priority": "P1"},
+                                        "targets": {"first_response": 30, "resolution": 240}})
+        # three open tickets due at different times, one without an SLA
+        a = s.post("/api/v1/tickets", {"subject": "a", "priority": "P1", "requester": "alice@acme.test"}).json
+        b = s.post("/api/v1/tickets", {"subject": "b", "priority": "P4", "requester": "alice@acme.test"}).json
+        old = dict(WORKED, external_id="Q-1", events=[], created_at="2026-01-05T15:00:00Z")
+        c = imp(s, old)   # breached long ago
+        assert a["sla"]["first_response"]["state"] == "running"
+        assert a["sla"]["first_response"]["target_s"] == 1800
+        assert "first_response" not in b["sla"]
+        ids = [t["id"] for t in s.get("/api/v1/views/all_open/tickets").json["items"]]
+        assert ids == [c, a["id"], b["id"]], ids
+        assert [t["id"] for t in s.get("/api/v1/views/breached/tickets").json["items"]] == [c]
+        assert [t["id"] for t in s.get("/api/v1/views/unassigned/tickets?priority=P1").json["items"]] == [a["id"]]
+        assert s.get("/api/v1/views/at_risk/tickets").json["items"] == []
+        assert s.get("/api/v1/views/mine/tickets").json["items"] == []
+        s.patch(f"/api/v1/tickets/{a['id']}", {"assignee": "agent1@support.test"})
+        tok = s.post("/api/v1/tokens", {"user": "agent1@support.test"}).json["token"]
+        assert [t["id"] for t in s.get("/api/v1/views/mine/tickets", token=tok).json["items"]] == [a["id"]]
+        assert [t["id"] for t in s.get("/api/v1/views/all_open/tickets?tier=enterprise").json["items"]] == [c, a["id"], b["id"]]
+        # pagination through a queue
+        p1 = s.get("/api/v1/views/all_open/tickets?limit=2").json
+        p2 = s.get(f"/api/v1/views/all_open/tickets?limit=2&cursor={p1['next_cursor']}").json
+        assert [t["id"] for t in p1["items"] + p2["items"]] == [c, a["id"], b["id"]] and p2["next_cursor"] is None
+        problem(s.get("/api/v1/views/nope/tickets"), 404)
+        problem(s.get("/api/v1/views/all_open/tickets?tier=gold"), 400, "tier")
+        ctok = s.post("/api/v1/tokens", {"user": "alice@acme.test"}).json["token"]
+        problem(s.get("/api/v1/views/all_open/tickets", token=ctok), 404)
