@@ -10,6 +10,7 @@
 #include "app/demo.h"
 #include "app/directory.h"
 #include "app/ticket.h"
+#include "app/sla.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -122,6 +123,7 @@ struct ctx {
 	const cb_demo_opts *o;
 	cb_demo_report *r;
 	int64_t group_ids[4];
+	int64_t last_id; /* the ticket add_ticket() created last */
 };
 
 static int add_people(cb_conn *c, struct ctx *x, cb_err *err)
@@ -253,6 +255,7 @@ static int add_ticket(cb_conn *c, struct ctx *x, int n, cb_err *err)
 	json_decref(line);
 	if (rc)
 		return -1;
+	x->last_id = id;
 	x->r->tickets++;
 	/* the story: how far it gets depends on its age and luck */
 	int age_h = (int)((x->now - created) / HOUR_MS);
@@ -380,9 +383,11 @@ static int job_fn(cb_conn *c, void *p, cb_err *err)
 	struct job *j = p;
 	if (j->people && add_people(c, j->x, err))
 		return -1;
-	for (int n = j->from; n < j->to; n++)
-		if (add_ticket(c, j->x, n, err))
+	for (int n = j->from; n < j->to; n++) {
+		/* the history first, then its clocks folded once, as of now */
+		if (add_ticket(c, j->x, n, err) || cb_sla_refresh(c, j->x->last_id, j->x->now, err))
 			return -1;
+	}
 	return 0;
 }
 

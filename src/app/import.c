@@ -16,6 +16,7 @@
  * e-mails and names through small direct-mapped caches (agents, groups and
  * accounts repeat on almost every line). */
 #include "app/import.h"
+#include "app/sla.h"
 #include "app/ticket.h"
 #include "store/sql_ticket.h"
 #include "util/alloc.h"
@@ -204,6 +205,7 @@ int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err
 	json_t *events = json_object_get(ticket, "events");
 	size_t i;
 	json_t *ev;
+	cb_ms last = created;
 	json_array_foreach(events, i, ev) {
 		if (cb_ticket_import_event(c, &import_system, id, ev, err)) {
 			if (err->code == CB_OK)
@@ -211,7 +213,13 @@ int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err
 			prefix_event_err(err, i);
 			return -1;
 		}
+		cb_ms at;
+		if (cb_time_parse(json_string_value(json_object_get(ev, "at")), &at) == 0 && at > last)
+			last = at;
 	}
+	/* the clocks of the whole history, folded once as of its last event */
+	if (cb_sla_refresh(c, id, last, err))
+		return -1;
 	*out_id = id;
 	return 0;
 }

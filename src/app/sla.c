@@ -13,6 +13,7 @@
 #include "store/sql_sla.h"
 #include "util/alloc.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +23,18 @@ struct cb_sla_cfgset {
 	int npol;
 	json_t *keep;      /* owns the strings policies point into */
 	cb_sla_config cfg;
-	cb_conn *conn;     /* for tier lookups during a fold */
+	int refs;          /* holders; the cache holds one */
+	cb_ms version[4];  /* configuration version it was loaded at */
 	cb_cal_ref *cals;  /* calendars held for the policies */
 	int ncals;
 };
 
+/* ctx: the connection of the fold in progress */
 static unsigned tier_of(void *ctx, int64_t account_id)
 {
-	cb_sla_cfgset *cs = ctx;
+	cb_conn *conn = ctx;
 	cb_err e = {0};
-	cb_q *q = cb_q_get(cs->conn, CB_SQL_SLA_ACCOUNT_TIER, &e);
+	cb_q *q = cb_q_get(conn, CB_SQL_SLA_ACCOUNT_TIER, &e);
 	if (!q)
 		return 0;
 	cb_q_bind_i64(q, 1, account_id);
@@ -82,11 +85,69 @@ static unsigned tier_bits(json_t *v)
 	return bits;
 }
 
+static int load(cb_conn *c, cb_sla_cfgset **out, cb_err *err);
+
+/* The configuration loaded last, shared by every thread while the version
+ * (policies and calendars: latest change and count) stays the same. */
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static cb_sla_cfgset *cached;
+
+static void release(cb_sla_cfgset *cs);
+
+static int config_version(cb_conn *c, cb_ms v[4], cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_CONFIG_VERSION, err);
+	if (!q || cb_q_step(q, err) != 1)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		v[i] = cb_q_i64(q, i);
+	cb_q_reset(q);
+	return 0;
+}
+
 int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
 {
+	cb_ms v[4];
+	if (config_version(c, v, err))
+		return -1;
+	pthread_mutex_lock(&cache_mu);
+	if (cached && memcmp(cached->version, v, sizeof v) == 0) {
+		cached->refs++;
+		*out = cached;
+		pthread_mutex_unlock(&cache_mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	cb_sla_cfgset *cs = NULL;
+	if (load(c, &cs, err))
+		return -1;
+	memcpy(cs->version, v, sizeof v);
+	cs->refs = 2; /* the caller and the cache */
+	pthread_mutex_lock(&cache_mu);
+	cb_sla_cfgset *old = cached;
+	cached = cs;
+	pthread_mutex_unlock(&cache_mu);
+	if (old)
+		cb_sla_cfgset_free(old); /* drops the cache's reference */
+	*out = cs;
+	return 0;
+}
+
+void cb_sla_cache_shutdown(void)
+{
+	pthread_mutex_lock(&cache_mu);
+	cb_sla_cfgset *old = cached;
+	cached = NULL;
+	pthread_mutex_unlock(&cache_mu);
+	if (old)
+		cb_sla_cfgset_free(old);
+}
+
+static int load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
+{
 	cb_sla_cfgset *cs = cb_xcalloc(1, sizeof *cs);
+	cs->refs = 1;
 	cs->keep = json_array();
-	cs->conn = c;
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_POLICIES, err);
 	if (!q)
 		goto fail;
@@ -151,12 +212,11 @@ int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
 		cs->pol[i].calendar = cb_cal_cache_adapter(&cs->cals[i]);
 	}
 	cb_free(meta);
-	cs->cfg = (cb_sla_config){.policies = cs->pol, .npolicies = cs->npol, .tier_of = tier_of,
-				  .ctx = cs};
+	cs->cfg = (cb_sla_config){.policies = cs->pol, .npolicies = cs->npol, .tier_of = tier_of};
 	*out = cs;
 	return 0;
 fail:
-	cb_sla_cfgset_free(cs);
+	release(cs);
 	return -1;
 }
 
@@ -164,6 +224,15 @@ void cb_sla_cfgset_free(cb_sla_cfgset *cs)
 {
 	if (!cs)
 		return;
+	pthread_mutex_lock(&cache_mu);
+	int last = --cs->refs == 0;
+	pthread_mutex_unlock(&cache_mu);
+	if (last)
+		release(cs);
+}
+
+static void release(cb_sla_cfgset *cs)
+{
 	for (int i = 0; i < cs->npol; i++) {
 		cb_free((void *)cs->pol[i].categories);
 		cb_free((void *)cs->pol[i].groups);
@@ -178,8 +247,11 @@ void cb_sla_cfgset_free(cb_sla_cfgset *cs)
 
 int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
 {
-	((cb_sla_cfgset *)cs)->conn = c;
-	cb_sla_init(out, &cs->cfg);
+	/* a private copy of the config whose context is this fold's connection;
+	 * the state keeps pointing at the shared one (ctx unused after the fold) */
+	cb_sla_config local = cs->cfg;
+	local.ctx = c;
+	cb_sla_init(out, &local);
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_EVENTS, err);
 	if (!q)
 		return -1;
@@ -211,6 +283,7 @@ int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *
 		json_decref(rows[i].data);
 	}
 	cb_free(rows);
+	out->cfg = &cs->cfg;
 	if (r < 0) {
 		cb_sla_free(out);
 		return -1;

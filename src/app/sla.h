@@ -13,8 +13,13 @@
 /* Policies and calendars as loaded from the database. */
 typedef struct cb_sla_cfgset cb_sla_cfgset;
 
+/* Returns the current configuration, shared and reference-counted: loaded
+ * once and reused while policies and calendars are unchanged (a cheap
+ * version query per call). Release with cb_sla_cfgset_free. */
 int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err);
 void cb_sla_cfgset_free(cb_sla_cfgset *cs);
+/* Drops the shared configuration (at exit). */
+void cb_sla_cache_shutdown(void);
 
 /* Folds ticket `id` (caller frees with cb_sla_free). */
 int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err);

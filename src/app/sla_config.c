@@ -18,6 +18,7 @@
  * (app/jobs.c) and answer; cb_slacfg_refold_batch() is that job's unit of
  * work, one configuration load per batch of tickets. */
 #include "app/sla_config.h"
+#include "store/sql_sla.h"
 #include "app/auth.h"
 #include "app/jobs.h"
 #include "app/sla.h"
@@ -78,6 +79,10 @@ static int audit(cb_conn *c, const cb_actor *actor, cb_ms now, const char *actio
 	json_decref(data);
 	int rc = cb_audit(c, actor, now, action, target, d ? d : "{}", err);
 	free(d); /* jansson's allocation */
+	if (rc == 0) {
+		cb_q *q = cb_q_get(c, CB_SQL_SLA_CONFIG_BUMP, err);
+		rc = q ? cb_q_exec(q, err) : -1;
+	}
 	return rc;
 }
 

@@ -653,7 +653,8 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 	}
 	if (rc == 0)
 		rc = save(c, &t, 0, 0, err);
-	if (rc == 0)
+	/* an imported history is folded once, after its last event (the caller) */
+	if (rc == 0 && !(flags & CB_TICKET_IMPORT))
 		rc = cb_sla_refresh(c, t.id, at, err);
 	if (rc == 0)
 		*out_id = t.id;
@@ -676,7 +677,7 @@ static int json_equal_or_null(json_t *a, json_t *b)
 	return json_equal(a, b);
 }
 
-static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t, json_t *in,
+static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t, json_t *in, int refresh,
 		     cb_err *err)
 {
 	int64_t who = actor->user_id;
@@ -794,7 +795,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 	}
 	if (save(c, t, 0, tags_changed, err))
 		return -1;
-	return cb_sla_refresh(c, t->id, now, err);
+	return refresh ? cb_sla_refresh(c, t->id, now, err) : 0;
 }
 
 int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
@@ -827,9 +828,9 @@ int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
 			}
 		}
 		if (rc == 0)
-			rc = do_update(c, actor, now, &t, in, err);
+			rc = do_update(c, actor, now, &t, in, 1, err);
 	} else {
-		rc = do_update(c, actor, now, &t, in, err);
+		rc = do_update(c, actor, now, &t, in, 1, err);
 	}
 	cb_ticket_clear(&t);
 	return rc;
@@ -1080,7 +1081,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 			if (json_object_get(ev, keys[i]))
 				json_object_set(patch, keys[i], json_object_get(ev, keys[i]));
 		cb_actor a2 = who;
-		rc = do_update(c, &a2, at, &t, patch, err);
+		rc = do_update(c, &a2, at, &t, patch, 0, err);
 		json_decref(patch);
 		goto out; /* do_update saved */
 	}
@@ -1126,8 +1127,6 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 	}
 	if (rc == 0)
 		rc = save(c, &t, 0, tags_changed, err);
-	if (rc == 0)
-		rc = cb_sla_refresh(c, id, at, err);
 out:
 	cb_ticket_clear(&t);
 	return rc ? -1 : 0;

@@ -119,10 +119,17 @@ static int cmd_init(int argc, char **argv)
 
 static const char serve_usage[] =
 	"usage: casebook serve --data DIR [--listen HOST:PORT] [--threads N]\n"
-	"                      [--max-body BYTES] [--max-conns N] [--sync full|normal] [--quiet]\n"
+	"                      [--max-body BYTES] [--max-conns N] [--max-inflight N]\n"
+	"                      [--max-write-queue N] [--max-write-wait MS]\n"
+	"                      [--sync full|normal] [--quiet]\n"
 	"Serves the HTTP API on HOST:PORT (default 127.0.0.1:8080; port 0 picks a\n"
 	"free one). --threads N runs an epoll pool of N threads; 0 (default) runs a\n"
-	"thread per connection. Stops gracefully on SIGTERM or SIGINT.\n";
+	"thread per connection. Stops gracefully on SIGTERM or SIGINT.\n"
+	"Overload: beyond --max-conns (default 1024) connections are refused; beyond\n"
+	"--max-inflight requests (default 256) a request gets 503 with Retry-After\n"
+	"at once (never /healthz or /metrics); a write gets 503 when --max-write-queue\n"
+	"writes (default 4096) already wait for the writer, or when it waited\n"
+	"--max-write-wait ms (default 10000; 0 = no limit) without being started.\n";
 
 static int cmd_serve(int argc, char **argv)
 {
@@ -139,7 +146,8 @@ static int cmd_serve(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	cb_http_opts o = {.host = "127.0.0.1", .port = 8080, .threads = 0,
-			  .max_body = 1 << 20, .max_conns = 1024, .shutdown_grace_s = 30};
+			  .max_body = 1 << 20, .max_conns = 1024, .max_inflight = 256,
+			  .shutdown_grace_s = 30};
 	const char *listen = cb_cli_opt(argc, argv, "--listen");
 	char host[64];
 	if (listen) {
@@ -168,11 +176,24 @@ static int cmd_serve(int argc, char **argv)
 	const char *mc = cb_cli_opt(argc, argv, "--max-conns");
 	if (mc)
 		o.max_conns = (unsigned)strtoul(mc, NULL, 10);
+	const char *mi = cb_cli_opt(argc, argv, "--max-inflight");
+	if (mi)
+		o.max_inflight = (unsigned)strtoul(mi, NULL, 10);
+	const char *mq = cb_cli_opt(argc, argv, "--max-write-queue");
+	int max_queue = mq ? atoi(mq) : 4096;
+	const char *mw = cb_cli_opt(argc, argv, "--max-write-wait");
+	int max_wait = mw ? atoi(mw) : 10000;
+	if ((mi && o.max_inflight == 0) || max_queue <= 0 || max_wait < 0) {
+		cb_cli_error("--max-inflight and --max-write-queue must be positive, "
+			     "--max-write-wait at least 0");
+		return 2;
+	}
 	o.quiet = cb_cli_flag(argc, argv, "--quiet");
 	cb_app app = {0};
 	int rc = cb_cli_open(&app, argc, argv, serve_usage);
 	if (rc)
 		return rc;
+	cb_db_set_write_limits(app.db, max_queue, max_wait);
 	cb_err err = {0};
 	/* the job scheduler (SLA timers, re-folds) runs while the server does;
 	 * it inherits the blocked signal mask set above */
@@ -440,6 +461,7 @@ int cb_cli_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			int rc = commands[i].run(argc - 1, argv + 1);
+			cb_sla_cache_shutdown();
 			cb_cal_cache_shutdown();
 			return rc;
 		}

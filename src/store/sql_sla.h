@@ -7,9 +7,14 @@ static const char CB_SQL_SLA_POLICIES[] =
 	" ORDER BY position";
 static const char CB_SQL_SLA_CONFIG_VERSION[] =
 	"SELECT coalesce((SELECT max(updated_at) FROM sla_policies), 0),"
-	" coalesce((SELECT count(*) FROM sla_policies), 0),"
+	" (SELECT count(*) FROM sla_policies),"
 	" coalesce((SELECT max(updated_at) FROM calendars), 0),"
-	" coalesce((SELECT sum(tier = 'enterprise') + 2 * sum(tier = 'business') FROM accounts), 0)";
+	" coalesce((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'sla_config_seq'), 0)";
+/* Every configuration write bumps the sequence, so cached configurations
+ * are never stale even for two changes within one millisecond. */
+static const char CB_SQL_SLA_CONFIG_BUMP[] =
+	"INSERT INTO settings(key, value) VALUES ('sla_config_seq', '1') ON CONFLICT(key) DO UPDATE"
+	" SET value = printf('%d', CAST(value AS INTEGER) + 1)";
 static const char CB_SQL_SLA_CALENDAR[] =
 	"SELECT id, name, timezone, hours, holidays, updated_at FROM calendars WHERE id = ?1";
 static const char CB_SQL_SLA_ACCOUNT_TIER[] = "SELECT tier FROM accounts WHERE id = ?1";
