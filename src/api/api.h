@@ -107,5 +107,11 @@ int cb_api_cursor_decode(const char *s, int64_t *out);
 /* Per-route metrics (read by /metrics). */
 void cb_api_metrics_record(int route, int status, double seconds);
 void cb_api_metrics_render(cb_req *req, cb_resp *resp);
+/* Load shedding: a request answered 503 without running its handler
+ * (http/ over --max-inflight), or refused by the writer (CB_E_BUSY). */
+typedef enum { CB_SHED_INFLIGHT, CB_SHED_BUSY, CB_SHED__COUNT } cb_shed_reason;
+void cb_api_metrics_shed(cb_shed_reason why);
+/* Requests admitted and not yet complete (kept by http/, shown by /metrics). */
+void cb_api_metrics_inflight_add(int delta);
 
 #endif

@@ -3,7 +3,8 @@
  *
  * DESIGN: like Redis' processCommand, every request goes through one
  * function that enforces the table's rules once, so handlers contain only
- * their own logic. Errors travel as cb_err and become problem+json here. */
+ * their own logic. Errors travel as cb_err and become problem+json here.
+ * A 503 (CB_E_BUSY: the writer refused the job) carries Retry-After. */
 #include "api/api.h"
 #include "api/write.h"
 #include "app/auth.h"
@@ -72,7 +73,7 @@ static const char *idem_fingerprint(cb_req *req)
 			       (unsigned long long)h);
 }
 
-void cb_api_dispatch(cb_req *req, cb_resp *resp)
+static void dispatch(cb_req *req, cb_resp *resp)
 {
 	cb_err err = {0};
 	int mismatch = 0;
@@ -130,5 +131,16 @@ void cb_api_dispatch(cb_req *req, cb_resp *resp)
 		if (err.code == CB_OK)
 			cb_err_set(&err, CB_E_INTERNAL, NULL, "request failed");
 		cb_api_problem(req, resp, &err);
+	}
+}
+
+void cb_api_dispatch(cb_req *req, cb_resp *resp)
+{
+	dispatch(req, resp);
+	if (resp->status == 503) {
+		/* overload (a full or stalled write queue, a busy database): nothing
+		 * was written, so the client may retry; say when */
+		cb_api_metrics_shed(CB_SHED_BUSY);
+		cb_api_header(req, resp, "Retry-After", "1");
 	}
 }

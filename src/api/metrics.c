@@ -42,6 +42,20 @@ void cb_api_metrics_record(int route, int status, double seconds)
 				  memory_order_relaxed);
 }
 
+static atomic_ullong shed[CB_SHED__COUNT];
+static atomic_int inflight_now;
+
+void cb_api_metrics_shed(cb_shed_reason why)
+{
+	if ((unsigned)why < CB_SHED__COUNT)
+		atomic_fetch_add_explicit(&shed[why], 1, memory_order_relaxed);
+}
+
+void cb_api_metrics_inflight_add(int delta)
+{
+	atomic_fetch_add_explicit(&inflight_now, delta, memory_order_relaxed);
+}
+
 static const char *route_label(int i)
 {
 	return i < cb_routes_count ? cb_routes[i].name : "unmatched";
@@ -84,6 +98,18 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 			      route_label(i), cnt, route_label(i),
 			      (double)atomic_load(&stats[i].sum_us) / 1e6, route_label(i), cnt);
 	}
+	cb_buf_printf(&b,
+		      "# HELP casebook_http_shed_total Requests answered 503 without being run:"
+		      " over --max-inflight (inflight) or refused by the writer queue (busy).\n"
+		      "# TYPE casebook_http_shed_total counter\n"
+		      "casebook_http_shed_total{reason=\"inflight\"} %llu\n"
+		      "casebook_http_shed_total{reason=\"busy\"} %llu\n"
+		      "# HELP casebook_http_inflight Requests admitted and not yet complete.\n"
+		      "# TYPE casebook_http_inflight gauge\n"
+		      "casebook_http_inflight %d\n",
+		      (unsigned long long)atomic_load(&shed[CB_SHED_INFLIGHT]),
+		      (unsigned long long)atomic_load(&shed[CB_SHED_BUSY]),
+		      atomic_load(&inflight_now));
 	cb_db_stats ds;
 	cb_db_get_stats(req->app->db, &ds);
 	cb_buf_printf(&b,
@@ -98,9 +124,16 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 		      "casebook_db_write_jobs_failed_total %llu\n"
 		      "# HELP casebook_db_max_batch Largest group commit so far.\n"
 		      "# TYPE casebook_db_max_batch gauge\n"
-		      "casebook_db_max_batch %llu\n",
+		      "casebook_db_max_batch %llu\n"
+		      "# HELP casebook_db_write_queue Write jobs waiting for the writer.\n"
+		      "# TYPE casebook_db_write_queue gauge\n"
+		      "casebook_db_write_queue %llu\n"
+		      "# HELP casebook_db_write_rejected_total Write jobs refused as overload.\n"
+		      "# TYPE casebook_db_write_rejected_total counter\n"
+		      "casebook_db_write_rejected_total %llu\n",
 		      (unsigned long long)ds.commits, (unsigned long long)ds.jobs,
-		      (unsigned long long)ds.failed, (unsigned long long)ds.max_batch);
+		      (unsigned long long)ds.failed, (unsigned long long)ds.max_batch,
+		      (unsigned long long)ds.queued, (unsigned long long)ds.rejected);
 	cb_jobs_metrics_render(req->app->db, &b);
 	cb_api_raw(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	cb_buf_free(&b);

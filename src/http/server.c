@@ -7,7 +7,16 @@
  * block without stalling the whole server. The body is gathered into a
  * growable buffer up to a limit (413 beyond). Each request has an arena that
  * lives from the first callback to MHD's completion notice. Shutdown:
- * quiesce (stop accepting), wait for in-flight requests, stop. */
+ * quiesce (stop accepting), wait for in-flight requests, stop.
+ *
+ * Overload: a request is admitted when its headers have arrived and counts
+ * as in flight until MHD reports it complete. Above max_inflight it is shed:
+ * its body is read and dropped (never buffered), it is not dispatched, and it
+ * gets 503 problem+json with Retry-After and Connection: close at once.
+ * /healthz and /metrics are never shed, so an overloaded server still says
+ * it is alive and why. The cap bounds the work and the buffered bodies
+ * (max_inflight x body limit); MHD's connection limit bounds the threads;
+ * the writer's bounded queue (store/db.c) bounds waiting writes. */
 #include "http/server.h"
 #include "api/api.h"
 #include "util/alloc.h"
@@ -27,6 +36,7 @@ struct server {
 	cb_app *app;
 	const cb_http_opts *opts;
 	atomic_int inflight;
+	unsigned max_inflight;
 	atomic_ullong seq;
 	unsigned rand_prefix;
 };
@@ -37,6 +47,7 @@ struct rq {
 	size_t limit;
 	int too_big;
 	struct timespec t0;
+	int shed; /* over max_inflight: answered 503, not counted in inflight */
 };
 
 static double since(const struct timespec *t0)
@@ -180,14 +191,21 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		rq->limit = strncmp(url, "/api/v1/import/", 15) == 0 ? (size_t)256 << 20
 								      : s->opts->max_body;
 		*req_cls = rq;
-		atomic_fetch_add(&s->inflight, 1);
+		int n = atomic_fetch_add(&s->inflight, 1) + 1;
+		if ((unsigned)n > s->max_inflight && strcmp(url, "/healthz") != 0 &&
+		    strcmp(url, "/metrics") != 0) {
+			atomic_fetch_sub(&s->inflight, 1);
+			rq->shed = 1;
+			return MHD_YES;
+		}
+		cb_api_metrics_inflight_add(1);
 		const char *cl = hdr(conn, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > rq->limit)
 			rq->too_big = 1;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!rq->too_big) {
+		if (!rq->too_big && !rq->shed) {
 			if (rq->body.len + *upload_data_size > rq->limit) {
 				rq->too_big = 1;
 				cb_buf_free(&rq->body);
@@ -201,7 +219,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	cb_req req = {0};
 	cb_resp resp = {0};
 	fill_request(s, conn, rq, &req, url, method);
-	if (rq->too_big) {
+	if (rq->shed) {
+		cb_err e = {0};
+		cb_err_set(&e, CB_E_BUSY, NULL, "overloaded: more than %u requests in flight",
+			   s->max_inflight);
+		cb_api_problem(&req, &resp, &e);
+		cb_api_header(&req, &resp, "Retry-After", "1");
+		cb_api_metrics_shed(CB_SHED_INFLIGHT);
+	} else if (rq->too_big) {
 		cb_err e = {0};
 		cb_err_set(&e, CB_E_TOOBIG, NULL, "request body exceeds %zu bytes", rq->limit);
 		cb_api_problem(&req, &resp, &e);
@@ -212,7 +237,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	cb_api_metrics_record(req.route, resp.status, secs);
 	if (!s->opts->quiet)
 		log_line(&req, resp.status, secs, resp.len);
-	return respond(conn, &req, &resp, rq->too_big);
+	/* a shed request closes its connection: that frees its thread too */
+	return respond(conn, &req, &resp, rq->too_big || rq->shed);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -224,16 +250,21 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct rq *rq = *req_cls;
 	if (!rq)
 		return;
+	int counted = !rq->shed;
 	cb_buf_free(&rq->body);
 	cb_arena_free(rq->arena);
 	cb_free(rq);
 	*req_cls = NULL;
-	atomic_fetch_sub(&s->inflight, 1);
+	if (counted) {
+		atomic_fetch_sub(&s->inflight, 1);
+		cb_api_metrics_inflight_add(-1);
+	}
 }
 
 int cb_http_serve(cb_app *app, const cb_http_opts *opts, cb_err *err)
 {
-	struct server s = {.app = app, .opts = opts};
+	struct server s = {.app = app, .opts = opts,
+			   .max_inflight = opts->max_inflight ? opts->max_inflight : 256};
 	s.rand_prefix = (unsigned)cb_now_ms() ^ ((unsigned)getpid() << 16);
 	struct sockaddr_in sa;
 	memset(&sa, 0, sizeof sa);

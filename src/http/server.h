@@ -11,6 +11,8 @@ typedef struct {
 	int threads;           /* >0: epoll thread pool of that size; 0: thread per connection */
 	size_t max_body;       /* request body limit in bytes (413 above) */
 	unsigned max_conns;    /* connection limit; above it connections are refused */
+	unsigned max_inflight; /* requests admitted at once; above it 503 + Retry-After
+				* without dispatching (never /healthz, /metrics) */
 	int quiet;             /* no per-request log lines */
 	int shutdown_grace_s;  /* how long in-flight requests get on SIGTERM */
 } cb_http_opts;

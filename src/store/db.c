@@ -9,6 +9,12 @@
  * the whole batch: durable acknowledgements at the cost of one sync per
  * batch rather than per request.
  *
+ * Overload: the queue is bounded (max_queue jobs; beyond it cb_db_write()
+ * answers CB_E_BUSY at once) and, when queue_wait_ms is set, a job the
+ * writer has not taken within that time is unlinked and answered CB_E_BUSY.
+ * Either way its function never ran, so a refused write wrote nothing and
+ * can be retried. A job the writer has taken is always waited for.
+ *
  * Readers: each thread gets its own connection (WAL lets them read while the
  * writer writes), found through a pthread key and registered so that
  * cb_db_close() can close them all.
@@ -25,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 struct cache_slot {
 	const char *sql;     /* key: address of a static SQL string */
@@ -44,6 +51,7 @@ struct job {
 	void *arg;
 	cb_err *err;
 	int rc;
+	int taken; /* the writer has detached it from the queue */
 	int done;
 	struct job *next;
 };
@@ -58,6 +66,7 @@ struct cb_db {
 	pthread_cond_t cv_work; /* writer waits for jobs */
 	pthread_cond_t cv_done; /* callers wait for their job */
 	struct job *head, *tail;
+	int nqueued;            /* jobs in head..tail */
 	pthread_key_t key;
 	pthread_mutex_t readers_mu;
 	cb_conn *readers;
@@ -381,14 +390,17 @@ static void *writer_main(void *p)
 		/* take up to max_batch jobs */
 		struct job *batch = db->head, *last = batch;
 		int n = 1;
+		batch->taken = 1;
 		while (last->next && n < db->opts.max_batch) {
 			last = last->next;
+			last->taken = 1;
 			n++;
 		}
 		db->head = last->next;
 		if (!db->head)
 			db->tail = NULL;
 		last->next = NULL;
+		db->nqueued -= n;
 		pthread_mutex_unlock(&db->mu);
 		run_batch(db, batch);
 		pthread_mutex_lock(&db->mu);
@@ -400,6 +412,24 @@ static void *writer_main(void *p)
 	return NULL;
 }
 
+/* Removes a job the writer has not taken from the queue (mu held). */
+static void unlink_job(cb_db *db, struct job *j)
+{
+	struct job *prev = NULL;
+	for (struct job *p = db->head; p; prev = p, p = p->next) {
+		if (p != j)
+			continue;
+		if (prev)
+			prev->next = p->next;
+		else
+			db->head = p->next;
+		if (db->tail == p)
+			db->tail = prev;
+		db->nqueued--;
+		return;
+	}
+}
+
 int cb_db_write(cb_db *db, cb_write_fn fn, void *arg, cb_err *err)
 {
 	struct job j = {.fn = fn, .arg = arg, .err = err};
@@ -408,22 +438,62 @@ int cb_db_write(cb_db *db, cb_write_fn fn, void *arg, cb_err *err)
 		pthread_mutex_unlock(&db->mu);
 		return cb_err_set(err, CB_E_BUSY, NULL, "shutting down");
 	}
+	if (db->opts.max_queue >= 0 && db->nqueued >= db->opts.max_queue) {
+		int n = db->nqueued;
+		db->stats.rejected++;
+		pthread_mutex_unlock(&db->mu);
+		return cb_err_set(err, CB_E_BUSY, NULL, "overloaded: %d writes already queued", n);
+	}
 	if (db->tail)
 		db->tail->next = &j;
 	else
 		db->head = &j;
 	db->tail = &j;
+	db->nqueued++;
 	pthread_cond_signal(&db->cv_work);
-	while (!j.done)
-		pthread_cond_wait(&db->cv_done, &db->mu);
+	int wait_ms = db->opts.queue_wait_ms;
+	struct timespec deadline;
+	if (wait_ms > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += wait_ms / 1000;
+		deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	while (!j.done) {
+		if (wait_ms <= 0 || j.taken) {
+			pthread_cond_wait(&db->cv_done, &db->mu);
+			continue;
+		}
+		if (pthread_cond_timedwait(&db->cv_done, &db->mu, &deadline) == ETIMEDOUT &&
+		    !j.taken) {
+			unlink_job(db, &j);
+			db->stats.rejected++;
+			pthread_mutex_unlock(&db->mu);
+			return cb_err_set(err, CB_E_BUSY, NULL,
+					  "overloaded: the write waited %d ms for the writer", wait_ms);
+		}
+	}
 	pthread_mutex_unlock(&db->mu);
 	return j.rc;
+}
+
+void cb_db_set_write_limits(cb_db *db, int max_queue, int queue_wait_ms)
+{
+	pthread_mutex_lock(&db->mu);
+	db->opts.max_queue = max_queue ? max_queue : 4096;
+	if (queue_wait_ms >= 0)
+		db->opts.queue_wait_ms = queue_wait_ms;
+	pthread_mutex_unlock(&db->mu);
 }
 
 void cb_db_get_stats(cb_db *db, cb_db_stats *out)
 {
 	pthread_mutex_lock(&db->mu);
 	*out = db->stats;
+	out->queued = (uint64_t)db->nqueued;
 	pthread_mutex_unlock(&db->mu);
 }
 
@@ -441,9 +511,18 @@ int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err
 	snprintf(db->path, n, "%s/casebook.db", dir);
 	db->opts.synchronous_full = opts ? opts->synchronous_full : 1;
 	db->opts.max_batch = opts && opts->max_batch > 0 ? opts->max_batch : 512;
+	db->opts.max_queue = opts && opts->max_queue ? opts->max_queue : 4096;
+	db->opts.queue_wait_ms = opts && opts->queue_wait_ms > 0 ? opts->queue_wait_ms : 0;
 	pthread_mutex_init(&db->mu, NULL);
 	pthread_cond_init(&db->cv_work, NULL);
-	pthread_cond_init(&db->cv_done, NULL);
+	{
+		/* callers may wait with a deadline: measure it on the monotonic clock */
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&db->cv_done, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	pthread_mutex_init(&db->readers_mu, NULL);
 	pthread_key_create(&db->key, NULL);
 	if (conn_open(db, &db->writer, 1, err) || migrate(db->writer, err)) {

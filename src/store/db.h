@@ -25,6 +25,10 @@ typedef struct cb_q cb_q;
 typedef struct {
 	int synchronous_full; /* 1: synchronous=FULL (default), 0: NORMAL */
 	int max_batch;        /* jobs per group commit, default 512 */
+	int max_queue;        /* jobs waiting for the writer beyond which cb_db_write()
+			       * fails at once with CB_E_BUSY; default 4096, <0 unbounded */
+	int queue_wait_ms;    /* a job not yet taken by the writer after this long is
+			       * withdrawn (CB_E_BUSY, nothing written); 0 (default) waits */
 } cb_db_opts;
 
 /* Opens (creating if needed) DIR/casebook.db and migrates it. */
@@ -39,8 +43,14 @@ cb_conn *cb_db_reader(cb_db *db, cb_err *err);
 typedef int (*cb_write_fn)(cb_conn *c, void *arg, cb_err *err);
 /* Runs fn on the writer connection inside a savepoint of the next group
  * commit. fn returns 0 on success, -1 (with err set) to roll back its own
- * changes. Returns 0 once committed, -1 with err on failure. */
+ * changes. Returns 0 once committed, -1 with err on failure. Overload: when
+ * max_queue jobs already wait, or the job waited queue_wait_ms without the
+ * writer taking it, fn is never run and the error is CB_E_BUSY. Once the
+ * writer has taken a job, the caller waits for its commit. */
 int cb_db_write(cb_db *db, cb_write_fn fn, void *arg, cb_err *err);
+/* Changes max_queue and queue_wait_ms of an open database (as in cb_db_opts:
+ * max_queue 0 is the default; a negative queue_wait_ms leaves it unchanged). */
+void cb_db_set_write_limits(cb_db *db, int max_queue, int queue_wait_ms);
 
 /* Stats for /metrics. */
 typedef struct {
@@ -48,6 +58,8 @@ typedef struct {
 	uint64_t jobs;      /* write jobs run */
 	uint64_t failed;    /* write jobs rolled back */
 	uint64_t max_batch; /* largest batch seen */
+	uint64_t queued;    /* jobs waiting for the writer now */
+	uint64_t rejected;  /* jobs refused with CB_E_BUSY (queue full or wait exceeded) */
 } cb_db_stats;
 void cb_db_get_stats(cb_db *db, cb_db_stats *out);
 
