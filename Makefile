@@ -1,6 +1,9 @@
 # Casebook build. `make` builds build/casebook; `make test` builds with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs every suite;
 # `make run` serves a demo instance on 127.0.0.1:8080.
+# `make check-valgrind` runs an end-to-end smoke under valgrind memcheck
+# (build/vg: -O0, no sanitizers); `make soak` runs a bounded mixed load
+# against the release binary (SOAK_SECONDS, default 600).
 
 CC      ?= cc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium libical
@@ -14,6 +17,7 @@ LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 REL_CFLAGS  = $(CFLAGS_COMMON) -O2 -g
 ASAN_CFLAGS = $(CFLAGS_COMMON) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -DCB_ARENA_DEBUG
+VG_CFLAGS   = $(CFLAGS_COMMON) -O0 -g -DCB_ARENA_DEBUG
 
 SRC      := $(shell find src -name '*.c' | sort)
 LIB_SRC  := $(filter-out src/main.c,$(SRC))
@@ -23,8 +27,20 @@ UNIT_SRC := $(shell find tests/unit -name '*.c' 2>/dev/null | sort)
 REL_OBJ  := $(SRC:src/%.c=build/rel/%.o)
 ASAN_OBJ := $(SRC:src/%.c=build/asan/%.o)
 ASAN_LIB_OBJ := $(LIB_SRC:src/%.c=build/asan/%.o)
+VG_OBJ   := $(SRC:src/%.c=build/vg/%.o)
 
-.PHONY: all deps test run bench clean unit e2e
+# fuzzing: see the fuzz section below
+FUZZ_NAMES   := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS   = $(CFLAGS_COMMON) -Wno-error -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -DCB_ARENA_DEBUG -Ifuzz
+FUZZ_OBJ     := $(LIB_SRC:src/%.c=build/fuzz/obj/%.o)
+FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+REPLAY_BIN   := $(FUZZ_NAMES:%=build/asan/fuzz/fuzz_%)
+FUZZ_DEPS    := fuzz/common.c fuzz/common.h $(HDRS)
+
+.PHONY: all deps test run bench clean unit e2e check-valgrind soak fuzz fuzz-build
 
 all: build/casebook
 
@@ -43,11 +59,19 @@ build/asan/%.o: src/%.c $(HDRS) | $(DEPS_STAMP)
 	@echo "  CC asan $<"
 	@$(CC) $(ASAN_CFLAGS) -c $< -o $@
 
+build/vg/%.o: src/%.c $(HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC vg   $<"
+	@$(CC) $(VG_CFLAGS) -c $< -o $@
+
 build/casebook: $(REL_OBJ)
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)
 
 build/asan/casebook: $(ASAN_OBJ)
 	$(CC) $(ASAN_CFLAGS) -o $@ $^ $(LIBS)
+
+build/vg/casebook: $(VG_OBJ)
+	$(CC) $(VG_CFLAGS) -o $@ $^ $(LIBS)
 
 # Unit tests: one binary; the list of CB_TEST() cases is generated from the sources.
 build/asan/tests_list.h: $(UNIT_SRC)
@@ -57,11 +81,59 @@ build/asan/tests_list.h: $(UNIT_SRC)
 build/asan/unit_tests: $(UNIT_SRC) $(ASAN_LIB_OBJ) build/asan/tests_list.h tests/harness.h
 	$(CC) $(ASAN_CFLAGS) -Itests -Ibuild/asan -o $@ $(UNIT_SRC) $(ASAN_LIB_OBJ) $(LIBS)
 
-test: $(DEPS_STAMP) build/asan/casebook build/asan/unit_tests
-	@python3 tests/run.py --bin build/asan/casebook --unit build/asan/unit_tests
+test: $(DEPS_STAMP) build/asan/casebook build/asan/unit_tests $(REPLAY_BIN)
+	@python3 tests/run.py --bin build/asan/casebook --unit build/asan/unit_tests \
+		--fuzz build/asan/fuzz
 
 unit: build/asan/unit_tests
 	build/asan/unit_tests
+
+# ---- fuzzing (fuzz/README.md) ----
+# One harness per parser of outside input: fuzz/fuzz_<name>.c. `make fuzz`
+# builds each with clang + libFuzzer + ASan/UBSan and runs it FUZZ_SECONDS
+# from its seed corpus (new inputs go to build/fuzz/corpus/<name>, crashes to
+# build/fuzz/artifacts/<name>). `make test` replays fuzz/corpus/<name> and
+# fuzz/regress/<name> through the same harnesses built with gcc and the
+# standalone driver (fuzz/standalone.c), no libFuzzer. The harnesses link a
+# thin archive of the library, so a harness may compile a source file in
+# itself (fuzz_import.c does) without duplicate symbols.
+
+build/fuzz/obj/%.o: src/%.c $(HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build/fuzz/libcasebook.a: $(FUZZ_OBJ)
+	@rm -f $@ && ar rcT $@ $^
+
+build/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) build/fuzz/libcasebook.a
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< fuzz/common.c \
+		build/fuzz/libcasebook.a $(LIBS)
+
+build/asan/libcasebook.a: $(ASAN_LIB_OBJ)
+	@rm -f $@ && ar rcT $@ $^
+
+build/asan/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEPS) fuzz/standalone.c build/asan/libcasebook.a
+	@mkdir -p $(dir $@)
+	@echo "  LD replay $@"
+	@$(CC) $(ASAN_CFLAGS) -Ifuzz -o $@ $< fuzz/common.c fuzz/standalone.c \
+		build/asan/libcasebook.a $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(DEPS_STAMP) $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh fuzz/run.sh $(FUZZ_NAMES)
+
+# End-to-end smoke under valgrind memcheck; fails on any error or definite leak.
+check-valgrind: build/vg/casebook
+	@scripts/deps.sh valgrind
+	@scripts/valgrind-smoke.sh build/vg/casebook
+
+# Bounded mixed load against the release binary: 0 errors and flat RSS.
+# SOAK_SECONDS (default 600), SOAK_CLIENTS (default 16).
+soak: build/casebook
+	@python3 scripts/soak.py --bin build/casebook
 
 run: build/casebook
 	@scripts/run.sh

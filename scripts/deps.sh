@@ -3,6 +3,7 @@
 # Idempotent and non-interactive: only missing packages are installed.
 # Usage: scripts/deps.sh            (build + test packages)
 #        scripts/deps.sh bench      (also the benchmark references)
+#        scripts/deps.sh valgrind   (also valgrind, for make check-valgrind)
 set -eu
 
 PKGS="build-essential pkg-config ca-certificates
@@ -10,6 +11,9 @@ libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libical-dev tzdata
 sqlite3 python3 curl clang libclang-rt-dev nodejs npm"
 if [ "${1:-}" = "bench" ]; then
   PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo"
+fi
+if [ "${1:-}" = "valgrind" ]; then
+  PKGS="$PKGS valgrind"
 fi
 
 missing=""

@@ -2,8 +2,11 @@
 """Runs every test suite and ends with one line "N passed, N failed".
 
 Suites: the C unit tests (one binary), the end-to-end tests (tests/e2e/
-test_*.py, each test_* function against the real binary), and the OpenAPI
-document check. Usage: tests/run.py --bin BIN --unit UNIT [-k SUBSTRING]"""
+test_*.py, each test_* function against the real binary), the OpenAPI
+document check, and the fuzz replay (one test per harness: every file of
+fuzz/corpus/<name> and fuzz/regress/<name> through the harness built with
+the standalone driver). Usage: tests/run.py --bin BIN --unit UNIT
+[--fuzz DIR] [-k SUBSTRING]"""
 import argparse
 import importlib.util
 import os
@@ -81,10 +84,45 @@ def run_openapi(only):
     return (1, 0) if ok else (0, 1)
 
 
+def run_fuzz_replay(bindir, only):
+    """fuzz-replay: each build/asan/fuzz/fuzz_<name> replays its seeds and past crashes."""
+    if not bindir:
+        return 0, 0
+    names = sorted(f[len("fuzz_"):-2] for f in os.listdir(os.path.join(ROOT, "fuzz"))
+                   if f.startswith("fuzz_") and f.endswith(".c"))
+    passed = failed = 0
+    for name in names:
+        full = f"fuzz-replay/{name}"
+        if only and only not in full:
+            continue
+        exe = os.path.join(ROOT, bindir, f"fuzz_{name}")
+        dirs = [os.path.join(ROOT, "fuzz", "corpus", name), os.path.join(ROOT, "fuzz", "regress", name)]
+        t0 = time.time()
+        try:
+            out = subprocess.run([exe] + dirs, capture_output=True, text=True, cwd=ROOT,
+                                 timeout=120)
+            ok = out.returncode == 0 and "ok " in out.stdout
+        except (OSError, subprocess.TimeoutExpired) as e:
+            out, ok = None, False
+            print(f"  {full}: {e}")
+        if ok:
+            passed += 1
+            n = out.stdout.strip().splitlines()[-1]
+            print(f"ok   {full} ({n}, {time.time() - t0:.1f}s)")
+        else:
+            failed += 1
+            if out is not None:
+                print(out.stdout[-1500:], out.stderr[-5000:])
+            print(f"FAIL {full}")
+    print(f"  fuzz-replay: {passed} ok, {failed} failing")
+    return passed, failed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--unit", required=True)
+    ap.add_argument("--fuzz", help="directory of the fuzz replay binaries (build/asan/fuzz)")
     ap.add_argument("-k", default=os.environ.get("K"))
     a = ap.parse_args()
     os.environ["CASEBOOK_BIN"] = os.path.abspath(os.path.join(ROOT, a.bin))
@@ -92,7 +130,7 @@ def main():
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     total_p = total_f = 0
     for suite in (lambda: run_unit(os.path.join(ROOT, a.unit), a.k), lambda: run_e2e(a.k),
-                  lambda: run_openapi(a.k)):
+                  lambda: run_openapi(a.k), lambda: run_fuzz_replay(a.fuzz, a.k)):
         p, f = suite()
         total_p += p
         total_f += f

@@ -77,7 +77,17 @@ int cb_h_export_tickets(cb_req *req, cb_resp *resp, cb_err *err);
 /* h_views.c */
 int cb_h_views_tickets(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_sla_history(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_views_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_views_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_views_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_views_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_views_delete(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_VIEWS \
+	{"GET", "/api/v1/views", cb_h_views_list, CB_ROLE_ENGINEER, 0, "views.list"}, \
+	{"POST", "/api/v1/views", cb_h_views_create, CB_ROLE_ENGINEER, CB_R_WRITE, "views.create"}, \
+	{"GET", "/api/v1/views/{id}", cb_h_views_get, CB_ROLE_ENGINEER, 0, "views.get"}, \
+	{"PATCH", "/api/v1/views/{id}", cb_h_views_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "views.update"}, \
+	{"DELETE", "/api/v1/views/{id}", cb_h_views_delete, CB_ROLE_ENGINEER, CB_R_WRITE, "views.delete"}, \
 	{"GET", "/api/v1/views/{name}/tickets", cb_h_views_tickets, CB_ROLE_ENGINEER, 0, "views.tickets"}, \
 	{"GET", "/api/v1/tickets/{id}/sla/history", cb_h_sla_history, CB_ROLE_ENGINEER, 0, "sla.history"},
 

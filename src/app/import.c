@@ -5,7 +5,7 @@
  * scanner that tracks strings and bracket depth to find the top-level
  * commas), parses a batch of lines with jansson on the calling thread, and
  * hands the parsed batch to the writer as one job. The writer only runs the
- * use cases, one savepoint per line. An array is scanned once up front so a
+ * use cases (see batch_fn for how a failed line is rolled back alone). An array is scanned once up front so a
  * structurally broken body is a 400 before anything is written; a malformed
  * element inside a well-formed array is a per-element error, as a malformed
  * NDJSON line is.
@@ -237,28 +237,47 @@ struct batch {
 	cb_ms now;
 	struct item *it;
 	int n;
+	int guarded_from; /* lines from this index on run in their own savepoint */
+	int retry;        /* set when an unguarded line failed: run the batch again */
 };
 
+/* Runs the batch's lines. Savepoints are not free: SQLite journals every
+ * page a line touches once more for each open savepoint, which is most of
+ * the cost of a line. So lines first run unguarded; when one fails, the
+ * whole job is rolled back (by the writer), that line is marked failed, and
+ * the batch runs again with the lines before it unguarded (they succeeded
+ * from the same state) and the lines after it each in a savepoint, so a
+ * batch runs at most twice (again only if a concurrent writer changed what
+ * an earlier line depends on, and then with one more line marked). */
 static int batch_fn(cb_conn *c, void *arg, cb_err *err)
 {
 	struct batch *b = arg;
+	b->retry = 0;
 	for (int i = 0; i < b->n; i++) {
 		struct item *it = &b->it[i];
+		it->id = 0;
 		if (!it->v || it->err.code)
 			continue;
-		if (cb_conn_exec(c, "SAVEPOINT line", err))
+		int guarded = i >= b->guarded_from;
+		if (guarded && cb_conn_exec(c, "SAVEPOINT line", err))
 			return -1;
 		int64_t id = 0;
 		if (cb_import_one(c, b->now, it->v, &id, &it->err)) {
 			if (it->err.code == CB_OK)
 				cb_err_set(&it->err, CB_E_INTERNAL, NULL, "import failed");
 			cb_conn_reset_all(c);
+			if (!guarded) {
+				b->retry = 1;
+				b->guarded_from = i + 1;
+				return cb_err_set(err, CB_E_CONFLICT, NULL, "line %lld failed; retrying",
+						  (long long)it->line);
+			}
 			if (cb_conn_exec(c, "ROLLBACK TO line", err) ||
 			    cb_conn_exec(c, "RELEASE line", err))
 				return -1;
 		} else {
 			it->id = id;
-			if (cb_conn_exec(c, "RELEASE line", err))
+			if (guarded && cb_conn_exec(c, "RELEASE line", err))
 				return -1;
 		}
 	}
@@ -326,9 +345,18 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 		int writes = 0;
 		for (int i = 0; i < b.n; i++)
 			writes |= items[i].v && !items[i].err.code;
-		if (writes && cb_db_write(app->db, batch_fn, &b, err)) {
-			rc = -1;
-		} else {
+		b.guarded_from = b.n;
+		while (writes) {
+			cb_err werr = {0};
+			if (cb_db_write(app->db, batch_fn, &b, &werr) == 0)
+				break;
+			if (!b.retry) {
+				*err = werr;
+				rc = -1;
+				break;
+			}
+		}
+		if (rc == 0) {
 			for (int i = 0; i < b.n && rc == 0; i++) {
 				struct item *it = &items[i];
 				int ok = it->v && !it->err.code;

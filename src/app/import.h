@@ -5,9 +5,10 @@
  * Import: the input is NDJSON (one ticket per line; blank lines are skipped
  * and not counted) or a JSON array (elements counted from 1). Lines are
  * parsed on the calling thread, then written in batches: one cb_db_write()
- * job per batch, each line in its own savepoint inside it, so a failed line
- * is rolled back alone and a large import costs one group commit per batch
- * rather than per line. Each line runs cb_import_one(): cb_ticket_create()
+ * job per batch, so a large import costs one group commit per batch rather
+ * than per line. A failed line is rolled back alone (it runs again inside
+ * a savepoint of its own only when the batch holds a failure: see
+ * import.c) and reported. Each line runs cb_import_one(): cb_ticket_create()
  * with CB_TICKET_IMPORT (the system as actor, the clock at created_at), then
  * cb_ticket_import_event() for each event in order - the code paths of live
  * requests. A malformed line (bad JSON, invalid UTF-8) is a per-line 400, an

@@ -10,6 +10,7 @@
 #include "app/ticket.h"
 #include "app/directory.h"
 #include "app/sla.h"
+#include "app/views.h"
 #include "store/sql_ticket.h"
 #include "store/ticket_query.h"
 #include "store/view_query.h"
@@ -1403,59 +1404,13 @@ out:
 	return rc;
 }
 
-int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const char *view, const cb_view_filter *f,
-		   int limit, int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err)
+int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec, int limit,
+		   int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err)
 {
-	static const struct { const char *name; cb_view_kind kind; } views[] = {
-		{"all_open", CB_VIEW_ALL_OPEN}, {"mine", CB_VIEW_MINE},
-		{"unassigned", CB_VIEW_UNASSIGNED}, {"at_risk", CB_VIEW_AT_RISK},
-		{"breached", CB_VIEW_BREACHED},
-	};
-	cb_view_query vq = {.me = viewer->user_id, .now = now, .offset = offset, .limit = limit + 1};
-	int found = 0;
-	for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
-		if (strcmp(view, views[i].name) == 0) {
-			vq.kind = views[i].kind;
-			found = 1;
-		}
-	if (!found)
-		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such view: %s", view);
-	if (f->group) {
-		if (strcmp(f->group, "none") == 0) {
-			vq.group = -1;
-		} else {
-			char *end;
-			long long num = strtoll(f->group, &end, 10);
-			json_t *ref = (*f->group && !*end) ? json_integer(num) : json_string(f->group);
-			int r = cb_dir_resolve_group(c, ref, &vq.group, "group", err);
-			json_decref(ref);
-			if (r) {
-				cb_err_clear(err);
-				return cb_err_set(err, CB_E_BADREQ, "group", "unknown group: %s", f->group);
-			}
-		}
-	}
-	if (f->priority) {
-		const char *p = f->priority;
-		while (*p) {
-			int pr;
-			char one[4] = {0};
-			size_t n = strcspn(p, ",");
-			if (n < sizeof one)
-				memcpy(one, p, n);
-			if (n >= sizeof one || cb_priority_parse(one, &pr))
-				return cb_err_set(err, CB_E_BADREQ, "priority", "unknown priority");
-			vq.priorities |= 1u << pr;
-			p += n;
-			if (*p == ',')
-				p++;
-		}
-	}
-	if (f->tier) {
-		if (strcmp(f->tier, "enterprise") && strcmp(f->tier, "business") && strcmp(f->tier, "standard"))
-			return cb_err_set(err, CB_E_BADREQ, "tier", "must be enterprise, business or standard");
-		vq.tier = f->tier;
-	}
+	cb_view_query vq = {.kind = spec->base, .me = viewer->user_id, .now = now,
+			    .group = spec->group, .priorities = spec->priorities,
+			    .tier = spec->tier[0] ? spec->tier : NULL, .assignee = spec->assignee,
+			    .sort = spec->sort, .offset = offset, .limit = limit + 1};
 	cb_q *q = cb_view_query_prepare(c, &vq, err);
 	if (!q)
 		return -1;

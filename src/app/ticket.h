@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "app/app.h"
+#include "app/views.h"
 #include "core/ticket.h"
 
 enum {
@@ -61,14 +62,10 @@ typedef struct {
  * from the newest). Sets *next to the cursor id or 0 at the end. */
 int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
 		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err);
-/* Queues (SLA issue): open tickets of a view, most urgent due clock first.
- * view: mine, unassigned, at_risk, breached, all_open. Filters: group (id,
- * name or "none"), priority (comma list), tier. The cursor is an offset. */
-typedef struct {
-	const char *group, *priority, *tier;
-} cb_view_filter;
-int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const char *view, const cb_view_filter *f,
-		   int limit, int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err);
+/* Queues: open tickets of a resolved view (app/views.h), in its order.
+ * The cursor is an offset. */
+int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec, int limit,
+		   int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err);
 
 /* Timeline and comments, oldest first, after sequence number `after`. */
 int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,

@@ -168,8 +168,25 @@ static const char m002[] =
 	"  kind TEXT NOT NULL,"
 	"  PRIMARY KEY (ticket_id, clock, instance, kind)) STRICT, WITHOUT ROWID;";
 
+/* 003: saved views (queues): a base queue plus filters and a sort, owned
+ * by a user (personal) or shared (owner_id NULL). Names are unique per
+ * owner and among shared views. */
+static const char m003[] =
+	"CREATE TABLE saved_views("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  owner_id INTEGER REFERENCES users(id),"
+	"  base TEXT NOT NULL,"
+	"  filters TEXT NOT NULL DEFAULT '{}',"
+	"  sort TEXT NOT NULL DEFAULT 'urgency',"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE UNIQUE INDEX saved_views_name ON saved_views(coalesce(owner_id, 0), name COLLATE NOCASE);";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
+	m003,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

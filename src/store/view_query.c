@@ -31,8 +31,20 @@ cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err)
 	}
 	if (vq->tier)
 		cb_buf_puts(&sql, " AND t.account_id IN (SELECT id FROM accounts WHERE tier = ?4)");
-	cb_buf_puts(&sql, " ORDER BY (s.breached = 1 OR s.next_due_at < ?2) DESC,"
-			  " s.next_due_at IS NULL, s.next_due_at, t.id LIMIT ?5 OFFSET ?6");
+	if (vq->assignee > 0)
+		cb_buf_puts(&sql, " AND t.assignee_id = ?7");
+	else if (vq->assignee < 0)
+		cb_buf_puts(&sql, " AND t.assignee_id IS NULL");
+	static const char urgency[] = "(s.breached = 1 OR s.next_due_at < ?2) DESC,"
+				      " s.next_due_at IS NULL, s.next_due_at, t.id";
+	switch (vq->sort) {
+	case CB_VIEW_SORT_PRIORITY: cb_buf_printf(&sql, " ORDER BY t.priority, %s", urgency); break;
+	case CB_VIEW_SORT_CREATED_ASC: cb_buf_puts(&sql, " ORDER BY t.created_at, t.id"); break;
+	case CB_VIEW_SORT_CREATED_DESC: cb_buf_puts(&sql, " ORDER BY t.created_at DESC, t.id DESC"); break;
+	case CB_VIEW_SORT_UPDATED_DESC: cb_buf_puts(&sql, " ORDER BY t.updated_at DESC, t.id DESC"); break;
+	default: cb_buf_printf(&sql, " ORDER BY %s", urgency); break;
+	}
+	cb_buf_puts(&sql, " LIMIT ?5 OFFSET ?6");
 	cb_q *q = cb_q_prepare(c, sql.p, err);
 	cb_buf_free(&sql);
 	if (!q)
@@ -46,5 +58,7 @@ cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err)
 		cb_q_bind_text(q, 4, vq->tier);
 	cb_q_bind_i64(q, 5, vq->limit);
 	cb_q_bind_i64(q, 6, vq->offset);
+	if (vq->assignee > 0)
+		cb_q_bind_i64(q, 7, vq->assignee);
 	return q;
 }

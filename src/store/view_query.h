@@ -18,9 +18,19 @@ typedef struct {
 	int64_t group;            /* 0 any, -1 none */
 	unsigned priorities;      /* bit p set: Pp; 0 any */
 	const char *tier;         /* NULL any */
+	int64_t assignee;         /* >0 a user, -1 unassigned, 0 any (besides MINE) */
+	int sort;                 /* CB_VIEW_SORT_* */
 	int64_t offset;
 	int limit;
 } cb_view_query;
+
+enum {
+	CB_VIEW_SORT_URGENCY,       /* breached first, then earliest due, no clock last */
+	CB_VIEW_SORT_PRIORITY,      /* P1 first, then urgency */
+	CB_VIEW_SORT_CREATED_ASC,   /* oldest first */
+	CB_VIEW_SORT_CREATED_DESC,  /* newest first */
+	CB_VIEW_SORT_UPDATED_DESC,  /* most recently updated first */
+};
 
 /* Rows: ticket ids, most urgent first: breached clocks first, then by the
  * earliest due instant, tickets without a running clock last. */

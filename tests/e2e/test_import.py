@@ -515,6 +515,38 @@ def test_round_trip_is_byte_identical():
     assert first == second
 
 
+def test_export_pages_and_batches():
+    """More tickets than one export page and one import batch; failures in
+    several batches; ascending ids; every line round-trips."""
+    with Server() as s:
+        setup_directory(s)
+        lines = []
+        for i in range(1150):
+            line = {"external_id": f"P-{i}", "subject": f"p{i}", "requester": "alice@acme.test",
+                    "created_at": "2026-05-01T00:00:00Z"}
+            if i % 97 == 5:
+                line["account"] = "nope"      # fails
+            if i % 3 == 0:
+                line["events"] = [{"at": "2026-05-01T01:00:00Z", "type": "comment",
+                                   "author": "agent1@support.test", "public": True, "body": "x"}]
+            lines.append(line)
+        lines.append(lines[3])                # a duplicate in the last batch
+        out = do_import(s, lines)
+        bad = [i for i in range(1150) if i % 97 == 5] + [1150]
+        assert out["failed"] == len(bad) and out["imported"] == 1151 - len(bad), out["failed"]
+        res = out["results"]
+        assert [r["line"] for r in res] == list(range(1, 1152))
+        assert [r["line"] - 1 for r in res if "error" in r] == bad
+        ids = [r["id"] for r in res if "id" in r]
+        assert ids == sorted(ids) and len(set(ids)) == len(ids)
+        body = export(s)
+        exported = [json.loads(l) for l in body.splitlines()]
+        assert [e["external_id"] for e in exported] == \
+            [f"P-{i}" for i in range(1150) if i not in bad]
+        assert all(len(e.get("events", [])) == (1 if int(e["external_id"][2:]) % 3 == 0 else 0)
+                   for e in exported)
+
+
 # ---- CLI ----
 
 def run(*args, input=None):
@@ -531,7 +563,7 @@ def test_cli_import_export():
         src = os.path.join(tmp, "in.ndjson")
         with open(src, "w") as f:
             f.write(ndjson(varied_lines()[:10] + ["{oops", ok_line("C-1", account="nope")]))
-        r = run("import", "--data", a.dir, src)
+        r = run("import", "--data", a.dir, "--batch", "4", src)  # failures mid-batch
         assert r.returncode == 1, r
         assert r.stdout.strip().splitlines()[-1] == "imported 10, failed 2", r.stdout
         assert "line 11: 400" in r.stderr and "line 12: 422" in r.stderr and "nope" in r.stderr, r.stderr

@@ -110,3 +110,78 @@ def test_queues_order_by_urgency():
         problem(s.get("/api/v1/views/all_open/tickets?tier=gold"), 400, "tier")
         ctok = s.post("/api/v1/tokens", {"user": "alice@acme.test"}).json["token"]
         problem(s.get("/api/v1/views/all_open/tickets", token=ctok), 404)
+
+
+def test_pause_across_a_weekend_on_business_hours():
+    with Server() as s:
+        setup(s)
+        # Fri 2026-03-13 16:30 EDT (20:30Z) created; pending Fri 16:45; customer
+        # replies Sat; the clock resumes but Sat/Sun are closed; agent replies
+        # Mon 09:20 EDT (13:20Z): first_response accrued 30 (Fri) + 20 (Mon) = 50 min
+        line = dict(WORKED, external_id="WE-1", created_at="2026-03-13T20:30:00Z", events=[
+            {"at": "2026-03-13T20:45:00Z", "type": "status", "status": "pending", "author": "agent1@support.test"},
+            {"at": "2026-03-14T15:00:00Z", "type": "comment", "author": "alice@acme.test", "public": True, "body": "logs"},
+            {"at": "2026-03-16T13:20:00Z", "type": "comment", "author": "agent1@support.test", "public": True, "body": "fixed"}])
+        tid = imp(s, line)
+        sla = s.get(f"/api/v1/tickets/{tid}").json["sla"]
+        assert sla["first_response"]["state"] == "met"
+        assert sla["first_response"]["elapsed_s"] == 50 * 60   # never pauses
+        # resolution paused while pending: 15 min Friday; resumed on Saturday
+        # (closed), so at the Monday reply it has 15 + 20 = 35 min
+        h = s.get(f"/api/v1/tickets/{tid}/sla/history").json["items"]
+        res_pause = next(e for e in h if e["clock"] == "resolution" and e["kind"] == "pause")
+        assert res_pause["elapsed_s"] == 15 * 60
+        res_resume = next(e for e in h if e["clock"] == "resolution" and e["kind"] == "resume")
+        assert res_resume["at"] == "2026-03-14T15:00:00Z" and res_resume["elapsed_s"] == 15 * 60
+        nu_start = next(e for e in h if e["clock"] == "next_update" and e["kind"] == "start")
+        assert nu_start["at"] == "2026-03-16T13:20:00Z"
+
+
+def test_saved_views_personal_and_shared():
+    with Server() as s:
+        setup(s)
+        agent = s.post("/api/v1/tokens", {"user": "agent1@support.test"}).json["token"]
+        assert s.post("/api/v1/users", {"email": "agent2@support.test", "role": "agent"}).status == 201
+        other = s.post("/api/v1/tokens", {"user": "agent2@support.test"}).json["token"]
+        assert s.post("/api/v1/groups", {"name": "tier2", "members": ["agent1@support.test"]}).status == 201
+        p1 = s.post("/api/v1/tickets", {"subject": "p1", "priority": "P1", "requester": "alice@acme.test",
+                                        "group": "tier2"}).json["id"]
+        p2 = s.post("/api/v1/tickets", {"subject": "p2", "priority": "P2", "requester": "alice@acme.test",
+                                        "group": "tier2"}).json["id"]
+        p3 = s.post("/api/v1/tickets", {"subject": "p3", "priority": "P3", "requester": "alice@acme.test"}).json["id"]
+        r = s.post("/api/v1/views", {"name": "tier2 hot", "base": "all_open", "sort": "created_desc",
+                                     "filters": {"group": "tier2", "priority": ["P1", "P2"]}}, token=agent)
+        assert r.status == 201, r
+        v = r.json
+        assert v["shared"] is False and v["owner"]["email"] == "agent1@support.test"
+        assert v["filters"]["group"]["name"] == "tier2" and v["filters"]["priority"] == ["P1", "P2"]
+        # by id and by name, in its sort order
+        assert [t["id"] for t in s.get(f"/api/v1/views/{v['id']}/tickets", token=agent).json["items"]] == [p2, p1]
+        assert [t["id"] for t in s.get("/api/v1/views/tier2%20hot/tickets", token=agent).json["items"]] == [p2, p1]
+        # the query string narrows it
+        assert [t["id"] for t in s.get(f"/api/v1/views/{v['id']}/tickets?priority=P1", token=agent).json["items"]] == [p1]
+        # personal: invisible to another agent
+        problem(s.get(f"/api/v1/views/{v['id']}", token=other), 404)
+        problem(s.get(f"/api/v1/views/{v['id']}/tickets", token=other), 404)
+        problem(s.patch(f"/api/v1/views/{v['id']}", {"name": "mine now"}, token=other), 404)
+        # shared: visible to all agents, listed after the built-ins
+        sh = s.post("/api/v1/views", {"name": "unassigned P3", "base": "unassigned", "shared": True,
+                                      "filters": {"priority": "P3", "assignee": "none"}}, token=agent).json
+        names = [x["name"] for x in s.get("/api/v1/views", token=other).json["items"]]
+        assert names[:5] == ["all_open", "mine", "unassigned", "at_risk", "breached"]
+        assert "unassigned P3" in names and "tier2 hot" not in names
+        assert [t["id"] for t in s.get(f"/api/v1/views/{sh['id']}/tickets", token=other).json["items"]] == [p3]
+        # update and delete
+        r = s.patch(f"/api/v1/views/{v['id']}", {"sort": "priority"}, token=agent)
+        assert r.status == 200 and r.json["sort"] == "priority"
+        assert [t["id"] for t in s.get(f"/api/v1/views/{v['id']}/tickets", token=agent).json["items"]] == [p1, p2]
+        # bad input, nothing written
+        problem(s.post("/api/v1/views", {"name": "x", "base": "everything"}, token=agent), 422, "base")
+        problem(s.post("/api/v1/views", {"name": "x", "sort": "random"}, token=agent), 422, "sort")
+        problem(s.post("/api/v1/views", {"name": "x", "filters": {"colour": 1}}, token=agent), 422, "filters.colour")
+        problem(s.post("/api/v1/views", {"name": "x", "filters": {"group": "nope"}}, token=agent), 422, "filters.group")
+        problem(s.post("/api/v1/views", {"name": "breached"}, token=agent), 422, "name")
+        problem(s.post("/api/v1/views", {"name": "tier2 hot"}, token=agent), 409, "name")
+        assert len(s.get("/api/v1/views", token=agent).json["items"]) == 7
+        assert s.request("DELETE", f"/api/v1/views/{v['id']}", token=agent).status == 200
+        problem(s.get(f"/api/v1/views/{v['id']}", token=agent), 404)
