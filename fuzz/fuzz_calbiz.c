@@ -145,25 +145,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *doc = json_pack("{s:s, s:s, s:o, s:o}", "name", "fuzz", "timezone", "Fuzz/Zone",
 				"hours", hours, "holidays", hol);
 
-	/* the instants */
+	/* the instants: mostly near the transitions and holidays, sometimes
+	 * anywhere in the supported range, sometimes with decades between */
 	const cb_ms lo = cb_days_from_civil(1905, 1, 1) * DAY_MS;
 	const cb_ms hi = cb_days_from_civil(2995, 1, 1) * DAY_MS;
 	cb_ms a, b, c;
 	unsigned where = (flags >> 6) & 3;
-	if (where == 0) { /* anywhere */
+	if (where == 0)
 		a = lo + (cb_ms)(rd(&r, 8) % (uint64_t)(hi - lo));
-	} else { /* around the transitions and holidays */
+	else
 		a = cb_days_from_civil(1988, 1, 1) * DAY_MS +
 		    (cb_ms)(rd(&r, 8) % (uint64_t)(45LL * 365 * DAY_MS));
-	}
-	cb_ms reach = where == 3 ? 3000LL * 365 * DAY_MS : 800 * DAY_MS;
+	cb_ms reach = (where == 3 ? 15LL * 365 : 400) * DAY_MS;
 	b = a + (cb_ms)(rd(&r, 8) % (uint64_t)reach);
 	c = b + (cb_ms)(rd(&r, 8) % (uint64_t)reach);
 	if (b > hi)
 		b = hi;
 	if (c > hi)
 		c = hi;
-	cb_ms T = (cb_ms)(rd(&r, 8) % (uint64_t)(where == 3 ? 2000LL * 365 * DAY_MS : 400 * DAY_MS));
+	/* a target of up to ~3 years of open weeks (15 with where == 3): due
+	 * dates are usually found; a calendar of holidays-only weeks or a zone
+	 * that drops the open hours can still make one unreachable */
+	uint64_t weeks = where == 3 ? 52 * 15 : 52 * 3;
+	cb_ms T = (cb_ms)(rd(&r, 8) % (uint64_t)(weekly_min * MIN_MS * (int64_t)weeks + 1));
 
 	cb_cal *cal = build(doc, &tz);
 	cb_cal *fresh = build(doc, &tz);

@@ -168,9 +168,11 @@ int cb_api_cursor_decode(const char *s, int64_t *out)
 			d = *p - 'a' + 10;
 		else
 			return -1;
+		if (v > ((uint64_t)INT64_MAX - (uint64_t)d) / 36)
+			return -1; /* would wrap: 13 digits reach past 2^64 (fuzz/regress/cursor) */
 		v = v * 36 + (uint64_t)d;
 	}
-	if (v == 0 || v > (uint64_t)INT64_MAX)
+	if (v == 0)
 		return -1;
 	*out = (int64_t)v;
 	return 0;

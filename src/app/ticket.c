@@ -361,8 +361,11 @@ static int save(cb_conn *c, const cb_ticket *t, int insert, int tags_changed, cb
 	cb_q_bind_i64(q, 21, t->nevents);
 	if (cb_q_exec(q, err)) {
 		json_decref(tags);
-		if (err->code == CB_E_CONFLICT)
+		if (err->code == CB_E_CONFLICT) {
+			/* the only unique key of a ticket row is its external_id */
+			cb_err_clear(err);
 			cb_err_set(err, CB_E_CONFLICT, "external_id", "a ticket with this external_id exists");
+		}
 		return -1;
 	}
 	if (tags_changed) {

@@ -17,7 +17,10 @@
  *
  * Readers: each thread gets its own connection (WAL lets them read while the
  * writer writes), found through a pthread key and registered so that
- * cb_db_close() can close them all.
+ * cb_db_close() can close them all. The key's destructor closes a thread's
+ * connection when the thread exits: with a thread per HTTP connection,
+ * readers would otherwise pile up (with their page caches) for every
+ * connection ever made, until shutdown.
  *
  * Statement cache: an open-addressing table keyed by the address of the SQL
  * string (static storage), prepared with SQLITE_PREPARE_PERSISTENT. */
@@ -499,6 +502,26 @@ void cb_db_get_stats(cb_db *db, cb_db_stats *out)
 
 /* ---- open/close ---- */
 
+/* pthread key destructor: the exiting thread's reader. cb_db_close() empties
+ * the registry first, so a connection is closed exactly once. */
+static void reader_exit(void *p)
+{
+	cb_conn *c = p;
+	cb_db *db = c->db;
+	int found = 0;
+	pthread_mutex_lock(&db->readers_mu);
+	for (cb_conn **pp = &db->readers; *pp; pp = &(*pp)->next_reader) {
+		if (*pp == c) {
+			*pp = c->next_reader;
+			found = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&db->readers_mu);
+	if (found)
+		conn_close(c);
+}
+
 int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err)
 {
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -524,7 +547,7 @@ int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err
 		pthread_condattr_destroy(&ca);
 	}
 	pthread_mutex_init(&db->readers_mu, NULL);
-	pthread_key_create(&db->key, NULL);
+	pthread_key_create(&db->key, reader_exit);
 	if (conn_open(db, &db->writer, 1, err) || migrate(db->writer, err)) {
 		conn_close(db->writer);
 		db->writer = NULL;
@@ -553,21 +576,24 @@ void cb_db_close(cb_db *db)
 	pthread_cond_signal(&db->cv_work);
 	pthread_mutex_unlock(&db->mu);
 	pthread_join(db->thread, NULL);
+	/* no reader_exit() for threads that exit from now on: their readers are
+	 * closed here (threads still using a reader must be stopped first) */
+	pthread_key_delete(db->key);
 	pthread_mutex_lock(&db->readers_mu);
 	cb_conn *r = db->readers;
+	db->readers = NULL;
+	pthread_mutex_unlock(&db->readers_mu);
 	while (r) {
 		cb_conn *n = r->next_reader;
 		conn_close(r);
 		r = n;
 	}
-	pthread_mutex_unlock(&db->readers_mu);
 	{
 		/* fold the WAL back into the main file on a clean shutdown */
 		cb_err tmp = {0};
 		cb_conn_exec(db->writer, "PRAGMA wal_checkpoint(TRUNCATE)", &tmp);
 	}
 	conn_close(db->writer);
-	pthread_key_delete(db->key);
 	pthread_mutex_destroy(&db->mu);
 	pthread_cond_destroy(&db->cv_work);
 	pthread_cond_destroy(&db->cv_done);

@@ -184,9 +184,13 @@ static const char m003[] =
 	"  updated_at INTEGER NOT NULL) STRICT;"
 	"CREATE UNIQUE INDEX saved_views_name ON saved_views(coalesce(owner_id, 0), name COLLATE NOCASE);";
 
+/* 004: rewriting a ticket's tags deletes by ticket_id: index it. */
+static const char m004[] = "CREATE INDEX ticket_tags_ticket ON ticket_tags(ticket_id);";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
 	m003,
+	m004,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

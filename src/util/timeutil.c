@@ -97,6 +97,10 @@ int cb_time_parse(const char *s, cb_ms *out)
 		return -1;
 	int64_t days = cb_days_from_civil(Y, (unsigned)M, (unsigned)D);
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - (int64_t)off * 60;
+	/* an offset can move the instant out of 1970..9999 UTC, where it could
+	 * not be formatted and read back (fuzz/regress/time) */
+	if (secs < 0 || secs > 253402300799LL)
+		return -1;
 	*out = secs * 1000 + ms;
 	return 0;
 }
