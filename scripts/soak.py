@@ -53,6 +53,15 @@ def rss_kib(pid):
     return 0
 
 
+def sqlite_kib(client):
+    """SQLite's heap (page caches) from /metrics, in KiB."""
+    st, raw = client.request("GET", "/metrics")
+    for line in raw.decode().splitlines():
+        if line.startswith("casebook_sqlite_memory_bytes "):
+            return int(line.split()[1]) // 1024
+    return 0
+
+
 def pct(xs, p):
     if not xs:
         return 0.0
@@ -213,21 +222,24 @@ def main():
                for n in range(a.clients)]
     for t in threads:
         t.start()
-    samples = []  # (seconds since start, RSS KiB, requests so far)
-    print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'requests':>9} {'req/s':>7} {'tickets':>8} {'errors':>6}")
+    samples = []  # (seconds since start, RSS KiB, requests so far, SQLite KiB)
+    mon = Client(port, token, random.Random(0))
+    print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'SQLite':>7} {'other':>7} {'requests':>9} {'req/s':>7}"
+          f" {'tickets':>8} {'errors':>6}")
     next_at = t_start
     last_n, last_t = 0, t_start
     while True:
         now = time.time()
         if now >= next_at:
             kib = rss_kib(srv.pid)
+            sq = sqlite_kib(mon)
             with stats.lock:
                 n, errs = stats.total, sum(stats.errors.values())
-            samples.append((now - t_start, kib, n))
+            samples.append((now - t_start, kib, n, sq))
             rate = (n - last_n) / max(1e-9, now - last_t)
             last_n, last_t = n, now
             mark = "" if now - t_start >= warmup else "  (warm-up)"
-            print(f"{now - t_start:7.1f} {kib / 1024:10.1f} {n:9d} {rate:7.0f} {len(ids):8d}"
+            print(f"{now - t_start:7.1f} {kib / 1024:10.1f} {sq / 1024:7.1f} {(kib - sq) / 1024:7.1f} {n:9d} {rate:7.0f} {len(ids):8d}"
                   f" {errs:6d}{mark}", flush=True)
             next_at += a.sample
         if now >= deadline:
@@ -281,7 +293,10 @@ def main():
         print("soak: FAIL: " + "; ".join(fails) + f" (data and server.log kept in {work})")
         sys.exit(1)
     print("soak: ok")
-    shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("SOAK_KEEP"):
+        print(f"soak: data kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -130,10 +130,14 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 		      "casebook_db_write_queue %llu\n"
 		      "# HELP casebook_db_write_rejected_total Write jobs refused as overload.\n"
 		      "# TYPE casebook_db_write_rejected_total counter\n"
-		      "casebook_db_write_rejected_total %llu\n",
+		      "casebook_db_write_rejected_total %llu\n"
+		      "# HELP casebook_sqlite_memory_bytes Heap held by SQLite (page caches, statements).\n"
+		      "# TYPE casebook_sqlite_memory_bytes gauge\n"
+		      "casebook_sqlite_memory_bytes %llu\n",
 		      (unsigned long long)ds.commits, (unsigned long long)ds.jobs,
 		      (unsigned long long)ds.failed, (unsigned long long)ds.max_batch,
-		      (unsigned long long)ds.queued, (unsigned long long)ds.rejected);
+		      (unsigned long long)ds.queued, (unsigned long long)ds.rejected,
+		      (unsigned long long)ds.sqlite_bytes);
 	cb_jobs_metrics_render(req->app->db, &b);
 	cb_api_raw(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	cb_buf_free(&b);

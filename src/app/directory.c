@@ -292,37 +292,6 @@ static int decode(void *dst, unsigned *set, const struct jfield *f, size_t nf, j
 
 /* ---- small queries ---- */
 
-/* Runs a one-row lookup by text ?1: 1 and *out = column 0, 0 none, -1 error. */
-static int lookup_text(cb_conn *c, const char *sql, const char *key, int64_t *out, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, sql, err);
-	if (!q)
-		return -1;
-	cb_q_bind_text(q, 1, key);
-	int rc = cb_q_step(q, err);
-	if (rc == 1) {
-		*out = cb_q_i64(q, 0);
-		cb_q_reset(q);
-	}
-	return rc;
-}
-
-/* The same by integer ?1 (existence checks). */
-static int lookup_id(cb_conn *c, const char *sql, int64_t id, int64_t *out, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, sql, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, id);
-	int rc = cb_q_step(q, err);
-	if (rc == 1) {
-		if (out)
-			*out = cb_q_i64(q, 0);
-		cb_q_reset(q);
-	}
-	return rc;
-}
-
 typedef json_t *(*row_fn)(cb_conn *c, cb_q *q);
 
 /* Collects up to limit rows of q (bound to fetch limit + 1) into a new
@@ -367,7 +336,7 @@ static int resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, con
 		field = noun;
 	if (json_is_integer(ref)) {
 		json_int_t id = json_integer_value(ref);
-		int rc = id > 0 ? lookup_id(c, by_id, (int64_t)id, NULL, err) : 0;
+		int rc = id > 0 ? cb_q_one_by_id(c, by_id, (int64_t)id, NULL, err) : 0;
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
@@ -378,7 +347,7 @@ static int resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, con
 	}
 	if (json_is_string(ref)) {
 		const char *s = json_string_value(ref);
-		int rc = lookup_text(c, by_name, s, out, err);
+		int rc = cb_q_one_by_text(c, by_name, s, out, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 0)
@@ -545,7 +514,7 @@ static int domains_free(cb_conn *c, const cb_dir_account_in *in, int64_t self, c
 {
 	for (int i = 0; i < in->ndomains; i++) {
 		int64_t owner = 0;
-		int rc = lookup_text(c, CB_SQL_DIR_DOMAIN_OWNER, in->domainv[i], &owner, err);
+		int rc = cb_q_one_by_text(c, CB_SQL_DIR_DOMAIN_OWNER, in->domainv[i], &owner, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 1 && owner != self) {
@@ -589,7 +558,7 @@ static json_t *domains_json(const cb_dir_account_in *in)
 static int account_name_free(cb_conn *c, const char *name, int64_t self, cb_err *err)
 {
 	int64_t other = 0;
-	int rc = lookup_text(c, CB_SQL_DIR_ACCOUNT_BY_NAME, name, &other, err);
+	int rc = cb_q_one_by_text(c, CB_SQL_DIR_ACCOUNT_BY_NAME, name, &other, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 && other != self)
@@ -743,7 +712,7 @@ int cb_dir_account_for_email(cb_conn *c, const char *email, int64_t *out, cb_err
 	const char *at = email ? strrchr(email, '@') : NULL;
 	if (!at || !at[1])
 		return 0;
-	return lookup_text(c, CB_SQL_DIR_DOMAIN_OWNER, at + 1, out, err);
+	return cb_q_one_by_text(c, CB_SQL_DIR_DOMAIN_OWNER, at + 1, out, err);
 }
 
 /* ---- users ---- */
@@ -824,7 +793,7 @@ int cb_dir_user_check(cb_dir_user_in *in, int partial, cb_arena *a, cb_err *err)
 static int user_email_free(cb_conn *c, const char *email, int64_t self, cb_err *err)
 {
 	int64_t other = 0;
-	int rc = lookup_text(c, CB_SQL_DIR_USER_LOAD_EMAIL, email, &other, err);
+	int rc = cb_q_one_by_text(c, CB_SQL_DIR_USER_LOAD_EMAIL, email, &other, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 && other != self)
@@ -1160,7 +1129,7 @@ int cb_dir_group_check(cb_dir_group_in *in, int partial, cb_arena *a, cb_err *er
 static int group_name_free(cb_conn *c, const char *name, int64_t self, cb_err *err)
 {
 	int64_t other = 0;
-	int rc = lookup_text(c, CB_SQL_DIR_GROUP_BY_NAME, name, &other, err);
+	int rc = cb_q_one_by_text(c, CB_SQL_DIR_GROUP_BY_NAME, name, &other, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 1 && other != self)

@@ -86,35 +86,6 @@ static int audit(cb_conn *c, const cb_actor *actor, cb_ms now, const char *actio
 	return rc;
 }
 
-/* 1 and *out when a row matches, 0 when none, -1 on error. */
-static int find_text(cb_conn *c, const char *sql, const char *s, int64_t *out, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, sql, err);
-	if (!q)
-		return -1;
-	cb_q_bind_text(q, 1, s);
-	int r = cb_q_step(q, err);
-	if (r == 1) {
-		*out = cb_q_i64(q, 0);
-		cb_q_reset(q);
-	}
-	return r;
-}
-
-static int find_int(cb_conn *c, const char *sql, int64_t v, int64_t *out, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, sql, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, v);
-	int r = cb_q_step(q, err);
-	if (r == 1) {
-		*out = cb_q_i64(q, 0);
-		cb_q_reset(q);
-	}
-	return r;
-}
-
 /* Characters of a (valid UTF-8) string. */
 static long chars(const char *s)
 {
@@ -166,7 +137,7 @@ int cb_slacfg_calendar_check(json_t *body, json_t **out_doc, cb_err *err)
 static int cal_name_free(cb_conn *c, const char *name, int64_t self, cb_err *err)
 {
 	int64_t other = 0;
-	int r = find_text(c, CB_SQL_CAL_BY_NAME, name, &other, err);
+	int r = cb_q_one_by_text(c, CB_SQL_CAL_BY_NAME, name, &other, err);
 	if (r < 0)
 		return -1;
 	if (r == 1 && other != self)
@@ -253,7 +224,7 @@ static int cal_load(cb_conn *c, int64_t id, json_t **out, cb_err *err)
 static int cal_in_use(cb_conn *c, int64_t id, cb_err *err)
 {
 	int64_t one = 0;
-	return find_int(c, CB_SQL_CAL_IN_USE, id, &one, err);
+	return cb_q_one_by_id(c, CB_SQL_CAL_IN_USE, id, &one, err);
 }
 
 static int builtin_readonly(cb_err *err)
@@ -462,7 +433,7 @@ int cb_slacfg_resolve_calendar(cb_conn *c, json_t *ref, int64_t *out, const char
 		if (v == 0)
 			return 0;
 		int64_t id = 0;
-		int r = v > 0 ? find_int(c, CB_SQL_CAL_GET, (int64_t)v, &id, err) : 0;
+		int r = v > 0 ? cb_q_one_by_id(c, CB_SQL_CAL_GET, (int64_t)v, &id, err) : 0;
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -475,7 +446,7 @@ int cb_slacfg_resolve_calendar(cb_conn *c, json_t *ref, int64_t *out, const char
 		const char *s = json_string_value(ref);
 		if (cb_cal_is_reserved_name(s))
 			return 0;
-		int r = find_text(c, CB_SQL_CAL_BY_NAME, s, out, err);
+		int r = cb_q_one_by_text(c, CB_SQL_CAL_BY_NAME, s, out, err);
 		if (r < 0)
 			return -1;
 		if (r == 0)
@@ -767,13 +738,13 @@ static int polrow_load(cb_conn *c, int64_t id, polrow *r, cb_err *err)
 static int pol_unique(cb_conn *c, const char *name, int64_t position, int64_t self, cb_err *err)
 {
 	int64_t other = 0;
-	int r = find_text(c, CB_SQL_POL_BY_NAME, name, &other, err);
+	int r = cb_q_one_by_text(c, CB_SQL_POL_BY_NAME, name, &other, err);
 	if (r < 0)
 		return -1;
 	if (r == 1 && other != self)
 		return cb_err_set(err, CB_E_CONFLICT, "name",
 				  "an SLA policy named '%.120s' already exists", name);
-	r = find_int(c, CB_SQL_POL_BY_POSITION, position, &other, err);
+	r = cb_q_one_by_id(c, CB_SQL_POL_BY_POSITION, position, &other, err);
 	if (r < 0)
 		return -1;
 	if (r == 1 && other != self)

@@ -15,6 +15,7 @@
 #include "store/ticket_query.h"
 #include "store/view_query.h"
 #include "util/alloc.h"
+#include "util/jsonx.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -138,24 +139,6 @@ static int assignee_resolve(cb_conn *c, json_t *ref, int64_t *out, const char *f
 }
 
 /* ---- validation ---- */
-
-static int check_keys(json_t *in, const char *const *allowed, const char *prefix, cb_err *err)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(in, key, v) {
-		int ok = 0;
-		for (const char *const *a = allowed; *a; a++)
-			if (strcmp(*a, key) == 0)
-				ok = 1;
-		if (!ok) {
-			char f[96];
-			snprintf(f, sizeof f, "%s%s", prefix, key);
-			return cb_err_set(err, CB_E_INVALID, f, "unknown field");
-		}
-	}
-	return 0;
-}
 
 static int is_blank(const char *s)
 {
@@ -561,7 +544,7 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 				return cb_err_set(err, CB_E_FORBIDDEN, key, "customers cannot set this field");
 		}
 	}
-	if (check_keys(in, (flags & CB_TICKET_IMPORT) ? import_keys : create_keys, "", err) ||
+	if (cb_json_check_keys(in, (flags & CB_TICKET_IMPORT) ? import_keys : create_keys, "", err) ||
 	    want_string(in, "subject", 1, 0, MAX_SUBJECT, "", err) || validate_common(in, err) ||
 	    want_string(in, "external_id", 0, 1, 200, "", err))
 		return -1;
@@ -805,7 +788,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		     cb_err *err)
 {
-	if (check_keys(in, update_keys, "", err) ||
+	if (cb_json_check_keys(in, update_keys, "", err) ||
 	    want_string(in, "subject", 0, 0, MAX_SUBJECT, "", err) || validate_common(in, err))
 		return -1;
 	if (json_object_get(in, "subject") && is_blank(json_string_value(json_object_get(in, "subject"))))
@@ -896,7 +879,7 @@ static int create_followup(cb_conn *c, const cb_actor *actor, cb_ms now, cb_tick
 int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		      int64_t *out_event, int64_t *out_ticket, cb_err *err)
 {
-	if (check_keys(in, comment_keys, "", err) || want_string(in, "body", 1, 0, MAX_TEXT, "", err))
+	if (cb_json_check_keys(in, comment_keys, "", err) || want_string(in, "body", 1, 0, MAX_TEXT, "", err))
 		return -1;
 	json_t *pv = json_object_get(in, "public");
 	if (pv && !json_is_boolean(pv))
@@ -984,7 +967,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 	switch (type) {
 	case CB_EV_COMMENT: {
 		static const char *const k[] = {"at", "type", "author", "public", "body", NULL};
-		if (check_keys(ev, k, "", err) || want_string(ev, "body", 1, 0, MAX_TEXT, "", err)) {
+		if (cb_json_check_keys(ev, k, "", err) || want_string(ev, "body", 1, 0, MAX_TEXT, "", err)) {
 			rc = -1;
 			break;
 		}
@@ -1001,7 +984,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 	case CB_EV_STATUS: {
 		static const char *const k[] = {"at", "type", "author", "status", NULL};
 		cb_status to;
-		if (check_keys(ev, k, "", err)) {
+		if (cb_json_check_keys(ev, k, "", err)) {
 			rc = -1;
 			break;
 		}
@@ -1033,7 +1016,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 		const char *const *k = type == CB_EV_PRIORITY ? kp : type == CB_EV_ASSIGN ? ka
 				     : type == CB_EV_CATEGORY ? kc : type == CB_EV_TAGS ? kt
 				     : type == CB_EV_FIELDS ? kf : kacc;
-		if (check_keys(ev, k, "", err)) {
+		if (cb_json_check_keys(ev, k, "", err)) {
 			rc = -1;
 			break;
 		}

@@ -10,6 +10,7 @@
 #include "core/ticket.h"
 #include "store/sql_views.h"
 #include "util/alloc.h"
+#include "util/jsonx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,28 +188,11 @@ int cb_views_narrow(cb_conn *c, cb_view_spec *spec, const char *group, const cha
 static const char *const view_keys[] = {"name", "base", "filters", "sort", "shared", NULL};
 static const char *const filter_keys[] = {"group", "priority", "tier", "assignee", NULL};
 
-static int check_keys(json_t *o, const char *const *allowed, const char *prefix, cb_err *err)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(o, k, v) {
-		int ok = 0;
-		for (const char *const *a = allowed; *a; a++)
-			ok |= strcmp(*a, k) == 0;
-		if (!ok) {
-			char f[128];
-			snprintf(f, sizeof f, "%s%.100s", prefix, k);
-			return cb_err_set(err, CB_E_INVALID, f, "unknown field");
-		}
-	}
-	return 0;
-}
-
 /* Validates a body (create: partial = 0) and builds the stored filters. */
 static int build(cb_conn *c, const cb_actor *actor, json_t *in, int partial, json_t *cur_filters,
 		 json_t **filters_out, cb_err *err)
 {
-	if (check_keys(in, view_keys, "", err))
+	if (cb_json_check_keys(in, view_keys, "", err))
 		return -1;
 	json_t *name = json_object_get(in, "name");
 	if ((!partial || name) && (!json_is_string(name) || json_string_length(name) == 0 ||
@@ -244,7 +228,7 @@ static int build(cb_conn *c, const cb_actor *actor, json_t *in, int partial, jso
 	}
 	if (!json_is_object(f))
 		return cb_err_set(err, CB_E_INVALID, "filters", "must be an object");
-	if (check_keys(f, filter_keys, "filters.", err))
+	if (cb_json_check_keys(f, filter_keys, "filters.", err))
 		return -1;
 	json_t *out = json_object();
 	json_t *g = json_object_get(f, "group");

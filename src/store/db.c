@@ -276,6 +276,35 @@ int cb_q_exec(cb_q *q, cb_err *err)
 	return rc;
 }
 
+static int one_row(cb_q *q, int64_t *out, cb_err *err)
+{
+	int rc = cb_q_step(q, err);
+	if (rc == 1) {
+		if (out)
+			*out = cb_q_i64(q, 0);
+		cb_q_reset(q);
+	}
+	return rc;
+}
+
+int cb_q_one_by_text(cb_conn *c, const char *sql, const char *key, int64_t *out, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, sql, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, key);
+	return one_row(q, out, err);
+}
+
+int cb_q_one_by_id(cb_conn *c, const char *sql, int64_t id, int64_t *out, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, sql, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	return one_row(q, out, err);
+}
+
 int64_t cb_conn_last_id(cb_conn *c) { return sqlite3_last_insert_rowid(c->h); }
 int cb_conn_changes(cb_conn *c) { return sqlite3_changes(c->h); }
 cb_db *cb_conn_db(cb_conn *c) { return c->db; }
@@ -498,6 +527,7 @@ void cb_db_get_stats(cb_db *db, cb_db_stats *out)
 	*out = db->stats;
 	out->queued = (uint64_t)db->nqueued;
 	pthread_mutex_unlock(&db->mu);
+	out->sqlite_bytes = (uint64_t)sqlite3_memory_used();
 }
 
 /* ---- open/close ---- */

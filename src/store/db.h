@@ -60,6 +60,7 @@ typedef struct {
 	uint64_t max_batch; /* largest batch seen */
 	uint64_t queued;    /* jobs waiting for the writer now */
 	uint64_t rejected;  /* jobs refused with CB_E_BUSY (queue full or wait exceeded) */
+	uint64_t sqlite_bytes; /* heap held by SQLite now (page caches, statements) */
 } cb_db_stats;
 void cb_db_get_stats(cb_db *db, cb_db_stats *out);
 
@@ -94,6 +95,11 @@ const void *cb_q_blob(cb_q *q, int col, size_t *n);
 int cb_q_isnull(cb_q *q, int col);
 /* Convenience: runs a statement expecting no rows. */
 int cb_q_exec(cb_q *q, cb_err *err);
+
+/* One-row lookups binding ?1: 1 and *out = column 0 when a row matches
+ * (out may be NULL), 0 when none, -1 on error. */
+int cb_q_one_by_text(cb_conn *c, const char *sql, const char *key, int64_t *out, cb_err *err);
+int cb_q_one_by_id(cb_conn *c, const char *sql, int64_t id, int64_t *out, cb_err *err);
 
 int64_t cb_conn_last_id(cb_conn *c);
 int cb_conn_changes(cb_conn *c);

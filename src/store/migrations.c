@@ -187,10 +187,44 @@ static const char m003[] =
 /* 004: rewriting a ticket's tags deletes by ticket_id: index it. */
 static const char m004[] = "CREATE INDEX ticket_tags_ticket ON ticket_tags(ticket_id);";
 
+/* 005: reporting. kpi_facts holds a ticket's KPI facts (core/kpi.h),
+ * rewritten with its SLA clocks on every write: one row per KPI event with
+ * the group_by keys of that instant; backlog segments [at, until) carry
+ * kind 13 (until = INT64_MAX while open). A report is range reads on (kind, at)
+ * and, for the backlog at `to`, on the partial index by until.
+ * sla_instances gains the live state of each instance (due and at-risk
+ * instants of a running clock, live = not yet fulfilled, cancelled or
+ * frozen) for the /metrics clock gauges. */
+static const char m005[] =
+	"CREATE TABLE kpi_facts("
+	"  ticket_id INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  until INTEGER,"
+	"  v1 INTEGER,"
+	"  v2 INTEGER,"
+	"  flag INTEGER NOT NULL DEFAULT 0,"
+	"  priority INTEGER NOT NULL,"
+	"  account_id INTEGER,"
+	"  category TEXT,"
+	"  group_id INTEGER,"
+	"  assignee_id INTEGER) STRICT;"
+	"CREATE INDEX kpi_facts_kind_at ON kpi_facts(kind, at);"
+	"CREATE INDEX kpi_facts_ticket ON kpi_facts(ticket_id);"
+	"CREATE INDEX kpi_facts_backlog ON kpi_facts(until, at) WHERE kind = 13;"
+	"ALTER TABLE sla_instances ADD COLUMN due_at INTEGER;"
+	"ALTER TABLE sla_instances ADD COLUMN at_risk_at INTEGER;"
+	"ALTER TABLE sla_instances ADD COLUMN live INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX sla_instances_live ON sla_instances(clock, state) WHERE live = 1;"
+	"CREATE INDEX sla_instances_breached ON sla_instances(clock, breached_at)"
+	"  WHERE breached_at IS NOT NULL;";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
 	m003,
 	m004,
+	m005,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

@@ -28,7 +28,8 @@ static const char CB_SQL_SLA_UPSERT[] =
 static const char CB_SQL_SLA_INST_DELETE[] = "DELETE FROM sla_instances WHERE ticket_id = ?1";
 static const char CB_SQL_SLA_INST_INSERT[] =
 	"INSERT INTO sla_instances(ticket_id, clock, instance, policy_id, target_ms, state,"
-	" elapsed_ms, started_at, breached_at, settled_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	" elapsed_ms, started_at, breached_at, settled_at, due_at, at_risk_at, live)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char CB_SQL_SLA_JOBS_DELETE[] =
 	"DELETE FROM jobs WHERE ticket_id = ?1 AND kind IN ('sla.at_risk', 'sla.breached')";
 static const char CB_SQL_SLA_JOB_INSERT[] =

@@ -1,0 +1,12 @@
+/* jsonx.h - small helpers over jansson shared by the input validators. */
+#ifndef CB_JSONX_H
+#define CB_JSONX_H
+#include <jansson.h>
+
+#include "util/err.h"
+
+/* 422 naming "<prefix><key>" for the first key of object o that is not in
+ * the NULL-terminated list allowed. */
+int cb_json_check_keys(json_t *o, const char *const *allowed, const char *prefix, cb_err *err);
+
+#endif
