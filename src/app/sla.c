@@ -10,7 +10,6 @@
 #include "app/sla.h"
 #include "app/calendar_cache.h"
 #include "app/ticket.h"
-#include "app/report.h"
 #include "store/sql_sla.h"
 #include "util/alloc.h"
 
@@ -246,11 +245,7 @@ static void release(cb_sla_cfgset *cs)
 	cb_free(cs);
 }
 
-/* Folds the ticket's clocks and, when kpi is given, its KPI facts over the
- * same events (the KPI fold sees the ticket as the SLA fold left it after
- * each event). */
-static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
-		cb_err *err)
+int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
 {
 	/* a private copy of the config whose context is this fold's connection;
 	 * the state keeps pointing at the shared one (ctx unused after the fold) */
@@ -284,8 +279,6 @@ static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb
 			cb_event e = {.type = rows[i].type, .at = rows[i].at, .actor_id = rows[i].actor,
 				      .data = rows[i].data};
 			cb_sla_apply(out, &e);
-			if (kpi)
-				cb_kpi_apply(kpi, &out->t, &e);
 		}
 		json_decref(rows[i].data);
 	}
@@ -300,11 +293,6 @@ static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
 	}
 	return 0;
-}
-
-int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
-{
-	return fold(c, cs, id, out, NULL, err);
 }
 
 static const char *const clock_keys[] = {"first_response", "next_update", "resolution"};
@@ -330,12 +318,8 @@ static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kin
 int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err)
 {
 	cb_sla s;
-	cb_kpi kpi;
-	cb_kpi_init(&kpi);
-	if (fold(c, cs, id, &s, &kpi, err)) {
-		cb_kpi_free(&kpi);
+	if (cb_sla_fold_ticket(c, cs, id, &s, err))
 		return -1;
-	}
 	cb_sla_view v[CB_CLOCK__COUNT];
 	cb_sla_view_at(&s, now, v);
 	int rc = -1;
@@ -430,25 +414,12 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 				cb_q_bind_i64(q, 10, in[i].settled_at);
 			else
 				cb_q_bind_null(q, 10);
-			/* the live clock (the latest instance, as viewed at now) */
-			int latest = v[k].present && v[k].instance == in[i].number;
-			if (latest && v[k].due_at)
-				cb_q_bind_i64(q, 11, v[k].due_at);
-			else
-				cb_q_bind_null(q, 11);
-			if (latest && v[k].due_at)
-				cb_q_bind_i64(q, 12, v[k].at_risk_at);
-			else
-				cb_q_bind_null(q, 12);
-			cb_q_bind_i64(q, 13, !in[i].ended);
 			if (cb_q_exec(q, err))
 				goto out;
 		}
 	}
-	/* the KPI facts of the same fold (app/report.c) */
-	rc = cb_report_store_facts(c, id, &kpi, &s, err);
+	rc = 0;
 out:
-	cb_kpi_free(&kpi);
 	cb_sla_free(&s);
 	return rc;
 }
