@@ -41,7 +41,7 @@ FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 REPLAY_BIN   := $(FUZZ_NAMES:%=build/asan/fuzz/fuzz_%)
 FUZZ_DEPS    := fuzz/common.c fuzz/common.h $(HDRS)
 
-.PHONY: all deps test run bench clean unit e2e check-valgrind soak fuzz fuzz-build
+.PHONY: all deps test run bench bench-http clean unit e2e check-valgrind soak fuzz fuzz-build
 
 all: build/casebook
 
@@ -139,8 +139,25 @@ soak: build/casebook
 run: build/casebook
 	@scripts/run.sh
 
-# Benchmarks (not tests): the HTTP library against nginx for now; see bench/.
-bench: build/casebook
+# Benchmarks (not tests; bench/README.md). `make bench` runs the suite
+# (SIZE=10k|100k|1m, default 100k; BIG=1m|0 the issue-3 part at 1M tickets;
+# DUR seconds per figure) and appends its table to docs/benchmarks.md;
+# `make bench-http` reruns the HTTP library comparison (bench/http/).
+BENCH_CFLAGS = -std=c11 -O2 -g -Wall -Wextra -Werror
+
+build/bench/gen: bench/gen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+build/bench/sqlite_ref: bench/sqlite_ref.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(shell pkg-config --cflags --libs sqlite3) -lpthread
+
+bench: build/casebook build/bench/gen build/bench/sqlite_ref
+	@scripts/deps.sh bench
+	@python3 bench/run.py
+
+bench-http: build/casebook
 	@scripts/deps.sh bench
 	@bench/http/run.sh
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages Casebook needs to build, test and benchmark.
 # Idempotent and non-interactive: only missing packages are installed.
+# (prometheus brings promtool, which checks the /metrics exposition in make test.)
 # Usage: scripts/deps.sh            (build + test packages)
 #        scripts/deps.sh bench      (also the benchmark references)
 #        scripts/deps.sh valgrind   (also valgrind, for make check-valgrind)
@@ -8,7 +9,7 @@ set -eu
 
 PKGS="build-essential pkg-config ca-certificates
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libical-dev tzdata
-sqlite3 python3 curl clang libclang-rt-dev nodejs npm"
+sqlite3 python3 curl clang libclang-rt-dev nodejs npm prometheus"
 if [ "${1:-}" = "bench" ]; then
   PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo"
 fi

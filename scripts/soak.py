@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """soak.py - a bounded mixed load against the release binary (`make soak`).
 
-Starts `casebook serve` on a fresh data directory (one SLA policy, so every
-ticket runs clocks and the queues are ordered by them), then N client
-threads run a weighted mix until the time is up: create, get, list (with
-filters and pages), comment, patch, queue views, timelines, /healthz. Each
+Starts `casebook serve` on a fresh data directory with one SLA policy (so
+every ticket runs clocks and the queues are ordered by them) and a history
+imported through the API (SOAK_HISTORY tickets, default 20000, most of them
+solved or closed: a desk that has been running for a while, with a database
+larger than SQLite's page cache, so the caches are full before measuring).
+Then N client threads run a weighted mix until the time is up: create, get,
+list (with filters and pages), comment, patch, solve, queue views,
+timelines, /healthz. Tickets are solved about as fast as they are created,
+so the open backlog stays roughly level, as on a desk in steady state. Each
 client keeps its connection alive and reconnects every 20-100 requests, as
 real clients do, so per-connection resources are exercised too.
 
@@ -16,8 +21,10 @@ when `casebook check` finds a problem afterwards.
 
 Environment (or flags): SOAK_SECONDS (600), SOAK_CLIENTS (16),
 SOAK_SAMPLE_SECONDS (5), SOAK_WARMUP_SECONDS (25% of the run, 10..60),
-SOAK_RSS_TOLERANCE (0.20), SOAK_SEED (1)."""
+SOAK_RSS_TOLERANCE (0.20), SOAK_HISTORY (20000), SOAK_SEED (1);
+SOAK_KEEP=1 keeps the data directory."""
 import argparse
+import atexit
 import http.client
 import json
 import os
@@ -33,8 +40,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # operation -> weight
-MIX = {"create": 15, "get": 25, "list": 15, "comment": 15, "patch": 10, "view": 10,
-       "events": 7, "healthz": 3}
+MIX = {"create": 12, "solve": 11, "get": 24, "list": 13, "comment": 12, "patch": 9,
+       "view": 9, "events": 7, "healthz": 3}
 VIEWS = ["all_open", "unassigned", "mine", "at_risk", "breached"]
 PRIORITIES = ["P1", "P2", "P3", "P4"]
 STATUSES = ["open", "pending", "on_hold"]
@@ -95,7 +102,7 @@ class Client:
         self.port, self.token, self.rng = port, token, rng
         self.conn, self.left = None, 0
 
-    def request(self, method, path, body=None):
+    def request(self, method, path, body=None, raw=None, ctype="application/json"):
         if self.conn is None or self.left <= 0:
             if self.conn:
                 self.conn.close()
@@ -103,10 +110,11 @@ class Client:
             self.left = self.rng.randint(20, 100)
         self.left -= 1
         h = {"Authorization": f"Bearer {self.token}"}
-        data = None
+        data = raw.encode() if raw is not None else None
         if body is not None:
             data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
+        if data is not None:
+            h["Content-Type"] = ctype
         try:
             self.conn.request(method, path, body=data, headers=h)
             r = self.conn.getresponse()
@@ -121,16 +129,49 @@ class Client:
         return r.status, raw
 
 
-def run_client(port, token, rng, deadline, stats, ids, ids_lock):
+class Pools:
+    """Ticket ids: every ticket (for reads) and the open ones (for writes)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.all, self.open = [], []
+        self.created = self.solved = 0
+
+    def pick(self, rng, pool):
+        with self.lock:
+            xs = self.open if pool == "open" else self.all
+            return rng.choice(xs) if xs else None
+
+    def take_open(self, rng):
+        with self.lock:
+            if not self.open:
+                return None
+            i = rng.randrange(len(self.open))
+            self.open[i], self.open[-1] = self.open[-1], self.open[i]
+            return self.open.pop()
+
+    def add(self, tid, is_open=True):
+        with self.lock:
+            self.all.append(tid)
+            if is_open:
+                self.open.append(tid)
+
+
+def run_client(port, token, rng, deadline, stats, pools):
     c = Client(port, token, rng)
     ops, weights = list(MIX), list(MIX.values())
     i = 0
     while time.time() < deadline:
         i += 1
         op = rng.choices(ops, weights)[0]
-        with ids_lock:
-            tid = rng.choice(ids) if ids else None
-        if tid is None and op in ("get", "comment", "patch", "events"):
+        tid = None
+        if op in ("comment", "patch"):
+            tid = pools.pick(rng, "open")
+        elif op == "solve":
+            tid = pools.take_open(rng)
+        elif op in ("get", "events"):
+            tid = pools.pick(rng, "all")
+        if tid is None and op in ("get", "comment", "patch", "events", "solve"):
             op = "create"
         t0 = time.perf_counter()
         try:
@@ -142,8 +183,13 @@ def run_client(port, token, rng, deadline, stats, ids, ids_lock):
                     "custom_fields": {"n": i}})
                 want = 201
                 if st == 201:
-                    with ids_lock:
-                        ids.append(json.loads(raw)["id"])
+                    pools.add(json.loads(raw)["id"])
+                    pools.created += 1
+            elif op == "solve":
+                st, raw = c.request("PATCH", f"/api/v1/tickets/{tid}", {"status": "solved"})
+                want = 200
+                if st == 200:
+                    pools.solved += 1
             elif op == "get":
                 st, raw = c.request("GET", f"/api/v1/tickets/{tid}")
                 want = 200
@@ -181,6 +227,54 @@ def run_client(port, token, rng, deadline, stats, ids, ids_lock):
         stats.add(op, time.perf_counter() - t0, err)
 
 
+def load_history(c, n, pools, rng):
+    """Imports n tickets through the API, 1000 per request: about 90% solved
+    (half of those closed), the rest open. Returns the seconds it took."""
+    t_start = time.time()
+    t_end = time.time() - 3600
+    lines, flags = [], []
+
+    def iso(t):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+    def flush():
+        st, raw = c.request("POST", "/api/v1/import/tickets",
+                            raw="\n".join(lines) + "\n", ctype="application/x-ndjson")
+        if st != 200:
+            sys.exit(f"soak: history import failed: HTTP {st}: {raw[:300]!r}")
+        results = json.loads(raw)["results"]
+        for res, is_open in zip(results, flags):
+            if not res.get("id"):
+                sys.exit(f"soak: history import failed: {res}")
+            pools.add(res["id"], is_open)
+        lines.clear()
+        flags.clear()
+
+    for k in range(n):
+        t0 = t_end - rng.uniform(0, 30 * 86400)
+        ev = [{"at": iso(t0 + 600), "type": "comment", "author": "admin@casebook.local",
+               "public": True, "body": "Looking into it. " * rng.randint(1, 8)}]
+        is_open = rng.random() < 0.1
+        if not is_open:
+            ev.append({"at": iso(t0 + 3600 * rng.uniform(1, 48)), "type": "status",
+                       "status": "solved", "author": "admin@casebook.local"})
+            if rng.random() < 0.5:
+                ev.append({"at": iso(t0 + 3600 * 72), "type": "status", "status": "closed",
+                           "author": "admin@casebook.local"})
+        lines.append(json.dumps({
+            "external_id": f"hist-{k}", "subject": f"history {k}",
+            "requester": "admin@casebook.local",
+            "description": "Something broke. " * rng.randint(2, 20),
+            "priority": rng.choice(PRIORITIES), "tags": [f"t{rng.randint(0, 30)}"],
+            "created_at": iso(t0), "events": ev}))
+        flags.append(is_open)
+        if len(lines) == 1000:
+            flush()
+    if lines:
+        flush()
+    return time.time() - t_start
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "casebook"))
@@ -188,6 +282,7 @@ def main():
     ap.add_argument("--clients", type=int, default=env("SOAK_CLIENTS", 16))
     ap.add_argument("--sample", type=float, default=env("SOAK_SAMPLE_SECONDS", 5.0, float))
     ap.add_argument("--tolerance", type=float, default=env("SOAK_RSS_TOLERANCE", 0.20, float))
+    ap.add_argument("--history", type=int, default=env("SOAK_HISTORY", 20000))
     ap.add_argument("--seed", type=int, default=env("SOAK_SEED", 1))
     a = ap.parse_args()
     warmup = env("SOAK_WARMUP_SECONDS", max(10.0, min(60.0, a.seconds * 0.25)), float)
@@ -202,53 +297,59 @@ def main():
     log = open(os.path.join(work, "server.log"), "wb")
     srv = subprocess.Popen([a.bin, "serve", "--data", data, "--listen", "127.0.0.1:0", "--quiet"],
                            stdout=subprocess.PIPE, stderr=log)
+    # never leave the server behind, whatever ends this script
+    atexit.register(lambda: srv.poll() is None and srv.kill())
     line = srv.stdout.readline().decode()
     if not line.startswith("listening on http://"):
         sys.exit(f"soak: server did not start: {line!r}")
     port = int(line.strip().rsplit(":", 1)[1])
-    c = Client(port, token, random.Random(0))
-    st, raw = c.request("POST", "/api/v1/sla-policies", {
+    mon = Client(port, token, random.Random(0))
+    st, raw = mon.request("POST", "/api/v1/sla-policies", {
         "name": "soak", "targets": {"first_response": 30, "next_update": 60, "resolution": 480}})
     assert st == 201, raw
-
+    pools = Pools()
+    secs = load_history(mon, a.history, pools, random.Random(a.seed))
+    print(f"soak: {a.history} tickets of history imported in {secs:.1f}s"
+          f" ({len(pools.open)} open), RSS {rss_kib(srv.pid) / 1024:.1f} MiB")
     print(f"soak: {a.seconds}s, {a.clients} clients, RSS every {a.sample:g}s, warm-up"
           f" {warmup:.0f}s, tolerance {a.tolerance:.0%}, binary {a.bin}, pid {srv.pid}")
-    stats, ids, ids_lock = Stats(), [], threading.Lock()
+
+    stats = Stats()
     t_start = time.time()
     deadline = t_start + a.seconds
     threads = [threading.Thread(target=run_client,
                                 args=(port, token, random.Random(a.seed * 1000 + n), deadline,
-                                      stats, ids, ids_lock), daemon=True)
+                                      stats, pools), daemon=True)
                for n in range(a.clients)]
     for t in threads:
         t.start()
-    samples = []  # (seconds since start, RSS KiB, requests so far, SQLite KiB)
-    mon = Client(port, token, random.Random(0))
-    print(f"{'t (s)':>7} {'RSS (MiB)':>10} {'SQLite':>7} {'other':>7} {'requests':>9} {'req/s':>7}"
-          f" {'tickets':>8} {'errors':>6}")
+    samples = []  # (seconds since start, RSS KiB, SQLite heap KiB, requests so far)
+    print(f"{'t (s)':>7} {'RSS MiB':>8} {'SQLite':>7} {'requests':>9} {'req/s':>6}"
+          f" {'open':>6} {'errors':>6}")
     next_at = t_start
     last_n, last_t = 0, t_start
     while True:
         now = time.time()
+        if now >= deadline:
+            break
         if now >= next_at:
             kib = rss_kib(srv.pid)
             sq = sqlite_kib(mon)
             with stats.lock:
                 n, errs = stats.total, sum(stats.errors.values())
-            samples.append((now - t_start, kib, n, sq))
+            samples.append((now - t_start, kib, sq, n))
             rate = (n - last_n) / max(1e-9, now - last_t)
             last_n, last_t = n, now
             mark = "" if now - t_start >= warmup else "  (warm-up)"
-            print(f"{now - t_start:7.1f} {kib / 1024:10.1f} {sq / 1024:7.1f} {(kib - sq) / 1024:7.1f} {n:9d} {rate:7.0f} {len(ids):8d}"
-                  f" {errs:6d}{mark}", flush=True)
+            print(f"{now - t_start:7.1f} {kib / 1024:8.1f} {sq / 1024:7.1f} {n:9d} {rate:6.0f}"
+                  f" {len(pools.open):6d} {errs:6d}{mark}", flush=True)
             next_at += a.sample
-        if now >= deadline:
-            break
         time.sleep(max(0.0, min(next_at, deadline) - time.time()))
     for t in threads:
         t.join(timeout=60)
-    end_kib = rss_kib(srv.pid)
     elapsed = time.time() - t_start
+    time.sleep(1)
+    idle_kib = rss_kib(srv.pid)
 
     srv.send_signal(signal.SIGTERM)
     try:
@@ -268,22 +369,25 @@ def main():
               f" {pct(lat, 99) * 1e3:.2f} | {max(lat, default=0) * 1e3:.2f} |")
     total_err = sum(stats.errors.values())
     print(f"| **all** | {stats.total} | {total_err} | | | |")
-    after = [s for s in samples if s[0] >= warmup]
-    first_kib = after[0][1] if after else 0
-    last_kib = end_kib or (after[-1][1] if after else 0)
-    growth = (last_kib - first_kib) / first_kib if first_kib else 0.0
-    peak = max(s[1] for s in samples)
+    after = [x for x in samples if x[0] >= warmup]
+    growth = (after[-1][1] - after[0][1]) / after[0][1] if len(after) >= 2 else 0.0
     print(f"\nthroughput: {stats.total / elapsed:.0f} req/s over {elapsed:.0f}s;"
-          f" {len(ids)} tickets created")
-    print(f"RSS: {samples[0][1] / 1024:.1f} MiB at start, {first_kib / 1024:.1f} MiB after"
-          f" warm-up (t={after[0][0] if after else 0:.0f}s), {last_kib / 1024:.1f} MiB at the end,"
-          f" peak {peak / 1024:.1f} MiB; growth after warm-up {growth:+.1%}"
-          f" (tolerance {a.tolerance:.0%})")
-    print(f"server exit: {rc}; check: {' / '.join(chk.stdout.strip().splitlines()) or chk.stderr.strip()}")
+          f" {pools.created} tickets created, {pools.solved} solved, {len(pools.open)} open")
+    if len(after) >= 2:
+        print(f"RSS: {samples[0][1] / 1024:.1f} MiB at the start of the load,"
+              f" {after[0][1] / 1024:.1f} MiB after warm-up (t={after[0][0]:.0f}s),"
+              f" {after[-1][1] / 1024:.1f} MiB at the last sample (t={after[-1][0]:.0f}s),"
+              f" peak {max(x[1] for x in samples) / 1024:.1f} MiB, {idle_kib / 1024:.1f} MiB idle"
+              f" after the load; growth after warm-up {growth:+.1%}"
+              f" (tolerance {a.tolerance:.0%})")
+    print(f"server exit: {rc}; check: "
+          f"{' / '.join(chk.stdout.strip().splitlines()) or chk.stderr.strip()}")
     fails = []
     if total_err:
         fails.append(f"{total_err} failed requests, first: {stats.first_errors[:3]}")
-    if not after or growth > a.tolerance:
+    if len(after) < 2:
+        fails.append("fewer than two samples after warm-up")
+    elif growth > a.tolerance:
         fails.append(f"RSS grew {growth:+.1%} after warm-up")
     if rc != 0:
         fails.append(f"server exited {rc} on SIGTERM")

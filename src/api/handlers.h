@@ -112,4 +112,21 @@ int cb_h_policies_patch(cb_req *req, cb_resp *resp, cb_err *err);
 	{"GET", "/api/v1/sla-policies/{id}", cb_h_policies_get, CB_ROLE_AGENT, 0, "sla_policies.get"}, \
 	{"PATCH", "/api/v1/sla-policies/{id}", cb_h_policies_patch, CB_ROLE_ADMIN, CB_R_WRITE, "sla_policies.update"},
 
+/* h_reports.c */
+int cb_h_reports_kpis(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_reports_backlog(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_reports_queue_health(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_reports_top_drivers(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_reports_throughput(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tickets_csat(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tickets_ces(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_REPORTS \
+	{"GET", "/api/v1/reports/kpis", cb_h_reports_kpis, CB_ROLE_AGENT, 0, "reports.kpis"}, \
+	{"GET", "/api/v1/reports/backlog", cb_h_reports_backlog, CB_ROLE_AGENT, 0, "reports.backlog"}, \
+	{"GET", "/api/v1/reports/queue-health", cb_h_reports_queue_health, CB_ROLE_AGENT, 0, "reports.queue_health"}, \
+	{"GET", "/api/v1/reports/top-drivers", cb_h_reports_top_drivers, CB_ROLE_AGENT, 0, "reports.top_drivers"}, \
+	{"GET", "/api/v1/reports/throughput", cb_h_reports_throughput, CB_ROLE_AGENT, 0, "reports.throughput"}, \
+	{"POST", "/api/v1/tickets/{id}/csat", cb_h_tickets_csat, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.csat"}, \
+	{"POST", "/api/v1/tickets/{id}/ces", cb_h_tickets_ces, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.ces"},
+
 #endif

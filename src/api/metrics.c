@@ -5,6 +5,7 @@
  * microseconds in struct redisCommand); no lock on the request path. */
 #include "api/api.h"
 #include "app/jobs.h"
+#include "app/report.h"
 #include "util/buf.h"
 #include "util/alloc.h"
 
@@ -139,6 +140,7 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 		      (unsigned long long)ds.queued, (unsigned long long)ds.rejected,
 		      (unsigned long long)ds.sqlite_bytes);
 	cb_jobs_metrics_render(req->app->db, &b);
+	cb_report_metrics_render(req->app->db, req->now, &b);
 	cb_api_raw(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	cb_buf_free(&b);
 }

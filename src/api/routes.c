@@ -21,5 +21,6 @@ const cb_route cb_routes[] = {
 	CB_ROUTES_VIEWS
 	CB_ROUTES_IMPORT
 	CB_ROUTES_SLA_CONFIG
+	CB_ROUTES_REPORTS
 };
 const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

@@ -10,6 +10,7 @@
 #include "app/sla.h"
 #include "app/calendar_cache.h"
 #include "app/ticket.h"
+#include "app/report.h"
 #include "store/sql_sla.h"
 #include "util/alloc.h"
 
@@ -245,7 +246,11 @@ static void release(cb_sla_cfgset *cs)
 	cb_free(cs);
 }
 
-int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
+/* Folds the ticket's clocks and, when kpi is given, its KPI facts over the
+ * same events (the KPI fold sees the ticket as the SLA fold left it after
+ * each event). */
+static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
+		cb_err *err)
 {
 	/* a private copy of the config whose context is this fold's connection;
 	 * the state keeps pointing at the shared one (ctx unused after the fold) */
@@ -279,6 +284,8 @@ int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *
 			cb_event e = {.type = rows[i].type, .at = rows[i].at, .actor_id = rows[i].actor,
 				      .data = rows[i].data};
 			cb_sla_apply(out, &e);
+			if (kpi)
+				cb_kpi_apply(kpi, &out->t, &e);
 		}
 		json_decref(rows[i].data);
 	}
@@ -293,6 +300,11 @@ int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
 	}
 	return 0;
+}
+
+int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
+{
+	return fold(c, cs, id, out, NULL, err);
 }
 
 static const char *const clock_keys[] = {"first_response", "next_update", "resolution"};
@@ -318,8 +330,12 @@ static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kin
 int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err)
 {
 	cb_sla s;
-	if (cb_sla_fold_ticket(c, cs, id, &s, err))
+	cb_kpi kpi;
+	cb_kpi_init(&kpi);
+	if (fold(c, cs, id, &s, &kpi, err)) {
+		cb_kpi_free(&kpi);
 		return -1;
+	}
 	cb_sla_view v[CB_CLOCK__COUNT];
 	cb_sla_view_at(&s, now, v);
 	int rc = -1;
@@ -359,7 +375,10 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
 		int n;
 		const cb_sla_instance *in = cb_sla_instances(&s, k, &n);
-		if (n > 0 && in[n - 1].ever_target && in[n - 1].breached && !in[n - 1].ended)
+		/* the fold knows breaches up to the last event, the view at now
+		 * those since (a breach timer re-folds the ticket after its due) */
+		if (n > 0 && in[n - 1].ever_target && !in[n - 1].ended &&
+		    (in[n - 1].breached || v[k].state == CB_SLA_BREACHED))
 			breached = 1;
 	}
 	q = cb_q_get(c, CB_SQL_SLA_UPSERT, err);
@@ -414,12 +433,27 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 				cb_q_bind_i64(q, 10, in[i].settled_at);
 			else
 				cb_q_bind_null(q, 10);
+			/* a clock running after the last event: its due and at-risk
+			 * instants as of that event (so a breach since then shows as
+			 * due < now, whenever the ticket was last re-folded) */
+			cb_ms risk_at, due_at = cb_kpi_due(&in[i], &risk_at);
+			if (due_at)
+				cb_q_bind_i64(q, 11, due_at);
+			else
+				cb_q_bind_null(q, 11);
+			if (due_at)
+				cb_q_bind_i64(q, 12, risk_at);
+			else
+				cb_q_bind_null(q, 12);
+			cb_q_bind_i64(q, 13, !in[i].ended);
 			if (cb_q_exec(q, err))
 				goto out;
 		}
 	}
-	rc = 0;
+	/* the KPI facts of the same fold (app/report.c) */
+	rc = cb_report_store_facts(c, id, &kpi, &s, err);
 out:
+	cb_kpi_free(&kpi);
 	cb_sla_free(&s);
 	return rc;
 }

@@ -905,6 +905,22 @@ int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	return rc ? -1 : 0;
 }
 
+/* ---- survey responses ---- */
+
+int cb_ticket_append(cb_conn *c, int64_t id, cb_evtype type, cb_ms at, int64_t actor,
+		     json_t *data, cb_err *err)
+{
+	cb_ticket t;
+	if (cb_ticket_load(c, id, &t, err)) {
+		json_decref(data);
+		return -1;
+	}
+	int rc = emit(c, &t, type, at, actor, data, NULL, err) || save(c, &t, 0, 0, err) ||
+		 cb_sla_refresh(c, id, at, err);
+	cb_ticket_clear(&t);
+	return rc ? -1 : 0;
+}
+
 /* ---- import ---- */
 
 static int import_author(cb_conn *c, json_t *ev, cb_actor *out, int required, cb_err *err)
@@ -956,7 +972,8 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 		rc = cb_err_set(err, CB_E_INVALID, "at", "events must be in time order");
 		goto out;
 	}
-	if (t.status == CB_ST_CLOSED) {
+	/* survey answers come after closing too (POST .../csat takes them) */
+	if (t.status == CB_ST_CLOSED && type != CB_EV_CSAT && type != CB_EV_CES) {
 		rc = cb_err_set(err, CB_E_INVALID, "type", "the ticket is closed; no event may follow");
 		goto out;
 	}

@@ -41,6 +41,12 @@ int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
 			   cb_err *err);
 
+/* Appends one event that changes no field of the row (a survey response:
+ * csat, ces) at `at` (>= the last event), then re-folds the clocks and KPI
+ * facts. data is consumed. The caller checked visibility and rules. */
+int cb_ticket_append(cb_conn *c, int64_t id, cb_evtype type, cb_ms at, int64_t actor,
+		     json_t *data, cb_err *err);
+
 /* Reads: NULL with 404 when missing or not visible to viewer. */
 json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err);
 /* One event rendered as a timeline entry (the caller checked visibility). */

@@ -16,11 +16,15 @@ int cb_cmd_token(int argc, char **argv);
 int cb_cmd_import(int argc, char **argv);
 int cb_cmd_export(int argc, char **argv);
 
+/* cmd_report.c: KPI report table and the rebuild of KPI facts */
+int cb_cmd_report(int argc, char **argv);
+
 #define CB_CLI_MORE_COMMANDS \
 	{"account", cb_cmd_account, "manage customer accounts (add)"}, \
 	{"user", cb_cmd_user, "manage users (add)"}, \
 	{"token", cb_cmd_token, "create API tokens (create)"}, \
 	{"import", cb_cmd_import, "import tickets with their timelines (NDJSON)"}, \
-	{"export", cb_cmd_export, "export every ticket with its timeline (NDJSON)"},
+	{"export", cb_cmd_export, "export every ticket with its timeline (NDJSON)"}, \
+	{"report", cb_cmd_report, "print the KPIs of a period as a table (kpis), rebuild facts"},
 
 #endif

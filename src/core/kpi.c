@@ -214,6 +214,24 @@ static const cb_kpi_keys *keys_at(const cb_kpi *k, cb_ms t)
 	return &k->kt[lo].k;
 }
 
+cb_ms cb_kpi_due(const cb_sla_instance *x, cb_ms *at_risk)
+{
+	if (at_risk)
+		*at_risk = 0;
+	if (x->ended || !x->running || x->breached || x->target_ms < 0 || !x->cal)
+		return 0;
+	int64_t rem = x->target_ms - x->elapsed_ms;
+	cb_ms due = rem <= 0 ? x->seg_start : x->cal->business_due(x->cal->cal, x->seg_start, rem);
+	if (due == INT64_MAX)
+		return 0;
+	if (at_risk) {
+		int64_t risk = x->target_ms - x->target_ms / 4; /* elapsed at which it is at risk */
+		*at_risk = x->elapsed_ms >= risk ? x->seg_start
+			   : x->cal->business_due(x->cal->cal, x->seg_start, risk - x->elapsed_ms);
+	}
+	return due;
+}
+
 static void sla_facts(cb_kpi *k, const cb_sla *s)
 {
 	static const cb_kpi_kind kinds[CB_CLOCK__COUNT] = {CB_KPI_SLA_FR, CB_KPI_SLA_NU,
@@ -230,14 +248,10 @@ static void sla_facts(cb_kpi *k, const cb_sla *s)
 				f->flag = x->breached ? CB_KPI_SLA_BREACHED : CB_KPI_SLA_MET;
 				continue;
 			}
-			if (x->ended || !x->running || x->target_ms < 0 || !x->cal)
-				continue;
 			/* running after the last event: it breaches at its due instant
 			 * unless an event comes first (which re-folds the ticket) */
-			int64_t rem = x->target_ms - x->elapsed_ms;
-			cb_ms due = rem <= 0 ? x->seg_start
-					     : x->cal->business_due(x->cal->cal, x->seg_start, rem);
-			if (due == INT64_MAX)
+			cb_ms due = cb_kpi_due(x, NULL);
+			if (!due)
 				continue;
 			cb_kpi_fact *f = push(k, kinds[c], due, keys_at(k, due));
 			f->flag = CB_KPI_SLA_DUE;

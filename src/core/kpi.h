@@ -110,6 +110,12 @@ void cb_kpi_apply(cb_kpi *k, const cb_ticket *after, const cb_event *e);
  * *out points into k (valid until cb_kpi_free). */
 int cb_kpi_finish(cb_kpi *k, const cb_sla *s, const cb_kpi_fact **out);
 
+/* The due instant of an instance still running unbreached with a target
+ * after the fold's last event (0 otherwise: ended, paused, breached, no
+ * target, unreachable), and in *at_risk (may be NULL) the instant its
+ * remaining time reaches 25% of the target. */
+cb_ms cb_kpi_due(const cb_sla_instance *in, cb_ms *at_risk);
+
 /* ---- statistics ---- */
 
 /* Nearest rank: v[ceil(q*n/100)] (1-based) of sorted v, n > 0. */

@@ -103,11 +103,16 @@ static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
 	}
 	sqlite3_busy_timeout(h, 10000);
 	sqlite3_extended_result_codes(h, 1);
+	/* The writer keeps temp_store=FILE: with MEMORY, SQLite's statement
+	 * sub-journal is an in-memory list of 1 KiB chunks that is walked from
+	 * its head on every statement release, so a job touching many pages
+	 * inside the writer's SAVEPOINT (an import batch, a re-fold batch)
+	 * costs O(pages^2); bench/README.md, "import hot spot". */
 	char pragmas[512];
 	snprintf(pragmas, sizeof pragmas,
 		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
-		 "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;%s",
-		 db->opts.synchronous_full ? "FULL" : "NORMAL",
+		 "PRAGMA cache_size=-65536; PRAGMA temp_store=%s;%s",
+		 db->opts.synchronous_full ? "FULL" : "NORMAL", writer ? "FILE" : "MEMORY",
 		 writer ? "" : " PRAGMA query_only=ON;");
 	char *msg = NULL;
 	rc = sqlite3_exec(h, pragmas, NULL, NULL, &msg);

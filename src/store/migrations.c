@@ -220,11 +220,46 @@ static const char m005[] =
 	"CREATE INDEX sla_instances_breached ON sla_instances(clock, breached_at)"
 	"  WHERE breached_at IS NOT NULL;";
 
+/* 006: GET /tickets/{id} lists a ticket's follow-ups by followup_of; without
+ * an index that was a scan of every ticket per read (bench/README.md). */
+static const char m006[] =
+	"CREATE INDEX tickets_followup ON tickets(followup_of) WHERE followup_of IS NOT NULL;";
+
+/* 007: kpi_facts laid out for range reads (replaces 005's table; facts are
+ * derived, re-made by every ticket write or `casebook report rebuild`).
+ * Clustered by (kind, span, at), so a report reads each KPI's period as one
+ * contiguous range of the table. Backlog segments [at, until) (kind 13;
+ * until = INT64_MAX while open) carry span = the bit length of
+ * until - at (64 while open; 0 for every other kind): a segment of span k
+ * open at instant e started after e - 2^k, so "open at e" is one bounded
+ * range per span instead of a scan of every segment ending later. */
+static const char m007[] =
+	"DROP TABLE kpi_facts;"
+	"CREATE TABLE kpi_facts("
+	"  kind INTEGER NOT NULL,"
+	"  span INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  ticket_id INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  until INTEGER,"
+	"  v1 INTEGER,"
+	"  v2 INTEGER,"
+	"  flag INTEGER NOT NULL DEFAULT 0,"
+	"  priority INTEGER NOT NULL,"
+	"  account_id INTEGER,"
+	"  category TEXT,"
+	"  group_id INTEGER,"
+	"  assignee_id INTEGER,"
+	"  PRIMARY KEY (kind, span, at, ticket_id, seq)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX kpi_facts_ticket ON kpi_facts(ticket_id);";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
 	m003,
 	m004,
 	m005,
+	m006,
+	m007,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);
