@@ -26,7 +26,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const int y0 = 2025, y1 = 2031;
 	int rc = cb_tz_holidays_from_ics(&days, &n, text, y0, y1, &err);
 	fuzz_note_err("ics", rc, &err);
-	fuzz_note("  %zu days", n);
+	uint64_t sum = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		sum = sum * 31 + (uint64_t)days[i];
+	fuzz_note("  %zu days, first %lld, last %lld, hash %llx", n, n ? (long long)days[0] : 0,
+		  n ? (long long)days[n - 1] : 0, (unsigned long long)sum);
 	if (rc != 0) {
 		FUZZ_CHECK(rc == -1);
 		fuzz_check_err(&err);

@@ -2,7 +2,7 @@
 # Runs each named harness (build/fuzz/fuzz_<name>, built by `make fuzz`) for
 # FUZZ_SECONDS (default 60) from its committed seeds (fuzz/corpus/<name>) and
 # past crashes (fuzz/regress/<name>). New inputs go to build/fuzz/corpus/<name>,
-# crashes/timeouts/leaks to build/fuzz/artifacts/<name>/, logs to
+# crashes, leaks, timeouts and slow units (> 10 s) to build/fuzz/artifacts/<name>/, logs to
 # build/fuzz/logs/<name>.log. FUZZ_JOBS harnesses run at a time (default 1).
 # Prints one line per harness (executions, corpus, result) and exits 1 if any
 # harness found something: turn each artifact into fuzz/regress/<name>/<file>
@@ -13,6 +13,7 @@ SECONDS_EACH=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-1}
 B=build/fuzz
 mkdir -p "$B/logs" "$B/tmp"
+touch "$B/logs/.start"
 
 max_len() {
 	case "$1" in
@@ -58,12 +59,13 @@ for n in "$@"; do
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
 	units=$(find "$B/corpus/$n" -type f | wc -l)
-	if [ "$rc" = 0 ]; then
+	# crashes stop libFuzzer (rc != 0); slow units (> 10 s) only leave a file
+	art=$(find "$B/artifacts/$n" -type f -newer "$B/logs/.start" 2>/dev/null | head -1)
+	if [ "$rc" = 0 ] && [ -z "$art" ]; then
 		res=ok
 	else
 		failed=1
-		art=$(ls -t "$B/artifacts/$n" 2>/dev/null | head -1)
-		res="FAILED (rc $rc) $B/artifacts/$n/$art; see $log"
+		res="FAILED (rc $rc) ${art:-?}; see $log"
 	fi
 	printf '%-10s %12s %10s %8s  %s\n' "$n" "${runs:-?}" "${rate:-?}" "$units" "$res"
 done

@@ -11,7 +11,7 @@ PKGS="build-essential pkg-config ca-certificates
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libical-dev tzdata
 sqlite3 python3 curl clang libclang-rt-dev nodejs npm prometheus"
 if [ "${1:-}" = "bench" ]; then
-  PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo"
+  PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo linux-perf"
 fi
 if [ "${1:-}" = "valgrind" ]; then
   PKGS="$PKGS valgrind"

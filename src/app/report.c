@@ -403,7 +403,7 @@ static int cmp_row(const void *x, const void *y)
 }
 
 /* Adds every backlog segment open at some bucket end (at < e <= until) to
- * those buckets: one bounded range per span (see migration 005). */
+ * those buckets: one bounded range per span (see migration 007). */
 static int run_backlog(report *r, cb_err *err)
 {
 	cb_ms e1 = r->edges[1], en = r->edges[r->nb];

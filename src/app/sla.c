@@ -339,7 +339,7 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 	cb_sla_view v[CB_CLOCK__COUNT];
 	cb_sla_view_at(&s, now, v);
 	int rc = -1;
-	cb_ms next_due = 0, risk = 0;
+	cb_ms next_due = 0, risk = 0, urgency = INT64_MAX;
 	int breached = 0;
 	int open = s.t.status != CB_ST_SOLVED && s.t.status != CB_ST_CLOSED;
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_JOBS_DELETE, err);
@@ -378,9 +378,16 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 		/* the fold knows breaches up to the last event, the view at now
 		 * those since (a breach timer re-folds the ticket after its due) */
 		if (n > 0 && in[n - 1].ever_target && !in[n - 1].ended &&
-		    (in[n - 1].breached || v[k].state == CB_SLA_BREACHED))
+		    (in[n - 1].breached || v[k].state == CB_SLA_BREACHED)) {
 			breached = 1;
+			if (v[k].breached_at && v[k].breached_at < urgency)
+				urgency = v[k].breached_at;
+		}
 	}
+	if (next_due && next_due < urgency)
+		urgency = next_due;
+	if (!open)
+		urgency = INT64_MAX;
 	q = cb_q_get(c, CB_SQL_SLA_UPSERT, err);
 	if (!q)
 		goto out;
@@ -400,6 +407,7 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 		cb_q_bind_null(q, 5);
 	cb_q_bind_i64(q, 6, breached);
 	cb_q_bind_i64(q, 7, now);
+	cb_q_bind_i64(q, 8, urgency);
 	if (cb_q_exec(q, err))
 		goto out;
 	/* every instance, for the KPIs */

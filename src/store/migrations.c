@@ -253,6 +253,14 @@ static const char m007[] =
 	"  PRIMARY KEY (kind, span, at, ticket_id, seq)) STRICT, WITHOUT ROWID;"
 	"CREATE INDEX kpi_facts_ticket ON kpi_facts(ticket_id);";
 
+/* 008: queues in urgency order straight from an index. urgency_at is the
+ * most urgent instant of a ticket's open clocks: the breach instant of a
+ * breached clock not yet fulfilled (in the past, so first), else the
+ * earliest due instant of a running clock; INT64_MAX when none. */
+static const char m008[] =
+	"ALTER TABLE ticket_sla ADD COLUMN urgency_at INTEGER NOT NULL DEFAULT 9223372036854775807;"
+	"CREATE INDEX ticket_sla_urgency ON ticket_sla(open, urgency_at, ticket_id);";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -261,5 +269,6 @@ const char *const cb_migrations[] = {
 	m005,
 	m006,
 	m007,
+	m008,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

@@ -15,7 +15,7 @@ static const char CB_SQL_KPI_RANGE[] =
 	CB_SQL_KPI_COLUMNS " WHERE kind = ?1 AND span = 0 AND at >= ?2 AND at < ?3";
 /* Backlog segments (kind 13) of span ?1 started in [?2, ?3) and ending at or
  * after ?4: for the ends e1 <= .. <= en of a report, ?2 = e1 - 2^span,
- * ?3 = en, ?4 = e1 (migration 005). */
+ * ?3 = en, ?4 = e1 (migration 007). */
 static const char CB_SQL_KPI_BACKLOG[] =
 	CB_SQL_KPI_COLUMNS " WHERE kind = 13 AND span = ?1 AND at >= ?2 AND at < ?3 AND until >= ?4";
 static const char CB_SQL_REPORT_ACCOUNT[] = "SELECT name, tier FROM accounts WHERE id = ?1";

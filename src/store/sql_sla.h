@@ -21,10 +21,11 @@ static const char CB_SQL_SLA_ACCOUNT_TIER[] = "SELECT tier FROM accounts WHERE i
 static const char CB_SQL_SLA_EVENTS[] =
 	"SELECT type, at, actor_id, data FROM events WHERE ticket_id = ?1 ORDER BY seq";
 static const char CB_SQL_SLA_UPSERT[] =
-	"INSERT INTO ticket_sla(ticket_id, policy_id, open, next_due_at, at_risk_at, breached, updated_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(ticket_id) DO UPDATE SET"
+	"INSERT INTO ticket_sla(ticket_id, policy_id, open, next_due_at, at_risk_at, breached, updated_at,"
+	" urgency_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(ticket_id) DO UPDATE SET"
 	" policy_id = excluded.policy_id, open = excluded.open, next_due_at = excluded.next_due_at,"
-	" at_risk_at = excluded.at_risk_at, breached = excluded.breached, updated_at = excluded.updated_at";
+	" at_risk_at = excluded.at_risk_at, breached = excluded.breached, updated_at = excluded.updated_at,"
+	" urgency_at = excluded.urgency_at";
 static const char CB_SQL_SLA_INST_DELETE[] = "DELETE FROM sla_instances WHERE ticket_id = ?1";
 static const char CB_SQL_SLA_INST_INSERT[] =
 	"INSERT INTO sla_instances(ticket_id, clock, instance, policy_id, target_ms, state,"

@@ -5,8 +5,10 @@
 cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err)
 {
 	cb_buf sql = {0};
-	cb_buf_puts(&sql, "SELECT t.id FROM tickets t LEFT JOIN ticket_sla s ON s.ticket_id = t.id"
-			  " WHERE t.status NOT IN ('solved', 'closed')");
+	/* driven by ticket_sla's (open, urgency_at) index: every ticket has a
+	 * row, refreshed with its every write */
+	cb_buf_puts(&sql, "SELECT t.id FROM ticket_sla s JOIN tickets t ON t.id = s.ticket_id"
+			  " WHERE s.open = 1");
 	switch (vq->kind) {
 	case CB_VIEW_MINE: cb_buf_puts(&sql, " AND t.assignee_id = ?1"); break;
 	case CB_VIEW_UNASSIGNED: cb_buf_puts(&sql, " AND t.assignee_id IS NULL"); break;
@@ -14,7 +16,8 @@ cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err)
 		cb_buf_puts(&sql, " AND s.breached = 0 AND s.at_risk_at <= ?2 AND s.next_due_at >= ?2");
 		break;
 	case CB_VIEW_BREACHED:
-		cb_buf_puts(&sql, " AND (s.breached = 1 OR s.next_due_at < ?2)");
+		/* breached, or due and past (its timer has not run yet) */
+		cb_buf_puts(&sql, " AND s.urgency_at < ?2");
 		break;
 	case CB_VIEW_ALL_OPEN: break;
 	}
@@ -35,8 +38,7 @@ cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err)
 		cb_buf_puts(&sql, " AND t.assignee_id = ?7");
 	else if (vq->assignee < 0)
 		cb_buf_puts(&sql, " AND t.assignee_id IS NULL");
-	static const char urgency[] = "(s.breached = 1 OR s.next_due_at < ?2) DESC,"
-				      " s.next_due_at IS NULL, s.next_due_at, t.id";
+	static const char urgency[] = "s.urgency_at, s.ticket_id";
 	switch (vq->sort) {
 	case CB_VIEW_SORT_PRIORITY: cb_buf_printf(&sql, " ORDER BY t.priority, %s", urgency); break;
 	case CB_VIEW_SORT_CREATED_ASC: cb_buf_puts(&sql, " ORDER BY t.created_at, t.id"); break;

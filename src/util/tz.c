@@ -288,11 +288,13 @@ static int event_days(ics_ctx *cx, icalcomponent *ev)
 	p = icalcomponent_get_first_property(ev, ICAL_RRULE_PROPERTY);
 	if (p) {
 		struct icalrecurrencetype rule = icalproperty_get_rrule(p);
-		/* libical searches occurrence by occurrence, up to year 2582 for a rule
-		 * whose BY parts never match: a feed of a few hundred bytes could hold
-		 * the libical lock for minutes (fuzz/regress/ics). A holiday is a whole
-		 * day, so rules more frequent than daily are refused, and the search
-		 * stops after the last year kept. */
+		/* libical searches occurrence by occurrence (up to year 2582 for a rule
+		 * whose BY parts never match), so a feed of a few hundred bytes could
+		 * hold the libical lock for minutes (fuzz/regress/ics). A holiday is a
+		 * whole day: rules more frequent than daily are refused. The search
+		 * stops after the last year kept and, for a rule without COUNT or
+		 * INTERVAL (both count from DTSTART), starts at the first year kept,
+		 * less the event's length. */
 		int subdaily = rule.freq == ICAL_SECONDLY_RECURRENCE ||
 			       rule.freq == ICAL_MINUTELY_RECURRENCE ||
 			       rule.freq == ICAL_HOURLY_RECURRENCE;
@@ -301,26 +303,28 @@ static int event_days(ics_ctx *cx, icalcomponent *ev)
 		icaltime_adjust(&last, -1, 0, 0, 0);
 		if (icaltime_is_null_time(rule.until) || icaltime_compare(rule.until, last) > 0)
 			rule.until = last;
-		icalrecur_iterator *it = rule.freq == ICAL_NO_RECURRENCE || subdaily
-						 ? NULL
-						 : icalrecur_iterator_new(rule, start);
-		if (!it) {
+		icalrecur_iterator *it = NULL;
+		if (subdaily)
+			rc = cb_err_set(cx->err, CB_E_INVALID, "ics",
+					"VEVENT %d repeats more often than daily", idx);
+		else if (rule.freq == ICAL_NO_RECURRENCE || !(it = icalrecur_iterator_new(rule, start)))
 			rc = cb_err_set(cx->err, CB_E_INVALID, "ics", "VEVENT %d has an invalid RRULE",
 					idx);
-		} else {
-			int64_t prev = first;
+		if (it && rule.count == 0 && rule.interval <= 1 && first + len < cx->day_from) {
+			struct icaltimetype from = icaltime_from_day_of_year(1, cx->year_from);
+			from.is_date = 1;
+			icaltime_adjust(&from, -(int)len, 0, 0, 0);
+			icalrecur_iterator_set_start(it, from);
+		}
+		if (it) {
 			for (int k = 0; k < MAX_OCCURRENCES; k++) {
 				struct icaltimetype o = icalrecur_iterator_next(it);
 				int64_t d;
 				if (icaltime_is_null_time(o) || o.year > cx->year_to ||
 				    time_day(o, &d) != 0)
 					break;
-				/* DTSTART itself is already in; a sub-daily rule (FREQ=HOURLY,
-				 * SECONDLY) repeats a day many times: add each day once, not
-				 * len days per occurrence (fuzz/regress/ics) */
-				if (d != prev)
+				if (d != first) /* DTSTART itself is already in */
 					add_span(cx, d, len, ex.v, ex.n);
-				prev = d;
 			}
 			icalrecur_iterator_free(it);
 		}

@@ -69,7 +69,8 @@ void cb_tz_table_clear(cb_tz_table *t);
  * @param[out] n    how many
  * @return 0, or -1 with CB_E_INVALID on field "ics" (not an iCalendar text,
  *         an event without a valid DTSTART, an event ending before it starts,
- *         an event longer than 366 days, a bad RRULE). */
+ *         an event longer than 366 days, a bad RRULE or one repeating more
+ *         often than daily). */
 int cb_tz_holidays_from_ics(int64_t **out, size_t *n, const char *ics, int year_from,
 			    int year_to, cb_err *err);
 
