@@ -129,4 +129,39 @@ int cb_h_tickets_ces(cb_req *req, cb_resp *resp, cb_err *err);
 	{"POST", "/api/v1/tickets/{id}/csat", cb_h_tickets_csat, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.csat"}, \
 	{"POST", "/api/v1/tickets/{id}/ces", cb_h_tickets_ces, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.ces"},
 
+/* h_articles.c, h_search.c (knowledge base and search) */
+int cb_h_articles_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_articles_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_articles_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_articles_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_articles_versions(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_articles_diff(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_articles_stats(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_articles_vote(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_articles_link(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_articles_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_reports_knowledge(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_known_issues_json(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_known_issues_html(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_search(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_suggestions(cb_req *req, cb_resp *resp, cb_err *err);
+/* records a portal view or search (for deflection); never fails the request */
+void cb_h_kb_record(cb_req *req, const char *kind, int64_t article);
+#define CB_ROUTES_KB \
+	{"POST", "/api/v1/articles", cb_h_articles_create, CB_ROLE_ENGINEER, CB_R_WRITE, "articles.create"}, \
+	{"GET", "/api/v1/articles", cb_h_articles_list, CB_ROLE_CUSTOMER, 0, "articles.list"}, \
+	{"GET", "/api/v1/articles/{id}", cb_h_articles_get, CB_ROLE_CUSTOMER, 0, "articles.get"}, \
+	{"PATCH", "/api/v1/articles/{id}", cb_h_articles_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "articles.update"}, \
+	{"GET", "/api/v1/articles/{id}/versions", cb_h_articles_versions, CB_ROLE_ENGINEER, 0, "articles.versions"}, \
+	{"GET", "/api/v1/articles/{id}/diff", cb_h_articles_diff, CB_ROLE_ENGINEER, 0, "articles.diff"}, \
+	{"GET", "/api/v1/articles/{id}/stats", cb_h_articles_stats, CB_ROLE_ENGINEER, 0, "articles.stats"}, \
+	{"POST", "/api/v1/articles/{id}/votes", cb_h_articles_vote, CB_ROLE_CUSTOMER, CB_R_WRITE, "articles.vote"}, \
+	{"POST", "/api/v1/tickets/{id}/articles", cb_h_ticket_articles_link, CB_ROLE_ENGINEER, CB_R_WRITE, "tickets.articles.link"}, \
+	{"GET", "/api/v1/tickets/{id}/articles", cb_h_ticket_articles_list, CB_ROLE_ENGINEER, 0, "tickets.articles.list"}, \
+	{"GET", "/api/v1/tickets/{id}/suggestions", cb_h_ticket_suggestions, CB_ROLE_ENGINEER, 0, "tickets.suggestions"}, \
+	{"GET", "/api/v1/search", cb_h_search, CB_ROLE_CUSTOMER, 0, "search"}, \
+	{"GET", "/api/v1/reports/knowledge", cb_h_reports_knowledge, CB_ROLE_AGENT, 0, "reports.knowledge"}, \
+	{"GET", "/known-issues.json", cb_h_known_issues_json, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.json"}, \
+	{"GET", "/known-issues", cb_h_known_issues_html, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.html"},
+
 #endif

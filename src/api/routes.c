@@ -22,5 +22,6 @@ const cb_route cb_routes[] = {
 	CB_ROUTES_IMPORT
 	CB_ROUTES_SLA_CONFIG
 	CB_ROUTES_REPORTS
+	CB_ROUTES_KB
 };
 const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

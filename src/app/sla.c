@@ -11,6 +11,7 @@
 #include "app/calendar_cache.h"
 #include "app/ticket.h"
 #include "app/report.h"
+#include "app/search.h"
 #include "store/sql_sla.h"
 #include "util/alloc.h"
 
@@ -471,7 +472,7 @@ int cb_sla_refresh(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
 	cb_sla_cfgset *cs = NULL;
 	if (cb_sla_cfgset_load(c, &cs, err))
 		return -1;
-	int rc = cb_sla_refresh_with(c, cs, id, now, err);
+	int rc = cb_sla_refresh_with(c, cs, id, now, err) || cb_search_index_ticket(c, id, err) ? -1 : 0;
 	cb_sla_cfgset_free(cs);
 	return rc;
 }

@@ -261,6 +261,71 @@ static const char m008[] =
 	"ALTER TABLE ticket_sla ADD COLUMN urgency_at INTEGER NOT NULL DEFAULT 9223372036854775807;"
 	"CREATE INDEX ticket_sla_urgency ON ticket_sla(open, urgency_at, ticket_id);";
 
+/* 009: knowledge base and search (issue 6). Articles with their versions
+ * (each a JSON snapshot), ticket links, votes and portal activity (views
+ * and searches, for deflection). search_docs + search_fts index tickets and
+ * articles: the FTS5 table holds Snowball-stemmed text (core/text.c), one
+ * row per document part: rowid = ticket id*4 (public text), id*4+1
+ * (internal notes, never matched for customers), article id*4+2. */
+static const char m009[] =
+	"CREATE TABLE articles("
+	"  id INTEGER PRIMARY KEY,"
+	"  type TEXT NOT NULL CHECK (type IN ('kb','runbook','known_error','faq')),"
+	"  state TEXT NOT NULL CHECK (state IN ('draft','in_review','published','archived')),"
+	"  visibility TEXT NOT NULL CHECK (visibility IN ('internal','public')),"
+	"  title TEXT NOT NULL,"
+	"  body TEXT NOT NULL DEFAULT '',"
+	"  symptoms TEXT, cause TEXT, workaround TEXT, defect TEXT,"
+	"  tags TEXT NOT NULL DEFAULT '[]',"
+	"  product_area TEXT,"
+	"  owner_id INTEGER REFERENCES users(id),"
+	"  review_by TEXT,"
+	"  version INTEGER NOT NULL,"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX articles_state ON articles(state, visibility, type);"
+	"CREATE TABLE article_versions("
+	"  article_id INTEGER NOT NULL REFERENCES articles(id),"
+	"  version INTEGER NOT NULL,"
+	"  author_id INTEGER REFERENCES users(id),"
+	"  at INTEGER NOT NULL,"
+	"  data TEXT NOT NULL,"
+	"  PRIMARY KEY (article_id, version)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE article_links("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id),"
+	"  user_id INTEGER REFERENCES users(id),"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (ticket_id, article_id)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX article_links_article ON article_links(article_id);"
+	"CREATE TABLE article_votes("
+	"  article_id INTEGER NOT NULL REFERENCES articles(id),"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  helpful INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (article_id, user_id)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE kb_activity("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  customer INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  article_id INTEGER,"
+	"  at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX kb_activity_article ON kb_activity(article_id, at);"
+	"CREATE INDEX kb_activity_at ON kb_activity(at);"
+	"CREATE TABLE search_docs("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind INTEGER NOT NULL,"
+	"  ref_id INTEGER NOT NULL,"
+	"  part INTEGER NOT NULL,"
+	"  account_id INTEGER,"
+	"  status TEXT,"
+	"  type TEXT,"
+	"  public INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL) STRICT;"
+	"CREATE VIRTUAL TABLE search_fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0');";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -270,5 +335,6 @@ const char *const cb_migrations[] = {
 	m006,
 	m007,
 	m008,
+	m009,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);
