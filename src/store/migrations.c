@@ -259,7 +259,11 @@ static const char m007[] =
  * earliest due instant of a running clock; INT64_MAX when none. */
 static const char m008[] =
 	"ALTER TABLE ticket_sla ADD COLUMN urgency_at INTEGER NOT NULL DEFAULT 9223372036854775807;"
-	"CREATE INDEX ticket_sla_urgency ON ticket_sla(open, urgency_at, ticket_id);";
+	"CREATE INDEX ticket_sla_urgency ON ticket_sla(open, urgency_at, ticket_id);"
+	/* rows from before: breached first (their instant is re-derived by the
+	 * next write of the ticket), else by their earliest due instant */
+	"UPDATE ticket_sla SET urgency_at = CASE WHEN breached = 1 THEN 0"
+	"  ELSE coalesce(next_due_at, 9223372036854775807) END WHERE open = 1;";
 
 /* 009: knowledge base and search (issue 6). Articles with their versions
  * (each a JSON snapshot), ticket links, votes and portal activity (views
