@@ -13,7 +13,9 @@ cb_q *cb_view_query_prepare(cb_conn *c, const cb_view_query *vq, cb_err *err)
 	case CB_VIEW_MINE: cb_buf_puts(&sql, " AND t.assignee_id = ?1"); break;
 	case CB_VIEW_UNASSIGNED: cb_buf_puts(&sql, " AND t.assignee_id IS NULL"); break;
 	case CB_VIEW_AT_RISK:
-		cb_buf_puts(&sql, " AND s.breached = 0 AND s.at_risk_at <= ?2 AND s.next_due_at >= ?2");
+		/* not breached nor overdue (urgency in the future: a range of the
+		 * urgency index, read in order), and past its at-risk instant */
+		cb_buf_puts(&sql, " AND s.urgency_at >= ?2 AND s.breached = 0 AND s.at_risk_at <= ?2");
 		break;
 	case CB_VIEW_BREACHED:
 		/* breached, or due and past (its timer has not run yet) */

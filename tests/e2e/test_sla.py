@@ -185,3 +185,22 @@ def test_saved_views_personal_and_shared():
         assert len(s.get("/api/v1/views", token=agent).json["items"]) == 7
         assert s.request("DELETE", f"/api/v1/views/{v['id']}", token=agent).status == 200
         problem(s.get(f"/api/v1/views/{v['id']}", token=agent), 404)
+
+
+def test_at_risk_queue():
+    import datetime
+    with Server() as s:
+        setup(s)
+        s.post("/api/v1/sla-policies", {"name": "p1-247", "position": 0, "conditions": {"priority": "P1"},
+                                        "targets": {"first_response": 30}})
+        now = datetime.datetime.now(datetime.timezone.utc)
+        def ago(minutes):
+            return (now - datetime.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        risky = imp(s, dict(WORKED, external_id="R-1", priority="P1", created_at=ago(25), events=[]))
+        fresh = imp(s, dict(WORKED, external_id="R-2", priority="P1", created_at=ago(5), events=[]))
+        late = imp(s, dict(WORKED, external_id="R-3", priority="P1", created_at=ago(45), events=[]))
+        t = s.get(f"/api/v1/tickets/{risky}").json["sla"]["first_response"]
+        assert t["state"] == "running" and t["at_risk"] is True, t
+        assert [x["id"] for x in s.get("/api/v1/views/at_risk/tickets").json["items"]] == [risky]
+        assert [x["id"] for x in s.get("/api/v1/views/breached/tickets").json["items"]] == [late]
+        assert [x["id"] for x in s.get("/api/v1/views/all_open/tickets").json["items"]] == [late, risky, fresh]
