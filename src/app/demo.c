@@ -11,6 +11,7 @@
 #include "app/directory.h"
 #include "app/ticket.h"
 #include "app/sla.h"
+#include "app/sla_config.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -125,6 +126,57 @@ struct ctx {
 	int64_t group_ids[4];
 	int64_t last_id; /* the ticket add_ticket() created last */
 };
+
+/* A business-hours calendar and policies by tier and priority, as a
+ * support organisation would set them up. */
+static int add_sla(cb_conn *c, struct ctx *x, cb_err *err)
+{
+	cb_actor sys = {.role = CB_ROLE_ADMIN};
+	json_t *body = json_pack("{s:s, s:s, s:{s:[[s,s]], s:[[s,s]], s:[[s,s]], s:[[s,s]], s:[[s,s]]},"
+				 " s:[s,s,s]}",
+				 "name", "support-hours", "timezone", "America/New_York", "hours",
+				 "mon", "08:00", "20:00", "tue", "08:00", "20:00", "wed", "08:00", "20:00",
+				 "thu", "08:00", "20:00", "fri", "08:00", "20:00",
+				 "holidays", "2026-11-26", "2026-12-25", "2027-01-01");
+	json_t *doc = NULL;
+	int64_t cal;
+	int rc = cb_slacfg_calendar_check(body, &doc, err) ||
+		 cb_slacfg_calendar_create(c, &sys, x->now, doc, &cal, err);
+	json_decref(body);
+	json_decref(doc);
+	if (rc)
+		return -1;
+	static const struct {
+		const char *name, *tier, *prio;
+		int business, fr, nu, res;
+	} pol[] = {
+		{"enterprise-p1", "enterprise", "P1", 0, 30, 60, 480},
+		{"p1", NULL, "P1", 0, 60, 120, 1440},
+		{"enterprise", "enterprise", NULL, 1, 120, 480, 2400},
+		{"business", "business", NULL, 1, 240, 960, 4800},
+		{"standard", NULL, NULL, 1, 480, 1440, 9600},
+	};
+	for (size_t i = 0; i < sizeof pol / sizeof pol[0]; i++) {
+		json_t *cond = json_object();
+		if (pol[i].tier)
+			json_object_set_new(cond, "tier", json_string(pol[i].tier));
+		if (pol[i].prio)
+			json_object_set_new(cond, "priority", json_string(pol[i].prio));
+		json_t *b = json_pack("{s:s, s:i, s:o, s:o, s:{s:i, s:i, s:i}}", "name", pol[i].name,
+				      "position", (int)i + 1, "conditions", cond, "calendar",
+				      pol[i].business ? json_string("support-hours") : json_string("24x7"),
+				      "targets", "first_response", pol[i].fr, "next_update", pol[i].nu,
+				      "resolution", pol[i].res);
+		cb_slacfg_policy_in in;
+		int64_t id;
+		rc = cb_slacfg_policy_from_json(&in, b, 0, x->a, err) ||
+		     cb_slacfg_policy_create(c, &sys, x->now, &in, &id, err);
+		json_decref(b);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
 
 static int add_people(cb_conn *c, struct ctx *x, cb_err *err)
 {
@@ -381,7 +433,7 @@ struct job {
 static int job_fn(cb_conn *c, void *p, cb_err *err)
 {
 	struct job *j = p;
-	if (j->people && add_people(c, j->x, err))
+	if (j->people && (add_sla(c, j->x, err) || add_people(c, j->x, err)))
 		return -1;
 	for (int n = j->from; n < j->to; n++) {
 		/* the history first, then its clocks folded once, as of now */
