@@ -91,6 +91,8 @@ void cb_api_header(cb_req *req, cb_resp *resp, const char *k, const char *v);
  * 415 on a wrong content type). The value is released with the arena. */
 json_t *cb_api_body_object(cb_req *req, cb_err *err);
 const char *cb_api_query(const cb_req *req, const char *key);
+/* 400 naming the first query parameter not in the NULL-terminated known. */
+int cb_api_check_query(const cb_req *req, const char *const *known, cb_err *err);
 /* Path parameter i as a positive id (404 if not a number). */
 int cb_api_param_id(const cb_req *req, int i, int64_t *out, cb_err *err);
 /* Releases v with the request's arena. */

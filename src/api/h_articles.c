@@ -10,18 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int check_query(const cb_req *req, const char *const *known, cb_err *err)
-{
-	for (int i = 0; i < req->nquery; i++) {
-		int ok = 0;
-		for (const char *const *k = known; *k; k++)
-			ok |= strcmp(*k, req->query[i].key) == 0;
-		if (!ok)
-			return cb_err_set(err, CB_E_BADREQ, req->query[i].key, "unknown query parameter");
-	}
-	return 0;
-}
-
 static int time_param(const cb_req *req, const char *key, cb_ms dflt, cb_ms *out, cb_err *err)
 {
 	const char *s = cb_api_query(req, key);
@@ -76,7 +64,7 @@ int cb_h_articles_list(cb_req *req, cb_resp *resp, cb_err *err)
 					    "product_area", "stale", NULL};
 	int limit;
 	int64_t after;
-	if (check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
+	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
 		return -1;
 	const char *stale = cb_api_query(req, "stale");
 	if (stale && strcmp(stale, "true") && strcmp(stale, "false"))
@@ -144,7 +132,7 @@ int cb_h_articles_versions(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {"limit", "cursor", NULL};
 	int64_t id, after;
 	int limit;
-	if (cb_api_param_id(req, 0, &id, err) || check_query(req, known, err) ||
+	if (cb_api_param_id(req, 0, &id, err) || cb_api_check_query(req, known, err) ||
 	    cb_api_page(req, &limit, &after, err))
 		return -1;
 	cb_conn *c = cb_db_reader(req->app->db, err);
@@ -172,7 +160,7 @@ int cb_h_articles_diff(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"from", "to", NULL};
 	int64_t id, from, to;
-	if (cb_api_param_id(req, 0, &id, err) || check_query(req, known, err) ||
+	if (cb_api_param_id(req, 0, &id, err) || cb_api_check_query(req, known, err) ||
 	    version_param(req, "from", &from, err) || version_param(req, "to", &to, err))
 		return -1;
 	cb_conn *c = cb_db_reader(req->app->db, err);
@@ -188,7 +176,7 @@ int cb_h_articles_stats(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {"as_of", NULL};
 	int64_t id;
 	cb_ms as_of;
-	if (cb_api_param_id(req, 0, &id, err) || check_query(req, known, err) ||
+	if (cb_api_param_id(req, 0, &id, err) || cb_api_check_query(req, known, err) ||
 	    time_param(req, "as_of", req->now, &as_of, err))
 		return -1;
 	cb_conn *c = cb_db_reader(req->app->db, err);
@@ -251,7 +239,7 @@ int cb_h_reports_knowledge(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"from", "to", "as_of", NULL};
 	cb_ms from, to, as_of;
-	if (check_query(req, known, err) || time_param(req, "from", 0, &from, err) ||
+	if (cb_api_check_query(req, known, err) || time_param(req, "from", 0, &from, err) ||
 	    time_param(req, "to", req->now + 1, &to, err) ||
 	    time_param(req, "as_of", req->now, &as_of, err))
 		return -1;

@@ -9,19 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 400 on a query parameter not in known. */
-static int check_query(const cb_req *req, const char *const *known, cb_err *err)
-{
-	for (int i = 0; i < req->nquery; i++) {
-		int ok = 0;
-		for (const char *const *k = known; *k; k++)
-			ok |= strcmp(*k, req->query[i].key) == 0;
-		if (!ok)
-			return cb_err_set(err, CB_E_BADREQ, req->query[i].key, "unknown query parameter");
-	}
-	return 0;
-}
-
 /* Responds with v as JSON, decimals printed as computed (2 or 4 places). */
 static int respond(cb_req *req, cb_resp *resp, json_t *v, cb_err *err)
 {
@@ -42,7 +29,7 @@ static int wants_csv(const cb_req *req)
 int cb_h_reports_kpis(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"from", "to", "group_by", "bucket", "tz", NULL};
-	if (check_query(req, known, err))
+	if (cb_api_check_query(req, known, err))
 		return -1;
 	cb_report_spec spec = {
 		.from = cb_api_query(req, "from"),
@@ -71,7 +58,7 @@ int cb_h_reports_kpis(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_reports_backlog(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"at", "group_by", NULL};
-	if (check_query(req, known, err))
+	if (cb_api_check_query(req, known, err))
 		return -1;
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)
@@ -85,7 +72,7 @@ int cb_h_reports_backlog(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_reports_queue_health(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {NULL};
-	if (check_query(req, known, err))
+	if (cb_api_check_query(req, known, err))
 		return -1;
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)
@@ -98,7 +85,7 @@ int cb_h_reports_queue_health(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_reports_top_drivers(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"from", "to", "limit", NULL};
-	if (check_query(req, known, err))
+	if (cb_api_check_query(req, known, err))
 		return -1;
 	int limit = 10;
 	const char *l = cb_api_query(req, "limit");
@@ -121,7 +108,7 @@ int cb_h_reports_top_drivers(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_reports_throughput(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"from", "to", "by", "weights", NULL};
-	if (check_query(req, known, err))
+	if (cb_api_check_query(req, known, err))
 		return -1;
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)

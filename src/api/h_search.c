@@ -10,13 +10,8 @@ int cb_h_search(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"q", "type", "status", "account", "from", "to",
 					    "limit", "cursor", NULL};
-	for (int i = 0; i < req->nquery; i++) {
-		int ok = 0;
-		for (const char *const *k = known; *k; k++)
-			ok |= strcmp(*k, req->query[i].key) == 0;
-		if (!ok)
-			return cb_err_set(err, CB_E_BADREQ, req->query[i].key, "unknown query parameter");
-	}
+	if (cb_api_check_query(req, known, err))
+		return -1;
 	int limit;
 	int64_t cursor;
 	if (cb_api_page(req, &limit, &cursor, err))

@@ -59,13 +59,8 @@ int cb_h_tickets_list(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {"limit", "cursor", "status", "priority", "assignee",
 					    "group", "account", "requester", "tag", "external_id",
 					    "created_after", "created_before", NULL};
-	for (int i = 0; i < req->nquery; i++) {
-		int ok = 0;
-		for (const char *const *k = known; *k; k++)
-			ok |= strcmp(*k, req->query[i].key) == 0;
-		if (!ok)
-			return cb_err_set(err, CB_E_BADREQ, req->query[i].key, "unknown query parameter");
-	}
+	if (cb_api_check_query(req, known, err))
+		return -1;
 	cb_ticket_filter f = {
 		.status = cb_api_query(req, "status"),
 		.priority = cb_api_query(req, "priority"),

@@ -14,13 +14,8 @@ int cb_h_views_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_page(req, &limit, &cursor, err))
 		return -1;
 	static const char *const known[] = {"limit", "cursor", "group", "priority", "tier", "sort", NULL};
-	for (int i = 0; i < req->nquery; i++) {
-		int ok = 0;
-		for (const char *const *k = known; *k; k++)
-			ok |= strcmp(*k, req->query[i].key) == 0;
-		if (!ok)
-			return cb_err_set(err, CB_E_BADREQ, req->query[i].key, "unknown query parameter");
-	}
+	if (cb_api_check_query(req, known, err))
+		return -1;
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)
 		return -1;

@@ -116,6 +116,18 @@ const char *cb_api_query(const cb_req *req, const char *key)
 	return NULL;
 }
 
+int cb_api_check_query(const cb_req *req, const char *const *known, cb_err *err)
+{
+	for (int i = 0; i < req->nquery; i++) {
+		int ok = 0;
+		for (const char *const *k = known; *k && !ok; k++)
+			ok = strcmp(*k, req->query[i].key) == 0;
+		if (!ok)
+			return cb_err_set(err, CB_E_BADREQ, req->query[i].key, "unknown query parameter");
+	}
+	return 0;
+}
+
 int cb_api_param_id(const cb_req *req, int i, int64_t *out, cb_err *err)
 {
 	const char *s = i < req->nparams ? req->params[i] : NULL;

@@ -211,21 +211,6 @@ static json_t *changed_fields(unsigned set, const char *const names[], int n)
 	return json_pack("{s:o}", "fields", arr);
 }
 
-/* Validation errors are collected as field items whose messages read after
- * the field name ("is required"); the detail becomes "name is required". */
-static int invalid(cb_err *err)
-{
-	if (err->code != CB_E_INVALID || err->nitems == 0)
-		return -1;
-	const cb_err_item *it = &err->items[0];
-	if (err->nitems > 1)
-		snprintf(err->message, sizeof err->message, "%.90s %.120s (and %d more)", it->field,
-			 it->message, err->nitems - 1);
-	else
-		snprintf(err->message, sizeof err->message, "%.90s %.150s", it->field, it->message);
-	return -1;
-}
-
 /* ---- strict decoding by field table ---- */
 
 enum jtype {
@@ -285,7 +270,7 @@ static int decode(void *dst, unsigned *set, const struct jfield *f, size_t nf, j
 		if (set)
 			*set |= fd->bit;
 	}
-	return bad ? invalid(err) : 0;
+	return bad ? cb_err_summarize(err) : 0;
 }
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
@@ -506,7 +491,7 @@ int cb_dir_account_check(cb_dir_account_in *in, int partial, cb_arena *a, cb_err
 		cb_err_add(err, CB_E_INVALID, "tier", "must be one of enterprise, business, standard");
 	if (in->set & CB_DIR_ACCOUNT_DOMAINS)
 		check_domains(in, a, err);
-	return err->code != CB_OK ? invalid(err) : 0;
+	return err->code != CB_OK ? cb_err_summarize(err) : 0;
 }
 
 /* 409 if a domain of in belongs to an account other than self. */
@@ -782,7 +767,7 @@ int cb_dir_user_check(cb_dir_user_in *in, int partial, cb_arena *a, cb_err *err)
 				   CB_DIR_PASSWORD_MAX);
 	}
 	if (err->code != CB_OK)
-		return invalid(err);
+		return cb_err_summarize(err);
 	/* only once everything else is valid: argon2id costs ~0.1 s */
 	if ((in->set & CB_DIR_USER_PASSWORD) &&
 	    cb_auth_password_hash(in->password, &in->password_hash, a, err))
@@ -1024,7 +1009,7 @@ int cb_dir_token_from_json(cb_dir_token_in *out, json_t *body, cb_arena *a, cb_e
 		return -1;
 	if (out->name &&
 	    !(out->name = text_field(a, out->name, "name", 0, CB_DIR_NAME_MAX, 0, err)))
-		return invalid(err);
+		return cb_err_summarize(err);
 	return 0;
 }
 
@@ -1123,7 +1108,7 @@ int cb_dir_group_check(cb_dir_group_in *in, int partial, cb_arena *a, cb_err *er
 			}
 		}
 	}
-	return err->code != CB_OK ? invalid(err) : 0;
+	return err->code != CB_OK ? cb_err_summarize(err) : 0;
 }
 
 static int group_name_free(cb_conn *c, const char *name, int64_t self, cb_err *err)

@@ -55,20 +55,6 @@ static json_t *jload(const char *s)
 	return v ? v : json_null();
 }
 
-/* Validation items read after their field ("name is required"). */
-static int invalid(cb_err *err)
-{
-	if (err->code != CB_E_INVALID || err->nitems == 0)
-		return -1;
-	const cb_err_item *it = &err->items[0];
-	if (err->nitems > 1)
-		snprintf(err->message, sizeof err->message, "%.90s %.120s (and %d more)", it->field,
-			 it->message, err->nitems - 1);
-	else
-		snprintf(err->message, sizeof err->message, "%.90s %.150s", it->field, it->message);
-	return -1;
-}
-
 /* Appends the audit row for kind:id; consumes data. */
 static int audit(cb_conn *c, const cb_actor *actor, cb_ms now, const char *action,
 		 const char *kind, int64_t id, json_t *data, cb_err *err)
@@ -127,7 +113,7 @@ int cb_slacfg_calendar_check(json_t *body, json_t **out_doc, cb_err *err)
 	}
 	if (rc) {
 		cb_cal_free(cal);
-		return invalid(err);
+		return cb_err_summarize(err);
 	}
 	*out_doc = cb_cal_to_json(cal);
 	cb_cal_free(cal);
@@ -631,7 +617,7 @@ int cb_slacfg_policy_from_json(cb_slacfg_policy_in *out, json_t *body, int parti
 		if (!(out->set & CB_SLACFG_POL_TARGETS))
 			cb_err_add(err, CB_E_INVALID, "targets", "is required");
 	}
-	return err->code != CB_OK ? invalid(err) : 0;
+	return err->code != CB_OK ? cb_err_summarize(err) : 0;
 }
 
 /* ---- policies: storage ---- */

@@ -44,6 +44,19 @@ void cb_err_add(cb_err *e, cb_errcode code, const char *field, const char *fmt, 
 	add_item(e, field, msg);
 }
 
+int cb_err_summarize(cb_err *e)
+{
+	if (e->code != CB_E_INVALID || e->nitems == 0)
+		return -1;
+	const cb_err_item *it = &e->items[0];
+	if (e->nitems > 1)
+		snprintf(e->message, sizeof e->message, "%.90s %.120s (and %d more)", it->field,
+			 it->message, e->nitems - 1);
+	else
+		snprintf(e->message, sizeof e->message, "%.90s %.150s", it->field, it->message);
+	return -1;
+}
+
 void cb_err_clear(cb_err *e)
 {
 	memset(e, 0, sizeof *e);

@@ -42,6 +42,10 @@ int cb_err_set(cb_err *e, cb_errcode code, const char *field, const char *fmt, .
 void cb_err_add(cb_err *e, cb_errcode code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void cb_err_clear(cb_err *e);
+/* For CB_E_INVALID with field items whose messages read after the field
+ * ("is required"): sets the detail to "name is required" (and how many
+ * more). Returns -1, so validators can `return cb_err_summarize(err)`. */
+int cb_err_summarize(cb_err *e);
 int cb_err_http_status(cb_errcode code);
 const char *cb_err_title(cb_errcode code);
 const char *cb_err_type(cb_errcode code); /* short slug for the problem type */
