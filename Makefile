@@ -7,7 +7,7 @@
 # against the release binary (SOAK_SECONDS, default 600).
 
 CC      ?= cc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium libical
+PKGS    := libmicrohttpd jansson sqlite3 libsodium libical gmime-3.0 libxml-2.0 libcurl
 VERSION := 0.1.0
 DEPS_STAMP := build/.deps-ok
 

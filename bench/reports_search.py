@@ -18,7 +18,7 @@ import argparse, http.client, json, os, random, signal, socket, sqlite3, subproc
 import sys, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "build/casebook")
+BIN = os.environ.get("CASEBOOK_BIN", os.path.join(ROOT, "build/casebook"))
 PROCS = []
 
 QUERIES = {  # words whose Snowball stem is the word itself (raw MATCH uses them as is)
@@ -173,6 +173,7 @@ def main():
     ap.add_argument("--copy-index-from", help="data dir whose search index is copied (see copy_index)")
     ap.add_argument("--copies", type=int, default=10)
     ap.add_argument("--copy-tickets", type=int, default=100000)
+    ap.add_argument("--only-kpis", action="store_true", help="skip articles and search (issue 5 only)")
     a = ap.parse_args()
     threading.Timer(a.timeout, lambda: (kill_all(), os._exit(3))).start()
     R = {"label": a.label, "data": a.data}
@@ -203,11 +204,12 @@ def main():
             except OSError:
                 time.sleep(0.1)
         ag, cu = Client(port, a.token), Client(port, ctoken)
-        if a.articles:
+        if a.articles and not a.only_kpis:
             R["articles"] = post_articles(port, a.token, a.articles)
         db = sqlite3.connect(f"file:{dbf}?mode=ro", uri=True)
-        R["index"] = {"fts_rows": db.execute("SELECT count(*) FROM search_docs").fetchone()[0],
-                      "articles": db.execute("SELECT count(*) FROM articles").fetchone()[0]}
+        if not a.only_kpis:
+            R["index"] = {"fts_rows": db.execute("SELECT count(*) FROM search_docs").fetchone()[0],
+                          "articles": db.execute("SELECT count(*) FROM articles").fetchone()[0]}
         # ---- search (issue 6)
         S = {}
         raw_top = ("SELECT rowid, bm25(search_fts, 10.0, 1.0) AS r FROM search_fts"
@@ -216,7 +218,7 @@ def main():
                    " FROM search_fts WHERE search_fts MATCH ?1) SELECT d.kind, d.ref_id, min(m.r) AS s"
                    " FROM m JOIN search_docs d ON d.id = m.id WHERE 1 GROUP BY d.kind, d.ref_id"
                    " ORDER BY s, d.kind, d.ref_id LIMIT 21")
-        for nt, qs in QUERIES.items():
+        for nt, qs in ({} if a.only_kpis else QUERIES).items():
             row = {}
             for who, c in (("agent", ag), ("customer", cu)):
                 v = []
@@ -243,10 +245,14 @@ def main():
         frm, to = now - 90 * 86400, now
         iso = lambda s: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(s))
         K = {}
-        for gb in ("", "priority", "assignee"):
-            path = f"/api/v1/reports/kpis?from={iso(frm)}&to={iso(to)}" + (f"&group_by={gb}" if gb else "")
+        shapes = {"none": "", "priority": "&group_by=priority", "assignee": "&group_by=assignee",
+                  "tier": "&group_by=tier", "day_ny": "&bucket=day&tz=America/New_York",
+                  "day_ny_priority": "&bucket=day&tz=America/New_York&group_by=priority",
+                  "day_kolkata": "&bucket=day&tz=Asia/Kolkata"}
+        for name, q in shapes.items():
+            path = f"/api/v1/reports/kpis?from={iso(frm)}&to={iso(to)}" + q
             ag.req("GET", path)  # warm
-            K[gb or "none"] = stats([ag.req("GET", path)[0] for _ in range(a.runs)])
+            K[name] = stats([ag.req("GET", path)[0] for _ in range(a.runs)])
         fm, tm = frm * 1000, to * 1000
         ref_facts = ("SELECT priority, count(*), avg(v1) FROM kpi_facts WHERE kind = 2 AND span = 0"
                      " AND at >= ? AND at < ? GROUP BY priority")
@@ -259,11 +265,27 @@ def main():
                       " WHERE t.created_at >= ? AND t.created_at < ? GROUP BY t.priority")
         K["raw_facts_frt_by_priority"] = stats(timed_ms(db, ref_facts, (fm, tm), a.runs))
         K["raw_facts_all_kinds_by_priority"] = stats(timed_ms(db, ref_facts_all, (fm, tm), a.runs))
+        # what the report reads since migration 010: the hourly rollups of
+        # the count/sum KPIs, and the per-ticket values of frt, ttr, mtte
+        # and reopens (percentiles, distinct tickets)
+        ref_rollup = ("SELECT key, sum(n), sum(created), sum(escalated), sum(solved1), sum(reopened1),"
+                      " sum(decided), sum(accepted), sum(csat_n), sum(csat_sum), sum(ces_n), sum(ces_sum),"
+                      " sum(fr_met), sum(fr_breached + fr_due), sum(nu_met), sum(nu_breached + nu_due),"
+                      " sum(res_met), sum(res_breached + res_due) FROM kpi_rollup"
+                      " WHERE dim = 1 AND hour >= ? AND hour < ? GROUP BY key")
+        ref_values = ("SELECT kind, priority, count(*), avg(v1), avg(v2), sum(flag) FROM kpi_facts"
+                      " WHERE kind IN (2, 3, 5, 6) AND span = 0 AND at >= ? AND at < ? GROUP BY kind, priority")
+        has_rollup = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'kpi_rollup'").fetchone()[0]
+        if has_rollup:
+            K["raw_rollups_by_priority"] = stats(timed_ms(db, ref_rollup, (fm, tm), a.runs))
+            K["raw_value_facts_by_priority"] = stats(timed_ms(db, ref_values, (fm, tm), a.runs))
+            K["rollup_rows_in_window"] = db.execute("SELECT dim, count(*) FROM kpi_rollup WHERE hour >= ?"
+                                                    " AND hour < ? GROUP BY dim", (fm, tm)).fetchall()
         K["raw_events_frt_by_priority"] = stats(timed_ms(db, ref_events, (fm, fm, tm), max(3, a.runs // 4)))
         K["facts_in_window"] = db.execute("SELECT count(*) FROM kpi_facts WHERE span = 0 AND at >= ?"
                                           " AND at < ?", (fm, tm)).fetchone()[0]
         base = K["raw_facts_all_kinds_by_priority"]["p50_ms"]
-        for gb in ("none", "priority", "assignee"):
+        for gb in shapes:
             K[gb]["vs_raw_facts_all_p50"] = round(K[gb]["p50_ms"] / base, 1)
             K[gb]["vs_raw_events_frt_p50"] = round(K[gb]["p50_ms"] / K["raw_events_frt_by_priority"]["p50_ms"], 3)
         R["kpis"] = K

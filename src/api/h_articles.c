@@ -5,6 +5,7 @@
 #include "api/write.h"
 #include "app/article.h"
 #include "app/directory.h"
+#include "app/kb_log.h"
 #include "util/alloc.h"
 
 #include <stdlib.h>
@@ -87,28 +88,12 @@ int cb_h_articles_list(cb_req *req, cb_resp *resp, cb_err *err)
 	return rc ? -1 : cb_api_list(req, resp, items, next);
 }
 
-struct rec_arg {
-	const cb_actor *actor;
-	cb_ms now;
-	const char *kind;
-	int64_t article;
-};
-
-static int record_fn(cb_conn *c, void *arg, cb_err *err)
-{
-	struct rec_arg *a = arg;
-	return cb_kb_record(c, a->actor, a->now, a->kind, a->article, err);
-}
-
-/* Records a view or search for the reuse and deflection counts; a failure
- * to record never fails the read. */
+/* Records a view or search for the reuse and deflection counts, queued
+ * for the next group commit (app/kb_log.h): the read does not wait for an
+ * fsync, and a failure to record never fails it. */
 void cb_h_kb_record(cb_req *req, const char *kind, int64_t article)
 {
-	if (!req->actor.user_id)
-		return;
-	struct rec_arg a = {&req->actor, req->now, kind, article};
-	cb_err e = {0};
-	cb_db_write(req->app->db, record_fn, &a, &e);
+	cb_kb_log_record(req->app->db, &req->actor, req->now, kind, article);
 }
 
 int cb_h_articles_get(cb_req *req, cb_resp *resp, cb_err *err)
@@ -182,6 +167,7 @@ int cb_h_articles_stats(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)
 		return -1;
+	cb_kb_log_sync(req->app->db); /* every view recorded before this read */
 	json_t *o = cb_article_stats(c, id, as_of, err);
 	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
@@ -246,6 +232,7 @@ int cb_h_reports_knowledge(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)
 		return -1;
+	cb_kb_log_sync(req->app->db);
 	json_t *o = cb_kb_report(c, from, to, as_of, err);
 	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;

@@ -126,28 +126,29 @@ struct survey_arg {
 	cb_evtype type;
 	json_t *in;
 	int created;
+	int status;
 };
 
 static int survey_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	struct survey_arg *a = arg;
-	return cb_survey_respond(c, &req->actor, req->now, a->id, a->type, a->in, out, &a->created,
-				 err);
+	if (cb_survey_respond(c, &req->actor, req->now, a->id, a->type, a->in, out, &a->created,
+			      err))
+		return -1;
+	a->status = a->created ? 201 : 200; /* 200: an update of the response */
+	return 0;
 }
 
 static int survey(cb_req *req, cb_resp *resp, cb_evtype type, cb_err *err)
 {
-	struct survey_arg a = {.type = type};
+	struct survey_arg a = {.type = type, .status = 201};
 	if (cb_api_param_id(req, 0, &a.id, err))
 		return -1;
 	a.in = cb_api_body_object(req, err);
 	if (!a.in)
 		return -1;
-	if (cb_api_commit(req, resp, 201, survey_fn, &a, err))
-		return -1;
-	if (!a.created && resp->status == 201)
-		resp->status = 200; /* an update of the response */
-	return 0;
+	/* the status is recorded with an Idempotency-Key: a replay answers the same */
+	return cb_api_commit_status(req, resp, &a.status, survey_fn, &a, err);
 }
 
 int cb_h_tickets_csat(cb_req *req, cb_resp *resp, cb_err *err)

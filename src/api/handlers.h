@@ -164,4 +164,133 @@ void cb_h_kb_record(cb_req *req, const char *kind, int64_t article);
 	{"GET", "/known-issues.json", cb_h_known_issues_json, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.json"}, \
 	{"GET", "/known-issues", cb_h_known_issues_html, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.html"},
 
+/* h_mail.c (the e-mail channel and attachments) */
+int cb_h_mail_inbound(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_mail_message_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_mail_message_raw(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_mail(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_attachments(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_attachment_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_mail_settings_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_mail_settings_put(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_mail_templates_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_mail_template_put(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_mail_outbox(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_survey_page(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_MAIL \
+	{"GET", "/api/v1/mail/settings", cb_h_mail_settings_get, CB_ROLE_ADMIN, 0, "mail.settings.get"}, \
+	{"PUT", "/api/v1/mail/settings", cb_h_mail_settings_put, CB_ROLE_ADMIN, CB_R_WRITE, "mail.settings.put"}, \
+	{"GET", "/api/v1/mail/templates", cb_h_mail_templates_list, CB_ROLE_ADMIN, 0, "mail.templates.list"}, \
+	{"PUT", "/api/v1/mail/templates/{event}", cb_h_mail_template_put, CB_ROLE_ADMIN, CB_R_WRITE, "mail.templates.put"}, \
+	{"GET", "/api/v1/mail/outbox", cb_h_mail_outbox, CB_ROLE_ADMIN, 0, "mail.outbox"}, \
+	{"GET", "/survey/{token}", cb_h_survey_page, CB_ROLE_NONE, CB_R_PUBLIC, "survey.page"}, \
+	{"POST", "/survey/{token}", cb_h_survey_submit, CB_ROLE_NONE, CB_R_PUBLIC, "survey.submit"}, \
+	{"POST", "/api/v1/mail/inbound", cb_h_mail_inbound, CB_ROLE_AGENT, CB_R_WRITE, "mail.inbound"}, \
+	{"GET", "/api/v1/mail/messages/{id}", cb_h_mail_message_get, CB_ROLE_ENGINEER, 0, "mail.messages.get"}, \
+	{"GET", "/api/v1/mail/messages/{id}/raw", cb_h_mail_message_raw, CB_ROLE_ENGINEER, 0, "mail.messages.raw"}, \
+	{"GET", "/api/v1/tickets/{id}/mail", cb_h_ticket_mail, CB_ROLE_ENGINEER, 0, "tickets.mail"}, \
+	{"GET", "/api/v1/tickets/{id}/attachments", cb_h_ticket_attachments, CB_ROLE_CUSTOMER, 0, "tickets.attachments"}, \
+	{"GET", "/api/v1/attachments/{id}", cb_h_attachment_get, CB_ROLE_CUSTOMER, 0, "attachments.get"},
+
+/* h_incidents.c, h_status.c (major incidents, components, post-incident
+ * reviews, the public status page) */
+int cb_h_incidents_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incidents_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incidents_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incidents_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incidents_link(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incidents_post_update(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incidents_timeline(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incident_settings_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incident_settings_put(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_components_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_components_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_components_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_components_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_review_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_review_put(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_review_actions_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_review_actions_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_review_actions_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_status_html(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_status_json(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_status_atom(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_INCIDENTS \
+	{"POST", "/api/v1/incidents", cb_h_incidents_create, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.create"}, \
+	{"GET", "/api/v1/incidents", cb_h_incidents_list, CB_ROLE_ENGINEER, 0, "incidents.list"}, \
+	{"GET", "/api/v1/incidents/{id}", cb_h_incidents_get, CB_ROLE_ENGINEER, 0, "incidents.get"}, \
+	{"PATCH", "/api/v1/incidents/{id}", cb_h_incidents_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.update"}, \
+	{"POST", "/api/v1/incidents/{id}/tickets", cb_h_incidents_link, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.tickets.link"}, \
+	{"POST", "/api/v1/incidents/{id}/updates", cb_h_incidents_post_update, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.updates.create"}, \
+	{"GET", "/api/v1/incidents/{id}/timeline", cb_h_incidents_timeline, CB_ROLE_ENGINEER, 0, "incidents.timeline"}, \
+	{"GET", "/api/v1/incidents/{id}/review", cb_h_review_get, CB_ROLE_ENGINEER, 0, "incidents.review.get"}, \
+	{"PUT", "/api/v1/incidents/{id}/review", cb_h_review_put, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.review.put"}, \
+	{"POST", "/api/v1/incidents/{id}/review/actions", cb_h_review_actions_create, CB_ROLE_ENGINEER, CB_R_WRITE, "review_actions.create"}, \
+	{"GET", "/api/v1/review-actions", cb_h_review_actions_list, CB_ROLE_ENGINEER, 0, "review_actions.list"}, \
+	{"PATCH", "/api/v1/review-actions/{id}", cb_h_review_actions_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "review_actions.update"}, \
+	{"GET", "/api/v1/incident-settings", cb_h_incident_settings_get, CB_ROLE_ENGINEER, 0, "incident_settings.get"}, \
+	{"PUT", "/api/v1/incident-settings", cb_h_incident_settings_put, CB_ROLE_ADMIN, CB_R_WRITE, "incident_settings.update"}, \
+	{"GET", "/api/v1/components", cb_h_components_list, CB_ROLE_ENGINEER, 0, "components.list"}, \
+	{"POST", "/api/v1/components", cb_h_components_create, CB_ROLE_ADMIN, CB_R_WRITE, "components.create"}, \
+	{"GET", "/api/v1/components/{id}", cb_h_components_get, CB_ROLE_ENGINEER, 0, "components.get"}, \
+	{"PATCH", "/api/v1/components/{id}", cb_h_components_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "components.update"},
+#define CB_ROUTES_STATUS_PAGE \
+	{"GET", "/status", cb_h_status_html, CB_ROLE_NONE, CB_R_PUBLIC, "status.html"}, \
+	{"GET", "/status.json", cb_h_status_json, CB_ROLE_NONE, CB_R_PUBLIC, "status.json"}, \
+	{"GET", "/status.atom", cb_h_status_atom, CB_ROLE_NONE, CB_R_PUBLIC, "status.atom"},
+
+/* h_escalations.c, h_defects.c, h_problems.c (escalations, defects, problems) */
+int cb_h_escalations_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_escalations_score(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_escalations_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_escalations_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_escalations_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_escalations_list(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_ESCALATIONS \
+	{"POST", "/api/v1/escalations/score", cb_h_escalations_score, CB_ROLE_ENGINEER, 0, "escalations.score"}, \
+	{"GET", "/api/v1/escalations", cb_h_escalations_list, CB_ROLE_ENGINEER, 0, "escalations.list"}, \
+	{"GET", "/api/v1/escalations/{id}", cb_h_escalations_get, CB_ROLE_ENGINEER, 0, "escalations.get"}, \
+	{"PATCH", "/api/v1/escalations/{id}", cb_h_escalations_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "escalations.update"}, \
+	{"POST", "/api/v1/tickets/{id}/escalations", cb_h_escalations_create, CB_ROLE_AGENT, CB_R_WRITE, "tickets.escalations.create"}, \
+	{"GET", "/api/v1/tickets/{id}/escalations", cb_h_ticket_escalations_list, CB_ROLE_ENGINEER, 0, "tickets.escalations.list"},
+
+int cb_h_defects_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_defects_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_defects_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_defects_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_defects_fix_available(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_defects_link(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_defects_unlink(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_defects_list(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_DEFECTS \
+	{"POST", "/api/v1/defects", cb_h_defects_create, CB_ROLE_ENGINEER, CB_R_WRITE, "defects.create"}, \
+	{"GET", "/api/v1/defects", cb_h_defects_list, CB_ROLE_ENGINEER, 0, "defects.list"}, \
+	{"GET", "/api/v1/defects/fix-available", cb_h_defects_fix_available, CB_ROLE_ENGINEER, 0, "defects.fix_available"}, \
+	{"GET", "/api/v1/defects/{id}", cb_h_defects_get, CB_ROLE_ENGINEER, 0, "defects.get"}, \
+	{"PATCH", "/api/v1/defects/{id}", cb_h_defects_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "defects.update"}, \
+	{"POST", "/api/v1/tickets/{id}/defects", cb_h_ticket_defects_link, CB_ROLE_ENGINEER, CB_R_WRITE, "tickets.defects.link"}, \
+	{"GET", "/api/v1/tickets/{id}/defects", cb_h_ticket_defects_list, CB_ROLE_ENGINEER, 0, "tickets.defects.list"}, \
+	{"DELETE", "/api/v1/tickets/{id}/defects/{defect_id}", cb_h_ticket_defects_unlink, CB_ROLE_ENGINEER, CB_R_WRITE, "tickets.defects.unlink"},
+
+int cb_h_problems_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_problems_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_problems_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_problems_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_problems_stats(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_reports_problems(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_problems_link(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_problems_unlink(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_problems_list(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_PROBLEMS \
+	{"POST", "/api/v1/problems", cb_h_problems_create, CB_ROLE_ENGINEER, CB_R_WRITE, "problems.create"}, \
+	{"GET", "/api/v1/problems", cb_h_problems_list, CB_ROLE_ENGINEER, 0, "problems.list"}, \
+	{"GET", "/api/v1/problems/{id}", cb_h_problems_get, CB_ROLE_ENGINEER, 0, "problems.get"}, \
+	{"PATCH", "/api/v1/problems/{id}", cb_h_problems_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "problems.update"}, \
+	{"GET", "/api/v1/problems/{id}/stats", cb_h_problems_stats, CB_ROLE_ENGINEER, 0, "problems.stats"}, \
+	{"GET", "/api/v1/reports/problems", cb_h_reports_problems, CB_ROLE_AGENT, 0, "reports.problems"}, \
+	{"POST", "/api/v1/tickets/{id}/problems", cb_h_ticket_problems_link, CB_ROLE_ENGINEER, CB_R_WRITE, "tickets.problems.link"}, \
+	{"GET", "/api/v1/tickets/{id}/problems", cb_h_ticket_problems_list, CB_ROLE_ENGINEER, 0, "tickets.problems.list"}, \
+	{"DELETE", "/api/v1/tickets/{id}/problems/{problem_id}", cb_h_ticket_problems_unlink, CB_ROLE_ENGINEER, CB_R_WRITE, "tickets.problems.unlink"},
+
 #endif

@@ -23,5 +23,11 @@ const cb_route cb_routes[] = {
 	CB_ROUTES_SLA_CONFIG
 	CB_ROUTES_REPORTS
 	CB_ROUTES_KB
+	CB_ROUTES_MAIL
+	CB_ROUTES_INCIDENTS
+	CB_ROUTES_STATUS_PAGE
+	CB_ROUTES_ESCALATIONS
+	CB_ROUTES_DEFECTS
+	CB_ROUTES_PROBLEMS
 };
 const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

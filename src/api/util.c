@@ -214,7 +214,7 @@ struct commit_job {
 	cb_req *req;
 	cb_api_write_fn fn;
 	void *arg;
-	int status;
+	int *status_p; /* may be changed by fn (cb_api_commit_status) */
 	char *body;
 	size_t len;
 	int replayed_conflict; /* another request with the same key won */
@@ -233,7 +233,8 @@ static int commit_fn(cb_conn *c, void *p, cb_err *err)
 	free(s); /* jansson's allocation */
 	if (j->req->idem_fingerprint) {
 		int rc = cb_idem_store(c, j->req->actor.user_id, j->req->idempotency_key,
-				       j->req->idem_fingerprint, j->status, j->body, j->req->now, err);
+				       j->req->idem_fingerprint, *j->status_p,
+				       j->body, j->req->now, err);
 		if (rc) {
 			if (err->code == CB_E_CONFLICT)
 				j->replayed_conflict = 1;
@@ -246,7 +247,13 @@ static int commit_fn(cb_conn *c, void *p, cb_err *err)
 int cb_api_commit(cb_req *req, cb_resp *resp, int status, cb_api_write_fn fn, void *arg,
 		  cb_err *err)
 {
-	struct commit_job j = {.req = req, .fn = fn, .arg = arg, .status = status};
+	return cb_api_commit_status(req, resp, &status, fn, arg, err);
+}
+
+int cb_api_commit_status(cb_req *req, cb_resp *resp, int *status_p, cb_api_write_fn fn,
+			 void *arg, cb_err *err)
+{
+	struct commit_job j = {.req = req, .fn = fn, .arg = arg, .status_p = status_p};
 	if (cb_db_write(req->app->db, commit_fn, &j, err)) {
 		if (j.replayed_conflict) {
 			/* a concurrent request with the same key committed first */
@@ -264,7 +271,7 @@ int cb_api_commit(cb_req *req, cb_resp *resp, int status, cb_api_write_fn fn, vo
 		}
 		return -1;
 	}
-	resp->status = status;
+	resp->status = *status_p;
 	resp->content_type = "application/json";
 	resp->body = j.body;
 	resp->len = j.len;

@@ -13,5 +13,10 @@ typedef int (*cb_api_write_fn)(cb_conn *c, cb_req *req, void *arg, json_t **out,
 
 int cb_api_commit(cb_req *req, cb_resp *resp, int status, cb_api_write_fn fn, void *arg,
 		  cb_err *err);
+/* The same where fn decides the status (e.g. 201 created or 200 updated)
+ * by setting *status_p (through its arg) before it returns: that status is
+ * answered and recorded for an Idempotency-Key replay. */
+int cb_api_commit_status(cb_req *req, cb_resp *resp, int *status_p, cb_api_write_fn fn,
+			 void *arg, cb_err *err);
 
 #endif

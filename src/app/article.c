@@ -2,6 +2,7 @@
 #include "app/article.h"
 #include "app/directory.h"
 #include "app/search.h"
+#include "app/ticket.h"
 #include "store/sql_article.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -524,15 +525,25 @@ json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 		return NULL;
 	}
 	int64_t aid = (int64_t)json_integer_value(a);
-	int r = cb_q_one_by_id(c, "SELECT id FROM articles WHERE id = ?1", aid, NULL, err);
+	cb_q *q = cb_q_get(c, CB_SQL_ARTICLE_LINK_INFO, err);
+	if (!q)
+		return NULL;
+	cb_q_bind_i64(q, 1, aid);
+	int r = cb_q_step(q, err);
 	if (r <= 0) {
 		if (r == 0)
 			cb_err_set(err, CB_E_INVALID, "article", "no such article: %lld", (long long)aid);
 		return NULL;
 	}
-	cb_q *q = cb_q_get(c, CB_SQL_ARTICLE_LINK, err);
-	if (!q)
+	/* the timeline event of the link (staff only: app/ticket.c shows
+	 * customers no article_linked events, so internal titles stay inside) */
+	json_t *ev = json_pack("{s:I, s:s, s:s, s:s}", "article", (json_int_t)aid, "title",
+			       cb_q_text(q, 0), "type", cb_q_text(q, 1), "visibility", cb_q_text(q, 2));
+	cb_q_reset(q);
+	if (!(q = cb_q_get(c, CB_SQL_ARTICLE_LINK, err))) {
+		json_decref(ev);
 		return NULL;
+	}
 	cb_q_bind_i64(q, 1, ticket);
 	cb_q_bind_i64(q, 2, aid);
 	if (actor->user_id)
@@ -540,8 +551,17 @@ json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 	else
 		cb_q_bind_null(q, 3);
 	cb_q_bind_i64(q, 4, now);
-	if (cb_q_exec(q, err))
+	if (cb_q_exec(q, err)) {
+		json_decref(ev);
 		return NULL;
+	}
+	/* a repeated link (INSERT OR IGNORE kept the first) adds no event */
+	if (cb_conn_changes(c) == 1) {
+		if (cb_ticket_append(c, ticket, CB_EV_ARTICLE_LINKED, now, actor->user_id, ev, err))
+			return NULL;
+	} else {
+		json_decref(ev);
+	}
 	json_t *links = cb_article_links(c, ticket, err);
 	if (!links)
 		return NULL;

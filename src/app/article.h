@@ -5,7 +5,8 @@
  * Visibility: agent-side users see every article; customers only
  * published public ones (every other is a 404 like a missing one). Every
  * create or PATCH stores a new version (a JSON snapshot with author and
- * time). Links are kept in article_links (not ticket events). */
+ * time). Links are kept in article_links, each with an article_linked
+ * event on the ticket (staff-only on the timeline). */
 #ifndef CB_ARTICLE_H
 #define CB_ARTICLE_H
 #include <jansson.h>
@@ -30,7 +31,8 @@ int cb_article_versions(cb_conn *c, const cb_actor *viewer, int64_t id, int limi
 json_t *cb_article_diff(cb_conn *c, const cb_actor *viewer, int64_t id, int64_t from, int64_t to,
 			cb_err *err);
 
-/* Links an article to a ticket ({"article": id}); returns the link. */
+/* Links an article to a ticket ({"article": id}) and appends the
+ * article_linked event (not for a repeated link); returns the link. */
 json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, json_t *in,
 			cb_err *err);
 json_t *cb_article_links(cb_conn *c, int64_t ticket, cb_err *err);

@@ -555,12 +555,17 @@ static json_t *export_event(struct exporter *x, cb_evtype type, cb_ms at, int64_
 	case CB_EV_ESCALATION_ACK:
 	case CB_EV_ESCALATION_ACCEPTED:
 	case CB_EV_ESCALATION_RETURNED:
+	case CB_EV_ESCALATION_RESOLVED:
 	case CB_EV_CSAT:
 	case CB_EV_CES: {
 		const char *k;
 		json_t *v;
 		json_object_foreach(d, k, v) {
 			if (!strcmp(k, "at") || !strcmp(k, "type") || !strcmp(k, "author"))
+				continue;
+			/* an escalation's row id is local: a re-import creates its own rows
+			 * and applies each step to the ticket's latest escalation */
+			if (!strcmp(k, "escalation") && type != CB_EV_CSAT && type != CB_EV_CES)
 				continue;
 			if (type == CB_EV_ESCALATION && !strcmp(k, "group") && json_is_integer(v))
 				json_object_set_new(o, k, group_name(x, (int64_t)json_integer_value(v)));
@@ -570,6 +575,10 @@ static json_t *export_event(struct exporter *x, cb_evtype type, cb_ms at, int64_
 		break;
 	}
 	case CB_EV_SLA:
+	case CB_EV_ARTICLE_LINKED: /* links, defects, problems and incidents are not */
+	case CB_EV_DEFECT:         /* part of a ticket history export: they belong to */
+	case CB_EV_PROBLEM:        /* objects of their own */
+	case CB_EV_INCIDENT:
 	case CB_EV_CREATED:
 	case CB_EV__COUNT:
 		json_decref(o);

@@ -26,6 +26,7 @@
  * transaction and stores its cursor in the job row, so request traffic
  * interleaves with it at the writer and a restart resumes it. */
 #include "app/jobs.h"
+#include "app/incident.h"
 #include "app/sla.h"
 #include "app/sla_config.h"
 #include "store/sql_sla_config.h"
@@ -39,9 +40,10 @@
 #include <string.h>
 #include <time.h>
 
-enum { K_AT_RISK, K_BREACHED, K_REFOLD, K_OTHER, K__COUNT };
+enum { K_AT_RISK, K_BREACHED, K_REFOLD, K_INCIDENT_DUE, K_OTHER, K__COUNT };
 static const char *const kind_names[K__COUNT] = {CB_JOB_SLA_AT_RISK, CB_JOB_SLA_BREACHED,
-						 CB_JOB_SLA_REFOLD, "other"};
+						 CB_JOB_SLA_REFOLD, CB_JOB_INCIDENT_UPDATE_DUE,
+						 "other"};
 
 /* counters for /metrics (since the process started) */
 static atomic_ullong runs_total[K__COUNT];
@@ -134,6 +136,25 @@ static int run_timer(cb_conn *c, struct batch *b, const char *kind, int64_t tick
 	return ok;
 }
 
+/* An incident's customer update deadline (app/incident.c records the one
+ * overdue entry), in its own savepoint like run_timer. */
+static int run_incident_due(cb_conn *c, int64_t incident, cb_ms due, cb_err *err)
+{
+	if (cb_conn_exec(c, "SAVEPOINT job_one", err))
+		return -1;
+	cb_err e = {0};
+	int ok = cb_incident_fire_overdue(c, incident, due, &e) == 0;
+	if (!ok) {
+		cb_conn_reset_all(c);
+		cb_err tmp = {0};
+		cb_conn_exec(c, "ROLLBACK TO job_one", &tmp);
+		log_failure(CB_JOB_INCIDENT_UPDATE_DUE, 0, &e);
+	}
+	if (cb_conn_exec(c, "RELEASE job_one", err))
+		return -1;
+	return ok;
+}
+
 static int batch_fn(cb_conn *c, void *arg, cb_err *err)
 {
 	struct batch *b = arg;
@@ -186,6 +207,16 @@ static int batch_fn(cb_conn *c, void *arg, cb_err *err)
 		if (job_delete(c, id, err))
 			return -1;
 		b->ran++;
+		if (k == K_INCIDENT_DUE) {
+			int rc = run_incident_due(c, instance, due, err);
+			if (rc < 0)
+				return -1;
+			if (rc)
+				b->ok[k]++;
+			else
+				b->failed[k]++;
+			continue;
+		}
 		if (k == K_OTHER || !ticket) {
 			cb_err e = {0};
 			cb_err_set(&e, CB_E_INTERNAL, NULL, "unknown job kind '%.40s' dropped", kind);

@@ -12,6 +12,10 @@
  *                              last ticket done kept in the row's `instance`
  *                              column so that a restart continues there;
  *                              the row is deleted after the last batch.
+ *   incident.update_due        the customer update deadline of an incident
+ *                              (instance = incident id), written by
+ *                              app/incident.c; records the one overdue
+ *                              timeline entry of that deadline.
  *
  * The scheduler is one thread (cb_jobs_start/cb_jobs_stop, from `casebook
  * serve`). It reads the earliest due_at and sleeps on a condition variable

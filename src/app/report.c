@@ -44,10 +44,160 @@ static int span_of(const cb_kpi_fact *f)
 	return 64 - __builtin_clzll((unsigned long long)(f->until - f->at));
 }
 
+/* ---- rollups: kept in step with the facts ---- */
+
+#define HOUR_MS 3600000LL
+
+static cb_ms hour_floor(cb_ms t)
+{
+	return t - ((t % HOUR_MS) + HOUR_MS) % HOUR_MS;
+}
+
+static cb_ms hour_ceil(cb_ms t)
+{
+	cb_ms h = hour_floor(t);
+	return h == t ? t : h + HOUR_MS;
+}
+
+/* Rollup dimensions (migration 010). */
+enum { D_PRIORITY = 1, D_ACCOUNT, D_CATEGORY, D_GROUP, D_ASSIGNEE, D__END };
+
+typedef struct {
+	int dim;
+	cb_ms hour;
+	int64_t ikey;
+	const char *skey; /* category dimension: the text, NULL = none (key 0) */
+	int64_t c[CB_KPI_R__COUNT];
+} rdelta;
+
+typedef struct {
+	rdelta *v;
+	int n, cap;
+	char **strs; /* categories of the old facts */
+	int nstrs, cstrs;
+} rdeltas;
+
+static void rd_add(rdeltas *d, const cb_kpi_fact *f, int sign)
+{
+	for (int dim = D_PRIORITY; dim < D__END; dim++) {
+		int64_t ik = 0;
+		const char *sk = NULL;
+		switch (dim) {
+		case D_PRIORITY: ik = f->keys.priority; break;
+		case D_ACCOUNT: ik = f->keys.account_id; break;
+		case D_CATEGORY: sk = f->keys.category; break;
+		case D_GROUP: ik = f->keys.group_id; break;
+		default: ik = f->keys.assignee_id; break;
+		}
+		cb_ms h = hour_floor(f->at);
+		rdelta *x = NULL;
+		for (int i = 0; i < d->n && !x; i++) {
+			rdelta *y = &d->v[i];
+			if (y->dim == dim && y->hour == h && y->ikey == ik &&
+			    (y->skey == sk || (y->skey && sk && strcmp(y->skey, sk) == 0)))
+				x = y;
+		}
+		if (!x) {
+			if (d->n == d->cap) {
+				d->cap = d->cap ? d->cap * 2 : 32;
+				d->v = cb_xrealloc(d->v, (size_t)d->cap * sizeof *d->v);
+			}
+			x = &d->v[d->n++];
+			memset(x, 0, sizeof *x);
+			x->dim = dim;
+			x->hour = h;
+			x->ikey = ik;
+			x->skey = sk;
+		}
+		cb_kpi_roll(f, sign, x->c);
+	}
+}
+
+static void rd_free(rdeltas *d)
+{
+	for (int i = 0; i < d->nstrs; i++)
+		cb_free(d->strs[i]);
+	cb_free(d->strs);
+	cb_free(d->v);
+}
+
+/* Subtracts the ticket's stored facts of rolled kinds from d. */
+static int rd_old(cb_conn *c, int64_t id, rdeltas *d, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_KPI_OLD_ROLLED, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	int rc;
+	while ((rc = cb_q_step(q, err)) == 1) {
+		cb_kpi_fact f;
+		memset(&f, 0, sizeof f);
+		f.kind = (cb_kpi_kind)cb_q_i64(q, 0);
+		f.at = cb_q_i64(q, 1);
+		f.v1 = cb_q_i64(q, 2);
+		f.flag = (int)cb_q_i64(q, 3);
+		f.keys.priority = (int)cb_q_i64(q, 4);
+		f.keys.account_id = cb_q_i64(q, 5);
+		if (!cb_q_isnull(q, 6)) {
+			if (d->nstrs == d->cstrs) {
+				d->cstrs = d->cstrs ? d->cstrs * 2 : 8;
+				d->strs = cb_xrealloc(d->strs, (size_t)d->cstrs * sizeof *d->strs);
+			}
+			f.keys.category = d->strs[d->nstrs++] = cb_xstrdup(cb_q_text(q, 6));
+		}
+		f.keys.group_id = cb_q_i64(q, 7);
+		f.keys.assignee_id = cb_q_i64(q, 8);
+		rd_add(d, &f, -1);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* Applies the non-zero deltas to kpi_rollup; rows left without facts go. */
+static int rd_apply(cb_conn *c, const rdeltas *d, cb_err *err)
+{
+	for (int i = 0; i < d->n; i++) {
+		const rdelta *x = &d->v[i];
+		int any = 0;
+		for (int k = 0; k < CB_KPI_R__COUNT && !any; k++)
+			any = x->c[k] != 0;
+		if (!any)
+			continue;
+		for (int pass = 0; pass < 2; pass++) {
+			if (pass && x->c[CB_KPI_R_N] >= 0)
+				break;
+			cb_q *q = cb_q_get(c, pass ? CB_SQL_ROLLUP_PRUNE : CB_SQL_ROLLUP_UPSERT, err);
+			if (!q)
+				return -1;
+			cb_q_bind_i64(q, 1, x->dim);
+			cb_q_bind_i64(q, 2, x->hour);
+			if (x->skey)
+				cb_q_bind_text(q, 3, x->skey);
+			else
+				cb_q_bind_i64(q, 3, x->ikey);
+			for (int k = 0; !pass && k < CB_KPI_R__COUNT; k++)
+				cb_q_bind_i64(q, 4 + k, x->c[k]);
+			if (cb_q_exec(q, err))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int cb_report_store_facts(cb_conn *c, int64_t id, cb_kpi *kpi, const cb_sla *s, cb_err *err)
 {
 	const cb_kpi_fact *f;
 	int n = cb_kpi_finish(kpi, s, &f);
+	/* the rollups move by (new - old) of the ticket's rolled facts */
+	rdeltas d = {0};
+	int rc = rd_old(c, id, &d, err);
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (cb_kpi_rolled(f[i].kind))
+			rd_add(&d, &f[i], 1);
+	if (rc == 0)
+		rc = rd_apply(c, &d, err);
+	rd_free(&d);
+	if (rc)
+		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_KPI_DELETE, err);
 	if (!q)
 		return -1;
@@ -88,8 +238,12 @@ int cb_report_store_facts(cb_conn *c, int64_t id, cb_kpi *kpi, const cb_sla *s, 
 /* id -> name (and tier for accounts), looked up once per report */
 typedef struct {
 	int64_t id;
-	char *name, *tier;
+	char *name, *tier;   /* tier: the current one */
 	int used;
+	int gi1;             /* group index of the name + 1; 0 unknown */
+	int thist, nt;       /* accounts: tier history loaded, its length */
+	cb_ms *tfrom;        /* tier history: from instants, ascending */
+	int *tgi;            /* ... and the group index of each tier */
 } idslot;
 
 typedef struct {
@@ -126,6 +280,9 @@ static idslot *idmap_slot(idmap *m, int64_t id)
 		m->s[i].used = 1;
 		m->s[i].id = id;
 		m->s[i].name = m->s[i].tier = NULL;
+		m->s[i].gi1 = m->s[i].thist = m->s[i].nt = 0;
+		m->s[i].tfrom = NULL;
+		m->s[i].tgi = NULL;
 		m->n++;
 	}
 	return &m->s[i];
@@ -136,6 +293,8 @@ static void idmap_free(idmap *m)
 	for (int i = 0; i < m->cap; i++) {
 		cb_free(m->s[i].name);
 		cb_free(m->s[i].tier);
+		cb_free(m->s[i].tfrom);
+		cb_free(m->s[i].tgi);
 	}
 	cb_free(m->s);
 	memset(m, 0, sizeof *m);
@@ -274,14 +433,25 @@ typedef struct {
 } bucket;
 
 typedef struct {
+	cb_ms a, b;
+} interval;
+
+typedef struct {
 	cb_conn *c;
 	int gb;
 	cb_ms now;
+	int direct;   /* facts only, no rollups */
 	cb_ms *edges; /* nb + 1 */
 	int nb;
 	bucket *b;
 	idmap names[3]; /* accounts, groups, users */
 	keymap keys;
+	int prio_gi1[6];  /* group index + 1 of P1..P4 (0 unknown, 5 other) */
+	cb_ms *lo, *hi;   /* per bucket: the whole hours [lo, hi) read from rollups */
+	cb_ms *ex;        /* hours not read from rollups (a tier changes inside) */
+	int nex;
+	interval *iv;     /* what is read from facts for the rolled kinds */
+	int niv, civ;
 } report;
 
 typedef struct {
@@ -302,9 +472,75 @@ static void report_free(report *r)
 	}
 	cb_free(r->b);
 	cb_free(r->edges);
+	cb_free(r->lo);
+	cb_free(r->hi);
+	cb_free(r->ex);
+	cb_free(r->iv);
 	for (int i = 0; i < 3; i++)
 		idmap_free(&r->names[i]);
 	keymap_free(&r->keys);
+}
+
+/* ---- group keys of facts and rollup rows ---- */
+
+static int id_index(report *r, int what, int64_t id)
+{
+	if (!id)
+		return keymap_find(&r->keys, NULL);
+	idslot *s = lookup(r->c, r->names, what, id);
+	if (!s->gi1)
+		s->gi1 = keymap_find(&r->keys, s->name) + 1;
+	return s->gi1 - 1;
+}
+
+static int prio_index(report *r, int64_t p)
+{
+	int i = p >= 1 && p <= 4 ? (int)p : 5;
+	if (i == 5)
+		return keymap_find(&r->keys, cb_priority_name((int)p));
+	if (!r->prio_gi1[i])
+		r->prio_gi1[i] = keymap_find(&r->keys, cb_priority_name(i)) + 1;
+	return r->prio_gi1[i] - 1;
+}
+
+/* The group of an account's tier at instant `at` (METRICS.md: the tier at
+ * that instant): the latest tier whose start is at or before `at` (strictly
+ * before with `before`); before the first, the first. An account without
+ * history (deleted) falls back to its current tier, if any. */
+static int tier_index(report *r, int64_t aid, cb_ms at, int before)
+{
+	if (!aid)
+		return keymap_find(&r->keys, NULL);
+	idslot *s = lookup(r->c, r->names, G_ACCOUNT, aid);
+	if (!s->thist) {
+		s->thist = 1;
+		cb_err e = {0};
+		cb_q *q = cb_q_get(r->c, CB_SQL_TIER_HISTORY, &e);
+		if (q) {
+			cb_q_bind_i64(q, 1, aid);
+			int cap = 0;
+			while (cb_q_step(q, &e) == 1) {
+				if (s->nt == cap) {
+					cap = cap ? cap * 2 : 4;
+					s->tfrom = cb_xrealloc(s->tfrom, (size_t)cap * sizeof *s->tfrom);
+					s->tgi = cb_xrealloc(s->tgi, (size_t)cap * sizeof *s->tgi);
+				}
+				s->tfrom[s->nt] = cb_q_i64(q, 0);
+				s->tgi[s->nt++] = keymap_find(&r->keys, cb_q_text(q, 1));
+			}
+		}
+		if (!s->nt) {
+			s->tfrom = cb_xmalloc(sizeof *s->tfrom);
+			s->tgi = cb_xmalloc(sizeof *s->tgi);
+			s->tfrom[0] = INT64_MIN;
+			s->tgi[0] = keymap_find(&r->keys, s->tier);
+			s->nt = 1;
+		}
+	}
+	int i = s->nt - 1;
+	while (i > 0 && (before ? s->tfrom[i] >= at : s->tfrom[i] > at))
+		i--;
+	return s->tgi[i];
 }
 
 /* Reads the current row into f and returns its group index (-1 ungrouped). */
@@ -322,36 +558,22 @@ static int read_row(report *r, cb_q *q, cb_kpi_fact *f, int64_t *ticket)
 	f->v2 = cb_q_i64(q, 6);
 	f->flag = (int)cb_q_i64(q, 7);
 	f->keys.priority = (int)cb_q_i64(q, 8);
-	f->keys.account_id = cb_q_i64(q, 9);
-	f->keys.group_id = cb_q_i64(q, 11);
-	f->keys.assignee_id = cb_q_i64(q, 12);
-	const char *key = NULL;
 	switch (r->gb) {
 	case G_NONE:
 		return -1;
 	case G_PRIORITY:
-		key = cb_priority_name(f->keys.priority);
-		break;
+		return prio_index(r, f->keys.priority);
 	case G_CATEGORY:
-		key = cb_q_isnull(q, 10) ? NULL : cb_q_text(q, 10);
-		break;
+		return keymap_find(&r->keys, cb_q_isnull(q, 10) ? NULL : cb_q_text(q, 10));
 	case G_ACCOUNT:
+		return id_index(r, G_ACCOUNT, f->keys.account_id = cb_q_i64(q, 9));
 	case G_TIER:
-		if (f->keys.account_id) {
-			idslot *s = lookup(r->c, r->names, G_ACCOUNT, f->keys.account_id);
-			key = r->gb == G_ACCOUNT ? s->name : s->tier;
-		}
-		break;
+		return tier_index(r, f->keys.account_id = cb_q_i64(q, 9), f->at, 0);
 	case G_GROUP:
-		if (f->keys.group_id)
-			key = lookup(r->c, r->names, G_GROUP, f->keys.group_id)->name;
-		break;
-	case G_ASSIGNEE:
-		if (f->keys.assignee_id)
-			key = lookup(r->c, r->names, G_ASSIGNEE, f->keys.assignee_id)->name;
-		break;
+		return id_index(r, G_GROUP, f->keys.group_id = cb_q_i64(q, 11));
+	default:
+		return id_index(r, G_ASSIGNEE, f->keys.assignee_id = cb_q_i64(q, 12));
 	}
-	return keymap_find(&r->keys, key);
 }
 
 static cb_kpi_acc *group_acc(bucket *b, int g)
@@ -425,12 +647,241 @@ static int run_backlog(report *r, cb_err *err)
 			if (r->edges[i + 1] <= f.at)
 				i++;
 			for (; i < r->nb && r->edges[i + 1] <= f.until; i++)
-				add(r, i, g, &f);
+				add(r, i,
+				    r->gb == G_TIER ? tier_index(r, f.keys.account_id, r->edges[i + 1], 1) : g,
+				    &f);
 		}
 		if (rc < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- the plan: what comes from rollups, what from facts ---- */
+
+static void iv_push(report *r, cb_ms a, cb_ms b)
+{
+	if (a >= b)
+		return;
+	if (r->niv && r->iv[r->niv - 1].b >= a) {
+		if (r->iv[r->niv - 1].b < b)
+			r->iv[r->niv - 1].b = b;
+		return;
+	}
+	if (r->niv == r->civ) {
+		r->civ = r->civ ? r->civ * 2 : 16;
+		r->iv = cb_xrealloc(r->iv, (size_t)r->civ * sizeof *r->iv);
+	}
+	r->iv[r->niv++] = (interval){a, b};
+}
+
+static int excluded(const report *r, cb_ms h)
+{
+	int lo = 0, hi = r->nex;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (r->ex[mid] < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < r->nex && r->ex[lo] == h;
+}
+
+static int cmp_ms(const void *x, const void *y)
+{
+	cb_ms a = *(const cb_ms *)x, b = *(const cb_ms *)y;
+	return (a > b) - (a < b);
+}
+
+/* Each bucket's whole UTC hours that end by `now` come from the rollups:
+ * rollup hours compose into the buckets of any zone whose offsets are
+ * whole hours (23 and 25 hour days included); a bucket edge inside an
+ * hour (a zone like Asia/Kolkata, or a `from`/`to` not on an hour) leaves
+ * the partial hours to the facts, as it does an hour in which an account's
+ * tier changed (group_by=tier) and the hours from `now` on (where a due SLA
+ * instance is not yet breached). Rollup rows of the hours not taken are
+ * skipped; the facts of the rolled kinds are read over the rest. */
+static int plan(report *r, cb_err *err)
+{
+	r->lo = cb_xmalloc((size_t)r->nb * sizeof *r->lo);
+	r->hi = cb_xmalloc((size_t)r->nb * sizeof *r->hi);
+	cb_ms from = r->edges[0], to = r->edges[r->nb];
+	if (!r->direct && r->gb == G_TIER) {
+		cb_q *q = cb_q_get(r->c, CB_SQL_TIER_CHANGES, err);
+		if (!q)
+			return -1;
+		cb_q_bind_i64(q, 1, from);
+		cb_q_bind_i64(q, 2, to);
+		int rc, cap = 0;
+		while ((rc = cb_q_step(q, err)) == 1) {
+			cb_ms t = cb_q_i64(q, 0);
+			if (t == hour_floor(t))
+				continue; /* on an hour: that hour has one tier */
+			if (r->nex == cap) {
+				cap = cap ? cap * 2 : 16;
+				r->ex = cb_xrealloc(r->ex, (size_t)cap * sizeof *r->ex);
+			}
+			r->ex[r->nex++] = hour_floor(t);
+		}
+		if (rc < 0)
+			return -1;
+		if (r->nex)
+			qsort(r->ex, (size_t)r->nex, sizeof *r->ex, cmp_ms);
+	}
+	for (int i = 0; i < r->nb; i++) {
+		cb_ms e0 = r->edges[i], e1 = r->edges[i + 1];
+		cb_ms lo = hour_ceil(e0), hi = hour_floor(e1 < r->now ? e1 : r->now);
+		if (r->direct || lo >= hi) {
+			r->lo[i] = r->hi[i] = e1;
+			iv_push(r, e0, e1);
+			continue;
+		}
+		r->lo[i] = lo;
+		r->hi[i] = hi;
+		iv_push(r, e0, lo);
+		for (int x = 0; x < r->nex; x++)
+			if (r->ex[x] >= lo && r->ex[x] < hi)
+				iv_push(r, r->ex[x], r->ex[x] + HOUR_MS);
+		iv_push(r, hi, e1);
+	}
+	return 0;
+}
+
+/* Adds the rollup rows of the hours the plan gives them. */
+static int run_rollups(report *r, cb_err *err)
+{
+	cb_ms from = r->edges[0], to = r->edges[r->nb];
+	cb_ms a = hour_ceil(from), b = hour_floor(to < r->now ? to : r->now);
+	if (r->direct || a >= b)
+		return 0;
+	static const int dims[] = {D_PRIORITY, D_PRIORITY, D_ACCOUNT, D_ACCOUNT,
+				   D_CATEGORY, D_GROUP,    D_ASSIGNEE};
+	cb_q *q = cb_q_get(r->c, CB_SQL_ROLLUP_RANGE, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, dims[r->gb]);
+	cb_q_bind_i64(q, 2, a);
+	cb_q_bind_i64(q, 3, b);
+	int rc;
+	while ((rc = cb_q_step(q, err)) == 1) {
+		cb_ms h = cb_q_i64(q, 0);
+		int bi = bucket_of(r, h);
+		if (h < r->lo[bi] || h >= r->hi[bi] || (r->nex && excluded(r, h)))
+			continue;
+		int64_t c[CB_KPI_R__COUNT];
+		for (int k = 0; k < CB_KPI_R__COUNT; k++)
+			c[k] = cb_q_i64(q, 3 + k);
+		int g = -1;
+		int64_t id = cb_q_i64(q, 1);
+		switch (r->gb) {
+		case G_NONE:
+			break;
+		case G_PRIORITY:
+			g = prio_index(r, id);
+			break;
+		case G_ACCOUNT:
+			g = id_index(r, G_ACCOUNT, id);
+			break;
+		case G_TIER:
+			g = tier_index(r, id, h, 0);
+			break;
+		case G_CATEGORY:
+			g = keymap_find(&r->keys, cb_q_i64(q, 2) ? cb_q_text(q, 1) : NULL);
+			break;
+		case G_GROUP:
+			g = id_index(r, G_GROUP, id);
+			break;
+		default:
+			g = id_index(r, G_ASSIGNEE, id);
+			break;
+		}
+		bucket *bk = &r->b[bi];
+		cb_kpi_acc_add_rolled(&bk->all, c);
+		if (g >= 0)
+			cb_kpi_acc_add_rolled(group_acc(bk, g), c);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* Reads the facts of one kind in [a, b) into the buckets (reopens into re). */
+static int run_kind(report *r, int kind, cb_ms a, cb_ms b, row **re, int *nre, int *cre,
+		    cb_err *err)
+{
+	if (kind != CB_KPI_REOPEN) {
+		/* only the columns this kind contributes, and the group's key */
+		static const char *const vsql[] = {
+			CB_SQL_KPI_VALUES_NONE,     CB_SQL_KPI_VALUES_PRIORITY, CB_SQL_KPI_VALUES_ACCOUNT,
+			CB_SQL_KPI_VALUES_ACCOUNT,  CB_SQL_KPI_VALUES_CATEGORY, CB_SQL_KPI_VALUES_GROUP,
+			CB_SQL_KPI_VALUES_ASSIGNEE};
+		cb_q *q = cb_q_get(r->c, vsql[r->gb], err);
+		if (!q)
+			return -1;
+		cb_q_bind_i64(q, 1, kind);
+		cb_q_bind_i64(q, 2, a);
+		cb_q_bind_i64(q, 3, b);
+		cb_kpi_fact f;
+		memset(&f, 0, sizeof f);
+		f.kind = (cb_kpi_kind)kind;
+		int rc, one = r->nb == 1;
+		while ((rc = cb_q_step(q, err)) == 1) {
+			f.at = cb_q_i64(q, 0);
+			f.v1 = cb_q_i64(q, 1);
+			f.v2 = cb_q_i64(q, 2);
+			f.flag = (int)cb_q_i64(q, 3);
+			int g = -1;
+			switch (r->gb) {
+			case G_NONE:
+				break;
+			case G_PRIORITY:
+				g = prio_index(r, cb_q_i64(q, 4));
+				break;
+			case G_ACCOUNT:
+				g = id_index(r, G_ACCOUNT, cb_q_i64(q, 4));
+				break;
+			case G_TIER:
+				g = tier_index(r, cb_q_i64(q, 4), f.at, 0);
+				break;
+			case G_CATEGORY:
+				g = keymap_find(&r->keys, cb_q_isnull(q, 4) ? NULL : cb_q_text(q, 4));
+				break;
+			case G_GROUP:
+				g = id_index(r, G_GROUP, cb_q_i64(q, 4));
+				break;
+			default:
+				g = id_index(r, G_ASSIGNEE, cb_q_i64(q, 4));
+				break;
+			}
+			add(r, one ? 0 : bucket_of(r, f.at), g, &f);
+		}
+		return rc < 0 ? -1 : 0;
+	}
+	static const char *const sql[] = {CB_SQL_KPI_RANGE_NONE,     CB_SQL_KPI_RANGE_NONE,
+					   CB_SQL_KPI_RANGE_ACCOUNT,  CB_SQL_KPI_RANGE_ACCOUNT,
+					   CB_SQL_KPI_RANGE_CATEGORY, CB_SQL_KPI_RANGE_GROUP,
+					   CB_SQL_KPI_RANGE_ASSIGNEE};
+	cb_q *q = cb_q_get(r->c, sql[r->gb], err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, kind);
+	cb_q_bind_i64(q, 2, a);
+	cb_q_bind_i64(q, 3, b);
+	int rc;
+	while ((rc = cb_q_step(q, err)) == 1) {
+		row x;
+		x.g = read_row(r, q, &x.f, &x.ticket);
+		x.bucket = bucket_of(r, x.f.at);
+		if (kind != CB_KPI_REOPEN) {
+			add(r, x.bucket, x.g, &x.f);
+			continue;
+		}
+		if (*nre == *cre) {
+			*cre = *cre ? *cre * 2 : 64;
+			*re = cb_xrealloc(*re, (size_t)*cre * sizeof **re);
+		}
+		(*re)[(*nre)++] = x;
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 static int run(report *r, cb_err *err)
@@ -439,30 +890,17 @@ static int run(report *r, cb_err *err)
 	cb_ms from = r->edges[0], to = r->edges[r->nb];
 	row *re = NULL;
 	int nre = 0, cre = 0;
+	if (plan(r, err) || run_rollups(r, err))
+		goto fail;
 	for (int kind = CB_KPI_CREATED; kind < CB_KPI_BACKLOG; kind++) {
-		cb_q *q = cb_q_get(r->c, CB_SQL_KPI_RANGE, err);
-		if (!q)
-			goto fail;
-		cb_q_bind_i64(q, 1, kind);
-		cb_q_bind_i64(q, 2, from);
-		cb_q_bind_i64(q, 3, to);
-		int rc;
-		while ((rc = cb_q_step(q, err)) == 1) {
-			row x;
-			x.g = read_row(r, q, &x.f, &x.ticket);
-			x.bucket = bucket_of(r, x.f.at);
-			if (kind != CB_KPI_REOPEN) {
-				add(r, x.bucket, x.g, &x.f);
-				continue;
-			}
-			if (nre == cre) {
-				cre = cre ? cre * 2 : 64;
-				re = cb_xrealloc(re, (size_t)cre * sizeof *re);
-			}
-			re[nre++] = x;
+		if (!cb_kpi_rolled((cb_kpi_kind)kind)) {
+			if (run_kind(r, kind, from, to, &re, &nre, &cre, err))
+				goto fail;
+			continue;
 		}
-		if (rc < 0)
-			goto fail;
+		for (int i = 0; i < r->niv; i++)
+			if (run_kind(r, kind, r->iv[i].a, r->iv[i].b, &re, &nre, &cre, err))
+				goto fail;
 	}
 	/* volume.reopened: distinct tickets, keyed at their first reopen in the bucket */
 	if (nre)
@@ -661,7 +1099,7 @@ static int parse_period(const char *f, const char *t, cb_ms *from, cb_ms *to, cb
 
 json_t *cb_report_kpis(cb_conn *c, const cb_report_spec *spec, cb_ms now, cb_err *err)
 {
-	report r = {.c = c, .now = now};
+	report r = {.c = c, .now = now, .direct = spec->source_facts};
 	r.keys.null_idx = -1;
 	cb_ms from = 0, to = 0;
 	if (parse_period(spec->from, spec->to, &from, &to, err) ||
@@ -1221,5 +1659,16 @@ int cb_report_rebuild(cb_app *app, cb_ms now, int batch, int64_t *out_n, cb_err 
 		after = ids[n - 1];
 	}
 	cb_free(ids);
-	return rc;
+	return rc ? rc : cb_report_rollups_derive(app, err);
+}
+
+static int derive_fn(cb_conn *c, void *arg, cb_err *err)
+{
+	(void)arg;
+	return cb_conn_exec(c, CB_SQL_ROLLUP_DERIVE, err);
+}
+
+int cb_report_rollups_derive(cb_app *app, cb_err *err)
+{
+	return cb_db_write(app->db, derive_fn, NULL, err);
 }

@@ -23,6 +23,8 @@ typedef struct {
 	const char *group_by;   /* NULL, priority, account, tier, category, group, assignee */
 	const char *bucket;     /* NULL, day, week, month */
 	const char *tz;         /* IANA zone of the bucket edges (default UTC) */
+	int source_facts;       /* compute from the per-ticket facts only, without the
+				   rollups (a check of the rollups: same result) */
 } cb_report_spec;
 
 /* The KPIs report (METRICS.md layout); with a bucket,
@@ -61,7 +63,11 @@ json_t *cb_report_throughput(cb_conn *c, const char *from, const char *to, const
 void cb_report_metrics_render(cb_db *db, cb_ms now, cb_buf *b);
 
 /* Re-folds every ticket (facts and clocks) as of now, `batch` per write
- * transaction; *out_n counts them. For databases from before reporting. */
+ * transaction; *out_n counts them; then re-derives the rollups. For
+ * databases from before reporting. */
 int cb_report_rebuild(cb_app *app, cb_ms now, int batch, int64_t *out_n, cb_err *err);
+/* Re-derives kpi_rollup from kpi_facts in one write (after a bulk copy of
+ * facts by SQL, or as a repair). */
+int cb_report_rollups_derive(cb_app *app, cb_err *err);
 
 #endif

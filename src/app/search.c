@@ -1,78 +1,77 @@
-/* search.c - see search.h. */
+/* search.c - see search.h.
+ *
+ * DESIGN (migration 011)
+ * One FTS5 table, search_index, one row per document: a ticket at rowid =
+ * its id (title = subject, body = description + public comments, notes =
+ * internal comments, meta = visibility/filter tokens "a<account>
+ * s<status>"), an article at rowid = -id (title, body = body / symptoms /
+ * cause / workaround, meta = "t<type> s<state> v<visibility>"); one table,
+ * so bm25's statistics and scores are shared by both kinds. Text is
+ * Snowball-stemmed (core/text.c). Visibility and filters are part of the
+ * MATCH expression, so FTS5 itself restricts the rows before any ranking:
+ * customers get `meta : "a<their account>" AND {title body} : (query)`
+ * (internal notes are outside the column filter, so they neither match nor
+ * add to the score) and, for articles, `meta : "spublished" AND meta :
+ * "vpublic"`; user terms are always confined to the text columns, so they
+ * never match meta tokens. Each kind is queried on its rowid range.
+ *
+ * Ranking is bm25 (title 10, body 1, notes 1, meta 0) over a bounded
+ * candidate set: the CB_SEARCH_WINDOW newest matches of each kind (FTS5
+ * walks the doclist in rowid order from the newest end and stops, without
+ * scoring). bm25 then scores only those; a query with fewer matches is
+ * ranked completely. Matches older than the window follow the ranked ones,
+ * newest first (tickets, then articles), so paging is a total order and
+ * reaches every match. The trade-off: when a query matches more than the
+ * window, an old document, however relevant, ranks after the window's. */
 #include "app/search.h"
 #include "core/text.h"
 #include "store/sql_article.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
+#include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { KIND_TICKET = 1, KIND_ARTICLE = 2 };
 #define SNIPPET_TOKENS 24
 
-static int fts_put(cb_conn *c, int64_t rowid, int kind, int64_t ref, int part, int64_t account,
-		   const char *status, const char *type, int is_public, cb_ms at, const char *title,
-		   const char *body, cb_err *err)
+/* ---- indexing ---- */
+
+/* "<prefix><value>" with only the letters and digits of value, lower-cased
+ * (on_hold -> sonhold): one token of the unicode61 tokenizer. */
+static void meta_token(cb_buf *b, char prefix, const char *value)
 {
-	cb_q *q = cb_q_get(c, CB_SQL_SEARCH_FTS_DELETE, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, rowid);
-	if (cb_q_exec(q, err))
-		return -1;
-	if (!title && !body) { /* nothing to index: drop the row */
-		if (!(q = cb_q_get(c, CB_SQL_SEARCH_DOC_DELETE, err)))
-			return -1;
-		cb_q_bind_i64(q, 1, rowid);
-		return cb_q_exec(q, err);
-	}
-	if (!(q = cb_q_get(c, CB_SQL_SEARCH_DOC_PUT, err)))
-		return -1;
-	cb_q_bind_i64(q, 1, rowid);
-	cb_q_bind_i64(q, 2, kind);
-	cb_q_bind_i64(q, 3, ref);
-	cb_q_bind_i64(q, 4, part);
-	if (account)
-		cb_q_bind_i64(q, 5, account);
-	else
-		cb_q_bind_null(q, 5);
-	cb_q_bind_text(q, 6, status);
-	cb_q_bind_text(q, 7, type);
-	cb_q_bind_i64(q, 8, is_public);
-	cb_q_bind_i64(q, 9, at);
-	if (cb_q_exec(q, err))
-		return -1;
-	cb_buf t = {0}, b = {0};
-	cb_text_stem_into(&t, title);
-	cb_text_stem_into(&b, body);
-	int rc = -1;
-	if ((q = cb_q_get(c, CB_SQL_SEARCH_FTS_INSERT, err))) {
-		cb_q_bind_i64(q, 1, rowid);
-		cb_q_bind_text(q, 2, t.p);
-		cb_q_bind_text(q, 3, b.p);
-		rc = cb_q_exec(q, err);
-	}
-	cb_buf_free(&t);
-	cb_buf_free(&b);
-	return rc;
+	if (b->len)
+		cb_buf_puts(b, " ");
+	char tmp[2] = {prefix, 0};
+	cb_buf_puts(b, tmp);
+	for (const char *p = value ? value : ""; *p; p++)
+		if (isalnum((unsigned char)*p)) {
+			tmp[0] = (char)tolower((unsigned char)*p);
+			cb_buf_puts(b, tmp);
+		}
 }
 
-/* The ticket's searchable text: description and comments (internal ones
- * too when internal). */
-static int ticket_text(cb_conn *c, int64_t id, const char *description, int internal_only,
-		       int with_internal, cb_buf *out, cb_err *err)
+/* The ticket's texts: description and public comments into pub, internal
+ * comments into internal (either may be NULL). */
+static int ticket_texts(cb_conn *c, int64_t id, const char *description, cb_buf *pub,
+			cb_buf *internal, cb_err *err)
 {
-	if (!internal_only && description)
-		cb_buf_puts(out, description);
+	if (pub && description)
+		cb_buf_puts(pub, description);
 	cb_q *q = cb_q_get(c, CB_SQL_SEARCH_TICKET_COMMENTS, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, id);
 	int r;
 	while ((r = cb_q_step(q, err)) == 1) {
-		int pub = cb_q_i64(q, 1) != 0;
-		if (cb_q_isnull(q, 0) || (internal_only ? pub : (!pub && !with_internal)))
+		if (cb_q_isnull(q, 0))
+			continue;
+		cb_buf *out = cb_q_i64(q, 1) != 0 ? pub : internal;
+		if (!out)
 			continue;
 		if (out->len)
 			cb_buf_puts(out, "\n");
@@ -81,34 +80,61 @@ static int ticket_text(cb_conn *c, int64_t id, const char *description, int inte
 	return r < 0 ? -1 : 0;
 }
 
-int cb_search_index_ticket(cb_conn *c, int64_t id, cb_err *err)
+static int delete_row(cb_conn *c, const char *sql, int64_t id, cb_err *err)
 {
+	cb_q *q = cb_q_get(c, sql, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	return cb_q_exec(q, err);
+}
+
+static int index_ticket(cb_conn *c, int64_t id, int fresh, cb_err *err)
+{
+	if (!fresh && delete_row(c, CB_SQL_SEARCH_TICKET_DELETE, id, err))
+		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_SEARCH_TICKET, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, id);
 	int r = cb_q_step(q, err);
 	if (r <= 0)
-		return r;
-	char *subject = cb_xstrdup(cb_q_text(q, 0));
+		return r; /* no such ticket: no row */
+	cb_buf title = {0}, body = {0}, notes = {0}, meta = {0}, pub = {0}, internal = {0};
+	cb_text_stem_into(&title, cb_q_text(q, 0));
 	char *desc = cb_xstrdup(cb_q_text(q, 1));
-	char *status = cb_xstrdup(cb_q_text(q, 2));
-	int64_t account = cb_q_isnull(q, 3) ? 0 : cb_q_i64(q, 3);
-	cb_ms at = cb_q_i64(q, 4);
+	char acct[32];
+	snprintf(acct, sizeof acct, "%lld", cb_q_isnull(q, 3) ? 0LL : (long long)cb_q_i64(q, 3));
+	meta_token(&meta, 'a', acct);
+	meta_token(&meta, 's', cb_q_text(q, 2));
 	cb_q_reset(q);
-	cb_buf pub = {0}, internal = {0};
-	int rc = ticket_text(c, id, desc, 0, 0, &pub, err) ||
-		 ticket_text(c, id, NULL, 1, 1, &internal, err) ||
-		 fts_put(c, id * 4, KIND_TICKET, id, 0, account, status, "ticket", 0, at, subject,
-			 pub.p ? pub.p : "", err) ||
-		 fts_put(c, id * 4 + 1, KIND_TICKET, id, 1, account, status, "ticket", 0, at,
-			 internal.len ? "" : NULL, internal.len ? internal.p : NULL, err);
+	int rc = ticket_texts(c, id, desc, &pub, &internal, err);
+	if (!rc) {
+		cb_text_stem_into(&body, pub.p);
+		cb_text_stem_into(&notes, internal.p);
+		rc = -1;
+		if ((q = cb_q_get(c, CB_SQL_SEARCH_TICKET_INSERT, err))) {
+			cb_q_bind_i64(q, 1, id);
+			cb_q_bind_text(q, 2, title.p ? title.p : "");
+			cb_q_bind_text(q, 3, body.p ? body.p : "");
+			cb_q_bind_text(q, 4, notes.p ? notes.p : "");
+			cb_q_bind_text(q, 5, meta.p);
+			rc = cb_q_exec(q, err);
+		}
+	}
+	cb_free(desc);
+	cb_buf_free(&title);
+	cb_buf_free(&body);
+	cb_buf_free(&notes);
+	cb_buf_free(&meta);
 	cb_buf_free(&pub);
 	cb_buf_free(&internal);
-	cb_free(subject);
-	cb_free(desc);
-	cb_free(status);
 	return rc;
+}
+
+int cb_search_index_ticket(cb_conn *c, int64_t id, cb_err *err)
+{
+	return index_ticket(c, id, 0, err);
 }
 
 static void article_body(cb_q *q, cb_buf *b)
@@ -126,8 +152,10 @@ static void article_body(cb_q *q, cb_buf *b)
 		cb_buf_puts(b, "");
 }
 
-int cb_search_index_article(cb_conn *c, int64_t id, cb_err *err)
+static int index_article(cb_conn *c, int64_t id, int fresh, cb_err *err)
 {
+	if (!fresh && delete_row(c, CB_SQL_SEARCH_ARTICLE_DELETE, -id, err))
+		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_SEARCH_ARTICLE_BRIEF, err);
 	if (!q)
 		return -1;
@@ -135,22 +163,374 @@ int cb_search_index_article(cb_conn *c, int64_t id, cb_err *err)
 	int r = cb_q_step(q, err);
 	if (r <= 0)
 		return r;
-	cb_buf b = {0};
-	article_body(q, &b);
-	char *title = cb_xstrdup(cb_q_text(q, 0));
-	char *type = cb_xstrdup(cb_q_text(q, 5));
-	char *state = cb_xstrdup(cb_q_text(q, 6));
-	int is_public = strcmp(cb_q_text(q, 7), "public") == 0;
+	cb_buf text = {0}, title = {0}, body = {0}, meta = {0};
+	article_body(q, &text);
+	cb_text_stem_into(&title, cb_q_text(q, 0));
+	cb_text_stem_into(&body, text.p);
+	meta_token(&meta, 't', cb_q_text(q, 5));
+	meta_token(&meta, 's', cb_q_text(q, 6));
+	meta_token(&meta, 'v', cb_q_text(q, 7));
 	cb_q_reset(q);
-	int64_t at = 0;
-	int rc = cb_q_one_by_id(c, "SELECT created_at FROM articles WHERE id = ?1", id, &at, err) < 0 ||
-		 fts_put(c, id * 4 + 2, KIND_ARTICLE, id, 0, 0, state, type, is_public, at, title, b.p,
-			 err);
-	cb_buf_free(&b);
-	cb_free(title);
-	cb_free(type);
-	cb_free(state);
+	int rc = -1;
+	if ((q = cb_q_get(c, CB_SQL_SEARCH_ARTICLE_INSERT, err))) {
+		cb_q_bind_i64(q, 1, -id);
+		cb_q_bind_text(q, 2, title.p ? title.p : "");
+		cb_q_bind_text(q, 3, body.p ? body.p : "");
+		cb_q_bind_text(q, 4, meta.p);
+		rc = cb_q_exec(q, err);
+	}
+	cb_buf_free(&text);
+	cb_buf_free(&title);
+	cb_buf_free(&body);
+	cb_buf_free(&meta);
 	return rc;
+}
+
+int cb_search_index_article(cb_conn *c, int64_t id, cb_err *err)
+{
+	return index_article(c, id, 0, err);
+}
+
+int cb_search_index_pending(cb_conn *c, int max, int *done, cb_err *err)
+{
+	*done = 0;
+	cb_q *q = cb_q_get(c, CB_SQL_SEARCH_PENDING, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, max);
+	int64_t *ids = cb_xmalloc((size_t)max * sizeof *ids);
+	int *kinds = cb_xmalloc((size_t)max * sizeof *kinds);
+	int n = 0, r;
+	while ((r = cb_q_step(q, err)) == 1 && n < max) {
+		kinds[n] = (int)cb_q_i64(q, 0);
+		ids[n++] = cb_q_i64(q, 1);
+	}
+	if (r == 1)
+		cb_q_reset(q);
+	int rc = r < 0 ? -1 : 0;
+	for (int i = 0; i < n && !rc; i++) {
+		/* fresh: a pending document has no row (m011 queued only those) */
+		rc = kinds[i] == KIND_TICKET ? index_ticket(c, ids[i], 0, err)
+					     : index_article(c, ids[i], 0, err);
+		if (!rc && (q = cb_q_get(c, CB_SQL_SEARCH_PENDING_DONE, err))) {
+			cb_q_bind_i64(q, 1, kinds[i]);
+			cb_q_bind_i64(q, 2, ids[i]);
+			rc = cb_q_exec(q, err);
+		} else if (!rc) {
+			rc = -1;
+		}
+	}
+	cb_free(ids);
+	cb_free(kinds);
+	if (!rc)
+		*done = n;
+	return rc;
+}
+
+/* ---- queries ---- */
+
+typedef struct {
+	int kind;
+	int64_t id;
+	double r; /* bm25: lower is better */
+} hit;
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const hit *x = a, *y = b;
+	if (x->r != y->r)
+		return x->r < y->r ? -1 : 1;
+	if (x->kind != y->kind) /* equal relevance: an article (an answer) first */
+		return x->kind > y->kind ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One table's query: its MATCH expression and an optional created_at range
+ * (joined from the base table). */
+typedef struct {
+	int kind;
+	char *match;
+	cb_ms from, to;
+	int64_t boundary; /* rowid of the window's oldest match; 0: all ranked */
+	int64_t window_n; /* matches in the window when boundary != 0 */
+	char *rank;       /* "ROWID, cb_rank(...)" with the query's document frequencies */
+} table_q;
+
+/* Tickets are rowids > 0 (newest = highest), articles rowid -id (newest =
+ * lowest): each kind's "newer" direction and its rowid range. */
+static const char *newest_first(int kind)
+{
+	return kind == KIND_TICKET ? "ORDER BY ROWID DESC" : "ORDER BY ROWID ASC";
+}
+
+/* Appends s with each "ROWID" qualified by the FTS table (a joined base
+ * table has a rowid too). */
+static void put_cols(cb_buf *b, const char *s, const char *tbl)
+{
+	const char *p;
+	while ((p = strstr(s, "ROWID"))) {
+		cb_buf_append(b, s, (size_t)(p - s));
+		cb_buf_printf(b, "%s.rowid", tbl);
+		s = p + 5;
+	}
+	cb_buf_puts(b, s);
+}
+
+/* SELECT <cols> FROM <fts> [JOIN base] WHERE <fts> MATCH ?1 [time] <tail> */
+static cb_q *prepare(cb_conn *c, const table_q *t, const char *cols, const char *tail,
+		     cb_err *err)
+{
+	const char *tbl = "search_index";
+	cb_buf sql = {0};
+	cb_buf_puts(&sql, "SELECT ");
+	put_cols(&sql, cols, tbl);
+	cb_buf_printf(&sql, " FROM %s", tbl);
+	if (t->from || t->to)
+		cb_buf_printf(&sql, " JOIN %s x ON x.id = %s%s.rowid",
+			      t->kind == KIND_TICKET ? "tickets" : "articles",
+			      t->kind == KIND_TICKET ? "" : "-", tbl);
+	cb_buf_printf(&sql, " WHERE %s MATCH ?1 AND %s.rowid %s 0", tbl, tbl,
+		      t->kind == KIND_TICKET ? ">" : "<");
+	if (t->from)
+		cb_buf_puts(&sql, " AND x.created_at >= ?2");
+	if (t->to)
+		cb_buf_puts(&sql, " AND x.created_at < ?3");
+	cb_buf_puts(&sql, " ");
+	put_cols(&sql, tail, tbl);
+	cb_q *q = cb_q_prepare(c, sql.p, err);
+	cb_buf_free(&sql);
+	if (q) {
+		cb_q_bind_text(q, 1, t->match);
+		if (t->from)
+			cb_q_bind_i64(q, 2, t->from);
+		if (t->to)
+			cb_q_bind_i64(q, 3, t->to);
+	}
+	return q;
+}
+
+/* ---- document frequencies for cb_rank (store/fts_rank.h) ----
+ * bm25's IDF needs each phrase's number of matching documents; FTS5's
+ * bm25() counts them by scanning every match on every query (about as
+ * costly as the rest of a search over a big index together). They change
+ * slowly, so they are counted once per phrase and kept DF_TTL_MS. */
+#define DF_SLOTS 4096
+#define DF_TTL_MS (10 * 60 * 1000)
+static struct {
+	pthread_mutex_t mu;
+	struct {
+		char key[96];
+		int64_t df;
+		cb_ms at;
+	} e[DF_SLOTS];
+} DF = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static const char SQL_DF[] = "SELECT count(*) FROM search_index WHERE search_index MATCH ?1";
+
+/* phrase: "stem"[*] as written in a MATCH expression */
+static int doc_freq(cb_conn *c, const char *phrase, size_t n, int64_t *out, cb_err *err)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)phrase[i]) * 16777619u;
+	size_t slot = h % DF_SLOTS;
+	cb_ms now = cb_now_ms();
+	int cacheable = n < sizeof DF.e[0].key;
+	if (cacheable) {
+		pthread_mutex_lock(&DF.mu);
+		int cached = strlen(DF.e[slot].key) == n && memcmp(DF.e[slot].key, phrase, n) == 0 &&
+			     now - DF.e[slot].at < DF_TTL_MS;
+		if (cached)
+			*out = DF.e[slot].df;
+		pthread_mutex_unlock(&DF.mu);
+		if (cached)
+			return 0;
+	}
+	cb_buf m = {0};
+	cb_buf_puts(&m, "{title body notes} : ");
+	cb_buf_append(&m, phrase, n);
+	cb_q *q = cb_q_get(c, SQL_DF, err);
+	if (!q) {
+		cb_buf_free(&m);
+		return -1;
+	}
+	cb_q_bind_text(q, 1, m.p);
+	int r = cb_q_step(q, err);
+	cb_buf_free(&m);
+	if (r != 1)
+		return -1;
+	*out = cb_q_i64(q, 0);
+	cb_q_reset(q);
+	if (cacheable) {
+		pthread_mutex_lock(&DF.mu);
+		memcpy(DF.e[slot].key, phrase, n);
+		DF.e[slot].key[n] = 0;
+		DF.e[slot].df = *out;
+		DF.e[slot].at = now;
+		pthread_mutex_unlock(&DF.mu);
+	}
+	return 0;
+}
+
+/* "ROWID, cb_rank(search_index, weights, df of each phrase of the MATCH
+ * expression in order)"; meta phrases (weight 0) get 0. */
+static int build_rank(cb_conn *c, table_q *t, cb_err *err)
+{
+	cb_buf b = {0};
+	cb_buf_puts(&b, "ROWID, cb_rank(search_index, 10.0, 1.0, 1.0, 0.0");
+	const char *p = t->match;
+	while ((p = strchr(p, '"'))) {
+		const char *e = strchr(p + 1, '"');
+		if (!e)
+			break;
+		size_t n = (size_t)(e + 1 - p);
+		if (e[1] == '*')
+			n++;
+		int meta = p - t->match >= 7 && strncmp(p - 7, "meta : ", 7) == 0;
+		int64_t df = 0;
+		if (!meta && doc_freq(c, p, n, &df, err)) {
+			cb_buf_free(&b);
+			return -1;
+		}
+		cb_buf_printf(&b, ", %lld", (long long)df);
+		p += n;
+	}
+	cb_buf_puts(&b, ")");
+	t->rank = cb_buf_steal(&b);
+	return 0;
+}
+
+/* CB_SEARCH_WINDOW, or CASEBOOK_SEARCH_WINDOW from the environment (tests
+ * use a small one to exercise the window). */
+static int64_t search_window(void)
+{
+	const char *e = getenv("CASEBOOK_SEARCH_WINDOW");
+	long long w = e ? atoll(e) : 0;
+	return w > 0 ? w : CB_SEARCH_WINDOW;
+}
+
+/* Finds the window boundary of t (the CB_SEARCH_WINDOW-th newest match). */
+static int find_boundary(cb_conn *c, table_q *t, cb_err *err)
+{
+	t->boundary = 0;
+	cb_buf tail = {0};
+	cb_buf_printf(&tail, "%s LIMIT 1 OFFSET ?4", newest_first(t->kind));
+	cb_q *q = prepare(c, t, "ROWID", tail.p, err);
+	cb_buf_free(&tail);
+	if (!q)
+		return -1;
+	int64_t w = search_window();
+	cb_q_bind_i64(q, 4, w - 1);
+	int r = cb_q_step(q, err);
+	if (r == 1) {
+		t->boundary = cb_q_i64(q, 0);
+		t->window_n = w;
+	}
+	cb_q_free(q);
+	return r < 0 ? -1 : 0;
+}
+
+/* Appends up to n hits of t: the best ranked of its window (tail = 0), or
+ * the matches older than the window, newest first, after skipping off. */
+static int fetch(cb_conn *c, const table_q *t, int tail, int64_t n, int64_t off, hit *out,
+		 int *count, cb_err *err)
+{
+	cb_q *q;
+	int tk = t->kind == KIND_TICKET;
+	cb_buf sql = {0};
+	if (!tail) {
+		/* the window: the boundary and everything newer (no boundary: all) */
+		if (t->boundary)
+			cb_buf_printf(&sql, "AND ROWID %s ?5 ", tk ? ">=" : "<=");
+		/* ties by id ascending, as hit_cmp (an article's rowid is -id) */
+		cb_buf_puts(&sql, tk ? "ORDER BY 2, 1 LIMIT ?6" : "ORDER BY 2, 1 DESC LIMIT ?6");
+		q = prepare(c, t, t->rank, sql.p, err);
+		if (q) {
+			if (t->boundary)
+				cb_q_bind_i64(q, 5, t->boundary);
+			cb_q_bind_i64(q, 6, n);
+		}
+	} else {
+		cb_buf_printf(&sql, "AND ROWID %s ?5 %s LIMIT ?6 OFFSET ?7", tk ? "<" : ">",
+			      newest_first(t->kind));
+		q = prepare(c, t, t->rank, sql.p, err);
+		if (q) {
+			cb_q_bind_i64(q, 5, t->boundary);
+			cb_q_bind_i64(q, 6, n);
+			cb_q_bind_i64(q, 7, off);
+		}
+	}
+	cb_buf_free(&sql);
+	if (!q)
+		return -1;
+	int r;
+	while ((r = cb_q_step(q, err)) == 1) {
+		out[*count].kind = t->kind;
+		out[*count].id = tk ? cb_q_i64(q, 0) : -cb_q_i64(q, 0);
+		out[*count].r = cb_q_double(q, 1);
+		(*count)++;
+	}
+	cb_q_free(q);
+	return r < 0 ? -1 : 0;
+}
+
+static int64_t tail_count(cb_conn *c, const table_q *t, cb_err *err)
+{
+	cb_q *q = prepare(c, t, "count(*)", t->kind == KIND_TICKET ? "AND ROWID < ?5" : "AND ROWID > ?5",
+			  err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 5, t->boundary);
+	int64_t n = cb_q_step(q, err) == 1 ? cb_q_i64(q, 0) : -1;
+	cb_q_free(q);
+	return n;
+}
+
+/* Hits [off, off + n) of the total order over the tables (see DESIGN):
+ * *outp (cb_free) and *count. */
+static int ranked_page(cb_conn *c, table_q *ts, int nt, int64_t off, int64_t n, hit **outp,
+		       int *count, cb_err *err)
+{
+	int64_t need = off + n;
+	hit *all = cb_xmalloc((size_t)(nt * need + 1) * sizeof *all);
+	int m = 0;
+	for (int i = 0; i < nt; i++)
+		if (build_rank(c, &ts[i], err) || find_boundary(c, &ts[i], err) ||
+		    fetch(c, &ts[i], 0, need, 0, all, &m, err)) {
+			cb_free(all);
+			return -1;
+		}
+	qsort(all, (size_t)m, sizeof *all, hit_cmp);
+	hit *out = cb_xmalloc((size_t)(n + 1) * sizeof *out);
+	int k = 0;
+	for (int64_t i = off; i < m && k < n; i++)
+		out[k++] = all[i];
+	cb_free(all);
+	/* every list returned fewer than asked: the windows are complete; the
+	 * page continues into the matches older than each window */
+	int64_t skip = off > m ? off - m : 0;
+	for (int i = 0; i < nt && k < n; i++) {
+		if (!ts[i].boundary)
+			continue;
+		int before = k;
+		if (fetch(c, &ts[i], 1, n - k, skip, out, &k, err)) {
+			cb_free(out);
+			return -1;
+		}
+		if (k > before) {
+			skip = 0;
+		} else if (skip) {
+			int64_t tc = tail_count(c, &ts[i], err);
+			if (tc < 0) {
+				cb_free(out);
+				return -1;
+			}
+			skip = skip > tc ? skip - tc : 0;
+		}
+	}
+	*outp = out;
+	*count = k;
+	return 0;
 }
 
 /* The title and snippet of one hit, from text the viewer may see. */
@@ -179,7 +559,8 @@ static json_t *render_hit(cb_conn *c, const cb_actor *viewer, int kind, int64_t 
 	cb_q_reset(q);
 	int rc = 0;
 	if (kind == KIND_TICKET)
-		rc = ticket_text(c, id, desc, 0, cb_role_is_agent_side(viewer->role), &text, err);
+		rc = ticket_texts(c, id, desc, &text,
+				  cb_role_is_agent_side(viewer->role) ? &text : NULL, err);
 	cb_free(desc);
 	json_t *o = NULL;
 	if (!rc) {
@@ -198,90 +579,86 @@ static json_t *render_hit(cb_conn *c, const cb_actor *viewer, int kind, int64_t 
 
 static const char *const article_types[] = {"kb", "runbook", "known_error", "faq", NULL};
 
+/* meta : "<token>" conjunctions in front of the text query. */
+static void meta_and(cb_buf *b, char prefix, const char *value)
+{
+	cb_buf tok = {0};
+	meta_token(&tok, prefix, value);
+	cb_buf_printf(b, "meta : \"%s\" AND ", tok.p);
+	cb_buf_free(&tok);
+}
+
 int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int limit,
 	      int64_t offset, json_t **items, int64_t *next, cb_err *err)
 {
+	*next = 0;
+	int want_t = 1, want_a = 1;
+	const char *atype = NULL;
+	if (sq->type) {
+		if (strcmp(sq->type, "ticket") == 0) {
+			want_a = 0;
+		} else if (strcmp(sq->type, "article") == 0) {
+			want_t = 0;
+		} else {
+			int ok = 0;
+			for (const char *const *t = article_types; *t; t++)
+				ok |= strcmp(*t, sq->type) == 0;
+			if (!ok)
+				return cb_err_set(err, CB_E_BADREQ, "type",
+						  "type must be ticket, article, kb, runbook, known_error or faq");
+			want_t = 0;
+			atype = sq->type;
+		}
+	}
+	if (sq->account)
+		want_a = 0; /* an account's tickets only */
 	cb_text_terms terms;
 	char *match = cb_text_query(sq->q, &terms);
-	*next = 0;
-	if (!match) {
+	if (!match || (!want_t && !want_a)) {
+		cb_free(match);
+		cb_text_terms_free(&terms);
 		*items = json_array();
 		return 0;
 	}
 	int customer = !cb_role_is_agent_side(viewer->role) && viewer->user_id;
-	cb_buf sql = {0};
-	/* bm25() may not appear inside an aggregate: rank the rows first */
-	cb_buf_puts(&sql, "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0) AS r"
-			  " FROM search_fts WHERE search_fts MATCH ?1)"
-			  " SELECT d.kind, d.ref_id, min(m.r) AS s FROM m JOIN search_docs d ON d.id = m.id"
-			  " WHERE 1");
-	if (customer)
-		cb_buf_puts(&sql, " AND d.part = 0 AND ((d.kind = 1 AND d.account_id = ?2)"
-				  " OR (d.kind = 2 AND d.public = 1 AND d.status = 'published'))");
-	int article_type = 0;
-	if (sq->type) {
-		if (strcmp(sq->type, "ticket") == 0)
-			cb_buf_puts(&sql, " AND d.kind = 1");
-		else if (strcmp(sq->type, "article") == 0)
-			cb_buf_puts(&sql, " AND d.kind = 2");
-		else {
-			for (const char *const *t = article_types; *t; t++)
-				article_type |= strcmp(*t, sq->type) == 0;
-			if (!article_type) {
-				cb_buf_free(&sql);
-				cb_free(match);
-				cb_text_terms_free(&terms);
-				return cb_err_set(err, CB_E_BADREQ, "type",
-						  "type must be ticket, article, kb, runbook, known_error or faq");
-			}
-			cb_buf_puts(&sql, " AND d.kind = 2 AND d.type = ?3");
+	table_q ts[2];
+	int nt = 0;
+	if (want_t) {
+		cb_buf m = {0};
+		char n[32];
+		if (customer) {
+			snprintf(n, sizeof n, "%lld", (long long)(viewer->account_id ? viewer->account_id : -1));
+			meta_and(&m, 'a', n);
 		}
+		if (sq->account) {
+			snprintf(n, sizeof n, "%lld", (long long)sq->account);
+			meta_and(&m, 'a', n);
+		}
+		if (sq->status)
+			meta_and(&m, 's', sq->status);
+		cb_buf_printf(&m, "{title body%s} : (%s)", customer ? "" : " notes", match);
+		ts[nt++] = (table_q){KIND_TICKET, cb_buf_steal(&m), sq->from, sq->to, 0, 0, NULL};
 	}
-	if (sq->status)
-		cb_buf_puts(&sql, " AND d.status = ?4");
-	if (sq->account)
-		cb_buf_puts(&sql, " AND d.kind = 1 AND d.account_id = ?5");
-	if (sq->from)
-		cb_buf_puts(&sql, " AND d.at >= ?6");
-	if (sq->to)
-		cb_buf_puts(&sql, " AND d.at < ?7");
-	cb_buf_puts(&sql, " GROUP BY d.kind, d.ref_id ORDER BY s, d.kind, d.ref_id LIMIT ?8 OFFSET ?9");
-	cb_q *q = cb_q_prepare(c, sql.p, err);
-	cb_buf_free(&sql);
-	if (!q) {
-		cb_free(match);
-		cb_text_terms_free(&terms);
-		return -1;
+	if (want_a) {
+		cb_buf m = {0};
+		if (customer) {
+			meta_and(&m, 's', "published");
+			meta_and(&m, 'v', "public");
+		}
+		if (atype)
+			meta_and(&m, 't', atype);
+		if (sq->status)
+			meta_and(&m, 's', sq->status);
+		cb_buf_printf(&m, "{title body} : (%s)", match);
+		ts[nt++] = (table_q){KIND_ARTICLE, cb_buf_steal(&m), sq->from, sq->to, 0, 0, NULL};
 	}
-	cb_q_bind_text(q, 1, match);
-	if (customer)
-		cb_q_bind_i64(q, 2, viewer->account_id ? viewer->account_id : -1);
-	if (article_type)
-		cb_q_bind_text(q, 3, sq->type);
-	if (sq->status)
-		cb_q_bind_text(q, 4, sq->status);
-	if (sq->account)
-		cb_q_bind_i64(q, 5, sq->account);
-	if (sq->from)
-		cb_q_bind_i64(q, 6, sq->from);
-	if (sq->to)
-		cb_q_bind_i64(q, 7, sq->to);
-	cb_q_bind_i64(q, 8, limit + 1);
-	cb_q_bind_i64(q, 9, offset);
-	/* collect the page first: rendering runs other statements */
-	int64_t ids[501];
-	int kinds[501];
-	double scores[501];
-	int n = 0, r;
-	while ((r = cb_q_step(q, err)) == 1 && n <= limit && n < 501) {
-		kinds[n] = (int)cb_q_i64(q, 0);
-		ids[n] = cb_q_i64(q, 1);
-		scores[n] = -cb_q_double(q, 2);
-		n++;
-	}
-	cb_q_free(q);
 	cb_free(match);
-	if (r < 0) {
+	hit *hits = NULL;
+	int n = 0;
+	int rc = ranked_page(c, ts, nt, offset, limit + 1, &hits, &n, err);
+	for (int i = 0; i < nt; i++)
+		cb_free(ts[i].match), cb_free(ts[i].rank);
+	if (rc) {
 		cb_text_terms_free(&terms);
 		return -1;
 	}
@@ -291,7 +668,7 @@ int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int
 	}
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++) {
-		json_t *o = render_hit(c, viewer, kinds[i], ids[i], scores[i], &terms, err);
+		json_t *o = render_hit(c, viewer, hits[i].kind, hits[i].id, -hits[i].r, &terms, err);
 		if (!o) {
 			if (err->code)
 				break;
@@ -299,6 +676,7 @@ int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int
 		}
 		json_array_append_new(arr, o);
 	}
+	cb_free(hits);
 	cb_text_terms_free(&terms);
 	if (err->code) {
 		json_decref(arr);
@@ -339,46 +717,12 @@ static char *or_query(const char *text, cb_text_terms *terms)
 	return out.len ? cb_buf_steal(&out) : (cb_buf_free(&out), NULL);
 }
 
-#define SUGGEST_RANKED \
-	"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 10.0, 1.0) AS r" \
-	" FROM search_fts WHERE search_fts MATCH ?1) "
-static const char SQL_SUGGEST_ARTICLES[] =
-	SUGGEST_RANKED
-	"SELECT d.kind, d.ref_id, min(m.r) AS s FROM m JOIN search_docs d ON d.id = m.id"
-	" WHERE d.kind = 2 AND d.status = 'published'"
-	" GROUP BY d.ref_id ORDER BY s, d.ref_id LIMIT 5";
-static const char SQL_SUGGEST_TICKETS[] =
-	SUGGEST_RANKED
-	"SELECT kind, ref_id, s FROM ("
-	" SELECT d.kind, d.ref_id, min(m.r) AS s, max(d.status IN ('solved', 'closed')) AS solved"
-	" FROM m JOIN search_docs d ON d.id = m.id WHERE d.kind = 1 AND d.ref_id <> ?2"
-	" GROUP BY d.ref_id ORDER BY s, d.ref_id LIMIT 20)"
-	" ORDER BY solved DESC, s, ref_id LIMIT 5";
-
-static json_t *suggest(cb_conn *c, const cb_actor *viewer, const char *sql, const char *match,
-		       int64_t ticket, const cb_text_terms *terms, cb_err *err)
+static json_t *render_all(cb_conn *c, const cb_actor *viewer, const hit *h, int n,
+			  const cb_text_terms *terms, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, sql, err);
-	if (!q)
-		return NULL;
-	cb_q_bind_text(q, 1, match);
-	if (ticket)
-		cb_q_bind_i64(q, 2, ticket);
-	int64_t ids[5];
-	double scores[5];
-	int n = 0, r;
-	while ((r = cb_q_step(q, err)) == 1 && n < 5) {
-		ids[n] = cb_q_i64(q, 1);
-		scores[n++] = -cb_q_double(q, 2);
-	}
-	if (r == 1)
-		cb_q_reset(q);
-	if (r < 0)
-		return NULL;
 	json_t *arr = json_array();
 	for (int i = 0; i < n; i++) {
-		json_t *o = render_hit(c, viewer, ticket ? KIND_TICKET : KIND_ARTICLE, ids[i], scores[i],
-				       terms, err);
+		json_t *o = render_hit(c, viewer, h[i].kind, h[i].id, -h[i].r, terms, err);
 		if (!o && err->code) {
 			json_decref(arr);
 			return NULL;
@@ -386,6 +730,59 @@ static json_t *suggest(cb_conn *c, const cb_actor *viewer, const char *sql, cons
 		if (o)
 			json_array_append_new(arr, o);
 	}
+	return arr;
+}
+
+static int solved_first(const void *a, const void *b)
+{
+	const hit *x = a, *y = b; /* kind holds 1 = solved / closed, 2 = other */
+	if (x->kind != y->kind)
+		return x->kind - y->kind;
+	return hit_cmp(a, b);
+}
+
+/* Related tickets: the best 20 other tickets, then the solved ones first. */
+static json_t *suggest_tickets(cb_conn *c, const cb_actor *viewer, const char *orq, int64_t ticket,
+			       const cb_text_terms *terms, cb_err *err)
+{
+	cb_buf m = {0};
+	cb_buf_printf(&m, "{title body notes} : (%s)", orq);
+	table_q t = {KIND_TICKET, cb_buf_steal(&m), 0, 0, 0, 0, NULL};
+	hit *h = NULL;
+	int n = 0;
+	int rc = ranked_page(c, &t, 1, 0, 21, &h, &n, err);
+	cb_free(t.match), cb_free(t.rank);
+	if (rc)
+		return NULL;
+	int k = 0;
+	for (int i = 0; i < n && k < 20; i++) {
+		if (h[i].id == ticket)
+			continue;
+		cb_q *q = cb_q_get(c, CB_SQL_SEARCH_TICKET_BRIEF, err);
+		if (!q) {
+			cb_free(h);
+			return NULL;
+		}
+		cb_q_bind_i64(q, 1, h[i].id);
+		int r = cb_q_step(q, err);
+		if (r < 0) {
+			cb_free(h);
+			return NULL;
+		}
+		int solved = r == 1 && (strcmp(cb_q_text(q, 2), "solved") == 0 ||
+					strcmp(cb_q_text(q, 2), "closed") == 0);
+		if (r == 1)
+			cb_q_reset(q);
+		h[k] = h[i];
+		h[k++].kind = solved ? 1 : 2;
+	}
+	qsort(h, (size_t)k, sizeof *h, solved_first);
+	if (k > 5)
+		k = 5;
+	for (int i = 0; i < k; i++)
+		h[i].kind = KIND_TICKET;
+	json_t *arr = render_all(c, viewer, h, k, terms, err);
+	cb_free(h);
 	return arr;
 }
 
@@ -405,13 +802,24 @@ json_t *cb_search_suggestions(cb_conn *c, const cb_actor *viewer, int64_t ticket
 	cb_buf_printf(&text, "%s\n%s", cb_q_text(q, 0), cb_q_text(q, 1));
 	cb_q_reset(q);
 	cb_text_terms terms;
-	char *match = or_query(text.p, &terms);
+	char *orq = or_query(text.p, &terms);
 	cb_buf_free(&text);
-	if (!match)
+	if (!orq)
 		return json_pack("{s:[], s:[]}", "articles", "tickets");
-	json_t *arts = suggest(c, viewer, SQL_SUGGEST_ARTICLES, match, 0, &terms, err);
-	json_t *tix = arts ? suggest(c, viewer, SQL_SUGGEST_TICKETS, match, ticket, &terms, err) : NULL;
-	cb_free(match);
+	cb_buf m = {0};
+	cb_buf_printf(&m, "meta : \"spublished\" AND {title body} : (%s)", orq);
+	table_q t = {KIND_ARTICLE, cb_buf_steal(&m), 0, 0, 0, 0, NULL};
+	hit *h = NULL;
+	int n = 0;
+	json_t *arts = NULL, *tix = NULL;
+	if (ranked_page(c, &t, 1, 0, 5, &h, &n, err) == 0) {
+		arts = render_all(c, viewer, h, n, &terms, err);
+		cb_free(h);
+	}
+	cb_free(t.match), cb_free(t.rank);
+	if (arts)
+		tix = suggest_tickets(c, viewer, orq, ticket, &terms, err);
+	cb_free(orq);
 	cb_text_terms_free(&terms);
 	if (!tix) {
 		json_decref(arts);

@@ -1,11 +1,15 @@
 /* search.h - full-text search over tickets and articles (FTS5, bm25,
  * Snowball-stemmed text from core/text.c) and ticket suggestions.
  *
- * Index rows (search_docs + search_fts, rowid): ticket id*4 holds subject,
- * description and public comments; id*4+1 the internal comments, matched
- * only for agent-side callers; article id*4+2. Customers match only their
- * account's tickets' public rows and published public articles; snippets
- * are cut from text the caller may see. */
+ * Index (migration 011, design in search.c): search_index, one FTS5 row
+ * per ticket (rowid = id: subject, description + public comments, internal
+ * comments, meta tokens) and per article (rowid = -id). Customers match
+ * only their account's tickets' public text and published public articles,
+ * enforced inside the FTS5 MATCH; snippets are cut from text the caller may
+ * see. Ranking is bm25 over the CB_SEARCH_WINDOW newest matches of each
+ * kind; older matches follow, newest first. search_pending lists
+ * documents still to (re-)index (an upgraded data dir, see
+ * cb_search_index_pending). */
 #ifndef CB_SEARCH_H
 #define CB_SEARCH_H
 #include <jansson.h>
@@ -14,6 +18,13 @@
 /* Rebuilds the index rows of one ticket / article (called after each write). */
 int cb_search_index_ticket(cb_conn *c, int64_t id, cb_err *err);
 int cb_search_index_article(cb_conn *c, int64_t id, cb_err *err);
+/* Indexes up to max documents listed in search_pending and removes them
+ * from it (run inside one write job); *done = how many. */
+int cb_search_index_pending(cb_conn *c, int max, int *done, cb_err *err);
+
+/* Matches ranked by bm25 per table, newest first: a query matching more
+ * documents than this ranks the newest this many of each table. */
+#define CB_SEARCH_WINDOW 1000
 
 typedef struct {
 	const char *q;

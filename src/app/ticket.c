@@ -9,6 +9,8 @@
  * and unknown enum values are 422 with the field named. */
 #include "app/ticket.h"
 #include "app/directory.h"
+#include "app/escalation.h"
+#include "app/mail_out.h"
 #include "app/sla.h"
 #include "app/views.h"
 #include "store/sql_ticket.h"
@@ -798,6 +800,7 @@ int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
 	cb_ticket t;
 	if (cb_ticket_load(c, id, &t, err))
 		return -1;
+	cb_status before = t.status;
 	int rc;
 	if (!visible(&t, actor)) {
 		rc = cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
@@ -819,7 +822,10 @@ int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
 	} else {
 		rc = do_update(c, actor, now, &t, in, 1, err);
 	}
+	cb_status after = t.status; /* do_update folded the new events into t */
 	cb_ticket_clear(&t);
+	if (rc == 0 && json_object_get(in, "status"))
+		rc = cb_mail_on_status(c, now, id, before, after, actor, err);
 	return rc;
 }
 
@@ -900,7 +906,8 @@ int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	else
 		rc = add_comment(c, &t, side_of(actor), actor->user_id, now, body, is_public,
 				 out_event, err) ||
-		     save(c, &t, 0, 0, err) || cb_sla_refresh(c, id, now, err);
+		     save(c, &t, 0, 0, err) || cb_sla_refresh(c, id, now, err) ||
+		     (is_public && cb_mail_on_comment(c, now, id, *out_event, actor, err));
 	cb_ticket_clear(&t);
 	return rc ? -1 : 0;
 }
@@ -1093,9 +1100,10 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 	case CB_EV_ESCALATION_ACK:
 	case CB_EV_ESCALATION_ACCEPTED:
 	case CB_EV_ESCALATION_RETURNED:
+	case CB_EV_ESCALATION_RESOLVED:
 	case CB_EV_CSAT:
 	case CB_EV_CES: {
-		/* recorded on the timeline now; behaviour comes with their issues */
+		/* recorded on the timeline; escalation steps also move the escalation row */
 		json_t *d = json_deep_copy(ev);
 		json_object_del(d, "at");
 		json_object_del(d, "type");
@@ -1111,6 +1119,13 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 			if (g)
 				json_object_set_new(d, "group", json_integer(gid));
 		}
+		/* imported escalation steps keep the escalations table in step */
+		if (type != CB_EV_CSAT && type != CB_EV_CES &&
+		    cb_escalation_import(c, id, type, at, who.user_id, d, err)) {
+			json_decref(d);
+			rc = -1;
+			break;
+		}
 		if (type == CB_EV_CSAT || type == CB_EV_CES) {
 			json_t *s = json_object_get(d, "score");
 			int max = type == CB_EV_CSAT ? 5 : 7;
@@ -1125,6 +1140,10 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 	}
 	case CB_EV_CREATED:
 	case CB_EV_SLA:
+	case CB_EV_ARTICLE_LINKED:
+	case CB_EV_DEFECT:
+	case CB_EV_PROBLEM:
+	case CB_EV_INCIDENT:
 	case CB_EV__COUNT:
 		rc = cb_err_set(err, CB_E_INVALID, "type", "this event type cannot be imported");
 		break;

@@ -6,10 +6,14 @@
 #include "app/check.h"
 #include "app/demo.h"
 #include "app/jobs.h"
+#include "app/kb_log.h"
+#include "app/search_indexer.h"
 #include "app/calendar_cache.h"
 #include "app/sla.h"
 #include "app/setup.h"
 #include "http/server.h"
+#include "app/mail_channels.h"
+#include "app/mail_out.h"
 #include "util/alloc.h"
 
 #include <signal.h>
@@ -121,7 +125,7 @@ static const char serve_usage[] =
 	"usage: casebook serve --data DIR [--listen HOST:PORT] [--threads N]\n"
 	"                      [--max-body BYTES] [--max-conns N] [--max-inflight N]\n"
 	"                      [--max-write-queue N] [--max-write-wait MS]\n"
-	"                      [--sync full|normal] [--quiet]\n"
+	"                      [--sync full|normal] [--lmtp HOST:PORT] [--quiet]\n"
 	"Serves the HTTP API on HOST:PORT (default 127.0.0.1:8080; port 0 picks a\n"
 	"free one). --threads N runs an epoll pool of N threads; 0 (default) runs a\n"
 	"thread per connection. Stops gracefully on SIGTERM or SIGINT.\n"
@@ -129,7 +133,9 @@ static const char serve_usage[] =
 	"--max-inflight requests (default 256) a request gets 503 with Retry-After\n"
 	"at once (never /healthz or /metrics); a write gets 503 when --max-write-queue\n"
 	"writes (default 4096) already wait for the writer, or when it waited\n"
-	"--max-write-wait ms (default 10000; 0 = no limit) without being started.\n";
+	"--max-write-wait ms (default 10000; 0 = no limit) without being started.\n"
+	"--lmtp HOST:PORT also accepts mail from an MTA over LMTP (RFC 2033); IMAP\n"
+	"polling and outgoing SMTP are set through /api/v1/mail/settings.\n";
 
 static int cmd_serve(int argc, char **argv)
 {
@@ -189,6 +195,22 @@ static int cmd_serve(int argc, char **argv)
 		return 2;
 	}
 	o.quiet = cb_cli_flag(argc, argv, "--quiet");
+	char lmtp_host[64] = "";
+	int lmtp_port = 0;
+	const char *lmtp = cb_cli_opt(argc, argv, "--lmtp");
+	if (lmtp) {
+		const char *colon = strrchr(lmtp, ':');
+		char *end = NULL;
+		long p = colon ? strtol(colon + 1, &end, 10) : -1;
+		if (!colon || (size_t)(colon - lmtp) >= sizeof lmtp_host || colon == lmtp || !end ||
+		    *end || p < 0 || p > 65535) {
+			cb_cli_error("--lmtp expects HOST:PORT");
+			return 2;
+		}
+		memcpy(lmtp_host, lmtp, (size_t)(colon - lmtp));
+		lmtp_host[colon - lmtp] = '\0';
+		lmtp_port = (int)p;
+	}
 	cb_app app = {0};
 	int rc = cb_cli_open(&app, argc, argv, serve_usage);
 	if (rc)
@@ -199,9 +221,26 @@ static int cmd_serve(int argc, char **argv)
 	 * it inherits the blocked signal mask set above */
 	rc = cb_jobs_start(&app, &err);
 	if (rc == 0)
+		rc = cb_search_indexer_start(&app, &err); /* search_pending (migration 011) */
+	if (rc == 0)
+		rc = cb_mail_sender_start(&app, &err); /* the outbox (app/mail_out.h) */
+	if (rc == 0)
+		rc = cb_mail_poller_start(&app, &err); /* IMAP, when configured */
+	if (rc == 0 && lmtp_host[0]) {
+		int bound = 0;
+		rc = cb_mail_lmtp_start(&app, lmtp_host, lmtp_port, &bound, &err);
+		if (rc == 0 && !o.quiet)
+			fprintf(stderr, "lmtp listening on %s:%d\n", lmtp_host, bound);
+	}
+	if (rc == 0)
 		rc = cb_http_serve(&app, &o, &err);
 	if (rc)
 		cb_cli_error("%s", err.message);
+	cb_mail_lmtp_stop();
+	cb_mail_poller_stop();
+	cb_mail_sender_stop();
+	cb_search_indexer_stop();
+	cb_kb_log_stop(); /* queued portal activity is written before the close */
 	cb_jobs_stop();
 	cb_db_close(app.db);
 	return rc ? 1 : 0;
@@ -439,7 +478,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: casebook COMMAND [OPTIONS]\n\nCommands:\n", f);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nRun 'casebook COMMAND --help' for a command's options.\n", f);
 }
 

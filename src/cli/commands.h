@@ -16,6 +16,9 @@ int cb_cmd_token(int argc, char **argv);
 int cb_cmd_import(int argc, char **argv);
 int cb_cmd_export(int argc, char **argv);
 
+/* cmd_mail.c: the MTA delivery program */
+int cb_cmd_mail_ingest(int argc, char **argv);
+
 /* cmd_report.c: KPI report table and the rebuild of KPI facts */
 int cb_cmd_report(int argc, char **argv);
 
@@ -25,6 +28,7 @@ int cb_cmd_report(int argc, char **argv);
 	{"token", cb_cmd_token, "create API tokens (create)"}, \
 	{"import", cb_cmd_import, "import tickets with their timelines (NDJSON)"}, \
 	{"export", cb_cmd_export, "export every ticket with its timeline (NDJSON)"}, \
+	{"mail-ingest", cb_cmd_mail_ingest, "deliver one e-mail from stdin to a server (for an MTA)"}, \
 	{"report", cb_cmd_report, "print the KPIs of a period as a table (kpis), rebuild facts"},
 
 #endif

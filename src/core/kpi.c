@@ -137,7 +137,10 @@ void cb_kpi_apply(cb_kpi *k, const cb_ticket *after, const cb_event *e)
 		k->esc = grow(k->esc, &k->cesc, k->nesc + 1, sizeof *k->esc);
 		cb_kpi_esc *x = &k->esc[k->nesc++];
 		memset(x, 0, sizeof *x);
-		json_t *id = json_object_get(e->data, "id");
+		/* the escalation's id: "escalation" (live and re-imported), "id" (older imports) */
+		json_t *id = json_object_get(e->data, "escalation");
+		if (!json_is_integer(id))
+			id = json_object_get(e->data, "id");
 		x->id = json_is_integer(id) ? (int64_t)json_integer_value(id) : 0;
 		x->at = at;
 		x->k = now;
@@ -445,19 +448,61 @@ static json_t *rate(int64_t k, int64_t n)
 	return n ? fixed(cb_kpi_round(k, n, 10000), 10000) : json_null();
 }
 
+/* Rearranges v[lo, hi) so that v[k] holds the value of rank k (0-based) of
+ * the whole range, everything before it <= v[k] and everything after >=
+ * (quickselect with a three-way partition: duplicates cost nothing; a
+ * median-of-three pivot; sorts small ranges). Linear on average. */
+static void select_rank(int64_t *v, int lo, int hi, int k)
+{
+	while (hi - lo > 16) {
+		int64_t a = v[lo], b = v[lo + (hi - lo) / 2], c = v[hi - 1];
+		int64_t p = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+		int lt = lo, i = lo, gt = hi; /* [lo,lt) < p, [lt,i) == p, [gt,hi) > p */
+		while (i < gt) {
+			int64_t x = v[i];
+			if (x < p) {
+				v[i++] = v[lt];
+				v[lt++] = x;
+			} else if (x > p) {
+				v[i] = v[--gt];
+				v[gt] = x;
+			} else {
+				i++;
+			}
+		}
+		if (k < lt)
+			hi = lt;
+		else if (k >= gt)
+			lo = gt;
+		else
+			return;
+	}
+	qsort(v + lo, (size_t)(hi - lo), sizeof *v, cmp_i64);
+}
+
+/* The value of nearest rank q (as cb_kpi_percentile) of v[0, n), selecting
+ * within v[from, n) where everything before `from` is known to be <= it. */
+static int64_t pick(int64_t *v, int n, int q, int *from)
+{
+	int64_t rank = ((int64_t)q * n + 99) / 100;
+	int k = (int)(rank < 1 ? 0 : rank > n ? n - 1 : rank - 1);
+	select_rank(v, *from, n, k);
+	*from = k;
+	return v[k];
+}
+
 static json_t *dist(cb_kpi_vec *v)
 {
 	json_t *o = json_object();
 	int n = v->n;
-	if (n)
-		qsort(v->v, (size_t)n, sizeof *v->v, cmp_i64);
 	int64_t sum = 0;
 	for (int i = 0; i < n; i++)
 		sum += v->v[i];
+	int from = 0;
 	json_object_set_new(o, "count", json_integer(n));
-	json_object_set_new(o, "median_s", n ? json_integer(cb_kpi_percentile(v->v, n, 50)) : json_null());
-	json_object_set_new(o, "p90_s", n ? json_integer(cb_kpi_percentile(v->v, n, 90)) : json_null());
-	json_object_set_new(o, "p95_s", n ? json_integer(cb_kpi_percentile(v->v, n, 95)) : json_null());
+	json_object_set_new(o, "median_s", n ? json_integer(pick(v->v, n, 50, &from)) : json_null());
+	json_object_set_new(o, "p90_s", n ? json_integer(pick(v->v, n, 90, &from)) : json_null());
+	json_object_set_new(o, "p95_s", n ? json_integer(pick(v->v, n, 95, &from)) : json_null());
 	json_object_set_new(o, "mean_s", n ? fixed(cb_kpi_round(sum, n, 100), 100) : json_null());
 	return o;
 }
@@ -519,4 +564,80 @@ json_t *cb_kpi_acc_json(cb_kpi_acc *a)
 			    json_pack("{s:I, s:I, s:I}", "created", (json_int_t)a->created, "solved",
 				      (json_int_t)a->solved, "reopened", (json_int_t)a->reopened));
 	return o;
+}
+
+/* ---- rollups ---- */
+
+int cb_kpi_rolled(cb_kpi_kind kind)
+{
+	switch (kind) {
+	case CB_KPI_CREATED:
+	case CB_KPI_SOLVE_FIRST:
+	case CB_KPI_ESC_DECISION:
+	case CB_KPI_CSAT:
+	case CB_KPI_CES:
+	case CB_KPI_SLA_FR:
+	case CB_KPI_SLA_NU:
+	case CB_KPI_SLA_RES:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void cb_kpi_roll(const cb_kpi_fact *f, int sign, int64_t c[CB_KPI_R__COUNT])
+{
+	c[CB_KPI_R_N] += sign;
+	switch (f->kind) {
+	case CB_KPI_CREATED:
+		c[CB_KPI_R_CREATED] += sign;
+		c[CB_KPI_R_ESCALATED] += sign * (f->flag != 0);
+		break;
+	case CB_KPI_SOLVE_FIRST:
+		c[CB_KPI_R_SOLVED1] += sign;
+		c[CB_KPI_R_REOPENED1] += sign * (f->flag != 0);
+		break;
+	case CB_KPI_ESC_DECISION:
+		c[CB_KPI_R_DECIDED] += sign;
+		c[CB_KPI_R_ACCEPTED] += sign * (f->flag != 0);
+		break;
+	case CB_KPI_CSAT:
+		c[CB_KPI_R_CSAT_N] += sign;
+		c[CB_KPI_R_CSAT_SUM] += sign * f->v1;
+		c[CB_KPI_R_CSAT_POS] += sign * (f->v1 >= 4);
+		break;
+	case CB_KPI_CES:
+		c[CB_KPI_R_CES_N] += sign;
+		c[CB_KPI_R_CES_SUM] += sign * f->v1;
+		break;
+	case CB_KPI_SLA_FR:
+	case CB_KPI_SLA_NU:
+	case CB_KPI_SLA_RES:
+		if (f->flag >= CB_KPI_SLA_MET && f->flag <= CB_KPI_SLA_DUE)
+			c[CB_KPI_R_SLA + 3 * (f->kind - CB_KPI_SLA_FR) + f->flag] += sign;
+		break;
+	default:
+		break;
+	}
+}
+
+void cb_kpi_acc_add_rolled(cb_kpi_acc *a, const int64_t c[CB_KPI_R__COUNT])
+{
+	a->created += c[CB_KPI_R_CREATED];
+	a->esc_n += c[CB_KPI_R_CREATED];
+	a->esc_k += c[CB_KPI_R_ESCALATED];
+	a->reopen_n += c[CB_KPI_R_SOLVED1];
+	a->reopen_k += c[CB_KPI_R_REOPENED1];
+	a->acc_n += c[CB_KPI_R_DECIDED];
+	a->acc_k += c[CB_KPI_R_ACCEPTED];
+	a->csat_n += c[CB_KPI_R_CSAT_N];
+	a->csat_sum += c[CB_KPI_R_CSAT_SUM];
+	a->csat_pos += c[CB_KPI_R_CSAT_POS];
+	a->ces_n += c[CB_KPI_R_CES_N];
+	a->ces_sum += c[CB_KPI_R_CES_SUM];
+	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
+		const int64_t *x = c + CB_KPI_R_SLA + 3 * k;
+		a->sla_met[k] += x[CB_KPI_SLA_MET];
+		a->sla_breached[k] += x[CB_KPI_SLA_BREACHED] + x[CB_KPI_SLA_DUE];
+	}
 }

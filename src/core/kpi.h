@@ -145,7 +145,36 @@ void cb_kpi_acc_free(cb_kpi_acc *a);
  * (for CB_KPI_REOPEN: the ticket's first reopen in it), or, for a backlog
  * segment, open at `to`. `to` is the period's end, `now` the report's. */
 void cb_kpi_acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now);
-/* The `kpis` object of METRICS.md (sorts the vectors). New reference. */
+/* The `kpis` object of METRICS.md (reorders the vectors). New reference. */
 json_t *cb_kpi_acc_json(cb_kpi_acc *a);
+
+/* ---- rollups ----
+ * The KPIs that are counts, sums and rates (everything but the
+ * distributions frt, ttr and mtte, volume.reopened, which counts distinct
+ * tickets, and the backlog) add up over any set of facts, so the facts of
+ * those kinds can be summed per hour and key in advance (kpi_rollup,
+ * migration 010). The counters of a rollup row, in its column order: */
+enum {
+	CB_KPI_R_N,          /* facts */
+	CB_KPI_R_CREATED,    /* CB_KPI_CREATED */
+	CB_KPI_R_ESCALATED,  /* ... flagged escalated */
+	CB_KPI_R_SOLVED1,    /* CB_KPI_SOLVE_FIRST */
+	CB_KPI_R_REOPENED1,  /* ... flagged reopened */
+	CB_KPI_R_DECIDED,    /* CB_KPI_ESC_DECISION */
+	CB_KPI_R_ACCEPTED,   /* ... flagged accepted */
+	CB_KPI_R_CSAT_N, CB_KPI_R_CSAT_SUM, CB_KPI_R_CSAT_POS,
+	CB_KPI_R_CES_N, CB_KPI_R_CES_SUM,
+	CB_KPI_R_SLA,        /* + 3 * clock + flag (met, breached, due) */
+	CB_KPI_R__COUNT = CB_KPI_R_SLA + 3 * CB_CLOCK__COUNT
+};
+
+/* Whether facts of this kind are summed into rollups. */
+int cb_kpi_rolled(cb_kpi_kind kind);
+/* Adds sign * the counters of one fact of a rolled kind to c. */
+void cb_kpi_roll(const cb_kpi_fact *f, int sign, int64_t c[CB_KPI_R__COUNT]);
+/* Adds the counters of facts whose instants are all before `now` (so due
+ * SLA instances count as breached) to a, exactly as cb_kpi_acc_add of each
+ * fact would. */
+void cb_kpi_acc_add_rolled(cb_kpi_acc *a, const int64_t c[CB_KPI_R__COUNT]);
 
 #endif

@@ -14,7 +14,8 @@ static const char *const status_names[] = {"new", "open", "pending", "on_hold", 
 static const char *const ev_names[CB_EV__COUNT] = {
 	"created", "comment", "status", "priority", "assign", "category", "tags", "fields",
 	"escalation", "escalation_ack", "escalation_accepted", "escalation_returned", "csat",
-	"ces", "account", "sla"};
+	"ces", "account", "sla", "escalation_resolved", "article_linked", "defect", "problem",
+	"incident"};
 
 const char *cb_status_name(cb_status s)
 {
@@ -178,6 +179,11 @@ void cb_ticket_apply(cb_ticket *t, const cb_event *e)
 	case CB_EV_CSAT:
 	case CB_EV_CES:
 	case CB_EV_SLA:
+	case CB_EV_ESCALATION_RESOLVED:
+	case CB_EV_ARTICLE_LINKED:
+	case CB_EV_DEFECT:
+	case CB_EV_PROBLEM:
+	case CB_EV_INCIDENT:
 	case CB_EV__COUNT:
 		break;
 	}

@@ -46,6 +46,11 @@ typedef enum {
 	CB_EV_CES,
 	CB_EV_ACCOUNT,
 	CB_EV_SLA, /* an SLA clock became at risk or breached (derived, informational) */
+	CB_EV_ESCALATION_RESOLVED, /* the resolver group resolved an escalation */
+	CB_EV_ARTICLE_LINKED,      /* a knowledge article was linked to the ticket */
+	CB_EV_DEFECT,              /* linked to / unlinked from / fix of an external defect */
+	CB_EV_PROBLEM,             /* grouped under / removed from a problem */
+	CB_EV_INCIDENT,            /* linked to a major incident, or an incident update */
 	CB_EV__COUNT
 } cb_evtype;
 

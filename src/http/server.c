@@ -188,8 +188,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 		rq = cb_xcalloc(1, sizeof *rq);
 		rq->arena = cb_arena_new();
 		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
-		rq->limit = strncmp(url, "/api/v1/import/", 15) == 0 ? (size_t)256 << 20
-								      : s->opts->max_body;
+		rq->limit = strncmp(url, "/api/v1/import/", 15) == 0   ? (size_t)256 << 20
+			    : strcmp(url, "/api/v1/mail/inbound") == 0 ? (size_t)CB_HTTP_MAIL_MAX
+								       : s->opts->max_body;
 		*req_cls = rq;
 		int n = atomic_fetch_add(&s->inflight, 1) + 1;
 		if ((unsigned)n > s->max_inflight && strcmp(url, "/healthz") != 0 &&

@@ -5,6 +5,9 @@
 
 #include "app/app.h"
 
+/* Body limit of POST /api/v1/mail/inbound: a message with attachments. */
+#define CB_HTTP_MAIL_MAX (40u << 20)
+
 typedef struct {
 	const char *host;      /* "127.0.0.1" */
 	int port;              /* 0 picks a free port */

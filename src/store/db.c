@@ -25,6 +25,7 @@
  * Statement cache: an open-addressing table keyed by the address of the SQL
  * string (static storage), prepared with SQLITE_PREPARE_PERSISTENT. */
 #include "store/db.h"
+#include "store/fts_rank.h"
 #include "store/migrations.h"
 #include "util/alloc.h"
 
@@ -103,6 +104,7 @@ static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
 	}
 	sqlite3_busy_timeout(h, 10000);
 	sqlite3_extended_result_codes(h, 1);
+	cb_fts_rank_register(h); /* the search index's ranking (store/fts_rank.h) */
 	/* The writer keeps temp_store=FILE: with MEMORY, SQLite's statement
 	 * sub-journal is an in-memory list of 1 KiB chunks that is walked from
 	 * its head on every statement release, so a job touching many pages

@@ -5,6 +5,7 @@
  * `tickets` row is the materialized state, updated in the same transaction
  * as every appended event. */
 #include "store/migrations.h"
+#include "store/sql_rollup.h"
 
 static const char m001[] =
 	"CREATE TABLE accounts("
@@ -330,6 +331,286 @@ static const char m009[] =
 	"  at INTEGER NOT NULL) STRICT;"
 	"CREATE VIRTUAL TABLE search_fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 0');";
 
+/* 010: reports at scale and exact tiers (issue 5). kpi_rollup holds, per
+ * UTC hour and group_by dimension key, the counts and sums of the KPI facts
+ * whose KPIs are counts or means (kinds 1, 4, 7-12; store/sql_rollup.h),
+ * kept in step with kpi_facts in the same write (app/report.c); dimensions
+ * 1 priority, 2 account (0 none), 3 category (text, 0 none), 4 group,
+ * 5 assignee. account_tiers is the tier history of each account: a row per
+ * tier from an instant on, written by triggers on every insert and tier
+ * change, backfilled with the current tier from the account's creation. */
+static const char m010[] =
+	"CREATE TABLE kpi_rollup("
+	"  dim INTEGER NOT NULL, hour INTEGER NOT NULL, key ANY NOT NULL,"
+	"  n INTEGER NOT NULL, created INTEGER NOT NULL, escalated INTEGER NOT NULL,"
+	"  solved1 INTEGER NOT NULL, reopened1 INTEGER NOT NULL,"
+	"  decided INTEGER NOT NULL, accepted INTEGER NOT NULL,"
+	"  csat_n INTEGER NOT NULL, csat_sum INTEGER NOT NULL, csat_pos INTEGER NOT NULL,"
+	"  ces_n INTEGER NOT NULL, ces_sum INTEGER NOT NULL,"
+	"  fr_met INTEGER NOT NULL, fr_breached INTEGER NOT NULL, fr_due INTEGER NOT NULL,"
+	"  nu_met INTEGER NOT NULL, nu_breached INTEGER NOT NULL, nu_due INTEGER NOT NULL,"
+	"  res_met INTEGER NOT NULL, res_breached INTEGER NOT NULL, res_due INTEGER NOT NULL,"
+	"  PRIMARY KEY (dim, hour, key)) STRICT, WITHOUT ROWID;"
+	CB_SQL_ROLLUP_DERIVE
+	"CREATE TABLE account_tiers("
+	"  account_id INTEGER NOT NULL,"
+	"  from_at INTEGER NOT NULL,"
+	"  tier TEXT NOT NULL,"
+	"  PRIMARY KEY (account_id, from_at)) STRICT, WITHOUT ROWID;"
+	"INSERT INTO account_tiers SELECT id, created_at, tier FROM accounts;"
+	"CREATE TRIGGER account_tiers_insert AFTER INSERT ON accounts BEGIN"
+	"  INSERT OR REPLACE INTO account_tiers VALUES (new.id, new.created_at, new.tier); END;"
+	"CREATE TRIGGER account_tiers_update AFTER UPDATE OF tier ON accounts"
+	"  WHEN new.tier IS NOT old.tier BEGIN"
+	"  INSERT OR REPLACE INTO account_tiers VALUES (new.id, new.updated_at, new.tier); END;";
+/* 011: the search index, one FTS5 row per document (issue 6; app/search.c):
+ * search_index holds tickets at rowid = id (subject, description + public
+ * comments, internal comments, meta tokens "a<account> s<status>") and
+ * articles at rowid = -id (meta "t<type> s<state> v<visibility>"), so
+ * visibility and filters are part of the MATCH. The stemmed text of the 009
+ * index is carried over; documents it did not hold are listed in
+ * search_pending, which the server indexes in the background. */
+static const char m011[] =
+	"CREATE VIRTUAL TABLE search_index USING fts5(title, body, notes, meta,"
+	"  tokenize = 'unicode61 remove_diacritics 0');"
+	"CREATE TABLE search_pending("
+	"  kind INTEGER NOT NULL,"
+	"  id INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, id)) STRICT, WITHOUT ROWID;"
+	"INSERT INTO search_index(rowid, title, body, notes, meta)"
+	"  SELECT -a.id, p.title, p.body, '', 't' || replace(a.type, '_', '') || ' s' ||"
+	"    replace(a.state, '_', '') || ' v' || a.visibility"
+	"  FROM articles a JOIN search_fts p ON p.rowid = a.id * 4 + 2 ORDER BY a.id DESC;"
+	"INSERT INTO search_index(rowid, title, body, notes, meta)"
+	"  SELECT t.id, coalesce(p.title, ''), coalesce(p.body, ''), coalesce(i.body, ''),"
+	"    'a' || coalesce(t.account_id, 0) || ' s' || replace(t.status, '_', '')"
+	"  FROM tickets t JOIN search_fts p ON p.rowid = t.id * 4"
+	"  LEFT JOIN search_fts i ON i.rowid = t.id * 4 + 1 ORDER BY t.id;"
+	"INSERT INTO search_pending(kind, id)"
+	"  SELECT 1, id FROM tickets WHERE id NOT IN (SELECT rowid FROM search_index WHERE rowid > 0);"
+	"INSERT INTO search_pending(kind, id)"
+	"  SELECT 2, id FROM articles WHERE -id NOT IN (SELECT rowid FROM search_index WHERE rowid < 0);"
+	"DROP TABLE search_fts;"
+	"DROP TABLE search_docs;";
+/* m012: escalations to resolver groups (package, score, lifecycle), the
+ * per-group minimum score, defects in external trackers and problems /
+ * known errors, each with its links to tickets (the links' history is on
+ * the ticket timeline as `defect` and `problem` events). */
+static const char m012[] =
+	"CREATE TABLE escalations("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  group_id INTEGER REFERENCES groups(id)," /* null: imported without a group */
+	"  status TEXT NOT NULL CHECK (status IN ('open','acknowledged','accepted','returned','resolved')),"
+	"  package TEXT NOT NULL DEFAULT '{}',"
+	"  score INTEGER NOT NULL,"
+	"  question TEXT,"
+	"  answer TEXT,"
+	"  resolution TEXT,"
+	"  history TEXT NOT NULL DEFAULT '[]',"
+	"  imported INTEGER NOT NULL DEFAULT 0,"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  acknowledged_at INTEGER,"
+	"  decided_at INTEGER,"
+	"  resolved_at INTEGER) STRICT;"
+	"CREATE INDEX escalations_ticket ON escalations(ticket_id, id);"
+	"CREATE INDEX escalations_queue ON escalations(group_id, status, created_at, id);"
+	"CREATE TABLE escalation_settings("
+	"  group_id INTEGER PRIMARY KEY REFERENCES groups(id),"
+	"  min_score INTEGER NOT NULL CHECK (min_score BETWEEN 0 AND 5)) STRICT;"
+	"CREATE TABLE defects("
+	"  id INTEGER PRIMARY KEY,"
+	"  tracker TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  url TEXT,"
+	"  title TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL CHECK (status IN ('open','in_progress','fixed','wont_fix','duplicate')),"
+	"  fixed_at INTEGER,"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  UNIQUE (tracker, key)) STRICT;"
+	"CREATE TABLE defect_links("
+	"  defect_id INTEGER NOT NULL REFERENCES defects(id),"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  linked_by INTEGER REFERENCES users(id),"
+	"  linked_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (defect_id, ticket_id)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX defect_links_ticket ON defect_links(ticket_id, defect_id);"
+	"CREATE TABLE problems("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL CHECK (status IN ('open','known_error','resolved')),"
+	"  category TEXT,"
+	"  root_cause TEXT,"
+	"  workaround TEXT,"
+	"  article_id INTEGER REFERENCES articles(id),"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  resolved_at INTEGER) STRICT;"
+	"CREATE TABLE problem_links("
+	"  problem_id INTEGER NOT NULL REFERENCES problems(id),"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  linked_by INTEGER REFERENCES users(id),"
+	"  linked_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (problem_id, ticket_id)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX problem_links_ticket ON problem_links(ticket_id, problem_id);";
+/* 013: major incidents, the public status page and post-incident reviews
+ * (docs/incidents.md). incident_events is each incident's own timeline
+ * (updates are entries with kind 'update'); overdue_fired_due keeps the
+ * "customer update late" entry to one per missed deadline; the
+ * status.feed_uuid setting names this instance's Atom feed. */
+static const char m013[] =
+	"CREATE TABLE components("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  position INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'operational',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE incidents("
+	"  id INTEGER PRIMARY KEY,"
+	"  title TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '',"
+	"  severity INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  public INTEGER NOT NULL DEFAULT 0,"
+	"  commander_id INTEGER REFERENCES users(id),"
+	"  tech_lead_id INTEGER REFERENCES users(id),"
+	"  comms_lead_id INTEGER REFERENCES users(id),"
+	"  cadence_min INTEGER,"
+	"  started_at INTEGER NOT NULL,"
+	"  last_public_update_at INTEGER,"
+	"  next_update_due INTEGER,"
+	"  overdue_fired_due INTEGER,"
+	"  resolved_at INTEGER,"
+	"  created_by INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX incidents_status ON incidents(status, id);"
+	"CREATE TABLE incident_components("
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  component_id INTEGER NOT NULL REFERENCES components(id),"
+	"  PRIMARY KEY (incident_id, component_id)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE incident_accounts("
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  account_id INTEGER NOT NULL REFERENCES accounts(id),"
+	"  PRIMARY KEY (incident_id, account_id)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE incident_tickets("
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  linked_at INTEGER NOT NULL,"
+	"  linked_by INTEGER,"
+	"  PRIMARY KEY (incident_id, ticket_id)) STRICT, WITHOUT ROWID;"
+	"CREATE INDEX incident_tickets_ticket ON incident_tickets(ticket_id);"
+	"CREATE TABLE incident_events("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor_id INTEGER,"
+	"  kind TEXT NOT NULL,"
+	"  public INTEGER NOT NULL DEFAULT 0,"
+	"  data TEXT NOT NULL DEFAULT '{}') STRICT;"
+	"CREATE INDEX incident_events_incident ON incident_events(incident_id, id);"
+	"CREATE INDEX incident_events_public ON incident_events(public, kind, at);"
+	"CREATE TABLE incident_reviews("
+	"  incident_id INTEGER PRIMARY KEY REFERENCES incidents(id),"
+	"  summary TEXT NOT NULL DEFAULT '',"
+	"  customer_impact TEXT NOT NULL DEFAULT '',"
+	"  timeline TEXT NOT NULL DEFAULT '[]',"
+	"  contributing_factors TEXT NOT NULL DEFAULT '[]',"
+	"  updated_by INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL) STRICT;"
+	"CREATE TABLE review_actions("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident_id INTEGER NOT NULL REFERENCES incidents(id),"
+	"  type TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  owner_id INTEGER REFERENCES users(id),"
+	"  due_date TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'open',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  done_at INTEGER) STRICT;"
+	"CREATE INDEX review_actions_due ON review_actions(status, due_date);"
+	"CREATE INDEX review_actions_incident ON review_actions(incident_id, id);"
+	"INSERT OR IGNORE INTO settings(key, value) VALUES ('status.feed_uuid',"
+	"  lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' ||"
+	"  substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + abs(random() % 4), 1) ||"
+	"  substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))));";
+
+/* m014: the e-mail channel. mail_messages holds every message in and out
+ * (Message-ID without <>, the ticket it belongs to, the raw original of
+ * inbound mail) so replies thread by In-Reply-To/References; attachments
+ * (of mail now, of the portal later) belong to a ticket and a comment event;
+ * mail_participants are the addresses seen on a ticket's mail (sender, To,
+ * Cc), who may join it by the ticket token in a subject; the outbox queues
+ * rendered outgoing mail until the SMTP server accepted it; mail_templates
+ * holds the admins' edits of the notification templates. */
+static const char m014[] =
+	"CREATE TABLE mail_messages("
+	"  id INTEGER PRIMARY KEY,"
+	"  direction TEXT NOT NULL CHECK (direction IN ('in','out')),"
+	"  message_id TEXT NOT NULL,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  event_id INTEGER,"
+	"  from_addr TEXT NOT NULL,"
+	"  subject TEXT NOT NULL DEFAULT '',"
+	"  result TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  raw BLOB,"
+	"  at INTEGER NOT NULL) STRICT;"
+	"CREATE UNIQUE INDEX mail_messages_in ON mail_messages(message_id) WHERE direction = 'in';"
+	"CREATE INDEX mail_messages_mid ON mail_messages(message_id, ticket_id);"
+	"CREATE INDEX mail_messages_ticket ON mail_messages(ticket_id, id);"
+	"CREATE INDEX mail_messages_from ON mail_messages(from_addr, at);"
+	"CREATE TABLE mail_participants("
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  addr TEXT NOT NULL COLLATE NOCASE,"
+	"  PRIMARY KEY (ticket_id, addr)) STRICT, WITHOUT ROWID;"
+	"CREATE TABLE attachments("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER NOT NULL REFERENCES tickets(id),"
+	"  event_id INTEGER,"
+	"  filename TEXT NOT NULL,"
+	"  content_type TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  sha256 TEXT NOT NULL,"
+	"  content_id TEXT,"
+	"  inline INTEGER NOT NULL DEFAULT 0,"
+	"  data BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX attachments_ticket ON attachments(ticket_id, event_id);"
+	"CREATE TABLE outbox("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  event_id INTEGER,"
+	"  kind TEXT NOT NULL,"
+	"  mail_from TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  subject TEXT NOT NULL,"
+	"  raw BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued','sent','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER) STRICT;"
+	"CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'queued';"
+	"CREATE TABLE mail_templates("
+	"  event TEXT PRIMARY KEY,"
+	"  subject TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  updated_by INTEGER REFERENCES users(id),"
+	"  updated_at INTEGER NOT NULL) STRICT;";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -340,5 +621,10 @@ const char *const cb_migrations[] = {
 	m007,
 	m008,
 	m009,
+	m010,
+	m011,
+	m012,
+	m013,
+	m014,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

@@ -30,6 +30,8 @@ static const char CB_SQL_ARTICLE_KNOWN[] =
 
 static const char CB_SQL_ARTICLE_LINK[] =
 	"INSERT OR IGNORE INTO article_links(ticket_id, article_id, user_id, at) VALUES (?1, ?2, ?3, ?4)";
+static const char CB_SQL_ARTICLE_LINK_INFO[] =
+	"SELECT title, type, visibility FROM articles WHERE id = ?1";
 static const char CB_SQL_ARTICLE_LINKS_OF_TICKET[] =
 	"SELECT l.article_id, a.title, l.user_id, u.email, l.at FROM article_links l"
 	" JOIN articles a ON a.id = l.article_id LEFT JOIN users u ON u.id = l.user_id"
@@ -67,19 +69,23 @@ static const char CB_SQL_KB_AUTHORS[] =
 	" FROM article_versions v LEFT JOIN users u ON u.id = v.author_id"
 	" WHERE v.at >= ?1 AND v.at < ?2 GROUP BY v.author_id ORDER BY count(*) DESC, v.author_id";
 
-/* ---- search index ---- */
+/* ---- search index (migration 011, app/search.c) ---- */
 static const char CB_SQL_SEARCH_TICKET[] =
-	"SELECT subject, description, status, account_id, created_at FROM tickets WHERE id = ?1";
+	"SELECT subject, description, status, account_id FROM tickets WHERE id = ?1";
 static const char CB_SQL_SEARCH_TICKET_COMMENTS[] =
 	"SELECT json_extract(data, '$.body'), coalesce(json_extract(data, '$.public'), 0) FROM events"
 	" WHERE ticket_id = ?1 AND type = 'comment' ORDER BY seq";
-static const char CB_SQL_SEARCH_FTS_DELETE[] = "DELETE FROM search_fts WHERE rowid = ?1";
-static const char CB_SQL_SEARCH_FTS_INSERT[] =
-	"INSERT INTO search_fts(rowid, title, body) VALUES (?1, ?2, ?3)";
-static const char CB_SQL_SEARCH_DOC_DELETE[] = "DELETE FROM search_docs WHERE id = ?1";
-static const char CB_SQL_SEARCH_DOC_PUT[] =
-	"INSERT OR REPLACE INTO search_docs(id, kind, ref_id, part, account_id, status, type, public, at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+/* one search_index row per document: ticket rowid = id, article rowid = -id */
+static const char CB_SQL_SEARCH_TICKET_DELETE[] = "DELETE FROM search_index WHERE rowid = ?1";
+static const char CB_SQL_SEARCH_TICKET_INSERT[] =
+	"INSERT INTO search_index(rowid, title, body, notes, meta) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char CB_SQL_SEARCH_ARTICLE_DELETE[] = "DELETE FROM search_index WHERE rowid = ?1";
+static const char CB_SQL_SEARCH_ARTICLE_INSERT[] =
+	"INSERT INTO search_index(rowid, title, body, notes, meta) VALUES (?1, ?2, ?3, '', ?4)";
+static const char CB_SQL_SEARCH_PENDING[] =
+	"SELECT kind, id FROM search_pending ORDER BY kind, id LIMIT ?1";
+static const char CB_SQL_SEARCH_PENDING_DONE[] =
+	"DELETE FROM search_pending WHERE kind = ?1 AND id = ?2";
 static const char CB_SQL_SEARCH_TICKET_BRIEF[] =
 	"SELECT subject, description, status FROM tickets WHERE id = ?1";
 static const char CB_SQL_SEARCH_ARTICLE_BRIEF[] =

@@ -415,7 +415,8 @@ def test_groups_create_get_list_patch():
                                       "members": [a2["id"], "AGENT1@support.test"]})
         assert r.status == 201, r
         g = r.json
-        assert set(g) == {"id", "name", "description", "members", "created_at", "updated_at"}
+        assert set(g) == {"id", "name", "description", "members", "created_at", "updated_at",
+                          "min_escalation_score"}
         assert g["name"] == "Tier 2" and g["description"] == "Second line\nsupport"
         assert g["members"] == [{"id": a1["id"], "email": a1["email"], "name": "One"},
                                 {"id": a2["id"], "email": a2["email"], "name": "Two"}]

@@ -275,3 +275,79 @@ CB_TEST(kpi_acc_json_layout_and_nulls)
 	json_decref(o);
 	cb_kpi_acc_free(&a);
 }
+
+static int cmp64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* The report selects percentiles (quickselect) instead of sorting: the
+ * same nearest-rank values as the sorted array, also with many duplicates
+ * and for every n from 1 to 300. */
+CB_TEST(kpi_selected_percentiles_equal_sorted_ones)
+{
+	uint64_t x = 88172645463325252ULL;
+	for (int n = 1; n <= 300; n++) {
+		for (int dup = 0; dup < 2; dup++) {
+			cb_kpi_acc a = {0};
+			int64_t *v = cb_xmalloc((size_t)n * sizeof *v);
+			for (int i = 0; i < n; i++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				v[i] = (int64_t)(x % (dup ? 7 : 1000000)) * 1000;
+				cb_kpi_fact f = {.kind = CB_KPI_SOLVE_FINAL, .v1 = v[i], .v2 = -1};
+				cb_kpi_acc_add(&a, &f, 0, 0);
+			}
+			qsort(v, (size_t)n, sizeof *v, cmp64);
+			json_t *o = cb_kpi_acc_json(&a);
+			json_t *t = json_object_get(o, "ttr");
+			CB_CHECK_INT(json_integer_value(json_object_get(t, "median_s")),
+				     cb_kpi_percentile(v, n, 50) / 1000);
+			CB_CHECK_INT(json_integer_value(json_object_get(t, "p90_s")),
+				     cb_kpi_percentile(v, n, 90) / 1000);
+			CB_CHECK_INT(json_integer_value(json_object_get(t, "p95_s")),
+				     cb_kpi_percentile(v, n, 95) / 1000);
+			json_decref(o);
+			cb_free(v);
+			cb_kpi_acc_free(&a);
+		}
+	}
+}
+
+/* Summing facts into rollup counters and adding those equals adding every
+ * fact (for facts before `now`: a due SLA instance then counts as breached). */
+CB_TEST(kpi_rollup_counters_add_up_like_the_facts)
+{
+	cb_kpi_acc direct = {0}, rolled = {0};
+	int64_t c[CB_KPI_R__COUNT] = {0};
+	uint64_t x = 1234567ULL;
+	static const cb_kpi_kind kinds[] = {CB_KPI_CREATED, CB_KPI_SOLVE_FIRST, CB_KPI_ESC_DECISION,
+					    CB_KPI_CSAT, CB_KPI_CES, CB_KPI_SLA_FR, CB_KPI_SLA_NU,
+					    CB_KPI_SLA_RES};
+	for (int i = 0; i < 2000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		cb_kpi_fact f = {.kind = kinds[x % 8], .at = T0 + (int64_t)(x % 1000) * MIN,
+				 .v1 = 1 + (int64_t)(x >> 20) % 7, .flag = (int)((x >> 8) % 3)};
+		CB_CHECK(cb_kpi_rolled(f.kind));
+		if (f.kind < CB_KPI_SLA_FR)
+			f.flag &= 1;
+		cb_kpi_acc_add(&direct, &f, 0, T0 + 2000 * MIN);
+		cb_kpi_roll(&f, 1, c);
+		if (i % 5 == 0) { /* an old fact taken back out, as a re-fold does */
+			cb_kpi_roll(&f, -1, c);
+			cb_kpi_roll(&f, 1, c);
+		}
+	}
+	CB_CHECK_INT(c[CB_KPI_R_N], 2000);
+	cb_kpi_acc_add_rolled(&rolled, c);
+	json_t *a = cb_kpi_acc_json(&direct), *b = cb_kpi_acc_json(&rolled);
+	CB_CHECK(json_equal(a, b));
+	CB_CHECK(json_integer_value(json_object_get(json_object_get(a, "volume"), "created")) > 0);
+	json_decref(a);
+	json_decref(b);
+	cb_kpi_acc_free(&direct);
+	cb_kpi_acc_free(&rolled);
+	CB_CHECK(!cb_kpi_rolled(CB_KPI_FRT) && !cb_kpi_rolled(CB_KPI_SOLVE_FINAL) &&
+		 !cb_kpi_rolled(CB_KPI_ESCALATION) && !cb_kpi_rolled(CB_KPI_REOPEN) &&
+		 !cb_kpi_rolled(CB_KPI_BACKLOG));
+}

@@ -1,0 +1,106 @@
+/* h_escalations.c - escalations of tickets to resolver groups: create,
+ * score a draft, read, move through the lifecycle, a ticket's list and a
+ * group's queue. Every route is agent-side (customers get 404). */
+#include "api/handlers.h"
+#include "api/write.h"
+#include "app/escalation.h"
+
+struct esc_arg {
+	int64_t id;
+	json_t *in;
+};
+
+static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct esc_arg *a = arg;
+	int64_t id;
+	if (cb_escalation_create(c, &req->actor, req->now, a->id, a->in, &id, err))
+		return -1;
+	*out = cb_escalation_get(c, id, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_escalations_create(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct esc_arg a = {0};
+	if (cb_api_param_id(req, 0, &a.id, err))
+		return -1;
+	a.in = cb_api_body_object(req, err);
+	return a.in ? cb_api_commit(req, resp, 201, create_fn, &a, err) : -1;
+}
+
+static int update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct esc_arg *a = arg;
+	if (cb_escalation_update(c, &req->actor, req->now, a->id, a->in, err))
+		return -1;
+	*out = cb_escalation_get(c, a->id, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_escalations_patch(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct esc_arg a = {0};
+	if (cb_api_param_id(req, 0, &a.id, err))
+		return -1;
+	a.in = cb_api_body_object(req, err);
+	return a.in ? cb_api_commit(req, resp, 200, update_fn, &a, err) : -1;
+}
+
+int cb_h_escalations_score(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	json_t *in = cb_api_body_object(req, err);
+	if (!in)
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_escalation_score(c, in, err);
+	cb_conn_reset_all(c);
+	return o ? cb_api_json(req, resp, 200, o) : -1;
+}
+
+int cb_h_escalations_get(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_escalation_get(c, id, err);
+	cb_conn_reset_all(c);
+	return o ? cb_api_json(req, resp, 200, o) : -1;
+}
+
+int cb_h_ticket_escalations_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int rc = cb_escalation_of_ticket(c, id, &items, err);
+	cb_conn_reset_all(c);
+	return rc ? -1 : cb_api_list(req, resp, items, 0);
+}
+
+int cb_h_escalations_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	static const char *const known[] = {"limit", "cursor", "status", "group", NULL};
+	int limit;
+	int64_t after;
+	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int64_t next = 0;
+	int rc = cb_escalation_queue(c, cb_api_query(req, "status"), cb_api_query(req, "group"), limit,
+				     after, &items, &next, err);
+	cb_conn_reset_all(c);
+	return rc ? -1 : cb_api_list(req, resp, items, next);
+}

@@ -1,0 +1,168 @@
+/* h_problems.c - problems / known errors, their links to tickets and
+ * repeat counts. Agent-side only (customers get 404). */
+#include "api/handlers.h"
+#include "api/write.h"
+#include "app/problem.h"
+
+struct prob_arg {
+	int64_t id, other;
+	json_t *in;
+};
+
+static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	int64_t id;
+	if (cb_problem_create(c, &req->actor, req->now, arg, &id, err))
+		return -1;
+	*out = cb_problem_get(c, id, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_problems_create(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	json_t *in = cb_api_body_object(req, err);
+	return in ? cb_api_commit(req, resp, 201, create_fn, in, err) : -1;
+}
+
+static int update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct prob_arg *a = arg;
+	if (cb_problem_update(c, &req->actor, req->now, a->id, a->in, err))
+		return -1;
+	*out = cb_problem_get(c, a->id, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_problems_patch(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct prob_arg a = {0};
+	if (cb_api_param_id(req, 0, &a.id, err))
+		return -1;
+	a.in = cb_api_body_object(req, err);
+	return a.in ? cb_api_commit(req, resp, 200, update_fn, &a, err) : -1;
+}
+
+int cb_h_problems_get(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_problem_get(c, id, err);
+	cb_conn_reset_all(c);
+	return o ? cb_api_json(req, resp, 200, o) : -1;
+}
+
+int cb_h_problems_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	static const char *const known[] = {"limit", "cursor", "status", "category", NULL};
+	int limit;
+	int64_t after;
+	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int64_t next = 0;
+	int rc = cb_problem_list(c, cb_api_query(req, "status"), cb_api_query(req, "category"), limit,
+				 after, &items, &next, err);
+	cb_conn_reset_all(c);
+	return rc ? -1 : cb_api_list(req, resp, items, next);
+}
+
+static int link_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct prob_arg *a = arg;
+	*out = cb_problem_link(c, &req->actor, req->now, a->id, a->in, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_ticket_problems_link(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct prob_arg a = {0};
+	if (cb_api_param_id(req, 0, &a.id, err))
+		return -1;
+	a.in = cb_api_body_object(req, err);
+	return a.in ? cb_api_commit(req, resp, 201, link_fn, &a, err) : -1;
+}
+
+static int unlink_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct prob_arg *a = arg;
+	if (cb_problem_unlink(c, &req->actor, req->now, a->id, a->other, err))
+		return -1;
+	*out = json_pack("{s:I, s:I, s:b}", "ticket", (json_int_t)a->id, "problem",
+			 (json_int_t)a->other, "unlinked", 1);
+	return 0;
+}
+
+int cb_h_ticket_problems_unlink(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct prob_arg a = {0};
+	if (cb_api_param_id(req, 0, &a.id, err) || cb_api_param_id(req, 1, &a.other, err))
+		return -1;
+	return cb_api_commit(req, resp, 200, unlink_fn, &a, err);
+}
+
+int cb_h_ticket_problems_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int rc = cb_problem_of_ticket(c, id, &items, err);
+	cb_conn_reset_all(c);
+	return rc ? -1 : cb_api_list(req, resp, items, 0);
+}
+
+/* from/to default to the 12 weeks before now */
+static int stats_params(cb_req *req, const char **bucket, cb_ms *from, cb_ms *to, cb_err *err)
+{
+	static const char *const known[] = {"bucket", "from", "to", NULL};
+	if (cb_api_check_query(req, known, err))
+		return -1;
+	*bucket = cb_api_query(req, "bucket");
+	const char *f = cb_api_query(req, "from"), *t = cb_api_query(req, "to");
+	*to = req->now;
+	if (t && cb_time_parse(t, to))
+		return cb_err_set(err, CB_E_BADREQ, "to", "must be an RFC 3339 time");
+	*from = *to - 84LL * 86400000LL;
+	if (f && cb_time_parse(f, from))
+		return cb_err_set(err, CB_E_BADREQ, "from", "must be an RFC 3339 time");
+	return 0;
+}
+
+int cb_h_problems_stats(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	int64_t id;
+	const char *bucket;
+	cb_ms from, to;
+	if (cb_api_param_id(req, 0, &id, err) || stats_params(req, &bucket, &from, &to, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_problem_stats(c, id, bucket, from, to, err);
+	cb_conn_reset_all(c);
+	return o ? cb_api_json(req, resp, 200, o) : -1;
+}
+
+int cb_h_reports_problems(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	const char *bucket;
+	cb_ms from, to;
+	if (stats_params(req, &bucket, &from, &to, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_problem_stats(c, 0, bucket, from, to, err);
+	cb_conn_reset_all(c);
+	return o ? cb_api_json(req, resp, 200, o) : -1;
+}

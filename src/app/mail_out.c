@@ -1,0 +1,945 @@
+/* mail_out.c - outgoing notifications, the outbox and its sender thread,
+ * templates, settings and survey links (see mail_out.h). */
+#include "app/mail_out.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "app/auth.h"
+#include "mail/compose.h"
+#include "store/sql_mail.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/jsonx.h"
+
+static json_t *time_json(cb_ms t)
+{
+	char b[40];
+	cb_time_format(t, b, sizeof b);
+	return json_string(b);
+}
+
+/* ---- settings ------------------------------------------------------------ */
+
+typedef struct {
+	const char *key;     /* API name */
+	const char *setting; /* settings row */
+	const char *dflt;
+	int integer;
+} setting_def;
+
+static const setting_def settings[] = {
+	{"from", "mail.from", "", 0},
+	{"from_name", "mail.from_name", "Support", 0},
+	{"smtp_url", "mail.smtp_url", "", 0},
+	{"base_url", "mail.base_url", "http://127.0.0.1:8080", 0},
+	{"retry_base_ms", "mail.retry_base_ms", "30000", 1},
+	{"surveys", "mail.surveys", "1", 1},
+	{"rate_per_hour", "mail.rate_per_hour", "20", 1},
+	{"default_account", "default_account", "default", 0}, /* unknown senders' account */
+	{"imap_url", "mail.imap_url", "", 0},
+	{"imap_user", "mail.imap_user", "", 0},
+	{"imap_password", "mail.imap_password", "", 0}, /* write-only */
+	{"imap_interval_s", "mail.imap_interval_s", "60", 1},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+/* The value of a settings row (or dflt) copied into buf. */
+static int setting_str(cb_conn *c, const char *key, const char *dflt, char *buf, size_t n,
+		       cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_SETTING_GET, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, key);
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return -1;
+	snprintf(buf, n, "%s", r ? cb_q_text(q, 0) : dflt);
+	if (r)
+		cb_q_reset(q);
+	return 0;
+}
+
+static const setting_def *setting_find(const char *key)
+{
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (!strcmp(settings[i].key, key))
+			return &settings[i];
+	return NULL;
+}
+
+static int get(cb_conn *c, const char *key, char *buf, size_t n, cb_err *err)
+{
+	const setting_def *d = setting_find(key);
+	return setting_str(c, d->setting, d->dflt, buf, n, err);
+}
+
+int cb_mail_setting(cb_conn *c, const char *key, char *buf, size_t n, cb_err *err)
+{
+	if (!setting_find(key))
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "no mail setting %s", key);
+	return get(c, key, buf, n, err);
+}
+
+json_t *cb_mail_settings_get(cb_conn *c, cb_err *err)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		char v[512];
+		if (setting_str(c, settings[i].setting, settings[i].dflt, v, sizeof v, err)) {
+			json_decref(o);
+			return NULL;
+		}
+		if (!strcmp(settings[i].key, "imap_password"))
+			json_object_set_new(o, "imap_password_set", json_boolean(*v));
+		else if (settings[i].integer)
+			json_object_set_new(o, settings[i].key, json_integer(strtoll(v, NULL, 10)));
+		else
+			json_object_set_new(o, settings[i].key, json_string(v));
+	}
+	json_object_set_new(o, "enabled", json_boolean(*json_string_value(json_object_get(o, "from"))));
+	return o;
+}
+
+static int valid_addr(const char *s)
+{
+	const char *at = strchr(s, '@');
+	return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " <>\"\r\n,;");
+}
+
+int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(in, k, v) {
+		const setting_def *d = setting_find(k);
+		if (!d) {
+			cb_err_add(err, CB_E_INVALID, k, "is not a mail setting");
+			continue;
+		}
+		if (d->integer) {
+			json_int_t x = json_is_integer(v) ? json_integer_value(v) : -1;
+			json_int_t lo = !strcmp(k, "imap_interval_s") ? 1 : 0;
+			json_int_t hi = !strcmp(k, "surveys") ? 1 : 86400000;
+			if (!json_is_integer(v) || x < lo || x > hi)
+				cb_err_add(err, CB_E_INVALID, k, "must be an integer from %lld to %lld",
+					   (long long)lo, (long long)hi);
+			continue;
+		}
+		const char *s = json_string_value(v);
+		if (!json_is_string(v) || strlen(s) > 400 || strpbrk(s, "\r\n")) {
+			cb_err_add(err, CB_E_INVALID, k, "must be a one-line string of at most 400 bytes");
+			continue;
+		}
+		if (!strcmp(k, "from") && *s && !valid_addr(s))
+			cb_err_add(err, CB_E_INVALID, k, "must be an e-mail address (or \"\" to turn mail off)");
+		if (!strcmp(k, "smtp_url") && *s && strncmp(s, "smtp://", 7) && strncmp(s, "smtps://", 8))
+			cb_err_add(err, CB_E_INVALID, k, "must start with smtp:// or smtps://");
+		if (!strcmp(k, "default_account")) {
+			int64_t id = 0;
+			int r = cb_q_one_by_text(c, CB_SQL_ACCOUNT_BY_NAME, s, &id, err);
+			if (r < 0)
+				return -1;
+			if (!r)
+				cb_err_add(err, CB_E_INVALID, k, "must name an existing account");
+		}
+		if (!strcmp(k, "imap_url") && *s && strncmp(s, "imap://", 7) && strncmp(s, "imaps://", 8))
+			cb_err_add(err, CB_E_INVALID, k, "must start with imap:// or imaps://");
+		if (!strcmp(k, "base_url") && strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
+			cb_err_add(err, CB_E_INVALID, k, "must start with http:// or https://");
+	}
+	if (err->nitems || err->code)
+		return cb_err_summarize(err);
+	json_object_foreach(in, k, v) {
+		const setting_def *d = setting_find(k);
+		char buf[64];
+		const char *val = json_string_value(v);
+		if (d->integer) {
+			snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+			val = buf;
+		}
+		cb_q *q = cb_q_get(c, CB_SQL_SETTING_PUT, err);
+		if (!q)
+			return -1;
+		cb_q_bind_text(q, 1, d->setting);
+		cb_q_bind_text(q, 2, val);
+		if (cb_q_exec(q, err))
+			return -1;
+	}
+	json_t *shown = json_deep_copy(in);
+	if (json_object_get(shown, "imap_password"))
+		json_object_set_new(shown, "imap_password", json_string("(changed)"));
+	char *detail = json_dumps(shown, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(shown);
+	int rc = cb_audit(c, actor, now, "mail.settings", "mail", detail, err);
+	free(detail);
+	return rc;
+}
+
+/* ---- templates ----------------------------------------------------------- */
+
+typedef struct {
+	const char *event, *subject, *body;
+} template_def;
+
+static const template_def templates[] = {
+	{"reply", "Re: [#{{ticket.id}}] {{ticket.subject}}",
+	 "{{comment.body}}\n\n-- \n{{agent.name}}\nReply to this e-mail to add to case "
+	 "#{{ticket.id}}.\n"},
+	{"status", "[#{{ticket.id}}] {{ticket.subject}} ({{ticket.status}})",
+	 "Hello {{requester.name}},\n\nyour case #{{ticket.id}} \"{{ticket.subject}}\" is now "
+	 "{{ticket.status}}.\n\nReply to this e-mail to add to it.\n"},
+	{"survey", "[#{{ticket.id}}] How did we do?",
+	 "Hello {{requester.name}},\n\nyour case #{{ticket.id}} \"{{ticket.subject}}\" was solved. "
+	 "How satisfied are you with the help you got? Rate it here (the link works for 7 "
+	 "days):\n\n{{survey.url}}\n\nThank you.\n"},
+};
+#define NTEMPLATES (sizeof templates / sizeof templates[0])
+
+static const char *const placeholders[] = {
+	"ticket.id",      "ticket.subject", "ticket.status", "ticket.priority", "requester.name",
+	"requester.email", "agent.name",     "comment.body",  "survey.url"};
+#define NPLACEHOLDERS (sizeof placeholders / sizeof placeholders[0])
+
+static const template_def *template_find(const char *event)
+{
+	for (size_t i = 0; i < NTEMPLATES; i++)
+		if (!strcmp(templates[i].event, event))
+			return &templates[i];
+	return NULL;
+}
+
+/* Checks every {{name}} of s is a known placeholder; field names the place. */
+static int check_placeholders(const char *s, const char *field, cb_err *err)
+{
+	for (const char *p = strstr(s, "{{"); p; p = strstr(p + 2, "{{")) {
+		const char *e = strstr(p + 2, "}}");
+		if (!e)
+			return cb_err_set(err, CB_E_INVALID, field, "has a \"{{\" without \"}}\"");
+		size_t n = (size_t)(e - p - 2);
+		int ok = 0;
+		for (size_t i = 0; i < NPLACEHOLDERS; i++)
+			ok |= strlen(placeholders[i]) == n && !strncmp(placeholders[i], p + 2, n);
+		if (!ok)
+			return cb_err_set(err, CB_E_INVALID, field, "unknown placeholder {{%.*s}}",
+					  (int)(n > 60 ? 60 : n), p + 2);
+	}
+	return 0;
+}
+
+static json_t *template_json(cb_conn *c, const template_def *d, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_TEMPLATE_GET, err);
+	if (!q)
+		return NULL;
+	cb_q_bind_text(q, 1, d->event);
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return NULL;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:o}", "event", d->event, "subject",
+			      r ? cb_q_text(q, 0) : d->subject, "body", r ? cb_q_text(q, 1) : d->body,
+			      "custom", r, "updated_at", r ? time_json(cb_q_i64(q, 2)) : json_null());
+	if (r)
+		cb_q_reset(q);
+	return o;
+}
+
+json_t *cb_mail_templates_list(cb_conn *c, cb_err *err)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < NTEMPLATES; i++) {
+		json_t *o = template_json(c, &templates[i], err);
+		if (!o) {
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+int cb_mail_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const char *event,
+			 json_t *in, json_t **out, cb_err *err)
+{
+	static const char *const keys[] = {"subject", "body", NULL};
+	const template_def *d = template_find(event);
+	if (!d)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such template: %s", event);
+	if (cb_json_check_keys(in, keys, "", err))
+		return -1;
+	json_t *s = json_object_get(in, "subject"), *b = json_object_get(in, "body");
+	if (!json_is_string(s) || !*json_string_value(s) || json_string_length(s) > 300 ||
+	    strpbrk(json_string_value(s), "\r\n"))
+		cb_err_add(err, CB_E_INVALID, "subject", "must be one line of 1 to 300 bytes");
+	else
+		check_placeholders(json_string_value(s), "subject", err);
+	if (!json_is_string(b) || !*json_string_value(b) || json_string_length(b) > 20000)
+		cb_err_add(err, CB_E_INVALID, "body", "must be a string of 1 to 20000 bytes");
+	else
+		check_placeholders(json_string_value(b), "body", err);
+	if (err->nitems || err->code)
+		return cb_err_summarize(err);
+	cb_q *q = cb_q_get(c, CB_SQL_TEMPLATE_PUT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, event);
+	cb_q_bind_text(q, 2, json_string_value(s));
+	cb_q_bind_text(q, 3, json_string_value(b));
+	if (actor->user_id)
+		cb_q_bind_i64(q, 4, actor->user_id);
+	else
+		cb_q_bind_null(q, 4);
+	cb_q_bind_i64(q, 5, now);
+	if (cb_q_exec(q, err) || cb_audit(c, actor, now, "mail.template", event, "{}", err))
+		return -1;
+	*out = template_json(c, d, err);
+	return *out ? 0 : -1;
+}
+
+/* {{name}} -> value from vars (pairs, NULL-terminated); unknown stay. */
+static char *render(const char *tpl, const char *const *vars)
+{
+	cb_buf b = {0};
+	const char *p = tpl;
+	while (*p) {
+		const char *o = strstr(p, "{{");
+		if (!o) {
+			cb_buf_puts(&b, p);
+			break;
+		}
+		cb_buf_append(&b, p, (size_t)(o - p));
+		const char *e = strstr(o + 2, "}}");
+		if (!e) {
+			cb_buf_puts(&b, o);
+			break;
+		}
+		size_t n = (size_t)(e - o - 2);
+		const char *val = NULL;
+		for (int i = 0; vars[i]; i += 2)
+			if (strlen(vars[i]) == n && !strncmp(vars[i], o + 2, n))
+				val = vars[i + 1];
+		if (val)
+			cb_buf_puts(&b, val);
+		else
+			cb_buf_append(&b, o, (size_t)(e + 2 - o));
+		p = e + 2;
+	}
+	char *r = b.p ? cb_buf_steal(&b) : cb_xstrdup("");
+	cb_buf_free(&b);
+	return r;
+}
+
+/* ---- survey links --------------------------------------------------------- */
+
+static int survey_key(cb_conn *c, unsigned char key[crypto_auth_KEYBYTES], int create, cb_err *err)
+{
+	char hex[2 * crypto_auth_KEYBYTES + 1];
+	if (setting_str(c, "secret.survey", "", hex, sizeof hex, err))
+		return -1;
+	if (!*hex) {
+		if (!create)
+			return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such survey");
+		crypto_auth_keygen(key);
+		sodium_bin2hex(hex, sizeof hex, key, crypto_auth_KEYBYTES);
+		cb_q *q = cb_q_get(c, CB_SQL_SETTING_PUT, err);
+		if (!q)
+			return -1;
+		cb_q_bind_text(q, 1, "secret.survey");
+		cb_q_bind_text(q, 2, hex);
+		return cb_q_exec(q, err);
+	}
+	size_t n = 0;
+	if (sodium_hex2bin(key, crypto_auth_KEYBYTES, hex, strlen(hex), NULL, &n, NULL) ||
+	    n != crypto_auth_KEYBYTES)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "bad survey secret");
+	return 0;
+}
+
+/* token = base64url(ticket 8 bytes BE | expires (s) 8 bytes BE | mac 32) */
+int cb_survey_token(cb_conn *c, int64_t ticket, cb_ms expires, char *out, size_t outlen,
+		    cb_err *err)
+{
+	unsigned char key[crypto_auth_KEYBYTES], b[16 + crypto_auth_BYTES];
+	if (survey_key(c, key, 1, err))
+		return -1;
+	uint64_t t = (uint64_t)ticket, e = (uint64_t)(expires / 1000);
+	for (int i = 0; i < 8; i++) {
+		b[i] = (unsigned char)(t >> (56 - 8 * i));
+		b[8 + i] = (unsigned char)(e >> (56 - 8 * i));
+	}
+	crypto_auth(b + 16, b, 16, key);
+	sodium_memzero(key, sizeof key);
+	sodium_bin2base64(out, outlen, b, sizeof b, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return 0;
+}
+
+int cb_survey_token_verify(cb_conn *c, const char *token, cb_ms now, int64_t *ticket,
+			   cb_ms *expires, cb_err *err)
+{
+	unsigned char key[crypto_auth_KEYBYTES], b[16 + crypto_auth_BYTES];
+	size_t n = 0;
+	if (strlen(token) > 100 ||
+	    sodium_base642bin(b, sizeof b, token, strlen(token), NULL, &n, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) ||
+	    n != sizeof b)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such survey");
+	if (survey_key(c, key, 0, err))
+		return -1;
+	int bad = crypto_auth_verify(b + 16, b, 16, key);
+	sodium_memzero(key, sizeof key);
+	uint64_t t = 0, e = 0;
+	for (int i = 0; i < 8; i++) {
+		t = t << 8 | b[i];
+		e = e << 8 | b[8 + i];
+	}
+	if (bad || (cb_ms)e * 1000 <= now)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "this survey link is invalid or has expired");
+	*ticket = (int64_t)t;
+	*expires = (cb_ms)e * 1000;
+	return 0;
+}
+
+/* ---- queueing -------------------------------------------------------------- */
+
+typedef struct {
+	char subject[1024];
+	char status[16];
+	char priority[8];
+	cb_ms created_at;
+	char email[320];
+	char name[256];
+} ticket_info;
+
+static int load_info(cb_conn *c, int64_t id, ticket_info *ti, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_TICKET_MAIL_INFO, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	int r = cb_q_step(q, err);
+	if (r <= 0)
+		return r < 0 ? -1 : cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket");
+	snprintf(ti->subject, sizeof ti->subject, "%s", cb_q_text(q, 0));
+	snprintf(ti->status, sizeof ti->status, "%s", cb_q_text(q, 1));
+	snprintf(ti->priority, sizeof ti->priority, "%s", cb_q_text(q, 2));
+	ti->created_at = cb_q_i64(q, 3);
+	snprintf(ti->email, sizeof ti->email, "%s", cb_q_text(q, 4));
+	snprintf(ti->name, sizeof ti->name, "%s", cb_q_text(q, 5));
+	cb_q_reset(q);
+	if (!*ti->name) /* "jane" from jane@acme.test */
+		snprintf(ti->name, sizeof ti->name, "%.*s", (int)strcspn(ti->email, "@"), ti->email);
+	return 0;
+}
+
+typedef struct {
+	char **v;
+	int n;
+} strv;
+
+static void strv_add(strv *s, const char *x)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcasecmp(s->v[i], x))
+			return;
+	s->v = cb_xrealloc(s->v, sizeof(char *) * (size_t)(s->n + 1));
+	s->v[s->n++] = cb_xstrdup(x);
+}
+
+static void strv_free(strv *s)
+{
+	for (int i = 0; i < s->n; i++)
+		cb_free(s->v[i]);
+	cb_free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+/* Renders template `event` with vars and queues it to rcpt. */
+static int enqueue(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const char *kind,
+		   const ticket_info *ti, const strv *rcpt, const char *const *vars, int auto_gen,
+		   cb_err *err)
+{
+	char from[400], from_name[400];
+	if (get(c, "from", from, sizeof from, err) || get(c, "from_name", from_name, sizeof from_name, err))
+		return -1;
+	if (!*from || rcpt->n == 0)
+		return 0; /* outgoing mail is off, or nobody to tell */
+	json_t *tpl = template_json(c, template_find(kind), err);
+	if (!tpl)
+		return -1;
+	char *subject = render(json_string_value(json_object_get(tpl, "subject")), vars);
+	char *body = render(json_string_value(json_object_get(tpl, "body")), vars);
+	json_decref(tpl);
+
+	/* threading: the ticket's first message and the latest ones */
+	strv refs = {0};
+	int nout = 0;
+	cb_ms outs[32];
+	cb_q *q = cb_q_get(c, CB_SQL_MAIL_THREAD, err);
+	int r = q ? 0 : -1;
+	if (q)
+		cb_q_bind_i64(q, 1, ticket);
+	while (q && (r = cb_q_step(q, err)) == 1) {
+		strv_add(&refs, cb_q_text(q, 0));
+		if (!strcmp(cb_q_text(q, 1), "out") && nout < 31)
+			outs[nout++] = cb_q_i64(q, 2);
+	}
+	if (r < 0) {
+		cb_free(subject);
+		cb_free(body);
+		strv_free(&refs);
+		return -1;
+	}
+	const char *refv[11];
+	int nref = 0;
+	if (refs.n) {
+		refv[nref++] = refs.v[0];
+		for (int i = refs.n > 10 ? refs.n - 9 : 1; i < refs.n; i++)
+			refv[nref++] = refs.v[i];
+	}
+	const char *domain = strchr(from, '@') + 1;
+	unsigned char rnd[8];
+	char rhex[17], mid[512];
+	randombytes_buf(rnd, sizeof rnd);
+	sodium_bin2hex(rhex, sizeof rhex, rnd, sizeof rnd);
+	snprintf(mid, sizeof mid, "cb.%lld.%lld.%s.%s@%s", (long long)ticket, (long long)event, kind,
+		 rhex, domain);
+	/* Thread-Index: one conversation per ticket, a child block per mail sent */
+	unsigned char guid[crypto_hash_sha256_BYTES];
+	char seed[64];
+	snprintf(seed, sizeof seed, "casebook-ticket-%lld", (long long)ticket);
+	crypto_hash_sha256(guid, (const unsigned char *)seed, strlen(seed));
+	outs[nout++] = now;
+	char tindex[256];
+	cb_mail_thread_index(ti->created_at, guid, outs + 1, nout - 1, tindex, sizeof tindex);
+
+	cb_mail_out o = {.from_name = from_name,
+			 .from_addr = from,
+			 .to = (const char *const *)rcpt->v,
+			 .nto = rcpt->n,
+			 .subject = subject,
+			 .text = body,
+			 .message_id = mid,
+			 .in_reply_to = nref ? refv[nref - 1] : NULL,
+			 .references = refv,
+			 .nreferences = nref,
+			 .thread_topic = ti->subject,
+			 .thread_index = tindex,
+			 .auto_generated = auto_gen,
+			 .date = now};
+	size_t len = 0;
+	char *raw = cb_mail_compose(&o, &len);
+	strv_free(&refs);
+	json_t *to = json_array();
+	for (int i = 0; i < rcpt->n; i++)
+		json_array_append_new(to, json_string(rcpt->v[i]));
+	char *tos = json_dumps(to, JSON_COMPACT);
+	json_decref(to);
+	int rc = -1;
+	q = cb_q_get(c, CB_SQL_OUTBOX_INSERT, err);
+	if (q) {
+		cb_q_bind_i64(q, 1, ticket);
+		cb_q_bind_i64(q, 2, event);
+		cb_q_bind_text(q, 3, kind);
+		cb_q_bind_text(q, 4, from);
+		cb_q_bind_text(q, 5, tos);
+		cb_q_bind_text(q, 6, mid);
+		cb_q_bind_text(q, 7, subject);
+		cb_q_bind_blob(q, 8, raw, len);
+		cb_q_bind_i64(q, 9, now);
+		rc = cb_q_exec(q, err);
+	}
+	if (rc == 0 && (q = cb_q_get(c, CB_SQL_MAIL_OUT_INSERT, err)) != NULL) {
+		cb_q_bind_text(q, 1, mid);
+		cb_q_bind_i64(q, 2, ticket);
+		cb_q_bind_i64(q, 3, event);
+		cb_q_bind_text(q, 4, from);
+		cb_q_bind_text(q, 5, subject);
+		cb_q_bind_text(q, 6, kind);
+		cb_q_bind_i64(q, 7, now);
+		rc = cb_q_exec(q, err);
+	} else if (rc == 0) {
+		rc = -1;
+	}
+	free(tos);
+	cb_free(raw);
+	cb_free(subject);
+	cb_free(body);
+	if (rc == 0)
+		cb_mail_sender_kick(); /* it reads after our commit; a kick early is harmless */
+	return rc;
+}
+
+static int actor_name(cb_conn *c, const cb_actor *a, char *buf, size_t n, cb_err *err)
+{
+	snprintf(buf, n, "Support");
+	if (!a->user_id)
+		return 0;
+	cb_q *q = cb_q_get(c, CB_SQL_USER_NAME, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, a->user_id);
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return -1;
+	if (r) {
+		const char *nm = cb_q_text(q, 0);
+		snprintf(buf, n, "%s", *nm ? nm : cb_q_text(q, 1));
+		cb_q_reset(q);
+	}
+	return 0;
+}
+
+static int mail_on(cb_conn *c, int *on, cb_err *err)
+{
+	char from[400];
+	if (get(c, "from", from, sizeof from, err))
+		return -1;
+	*on = *from != 0;
+	return 0;
+}
+
+int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const cb_actor *actor,
+		       cb_err *err)
+{
+	int on;
+	if (mail_on(c, &on, err))
+		return -1;
+	if (!on || !cb_role_is_agent_side(actor->role))
+		return 0; /* off, or a requester's own words: nothing to send them */
+	ticket_info ti;
+	if (load_info(c, ticket, &ti, err))
+		return -1;
+	/* the comment's body */
+	static const char ev_sql[] = "SELECT data FROM events WHERE id = ?1";
+	cb_q *q = cb_q_get(c, ev_sql, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, event);
+	if (cb_q_step(q, err) != 1)
+		return -1;
+	json_t *d = json_loads(cb_q_text(q, 0), 0, NULL);
+	cb_q_reset(q);
+	if (!d || !json_is_true(json_object_get(d, "public"))) {
+		json_decref(d);
+		return 0; /* internal notes are never mailed */
+	}
+	strv rcpt = {0};
+	strv_add(&rcpt, ti.email);
+	char from[400];
+	int rc = get(c, "from", from, sizeof from, err);
+	q = rc ? NULL : cb_q_get(c, CB_SQL_MAIL_PARTICIPANTS, err);
+	if (q) {
+		cb_q_bind_i64(q, 1, ticket);
+		int r;
+		while ((r = cb_q_step(q, err)) == 1)
+			if (strcasecmp(cb_q_text(q, 0), from) != 0)
+				strv_add(&rcpt, cb_q_text(q, 0));
+		rc = r < 0 ? -1 : 0;
+	} else {
+		rc = -1;
+	}
+	char agent[256], idb[24];
+	if (rc == 0)
+		rc = actor_name(c, actor, agent, sizeof agent, err);
+	snprintf(idb, sizeof idb, "%lld", (long long)ticket);
+	if (rc == 0) {
+		const char *vars[] = {"ticket.id", idb, "ticket.subject", ti.subject, "ticket.status",
+				      ti.status, "ticket.priority", ti.priority, "requester.name",
+				      ti.name, "requester.email", ti.email, "agent.name", agent,
+				      "comment.body", json_string_value(json_object_get(d, "body")),
+				      "survey.url", "", NULL};
+		rc = enqueue(c, now, ticket, event, "reply", &ti, &rcpt, vars, 0, err);
+	}
+	json_decref(d);
+	strv_free(&rcpt);
+	return rc;
+}
+
+int cb_mail_on_status(cb_conn *c, cb_ms now, int64_t ticket, cb_status from, cb_status to,
+		      const cb_actor *actor, cb_err *err)
+{
+	int on;
+	if (from == to)
+		return 0;
+	if (mail_on(c, &on, err))
+		return -1;
+	if (!on)
+		return 0;
+	if (to != CB_ST_PENDING && to != CB_ST_ON_HOLD && to != CB_ST_SOLVED)
+		return 0;
+	ticket_info ti;
+	if (load_info(c, ticket, &ti, err))
+		return -1;
+	strv rcpt = {0};
+	strv_add(&rcpt, ti.email);
+	char agent[256], idb[24], url[1200] = "";
+	snprintf(idb, sizeof idb, "%lld", (long long)ticket);
+	int rc = actor_name(c, actor, agent, sizeof agent, err);
+	const char *vars[] = {"ticket.id", idb, "ticket.subject", ti.subject, "ticket.status",
+			      cb_status_name(to), "ticket.priority", ti.priority, "requester.name",
+			      ti.name, "requester.email", ti.email, "agent.name", agent,
+			      "comment.body", "", "survey.url", url, NULL};
+	/* a customer who marked their own case solved needs no news of it */
+	if (rc == 0 && cb_role_is_agent_side(actor->role))
+		rc = enqueue(c, now, ticket, 0, "status", &ti, &rcpt, vars, 1, err);
+	char surveys[8], base[512], tok[128];
+	if (rc == 0 && to == CB_ST_SOLVED)
+		rc = get(c, "surveys", surveys, sizeof surveys, err) ||
+		     get(c, "base_url", base, sizeof base, err);
+	if (rc == 0 && to == CB_ST_SOLVED && strcmp(surveys, "0") != 0) {
+		rc = cb_survey_token(c, ticket, now + CB_SURVEY_LINK_MS, tok, sizeof tok, err);
+		size_t bl = strlen(base);
+		snprintf(url, sizeof url, "%.*s/survey/%s", (int)(bl && base[bl - 1] == '/' ? bl - 1 : bl),
+			 base, tok);
+		if (rc == 0)
+			rc = enqueue(c, now, ticket, 0, "survey", &ti, &rcpt, vars, 1, err);
+	}
+	strv_free(&rcpt);
+	return rc;
+}
+
+/* ---- the outbox ------------------------------------------------------------ */
+
+int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before, json_t **items,
+			int64_t *next, cb_err *err)
+{
+	*items = NULL;
+	*next = 0;
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_LIST, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, state);
+	cb_q_bind_i64(q, 2, before > 0 ? before : INT64_MAX);
+	cb_q_bind_i64(q, 3, limit + 1);
+	json_t *a = json_array();
+	int r, n = 0;
+	while ((r = cb_q_step(q, err)) == 1) {
+		if (n == limit) {
+			cb_q_reset(q);
+			break;
+		}
+		json_t *to = json_loads(cb_q_text(q, 4), 0, NULL);
+		json_array_append_new(
+			a, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "id",
+				     (json_int_t)cb_q_i64(q, 0), "ticket",
+				     cb_q_isnull(q, 1) ? json_null() : json_integer(cb_q_i64(q, 1)),
+				     "comment",
+				     cb_q_isnull(q, 2) || !cb_q_i64(q, 2) ? json_null()
+									  : json_integer(cb_q_i64(q, 2)),
+				     "kind", cb_q_text(q, 3), "to", to ? to : json_array(),
+				     "message_id", cb_q_text(q, 5), "subject", cb_q_text(q, 6), "state",
+				     cb_q_text(q, 7), "attempts", (json_int_t)cb_q_i64(q, 8), "next_at",
+				     time_json(cb_q_i64(q, 9)), "last_error",
+				     cb_q_isnull(q, 10) ? json_null() : json_string(cb_q_text(q, 10)),
+				     "created_at", time_json(cb_q_i64(q, 11)), "sent_at",
+				     cb_q_isnull(q, 12) ? json_null() : time_json(cb_q_i64(q, 12))));
+		*next = cb_q_i64(q, 0);
+		n++;
+	}
+	if (r < 0) {
+		json_decref(a);
+		return -1;
+	}
+	if (n < limit)
+		*next = 0;
+	*items = a;
+	return 0;
+}
+
+/* ---- the sender thread ----------------------------------------------------- */
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+	int started, stop, kicked;
+	cb_app *app;
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+void cb_mail_sender_kick(void)
+{
+	pthread_mutex_lock(&S.mu);
+	if (S.started) {
+		S.kicked = 1;
+		pthread_cond_signal(&S.cv);
+	}
+	pthread_mutex_unlock(&S.mu);
+}
+
+typedef struct {
+	int64_t id;
+	char *from;
+	strv to;
+	char *raw;
+	size_t len;
+	int attempts;
+} due_row;
+
+struct mark {
+	int64_t id;
+	int ok, permanent;
+	cb_ms now, next_at;
+	const char *error;
+};
+
+static int mark_fn(cb_conn *c, void *arg, cb_err *err)
+{
+	struct mark *m = arg;
+	cb_q *q = cb_q_get(c, m->ok ? CB_SQL_OUTBOX_SENT : CB_SQL_OUTBOX_RETRY, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, m->id);
+	if (m->ok) {
+		cb_q_bind_i64(q, 2, m->now);
+	} else {
+		cb_q_bind_i64(q, 2, m->next_at);
+		cb_q_bind_text(q, 3, m->error);
+		cb_q_bind_i64(q, 4, m->permanent);
+	}
+	return cb_q_exec(q, err);
+}
+
+int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed)
+{
+	*sent = *failed = 0;
+	cb_err err = {0};
+	cb_conn *c = cb_db_reader(app->db, &err);
+	if (!c)
+		return -1;
+	char url[512], base_ms[32];
+	if (get(c, "smtp_url", url, sizeof url, &err) ||
+	    get(c, "retry_base_ms", base_ms, sizeof base_ms, &err))
+		return -1;
+	if (!*url)
+		return 0;
+	due_row rows[16];
+	int n = 0;
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_DUE, &err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, now);
+	cb_q_bind_i64(q, 2, 16);
+	int r;
+	while ((r = cb_q_step(q, &err)) == 1 && n < 16) {
+		due_row *d = &rows[n++];
+		memset(d, 0, sizeof *d);
+		d->id = cb_q_i64(q, 0);
+		d->from = cb_xstrdup(cb_q_text(q, 1));
+		json_t *to = json_loads(cb_q_text(q, 2), 0, NULL);
+		size_t i;
+		json_t *v;
+		json_array_foreach(to, i, v) strv_add(&d->to, json_string_value(v));
+		json_decref(to);
+		size_t len = 0;
+		const void *p = cb_q_blob(q, 3, &len);
+		d->raw = cb_xmalloc(len ? len : 1);
+		if (len)
+			memcpy(d->raw, p, len);
+		d->len = len;
+		d->attempts = (int)cb_q_i64(q, 4);
+	}
+	if (r == 1)
+		cb_q_reset(q);
+	cb_conn_reset_all(c);
+	long long base = strtoll(base_ms, NULL, 10);
+	if (base <= 0)
+		base = CB_MAIL_RETRY_BASE_MS;
+	for (int i = 0; i < n; i++) {
+		due_row *d = &rows[i];
+		cb_err se = {0};
+		int rc = cb_smtp_send(url, d->from, (const char *const *)d->to.v, d->to.n, d->raw, d->len,
+				      30, &se);
+		long long wait = base;
+		for (int k = 0; k < d->attempts && wait < CB_MAIL_RETRY_MAX_MS; k++)
+			wait *= 2;
+		if (wait > CB_MAIL_RETRY_MAX_MS)
+			wait = CB_MAIL_RETRY_MAX_MS;
+		struct mark m = {.id = d->id, .ok = rc == 0, .permanent = rc && se.code == CB_E_INVALID,
+				 .now = cb_now_ms(), .next_at = cb_now_ms() + wait, .error = se.message};
+		cb_err we = {0};
+		if (cb_db_write(app->db, mark_fn, &m, &we) == 0) {
+			if (rc == 0)
+				(*sent)++;
+			else
+				(*failed)++;
+		}
+		cb_free(d->from);
+		strv_free(&d->to);
+		cb_free(d->raw);
+	}
+	return 0;
+}
+
+static void *sender_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&S.mu);
+	while (!S.stop) {
+		S.kicked = 0;
+		pthread_mutex_unlock(&S.mu);
+		int sent = 0, failed = 0;
+		cb_mail_sender_run_once(S.app, cb_now_ms(), &sent, &failed);
+		pthread_mutex_lock(&S.mu);
+		if (S.stop || S.kicked)
+			continue;
+		/* wake for new mail (kick) or for retries that became due */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (!S.stop && !S.kicked) {
+			if (pthread_cond_timedwait(&S.cv, &S.mu, &ts) == ETIMEDOUT)
+				break;
+		}
+	}
+	pthread_mutex_unlock(&S.mu);
+	return NULL;
+}
+
+int cb_mail_sender_start(cb_app *app, cb_err *err)
+{
+	cb_smtp_global_init();
+	pthread_mutex_lock(&S.mu);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&S.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	S.app = app;
+	S.stop = 0;
+	if (pthread_create(&S.th, NULL, sender_main, NULL)) {
+		pthread_cond_destroy(&S.cv);
+		pthread_mutex_unlock(&S.mu);
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot start the mail sender");
+	}
+	S.started = 1;
+	pthread_mutex_unlock(&S.mu);
+	return 0;
+}
+
+void cb_mail_sender_stop(void)
+{
+	pthread_mutex_lock(&S.mu);
+	if (!S.started) {
+		pthread_mutex_unlock(&S.mu);
+		return;
+	}
+	S.stop = 1;
+	pthread_cond_signal(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+	pthread_join(S.th, NULL);
+	pthread_mutex_lock(&S.mu);
+	S.started = 0;
+	pthread_cond_destroy(&S.cv);
+	pthread_mutex_unlock(&S.mu);
+}

@@ -1,0 +1,72 @@
+/* mail_out.h - outgoing e-mail: notifications queued in the outbox inside
+ * the transaction of the change they announce, and one sender thread that
+ * delivers them over SMTP (libcurl), retrying with backoff, so that an SMTP
+ * outage loses nothing. See docs/email.md.
+ *
+ * Outgoing mail is on when the setting mail.from is set (PUT
+ * /api/v1/mail/settings). Notifications:
+ *   reply   a public agent-side comment, to the requester and the other
+ *           addresses of the ticket's mail (CC'd participants)
+ *   status  the ticket became pending, on_hold or solved through an update
+ *           by an agent-side user (not the automatic status of a reply)
+ *   survey  on solve: CSAT (1-5) and optional CES (1-7) through a signed
+ *           link that expires after CB_SURVEY_LINK_MS
+ * Every message carries Message-ID, In-Reply-To and References (the
+ * ticket's first message and the latest ones), Thread-Topic/Thread-Index
+ * for Outlook, the ticket token "[#N]" in the subject; its Message-ID is
+ * stored in mail_messages so that replies thread.
+ *
+ * Delivery is at least once: a row is marked sent after the SMTP server
+ * accepted it; a crash between those two moments sends it again with the
+ * same Message-ID, which mail clients de-duplicate. */
+#ifndef CB_APP_MAIL_OUT_H
+#define CB_APP_MAIL_OUT_H
+#include <jansson.h>
+
+#include "app/app.h"
+#include "core/ticket.h"
+
+#define CB_SURVEY_LINK_MS (7LL * 86400000)
+#define CB_MAIL_RETRY_BASE_MS 30000 /* first retry; doubles up to the max */
+#define CB_MAIL_RETRY_MAX_MS 600000
+
+/* Hooks called by app/ticket.c inside the write transaction of a live
+ * change (never by the importer). 0, or -1 with err. */
+int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const cb_actor *actor,
+		       cb_err *err);
+int cb_mail_on_status(cb_conn *c, cb_ms now, int64_t ticket, cb_status from, cb_status to,
+		      const cb_actor *actor, cb_err *err);
+
+/* Settings: {"from", "from_name", "smtp_url", "base_url", "retry_base_ms",
+ * "surveys", "rate_per_hour", "imap_url", "imap_user", "imap_password"
+ * (write-only: get shows "imap_password_set"), "imap_interval_s"}. put validates and writes the keys given (admin; audited). */
+json_t *cb_mail_settings_get(cb_conn *c, cb_err *err);
+/* One setting by its API name, as text (the default when unset). */
+int cb_mail_setting(cb_conn *c, const char *key, char *buf, size_t n, cb_err *err);
+int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err);
+
+/* Templates per event (reply, status, survey): the stored one or the
+ * built-in default. put validates placeholders. */
+json_t *cb_mail_templates_list(cb_conn *c, cb_err *err);
+int cb_mail_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const char *event,
+			 json_t *in, json_t **out, cb_err *err);
+
+/* The outbox, newest first, optionally one state (queued, sent, failed). */
+int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before, json_t **items,
+			int64_t *next, cb_err *err);
+
+/* Survey links: a token for (ticket, expiry), and its check. verify: 0 and
+ * *ticket when valid and unexpired at now, else -1 (404). */
+int cb_survey_token(cb_conn *c, int64_t ticket, cb_ms expires, char *out, size_t outlen,
+		    cb_err *err);
+int cb_survey_token_verify(cb_conn *c, const char *token, cb_ms now, int64_t *ticket,
+			   cb_ms *expires, cb_err *err);
+
+/* The sender thread (from `casebook serve`). */
+int cb_mail_sender_start(cb_app *app, cb_err *err);
+void cb_mail_sender_stop(void);
+void cb_mail_sender_kick(void);
+/* One pass over the due outbox rows (the thread's body; for tests). */
+int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed);
+
+#endif

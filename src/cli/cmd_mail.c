@@ -1,0 +1,129 @@
+/* cmd_mail.c - `casebook mail-ingest`: an MTA delivery program (like RT's
+ * rt-mailgate). Reads one RFC 5322 message on stdin and posts it to
+ * POST /api/v1/mail/inbound of a running server with libcurl. The exit
+ * status follows sysexits(3), which MTAs understand: 0 accepted (including
+ * messages the server recorded and ignored, such as auto-replies), 65
+ * (EX_DATAERR) the message is unusable and must bounce, 75 (EX_TEMPFAIL)
+ * anything that may work later (server down, overloaded, misconfigured
+ * token), so the MTA keeps the message queued and retries. 64 (EX_USAGE)
+ * for bad options. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "http/server.h"
+#include "util/buf.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static const char usage[] =
+	"usage: casebook mail-ingest --server URL [--token TOKEN] [--timeout SECONDS]\n"
+	"Reads one message on stdin and delivers it to the server's\n"
+	"POST /api/v1/mail/inbound. The token (an agent's or admin's API token) may\n"
+	"also come from the CASEBOOK_TOKEN environment variable, which keeps it out of\n"
+	"process listings. Exit status (sysexits): 0 accepted or ignored, 65 unusable\n"
+	"message (bounce), 75 temporary failure (the MTA retries), 64 usage.\n";
+
+static size_t sink(char *p, size_t size, size_t n, void *arg)
+{
+	cb_buf *b = arg;
+	if (b->len < 64 * 1024)
+		cb_buf_append(b, p, size * n);
+	return size * n;
+}
+
+int cb_cmd_mail_ingest(int argc, char **argv)
+{
+	if (cb_cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	const char *server = NULL, *token = getenv("CASEBOOK_TOKEN");
+	long timeout = 60;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--server") && i + 1 < argc)
+			server = argv[++i];
+		else if (!strcmp(argv[i], "--token") && i + 1 < argc)
+			token = argv[++i];
+		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+			timeout = strtol(argv[++i], NULL, 10);
+		else {
+			cb_cli_error("unknown option '%s'", argv[i]);
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (!server || !token || !*token || timeout <= 0) {
+		cb_cli_error("--server and a token (--token or CASEBOOK_TOKEN) are required");
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	cb_buf msg = {0};
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+		cb_buf_append(&msg, chunk, n);
+		if (msg.len > CB_HTTP_MAIL_MAX) {
+			cb_cli_error("the message is larger than %u bytes", CB_HTTP_MAIL_MAX);
+			cb_buf_free(&msg);
+			return EX_DATAERR;
+		}
+	}
+	if (ferror(stdin)) {
+		cb_cli_error("cannot read the message from stdin");
+		cb_buf_free(&msg);
+		return EX_TEMPFAIL;
+	}
+	if (msg.len == 0) {
+		cb_cli_error("empty message on stdin");
+		cb_buf_free(&msg);
+		return EX_DATAERR;
+	}
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURL *h = curl_easy_init();
+	cb_buf url = {0}, auth = {0}, answer = {0};
+	size_t sl = strlen(server);
+	cb_buf_printf(&url, "%.*s/api/v1/mail/inbound", (int)(sl && server[sl - 1] == '/' ? sl - 1 : sl),
+		      server);
+	cb_buf_printf(&auth, "Authorization: Bearer %s", token);
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: message/rfc822");
+	hdr = curl_slist_append(hdr, auth.p);
+	hdr = curl_slist_append(hdr, "Expect:");
+	curl_easy_setopt(h, CURLOPT_URL, url.p);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, msg.p);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)msg.len);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "casebook-mail-ingest/" CB_VERSION);
+	CURLcode rc = curl_easy_perform(h);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	int code;
+	if (rc != CURLE_OK) {
+		cb_cli_error("%s: %s", url.p, curl_easy_strerror(rc));
+		code = EX_TEMPFAIL;
+	} else if (status >= 200 && status < 300) {
+		printf("%s\n", answer.p ? answer.p : "");
+		code = 0;
+	} else {
+		cb_cli_error("%s answered %ld: %s", url.p, status, answer.p ? answer.p : "");
+		/* the message itself is at fault: bounce it; anything else may
+		 * work later (401/403 a token to fix, 404 a URL, 429/5xx load) */
+		code = status == 400 || status == 413 || status == 415 || status == 422 ? EX_DATAERR
+											 : EX_TEMPFAIL;
+	}
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(h);
+	curl_global_cleanup();
+	cb_buf_free(&url);
+	cb_buf_free(&auth);
+	cb_buf_free(&answer);
+	cb_buf_free(&msg);
+	return code;
+}

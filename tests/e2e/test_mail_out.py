@@ -1,0 +1,220 @@
+"""E-mail out, end to end, against a local SMTP sink the test starts:
+notifications for public replies (never internal notes), status changes
+and surveys; Message-ID / In-Reply-To / References so that a three-message
+exchange threads in both directions; an SMTP outage that loses nothing and
+sends everything exactly once when the server returns; the signed survey
+link whose GET records nothing; editable templates."""
+import base64
+import email
+import email.policy
+import time
+import urllib.parse
+
+from lib import Server, problem
+from smtp_sink import SmtpSink
+from test_mail import inbound, msg, setup, token
+
+
+def wait_for(pred, timeout=20.0):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def parsed(m):
+    return email.message_from_bytes(m["data"], policy=email.policy.default)
+
+
+def configure(s, sink, **kw):
+    body = {"from": "support@casebook.test", "from_name": "Casebook Support",
+            "smtp_url": sink.url(), "retry_base_ms": 100,
+            "base_url": f"http://127.0.0.1:{s.port}"}
+    body.update(kw)
+    r = s.request("PUT", "/api/v1/mail/settings", body=body)
+    assert r.status == 200 and r.json["enabled"] is True, r
+
+
+def ids(v):
+    return [x.strip("<>") for x in (v or "").split()]
+
+
+def test_exchange_threads_both_ways_and_notes_stay_internal():
+    sink = SmtpSink().start()
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            # 1. Jane writes in
+            r = inbound(s, msg("Jane Doe <jane@acme.test>", "VPN drops every hour",
+                               "It drops at :00.", "j1@acme.test", cc="lead@acme.test"))
+            tid = r.json["ticket"]
+            # an internal note mails nobody
+            assert s.post(f"/api/v1/tickets/{tid}/comments",
+                          {"body": "secret internal note", "public": False}, token=agent).status == 201
+            # 2. the agent answers publicly: one mail to Jane and the CC'd lead
+            assert s.post(f"/api/v1/tickets/{tid}/comments",
+                          {"body": "Which client version?"}, token=agent).status == 201
+            wait_for(lambda: len(sink.messages) >= 1)
+            time.sleep(0.3)
+            assert len(sink.messages) == 1, sink.messages
+            m1 = sink.messages[0]
+            e1 = parsed(m1)
+            assert sorted(m1["rcpt"]) == ["<jane@acme.test>", "<lead@acme.test>"], m1["rcpt"]
+            assert m1["from"] == "<support@casebook.test>"
+            assert e1["Subject"] == f"Re: [#{tid}] VPN drops every hour", e1["Subject"]
+            assert ids(e1["In-Reply-To"]) == ["j1@acme.test"]
+            assert ids(e1["References"]) == ["j1@acme.test"]
+            assert e1["Thread-Topic"] == "VPN drops every hour"
+            ti1 = base64.b64decode(e1["Thread-Index"])
+            assert len(ti1) == 22 and ti1[0] == 1, ti1  # header block: no replies yet
+            assert "Which client version?" in e1.get_body().get_content()
+            assert "secret internal note" not in m1["data"].decode("utf-8", "replace")
+            our1 = ids(e1["Message-ID"])[0]
+            assert our1.endswith("@casebook.test")
+            # 3. Jane replies to our message: joins by In-Reply-To on our id
+            r = inbound(s, msg("jane@acme.test", "Re: VPN drops every hour", "Version 5.1.",
+                               "j2@acme.test", irt=our1, refs=["j1@acme.test", our1]))
+            assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+            # 4. the agent answers again: threads on everything before
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Fixed in 5.2."},
+                          token=agent).status == 201
+            wait_for(lambda: len(sink.messages) >= 2)
+            e2 = parsed(sink.messages[1])
+            assert ids(e2["In-Reply-To"]) == ["j2@acme.test"], e2["In-Reply-To"]
+            assert ids(e2["References"]) == ["j1@acme.test", our1, "j2@acme.test"], e2["References"]
+            ti2 = base64.b64decode(e2["Thread-Index"])
+            assert ti2[:22] == ti1 and len(ti2) == 27, ti2  # same conversation, one child block
+            # Jane's own words never echo back to her
+            time.sleep(0.3)
+            assert len(sink.messages) == 2
+            out = s.get("/api/v1/mail/outbox?state=sent").json["items"]
+            assert len(out) == 2 and all(o["attempts"] == 1 for o in out), out
+    finally:
+        sink.stop()
+
+
+def test_outage_loses_nothing_and_sends_once():
+    sink = SmtpSink()  # not started: the SMTP server is down
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            r = inbound(s, msg("bob@acme.test", "Outage test", "hello", "o1@acme.test"))
+            tid = r.json["ticket"]
+            for i in range(3):
+                assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": f"reply {i}"},
+                              token=agent).status == 201
+            # retried with backoff while the server is down
+            q = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox?state=queued").json["items"]
+                                  if o["attempts"] >= 2] or None)
+            assert q[0]["last_error"], q
+            assert len(s.get("/api/v1/mail/outbox?state=queued").json["items"]) == 3
+            # the server stops and starts again: the queue survives
+            s.stop()
+            s.start()
+            sink.start()  # the SMTP server is back
+            wait_for(lambda: len(s.get("/api/v1/mail/outbox?state=sent").json["items"]) == 3, 30)
+            time.sleep(0.5)
+            bodies = sorted(parsed(m).get_body().get_content().replace("\r", "").split("\n")[0]
+                            for m in sink.messages)
+            assert bodies == ["reply 0", "reply 1", "reply 2"], bodies  # each exactly once
+            assert s.get("/api/v1/mail/outbox?state=queued").json["items"] == []
+    finally:
+        sink.stop()
+
+
+def test_solve_sends_status_and_survey_and_get_records_nothing():
+    sink = SmtpSink().start()
+    try:
+        with Server() as s:
+            agent, gina = setup(s)
+            configure(s, sink)
+            r = inbound(s, msg("carol@acme.test", "Cannot export", "help", "s1@acme.test"))
+            tid = r.json["ticket"]
+            assert s.patch(f"/api/v1/tickets/{tid}", {"status": "solved"}, token=agent).status == 200
+            wait_for(lambda: len(sink.messages) >= 2)
+            kinds = sorted(parsed(m)["Subject"] for m in sink.messages)
+            assert kinds == [f"[#{tid}] Cannot export (solved)", f"[#{tid}] How did we do?"], kinds
+            for m in sink.messages:
+                assert parsed(m)["Auto-Submitted"] == "auto-generated"
+            survey = [parsed(m) for m in sink.messages if "How did we do" in parsed(m)["Subject"]][0]
+            text = survey.get_body().get_content()
+            link = [w for w in text.split() if "/survey/" in w][0]
+            path = urllib.parse.urlparse(link).path
+            # a mail scanner prefetching the link records nothing
+            page = s.get(path, token=None)
+            assert page.status == 200 and 'name="csat"' in page.body, page
+            assert 'method="post"' in page.body
+            ev = s.get(f"/api/v1/tickets/{tid}/events?limit=500").json["items"]
+            assert not [e for e in ev if e["type"] in ("csat", "ces")]
+            # a tampered or unknown link is a 404 page
+            bad = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+            assert s.get(bad, token=None).status == 404
+            # the person's POST records CSAT and CES
+            r = s.request("POST", path, raw="csat=4&ces=6&comment=quick+and+kind", token=None,
+                          content_type="application/x-www-form-urlencoded")
+            assert r.status == 200 and "Thank you" in r.body, r
+            ev = s.get(f"/api/v1/tickets/{tid}/events?limit=500").json["items"]
+            cs = [e for e in ev if e["type"] == "csat"]
+            ce = [e for e in ev if e["type"] == "ces"]
+            assert len(cs) == 1 and cs[0]["data"]["score"] == 4, cs
+            assert cs[0]["data"].get("comment") == "quick and kind", cs
+            assert len(ce) == 1 and ce[0]["data"]["score"] == 6, ce
+            # no rating chosen: asked again, nothing recorded
+            r = s.request("POST", path, raw="comment=x", token=None,
+                          content_type="application/x-www-form-urlencoded")
+            assert r.status == 422
+            # the answer feeds the reports
+            rep = s.get("/api/v1/reports/kpis?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z").json
+            assert rep["kpis"]["csat"]["count"] == 1 and rep["kpis"]["csat"]["mean"] == 4, rep["kpis"]["csat"]
+            # surveys can be turned off
+            configure(s, sink, surveys=0)
+            r = inbound(s, msg("carol@acme.test", "Second", "x", "s2@acme.test"))
+            n = len(sink.messages)
+            assert s.patch(f"/api/v1/tickets/{r.json['ticket']}", {"status": "solved"},
+                           token=agent).status == 200
+            wait_for(lambda: len(sink.messages) == n + 1)
+            time.sleep(0.3)
+            assert len(sink.messages) == n + 1
+    finally:
+        sink.stop()
+
+
+def test_templates_and_settings_validation():
+    sink = SmtpSink().start()
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            # nothing is queued while outgoing mail is off
+            r = inbound(s, msg("dan@acme.test", "Off", "x", "t0@acme.test"))
+            assert s.post(f"/api/v1/tickets/{r.json['ticket']}/comments", {"body": "hi"},
+                          token=agent).status == 201
+            assert s.get("/api/v1/mail/outbox").json["items"] == []
+            problem(s.request("PUT", "/api/v1/mail/settings", body={"from": "not an address"}), 422, "from")
+            problem(s.request("PUT", "/api/v1/mail/settings", body={"smtp_url": "http://x"}), 422, "smtp_url")
+            problem(s.request("PUT", "/api/v1/mail/settings", body={"nope": 1}), 422, "nope")
+            problem(s.request("PUT", "/api/v1/mail/settings", body={"from": "a@b.test"}, token=agent), 403)
+            assert s.get("/api/v1/mail/settings").json["enabled"] is False  # nothing written
+            configure(s, sink)
+            tpls = {t["event"]: t for t in s.get("/api/v1/mail/templates").json["items"]}
+            assert set(tpls) == {"reply", "status", "survey"} and not tpls["reply"]["custom"]
+            problem(s.request("PUT", "/api/v1/mail/templates/reply",
+                              body={"subject": "x {{ticket.nope}}", "body": "b"}), 422, "subject")
+            problem(s.request("PUT", "/api/v1/mail/templates/nope",
+                              body={"subject": "x", "body": "b"}), 404)
+            r = s.request("PUT", "/api/v1/mail/templates/reply",
+                          body={"subject": "[#{{ticket.id}}] Update for {{requester.name}}",
+                                "body": "Hi {{requester.name}},\n\n{{comment.body}}\n\n{{agent.name}}"})
+            assert r.status == 200 and r.json["custom"] is True, r
+            r = inbound(s, msg("Dan Brown <dan.brown@acme.test>", "Templated", "x", "t1@acme.test"))
+            tid = r.json["ticket"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Done."}, token=agent).status == 201
+            m = parsed(wait_for(lambda: sink.messages and sink.messages[-1]))
+            assert m["Subject"] == f"[#{tid}] Update for Dan Brown", m["Subject"]
+            assert m.get_body().get_content().replace("\r", "").startswith("Hi Dan Brown,\n\nDone.")
+    finally:
+        sink.stop()
