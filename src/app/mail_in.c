@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/directory.h"
 #include "app/ticket.h"
@@ -37,6 +38,22 @@ static int setting_i64(cb_conn *c, const char *key, int64_t dflt, int64_t *out, 
 		return -1;
 	*out = r ? strtoll(cb_q_text(q, 0), NULL, 10) : dflt;
 	cb_q_reset(q);
+	return 0;
+}
+
+static int setting_str(cb_conn *c, const char *key, const char *dflt, char *buf, size_t n,
+		       cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_SETTING_GET, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, key);
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return -1;
+	snprintf(buf, n, "%s", r ? cb_q_text(q, 0) : dflt);
+	if (r)
+		cb_q_reset(q);
 	return 0;
 }
 
@@ -279,11 +296,18 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	}
 
 	int64_t msg = 0;
-	/* 2. machine-sent mail is recorded and otherwise ignored */
-	if (m->kind != CB_MAIL_HUMAN) {
-		if (record(c, now, mid, m, 0, 0, "ignored", m->kind_reason, raw, len, &msg, err))
+	/* 2. machine-sent mail, and our own notifications coming back (an alias
+	 * of the desk on a ticket's mail), are recorded and otherwise ignored */
+	char ours[400];
+	if (setting_str(c, "mail.from", "", ours, sizeof ours, err))
+		return -1;
+	const char *noise = m->kind != CB_MAIL_HUMAN ? m->kind_reason
+			    : (*ours && !strcasecmp(ours, m->from_addr)) ? "sent by this desk (mail.from)"
+									 : NULL;
+	if (noise) {
+		if (record(c, now, mid, m, 0, 0, "ignored", noise, raw, len, &msg, err))
 			return -1;
-		*out = result_json("ignored", m->kind_reason, 0, 0, msg);
+		*out = result_json("ignored", noise, 0, 0, msg);
 		return 0;
 	}
 
@@ -386,7 +410,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	if (add_participant(c, target, m->from_addr, err))
 		return -1;
 	for (int i = 0; i < m->nrecipients; i++)
-		if (add_participant(c, target, m->recipients[i], err))
+		if (strcasecmp(m->recipients[i], ours) && add_participant(c, target, m->recipients[i], err))
 			return -1;
 	json_t *o = result_json(result, how, target, event, msg);
 	if (store_attachments(c, now, m, target, event, json_object_get(o, "attachments"),

@@ -943,3 +943,37 @@ void cb_mail_sender_stop(void)
 	pthread_cond_destroy(&S.cv);
 	pthread_mutex_unlock(&S.mu);
 }
+
+/* ---- metrics -------------------------------------------------------------- */
+
+void cb_mail_metrics_render(cb_db *db, cb_buf *b)
+{
+	static const char sql[] = "SELECT state, count(*), min(CASE WHEN state = 'queued' THEN"
+				  " created_at END) FROM outbox GROUP BY state";
+	cb_err err = {0};
+	cb_conn *c = cb_db_reader(db, &err);
+	cb_q *q = c ? cb_q_get(c, sql, &err) : NULL;
+	long long n[3] = {0, 0, 0};
+	cb_ms oldest = 0;
+	int r;
+	while (q && (r = cb_q_step(q, &err)) == 1) {
+		const char *st = cb_q_text(q, 0);
+		int i = !strcmp(st, "queued") ? 0 : !strcmp(st, "sent") ? 1 : 2;
+		n[i] = cb_q_i64(q, 1);
+		if (i == 0 && !cb_q_isnull(q, 2))
+			oldest = cb_q_i64(q, 2);
+	}
+	cb_buf_printf(b,
+		      "# HELP casebook_mail_outbox Outgoing mail by state.\n"
+		      "# TYPE casebook_mail_outbox gauge\n"
+		      "casebook_mail_outbox{state=\"queued\"} %lld\n"
+		      "casebook_mail_outbox{state=\"sent\"} %lld\n"
+		      "casebook_mail_outbox{state=\"failed\"} %lld\n"
+		      "# HELP casebook_mail_outbox_oldest_queued_seconds Age of the oldest queued mail"
+		      " (0 when none): alert on it during an SMTP outage.\n"
+		      "# TYPE casebook_mail_outbox_oldest_queued_seconds gauge\n"
+		      "casebook_mail_outbox_oldest_queued_seconds %.3f\n",
+		      n[0], n[1], n[2], oldest ? (double)(cb_now_ms() - oldest) / 1000.0 : 0.0);
+	if (c)
+		cb_conn_reset_all(c);
+}

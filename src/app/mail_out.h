@@ -62,6 +62,10 @@ int cb_survey_token(cb_conn *c, int64_t ticket, cb_ms expires, char *out, size_t
 int cb_survey_token_verify(cb_conn *c, const char *token, cb_ms now, int64_t *ticket,
 			   cb_ms *expires, cb_err *err);
 
+/* casebook_mail_outbox{state} and the age of the oldest queued mail. */
+#include "util/buf.h"
+void cb_mail_metrics_render(cb_db *db, cb_buf *b);
+
 /* The sender thread (from `casebook serve`). */
 int cb_mail_sender_start(cb_app *app, cb_err *err);
 void cb_mail_sender_stop(void);

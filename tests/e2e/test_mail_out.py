@@ -7,6 +7,7 @@ link whose GET records nothing; editable templates."""
 import base64
 import email
 import email.policy
+import re
 import time
 import urllib.parse
 
@@ -91,6 +92,11 @@ def test_exchange_threads_both_ways_and_notes_stay_internal():
             # Jane's own words never echo back to her
             time.sleep(0.3)
             assert len(sink.messages) == 2
+            # our own notification coming back (an alias of the desk was on the
+            # mail) is ignored, not a comment
+            r = inbound(s, sink.messages[1]["data"])
+            assert r.json["result"] == "ignored" and "this desk" in r.json["reason"], r
+            assert len(s.get(f"/api/v1/tickets/{tid}/comments?limit=500").json["items"]) == 4
             out = s.get("/api/v1/mail/outbox?state=sent").json["items"]
             assert len(out) == 2 and all(o["attempts"] == 1 for o in out), out
     finally:
@@ -113,6 +119,10 @@ def test_outage_loses_nothing_and_sends_once():
                                   if o["attempts"] >= 2] or None)
             assert q[0]["last_error"], q
             assert len(s.get("/api/v1/mail/outbox?state=queued").json["items"]) == 3
+            met = s.get("/metrics", token=None).body
+            assert 'casebook_mail_outbox{state="queued"} 3' in met, met[-800:]
+            age = float(re.search(r"^casebook_mail_outbox_oldest_queued_seconds (\S+)$", met, re.M).group(1))
+            assert age > 0
             # the server stops and starts again: the queue survives
             s.stop()
             s.start()
@@ -123,6 +133,10 @@ def test_outage_loses_nothing_and_sends_once():
                             for m in sink.messages)
             assert bodies == ["reply 0", "reply 1", "reply 2"], bodies  # each exactly once
             assert s.get("/api/v1/mail/outbox?state=queued").json["items"] == []
+            met = s.get("/metrics", token=None).body
+            assert 'casebook_mail_outbox{state="sent"} 3' in met, met[-800:]
+            assert 'casebook_mail_outbox{state="queued"} 0' in met
+            assert "casebook_mail_outbox_oldest_queued_seconds 0.000" in met
     finally:
         sink.stop()
 
