@@ -34,6 +34,10 @@ typedef struct cb_req {
 	const char *accept;
 	const char *authorization;
 	const char *idempotency_key;
+	const char *cookie;          /* Cookie header (browser sessions) */
+	const char *csrf_token;      /* X-CSRF-Token header */
+	const char *forwarded_proto; /* X-Forwarded-Proto (https behind a TLS proxy) */
+	int64_t session_id;          /* set when the cookie authenticated the request */
 	const char *request_id;
 	cb_kv query[CB_API_MAX_QUERY];
 	int nquery;
@@ -91,6 +95,8 @@ void cb_api_header(cb_req *req, cb_resp *resp, const char *k, const char *v);
  * 415 on a wrong content type). The value is released with the arena. */
 json_t *cb_api_body_object(cb_req *req, cb_err *err);
 const char *cb_api_query(const cb_req *req, const char *key);
+/* The value of cookie `name` from the Cookie header (arena), or NULL. */
+const char *cb_api_cookie(cb_req *req, const char *name);
 /* 400 naming the first query parameter not in the NULL-terminated known. */
 int cb_api_check_query(const cb_req *req, const char *const *known, cb_err *err);
 /* Path parameter i as a positive id (404 if not a number). */

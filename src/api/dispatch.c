@@ -6,6 +6,7 @@
  * their own logic. Errors travel as cb_err and become problem+json here.
  * A 503 (CB_E_BUSY: the writer refused the job) carries Retry-After. */
 #include "api/api.h"
+#include "app/session.h"
 #include "api/write.h"
 #include "app/auth.h"
 #include "app/idempotency.h"
@@ -13,6 +14,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 /* Matches path against pattern; fills params. 1 on match. */
@@ -89,7 +91,25 @@ static void dispatch(cb_req *req, cb_resp *resp)
 		return;
 	}
 	if (!(r->flags & CB_R_PUBLIC)) {
-		if (cb_auth_bearer(req->app, req->arena, req->authorization, &req->actor, &err)) {
+		const char *secret = req->authorization ? NULL : cb_api_cookie(req, CB_SESSION_COOKIE);
+		if (secret) {
+			/* a browser session: state changes must carry its CSRF token */
+			const char *csrf = NULL;
+			if (cb_session_resolve(req->app, req->arena, secret, req->now, &req->actor, &csrf,
+					       &req->session_id, &err)) {
+				cb_api_problem(req, resp, &err);
+				return;
+			}
+			int safe = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+			if (!safe && (!req->csrf_token || strlen(req->csrf_token) != strlen(csrf) ||
+				      sodium_memcmp(req->csrf_token, csrf, strlen(csrf)) != 0)) {
+				cb_err_set(&err, CB_E_FORBIDDEN, "X-CSRF-Token",
+					   "a change made with the session cookie needs the session's "
+					   "CSRF token in X-CSRF-Token");
+				cb_api_problem(req, resp, &err);
+				return;
+			}
+		} else if (cb_auth_bearer(req->app, req->arena, req->authorization, &req->actor, &err)) {
 			cb_api_problem(req, resp, &err);
 			cb_api_header(req, resp, "WWW-Authenticate", "Bearer");
 			return;

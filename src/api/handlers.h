@@ -164,6 +164,15 @@ void cb_h_kb_record(cb_req *req, const char *kind, int64_t article);
 	{"GET", "/known-issues.json", cb_h_known_issues_json, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.json"}, \
 	{"GET", "/known-issues", cb_h_known_issues_html, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.html"},
 
+/* h_session.c (browser sessions) */
+int cb_h_session_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_session_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_session_delete(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_SESSION \
+	{"POST", "/api/v1/session", cb_h_session_create, CB_ROLE_NONE, CB_R_PUBLIC, "session.create"}, \
+	{"GET", "/api/v1/session", cb_h_session_get, CB_ROLE_CUSTOMER, 0, "session.get"}, \
+	{"DELETE", "/api/v1/session", cb_h_session_delete, CB_ROLE_CUSTOMER, 0, "session.delete"},
+
 /* h_mail.c (the e-mail channel and attachments) */
 int cb_h_mail_inbound(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_mail_message_get(cb_req *req, cb_resp *resp, cb_err *err);

@@ -277,3 +277,18 @@ int cb_api_commit_status(cb_req *req, cb_resp *resp, int *status_p, cb_api_write
 	resp->len = j.len;
 	return 0;
 }
+
+const char *cb_api_cookie(cb_req *req, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = req->cookie; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len > n && !strncmp(p, name, n) && p[n] == '=')
+			return cb_arena_strndup(req->arena, p + n + 1, len - n - 1);
+		p += len;
+	}
+	return NULL;
+}

@@ -162,6 +162,9 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 	req->accept = hdr(conn, "Accept");
 	req->authorization = hdr(conn, "Authorization");
 	req->idempotency_key = hdr(conn, "Idempotency-Key");
+	req->cookie = hdr(conn, "Cookie");
+	req->csrf_token = hdr(conn, "X-CSRF-Token");
+	req->forwarded_proto = hdr(conn, "X-Forwarded-Proto");
 	const char *rid = hdr(conn, "X-Request-Id");
 	if (rid && valid_request_id(rid)) {
 		req->request_id = cb_arena_strdup(rq->arena, rid);

@@ -611,6 +611,24 @@ static const char m014[] =
 	"  updated_by INTEGER REFERENCES users(id),"
 	"  updated_at INTEGER NOT NULL) STRICT;";
 
+/* m015: browser sessions (the web console and portal): only a hash of the
+ * cookie's secret is stored, with the CSRF token the session's state
+ * changes must carry; failed logins for throttling. */
+static const char m015[] =
+	"CREATE TABLE sessions("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  csrf TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  revoked_at INTEGER) STRICT;"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE login_failures("
+	"  email TEXT NOT NULL COLLATE NOCASE,"
+	"  at INTEGER NOT NULL) STRICT;"
+	"CREATE INDEX login_failures_email ON login_failures(email, at);";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -626,5 +644,6 @@ const char *const cb_migrations[] = {
 	m012,
 	m013,
 	m014,
+	m015,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

@@ -75,6 +75,7 @@ int cb_err_http_status(cb_errcode code)
 	case CB_E_CONFLICT: return 409;
 	case CB_E_TOOBIG: return 413;
 	case CB_E_MEDIA: return 415;
+	case CB_E_TOOMANY: return 429;
 	case CB_E_BUSY: return 503;
 	case CB_E_INTERNAL: return 500;
 	}
@@ -94,6 +95,7 @@ const char *cb_err_title(cb_errcode code)
 	case CB_E_CONFLICT: return "Conflict";
 	case CB_E_TOOBIG: return "Content Too Large";
 	case CB_E_MEDIA: return "Unsupported Media Type";
+	case CB_E_TOOMANY: return "Too Many Requests";
 	case CB_E_BUSY: return "Service Unavailable";
 	case CB_E_INTERNAL: return "Internal Server Error";
 	}
@@ -113,6 +115,7 @@ const char *cb_err_type(cb_errcode code)
 	case CB_E_CONFLICT: return "conflict";
 	case CB_E_TOOBIG: return "too-large";
 	case CB_E_MEDIA: return "unsupported-media-type";
+	case CB_E_TOOMANY: return "too-many-requests";
 	case CB_E_BUSY: return "unavailable";
 	case CB_E_INTERNAL: return "internal";
 	}

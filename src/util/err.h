@@ -17,6 +17,7 @@ typedef enum {
 	CB_E_CONFLICT,  /* uniqueness or state conflict (409) */
 	CB_E_TOOBIG,    /* body too large (413) */
 	CB_E_MEDIA,     /* unsupported media type (415) */
+	CB_E_TOOMANY,   /* too many attempts, retry later (429) */
 	CB_E_BUSY,      /* overloaded, retry later (503) */
 	CB_E_INTERNAL,  /* anything else (500) */
 } cb_errcode;

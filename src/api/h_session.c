@@ -1,0 +1,71 @@
+/* h_session.c - logging in and out of the web console and the portal
+ * (app/session.h): the session cookie and its CSRF token. */
+#include "api/handlers.h"
+#include "app/session.h"
+#include "util/buf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void set_cookie(cb_req *req, cb_resp *resp, const char *value, long max_age)
+{
+	/* Secure when the browser reached us over TLS (through a proxy) */
+	int tls = req->forwarded_proto && !strcmp(req->forwarded_proto, "https");
+	char *v = cb_arena_printf(req->arena, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+				  CB_SESSION_COOKIE, value, max_age, tls ? "; Secure" : "");
+	cb_api_header(req, resp, "Set-Cookie", v);
+}
+
+int cb_h_session_create(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	json_t *in = cb_api_body_object(req, err);
+	if (!in)
+		return -1;
+	char *secret = NULL;
+	json_t *out = NULL;
+	int retry = 0;
+	if (cb_session_login(req->app, req->arena, req->now, in, &secret, &out, &retry, err)) {
+		if (retry > 0)
+			cb_api_header(req, resp, "Retry-After", cb_arena_printf(req->arena, "%d", retry));
+		return -1;
+	}
+	set_cookie(req, resp, secret, (long)(CB_SESSION_TTL_MS / 1000));
+	cb_api_header(req, resp, "Cache-Control", "no-store");
+	return cb_api_json(req, resp, 201, out);
+}
+
+int cb_h_session_get(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	if (!req->session_id)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "this request carries no session cookie");
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_session_describe(c, req->session_id, err);
+	if (!o)
+		return -1;
+	cb_api_header(req, resp, "Cache-Control", "no-store");
+	return cb_api_json(req, resp, 200, o);
+}
+
+struct revoke_job {
+	int64_t id;
+	cb_ms now;
+};
+
+static int revoke_fn(cb_conn *c, void *p, cb_err *err)
+{
+	struct revoke_job *j = p;
+	return cb_session_revoke(c, j->id, j->now, err);
+}
+
+int cb_h_session_delete(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	if (!req->session_id)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "this request carries no session cookie");
+	struct revoke_job j = {req->session_id, req->now};
+	if (cb_db_write(req->app->db, revoke_fn, &j, err))
+		return -1;
+	set_cookie(req, resp, "", 0);
+	return cb_api_json(req, resp, 200, json_pack("{s:b}", "ended", 1));
+}

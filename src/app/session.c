@@ -1,0 +1,275 @@
+/* session.c - browser sessions (see session.h). */
+#include "app/session.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "app/auth.h"
+#include "app/directory.h"
+#include "util/alloc.h"
+#include "util/jsonx.h"
+
+static const char SQL_USER_BY_EMAIL[] =
+	"SELECT id, password_hash, active FROM users WHERE email = ?1";
+static const char SQL_FAILURES[] =
+	"SELECT count(*), min(at) FROM login_failures WHERE email = ?1 AND at > ?2";
+static const char SQL_FAILURE_ADD[] = "INSERT INTO login_failures(email, at) VALUES (?1, ?2)";
+static const char SQL_FAILURE_CLEAR[] = "DELETE FROM login_failures WHERE email = ?1 OR at < ?2";
+static const char SQL_SESSION_INSERT[] =
+	"INSERT INTO sessions(hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_SESSION_LOOKUP[] =
+	"SELECT s.id, s.csrf, s.expires_at, s.revoked_at, u.id, u.role, u.account_id, u.email,"
+	" u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?1";
+static const char SQL_SESSION_REVOKE[] =
+	"UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+static const char SQL_SESSION_GET[] =
+	"SELECT user_id, csrf, expires_at FROM sessions WHERE id = ?1 AND revoked_at IS NULL";
+
+static json_t *time_json(cb_ms t)
+{
+	char b[40];
+	cb_time_format(t, b, sizeof b);
+	return json_string(b);
+}
+
+static void secret_hash(const char *secret, unsigned char out[32])
+{
+	crypto_generichash(out, 32, (const unsigned char *)secret, strlen(secret), NULL, 0);
+}
+
+static void random_b64(char *out, size_t outlen)
+{
+	unsigned char b[32];
+	randombytes_buf(b, sizeof b);
+	sodium_bin2base64(out, outlen, b, sizeof b, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+/* Failures of email in the window: count and the oldest instant. */
+static int failures(cb_conn *c, const char *email, cb_ms now, int64_t *n, cb_ms *oldest,
+		    cb_err *err)
+{
+	cb_q *q = cb_q_get(c, SQL_FAILURES, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, email);
+	cb_q_bind_i64(q, 2, now - CB_LOGIN_WINDOW_MS);
+	if (cb_q_step(q, err) != 1)
+		return -1;
+	*n = cb_q_i64(q, 0);
+	*oldest = cb_q_isnull(q, 1) ? now : cb_q_i64(q, 1);
+	cb_q_reset(q);
+	return 0;
+}
+
+/* A hash to verify against when the e-mail is unknown, so that an unknown
+ * address takes as long as a wrong password. */
+static char dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
+{
+	if (crypto_pwhash_str(dummy, "casebook-no-such-user", 21, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		dummy[0] = 0; /* out of memory: verify then simply fails */
+}
+
+struct login_job {
+	const char *email;
+	int64_t user_id; /* 0: failed */
+	cb_ms now;
+	cb_arena *a;
+	char *secret;
+	json_t *out;
+	int64_t over;   /* failures already at the limit */
+	cb_ms oldest;
+};
+
+static int login_fn(cb_conn *c, void *p, cb_err *err)
+{
+	struct login_job *j = p;
+	int64_t n = 0;
+	if (failures(c, j->email, j->now, &n, &j->oldest, err))
+		return -1;
+	if (n >= CB_LOGIN_MAX_FAILURES) {
+		j->over = 1;
+		return 0; /* nothing to write: refused */
+	}
+	if (!j->user_id) {
+		cb_q *q = cb_q_get(c, SQL_FAILURE_ADD, err);
+		if (!q)
+			return -1;
+		cb_q_bind_text(q, 1, j->email);
+		cb_q_bind_i64(q, 2, j->now);
+		return cb_q_exec(q, err);
+	}
+	cb_q *q = cb_q_get(c, SQL_FAILURE_CLEAR, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, j->email);
+	cb_q_bind_i64(q, 2, j->now - CB_LOGIN_WINDOW_MS); /* and old rows of anyone */
+	if (cb_q_exec(q, err))
+		return -1;
+	char secret[64], csrf[64];
+	random_b64(secret, sizeof secret);
+	random_b64(csrf, sizeof csrf);
+	unsigned char h[32];
+	secret_hash(secret, h);
+	q = cb_q_get(c, SQL_SESSION_INSERT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_blob(q, 1, h, sizeof h);
+	cb_q_bind_i64(q, 2, j->user_id);
+	cb_q_bind_text(q, 3, csrf);
+	cb_q_bind_i64(q, 4, j->now);
+	cb_q_bind_i64(q, 5, j->now + CB_SESSION_TTL_MS);
+	if (cb_q_exec(q, err))
+		return -1;
+	int64_t sid = cb_conn_last_id(c);
+	cb_actor who = {.user_id = j->user_id, .role = CB_ROLE_ADMIN};
+	if (cb_audit(c, &who, j->now, "session.login", j->email, "{}", err))
+		return -1;
+	j->secret = cb_arena_strdup(j->a, secret);
+	j->out = cb_session_describe(c, sid, err);
+	return j->out ? 0 : -1;
+}
+
+int cb_session_login(cb_app *app, cb_arena *a, cb_ms now, json_t *in, char **secret, json_t **out,
+		     int *retry_after_s, cb_err *err)
+{
+	static const char *const keys[] = {"email", "password", NULL};
+	*secret = NULL;
+	*out = NULL;
+	*retry_after_s = 0;
+	if (cb_json_check_keys(in, keys, "", err))
+		return -1;
+	json_t *e = json_object_get(in, "email"), *pw = json_object_get(in, "password");
+	if (!json_is_string(e) || !*json_string_value(e) || json_string_length(e) > 320)
+		cb_err_add(err, CB_E_INVALID, "email", "is required");
+	if (!json_is_string(pw) || !*json_string_value(pw) || json_string_length(pw) > 1024)
+		cb_err_add(err, CB_E_INVALID, "password", "is required");
+	if (err->nitems)
+		return cb_err_summarize(err);
+	char *email = cb_arena_strdup(a, json_string_value(e));
+	for (char *p = email; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+
+	/* read: the user and the recent failures */
+	cb_conn *c = cb_db_reader(app->db, err);
+	if (!c)
+		return -1;
+	int64_t n = 0, uid = 0, active = 0;
+	cb_ms oldest = now;
+	char *hash = NULL;
+	if (failures(c, email, now, &n, &oldest, err))
+		return -1;
+	if (n < CB_LOGIN_MAX_FAILURES) {
+		cb_q *q = cb_q_get(c, SQL_USER_BY_EMAIL, err);
+		if (!q)
+			return -1;
+		cb_q_bind_text(q, 1, email);
+		int r = cb_q_step(q, err);
+		if (r < 0)
+			return -1;
+		if (r) {
+			uid = cb_q_i64(q, 0);
+			hash = cb_q_isnull(q, 1) ? NULL : cb_arena_strdup(a, cb_q_text(q, 1));
+			active = cb_q_i64(q, 2);
+			cb_q_reset(q);
+		}
+	}
+	cb_conn_reset_all(c);
+	if (n >= CB_LOGIN_MAX_FAILURES) {
+		*retry_after_s = (int)((oldest + CB_LOGIN_WINDOW_MS - now) / 1000) + 1;
+		return cb_err_set(err, CB_E_TOOMANY, "email",
+				  "too many failed logins; try again in %d seconds", *retry_after_s);
+	}
+	/* verify outside any transaction; unknown users cost the same */
+	pthread_once(&dummy_once, make_dummy);
+	int ok = cb_auth_password_verify(hash ? hash : dummy, json_string_value(pw)) == 1 && hash &&
+		 active;
+
+	struct login_job j = {.email = email, .user_id = ok ? uid : 0, .now = now, .a = a};
+	if (cb_db_write(app->db, login_fn, &j, err))
+		return -1;
+	if (j.over) {
+		*retry_after_s = (int)((j.oldest + CB_LOGIN_WINDOW_MS - now) / 1000) + 1;
+		return cb_err_set(err, CB_E_TOOMANY, "email",
+				  "too many failed logins; try again in %d seconds", *retry_after_s);
+	}
+	if (!ok)
+		return cb_err_set(err, CB_E_UNAUTH, NULL, "wrong e-mail or password");
+	*secret = j.secret;
+	*out = j.out;
+	return 0;
+}
+
+int cb_session_resolve(cb_app *app, cb_arena *a, const char *secret, cb_ms now, cb_actor *out,
+		       const char **csrf, int64_t *session_id, cb_err *err)
+{
+	if (!secret || strlen(secret) < 20 || strlen(secret) > 100)
+		return cb_err_set(err, CB_E_UNAUTH, NULL, "no valid session");
+	unsigned char h[32];
+	secret_hash(secret, h);
+	cb_conn *c = cb_db_reader(app->db, err);
+	if (!c)
+		return -1;
+	cb_q *q = cb_q_get(c, SQL_SESSION_LOOKUP, err);
+	if (!q)
+		return -1;
+	cb_q_bind_blob(q, 1, h, sizeof h);
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return cb_err_set(err, CB_E_UNAUTH, NULL, "no valid session");
+	int dead = cb_q_i64(q, 2) <= now || !cb_q_isnull(q, 3) || !cb_q_i64(q, 8);
+	if (!dead) {
+		*session_id = cb_q_i64(q, 0);
+		*csrf = cb_arena_strdup(a, cb_q_text(q, 1));
+		out->user_id = cb_q_i64(q, 4);
+		if (cb_role_parse(cb_q_text(q, 5), &out->role))
+			out->role = CB_ROLE_NONE;
+		out->account_id = cb_q_isnull(q, 6) ? 0 : cb_q_i64(q, 6);
+		out->email = cb_arena_strdup(a, cb_q_text(q, 7));
+	}
+	cb_q_reset(q);
+	return dead ? cb_err_set(err, CB_E_UNAUTH, NULL, "the session has ended; log in again") : 0;
+}
+
+int cb_session_revoke(cb_conn *c, int64_t session_id, cb_ms now, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, SQL_SESSION_REVOKE, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, session_id);
+	cb_q_bind_i64(q, 2, now);
+	return cb_q_exec(q, err);
+}
+
+json_t *cb_session_describe(cb_conn *c, int64_t session_id, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, SQL_SESSION_GET, err);
+	if (!q)
+		return NULL;
+	cb_q_bind_i64(q, 1, session_id);
+	int r = cb_q_step(q, err);
+	if (r <= 0) {
+		if (r == 0)
+			cb_err_set(err, CB_E_UNAUTH, NULL, "no valid session");
+		return NULL;
+	}
+	int64_t uid = cb_q_i64(q, 0);
+	json_t *o = json_pack("{s:s, s:o}", "csrf_token", cb_q_text(q, 1), "expires_at",
+			      time_json(cb_q_i64(q, 2)));
+	cb_q_reset(q);
+	json_t *user = NULL;
+	cb_actor admin = {.role = CB_ROLE_ADMIN};
+	if (cb_dir_user_get(c, &admin, uid, &user, err)) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "user", user);
+	return o;
+}

@@ -1,0 +1,38 @@
+/* session.h - browser sessions for the web console and the customer portal.
+ *
+ * POST /api/v1/session checks an e-mail and password (argon2id) and opens a
+ * session: the cookie carries a random secret (only its hash is stored) and
+ * the answer carries a CSRF token. A request authenticated by the cookie
+ * that changes state (any method but GET and HEAD) must send that token as
+ * X-CSRF-Token, so another site cannot make the browser act; the cookie is
+ * HttpOnly and SameSite=Lax (and Secure behind TLS). Sessions last
+ * CB_SESSION_TTL_MS. After CB_LOGIN_MAX_FAILURES failed logins for one
+ * e-mail within CB_LOGIN_WINDOW_MS, further attempts are refused with 429
+ * until the oldest of them leaves the window; a success clears the count. */
+#ifndef CB_APP_SESSION_H
+#define CB_APP_SESSION_H
+#include <jansson.h>
+
+#include "app/app.h"
+
+#define CB_SESSION_COOKIE "cb_session"
+#define CB_SESSION_TTL_MS (12LL * 3600 * 1000)
+#define CB_LOGIN_MAX_FAILURES 5
+#define CB_LOGIN_WINDOW_MS (15LL * 60 * 1000)
+
+/* Logs in: reads the user, verifies the password outside any transaction
+ * (argon2id is slow on purpose), then records the session or the failure
+ * in one write. On success *secret is the cookie value (arena) and *out
+ * {"user", "csrf_token", "expires_at"}; a wrong e-mail or password is 401
+ * (the same answer for both), over the limit 429 with *retry_after_s. */
+int cb_session_login(cb_app *app, cb_arena *a, cb_ms now, json_t *in, char **secret, json_t **out,
+		     int *retry_after_s, cb_err *err);
+/* Resolves a cookie secret: the actor and the session's CSRF token. 401
+ * when unknown, expired, revoked or the user is deactivated. */
+int cb_session_resolve(cb_app *app, cb_arena *a, const char *secret, cb_ms now, cb_actor *out,
+		       const char **csrf, int64_t *session_id, cb_err *err);
+int cb_session_revoke(cb_conn *c, int64_t session_id, cb_ms now, cb_err *err);
+/* {"user", "csrf_token", "expires_at"} of a live session. */
+json_t *cb_session_describe(cb_conn *c, int64_t session_id, cb_err *err);
+
+#endif

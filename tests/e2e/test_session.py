@@ -1,0 +1,130 @@
+"""Browser sessions end to end: log in with e-mail and password (argon2id),
+the HttpOnly SameSite=Lax cookie, the CSRF token every cookie-authenticated
+change must carry, logging out, throttling after repeated failures, and a
+customer's session seeing only what the customer's token would."""
+import http.client
+import json
+import os
+import sqlite3
+
+from lib import Server, problem
+
+
+def call(s, method, path, body=None, cookie=None, csrf=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = cookie
+    if csrf:
+        h["X-CSRF-Token"] = csrf
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    conn.request(method, path, body=data, headers=h)
+    r = conn.getresponse()
+    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read().decode())
+    conn.close()
+    return out
+
+
+def login(s, email, password, headers=None):
+    st, h, body = call(s, "POST", "/api/v1/session", {"email": email, "password": password},
+                       headers=headers)
+    return st, h, json.loads(body) if body else None
+
+
+def test_login_cookie_csrf_and_logout():
+    with Server() as s:
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "business"}).status == 201
+        r = s.post("/api/v1/users", {"email": "agent@support.test", "role": "agent",
+                                     "name": "Ada Agent", "password": "correct horse"})
+        assert r.status == 201, r
+        st, h, body = login(s, "Agent@Support.test", "correct horse")
+        assert st == 201, body
+        cookie_hdr = h["set-cookie"]
+        assert cookie_hdr.startswith("cb_session=") and "HttpOnly" in cookie_hdr
+        assert "SameSite=Lax" in cookie_hdr and "Path=/" in cookie_hdr
+        assert "Secure" not in cookie_hdr  # plain HTTP here
+        assert body["user"]["email"] == "agent@support.test" and body["csrf_token"]
+        cookie = cookie_hdr.split(";")[0]
+        csrf = body["csrf_token"]
+        # reads need only the cookie
+        st, _, b = call(s, "GET", "/api/v1/tickets", cookie=cookie)
+        assert st == 200, b
+        st, _, b = call(s, "GET", "/api/v1/session", cookie=cookie)
+        assert st == 200 and json.loads(b)["csrf_token"] == csrf
+        # a change without (or with a wrong) CSRF token is refused and writes nothing
+        t = {"subject": "From the console", "description": "x", "account": "acme",
+             "requester": "agent@support.test"}
+        for bad in (None, csrf[:-1] + ("A" if csrf[-1] != "A" else "B")):
+            st, _, b = call(s, "POST", "/api/v1/tickets", t, cookie=cookie, csrf=bad)
+            assert st == 403 and "X-CSRF-Token" in b, (st, b)
+        assert s.get("/api/v1/tickets").json["items"] == []
+        st, _, b = call(s, "POST", "/api/v1/tickets", t, cookie=cookie, csrf=csrf)
+        assert st == 201, b
+        assert json.loads(b)["requester"]["email"] == "agent@support.test"
+        # logging out ends the session; the cookie is cleared
+        st, h, _ = call(s, "DELETE", "/api/v1/session", cookie=cookie, csrf=csrf)
+        assert st == 200 and "Max-Age=0" in h["set-cookie"]
+        st, _, _ = call(s, "GET", "/api/v1/tickets", cookie=cookie)
+        assert st == 401
+        # behind a TLS proxy the cookie is Secure
+        st, h, _ = login(s, "agent@support.test", "correct horse",
+                         headers={"X-Forwarded-Proto": "https"})
+        assert st == 201 and "; Secure" in h["set-cookie"]
+        # the logins are in the audit trail
+        db = sqlite3.connect(os.path.join(s.dir, "casebook.db"))
+        n = db.execute("SELECT count(*) FROM audit WHERE action = 'session.login'").fetchone()[0]
+        db.close()
+        assert n == 2, n
+
+
+def test_wrong_passwords_are_throttled():
+    with Server() as s:
+        assert s.post("/api/v1/users", {"email": "ann@support.test", "role": "agent",
+                                        "password": "right password"}).status == 201
+        # unknown user and wrong password: the same answer
+        st1, _, b1 = login(s, "nobody@support.test", "whatever1")
+        st2, _, b2 = login(s, "ann@support.test", "wrong password")
+        assert st1 == st2 == 401 and b1["detail"] == b2["detail"], (b1, b2)
+        for _ in range(4):
+            assert login(s, "ann@support.test", "wrong password")[0] == 401
+        # five failures: even the right password is refused for a while
+        st, h, b = login(s, "ann@support.test", "right password")
+        assert st == 429 and int(h["retry-after"]) > 0, (st, b)
+        assert b["errors"][0]["field"] == "email"
+        # another user is not affected
+        assert s.post("/api/v1/users", {"email": "bo@support.test", "role": "agent",
+                                        "password": "bo password"}).status == 201
+        assert login(s, "bo@support.test", "bo password")[0] == 201
+        # deactivated users cannot log in
+        uid = s.post("/api/v1/users", {"email": "di@support.test", "role": "agent",
+                                       "password": "di password"}).json["id"]
+        assert s.patch(f"/api/v1/users/{uid}", {"active": False}).status == 200
+        assert login(s, "di@support.test", "di password")[0] == 401
+        # malformed bodies are 422
+        problem(s.request("POST", "/api/v1/session", body={"email": "x"}), 422, "password")
+        problem(s.request("POST", "/api/v1/session", body={"email": "a", "password": "b", "x": 1}), 422)
+
+
+def test_customer_session_sees_only_own_account():
+    with Server() as s:
+        for n in ("acme", "globex"):
+            assert s.post("/api/v1/accounts", {"name": n, "tier": "standard"}).status == 201
+        assert s.post("/api/v1/users", {"email": "cy@acme.test", "role": "customer", "account": "acme",
+                                        "password": "cy password"}).status == 201
+        assert s.post("/api/v1/users", {"email": "gi@globex.test", "role": "customer",
+                                        "account": "globex"}).status == 201
+        other = s.post("/api/v1/tickets", {"subject": "globex only", "description": "x",
+                                           "account": "globex", "requester": "gi@globex.test"}).json
+        st, h, body = login(s, "cy@acme.test", "cy password")
+        assert st == 201
+        cookie = h["set-cookie"].split(";")[0]
+        st, _, b = call(s, "GET", f"/api/v1/tickets/{other['id']}", cookie=cookie)
+        assert st == 404, b
+        st, _, b = call(s, "POST", "/api/v1/tickets", {"subject": "mine", "description": "help"},
+                        cookie=cookie, csrf=body["csrf_token"])
+        assert st == 201 and json.loads(b)["account"]["name"] == "acme", b
+        st, _, b = call(s, "GET", "/api/v1/users", cookie=cookie)
+        assert st == 404
