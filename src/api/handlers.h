@@ -164,6 +164,23 @@ void cb_h_kb_record(cb_req *req, const char *kind, int64_t article);
 	{"GET", "/known-issues.json", cb_h_known_issues_json, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.json"}, \
 	{"GET", "/known-issues", cb_h_known_issues_html, CB_ROLE_NONE, CB_R_PUBLIC, "known_issues.html"},
 
+/* h_macros.c (saved replies with field changes) */
+int cb_h_macros_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_macros_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_macros_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_macros_patch(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_macros_delete(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_macros_preview(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_macros_apply(cb_req *req, cb_resp *resp, cb_err *err);
+#define CB_ROUTES_MACROS \
+	{"POST", "/api/v1/macros", cb_h_macros_create, CB_ROLE_ENGINEER, CB_R_WRITE, "macros.create"}, \
+	{"GET", "/api/v1/macros", cb_h_macros_list, CB_ROLE_ENGINEER, 0, "macros.list"}, \
+	{"GET", "/api/v1/macros/{id}", cb_h_macros_get, CB_ROLE_ENGINEER, 0, "macros.get"}, \
+	{"PATCH", "/api/v1/macros/{id}", cb_h_macros_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "macros.update"}, \
+	{"DELETE", "/api/v1/macros/{id}", cb_h_macros_delete, CB_ROLE_ENGINEER, CB_R_WRITE, "macros.delete"}, \
+	{"GET", "/api/v1/tickets/{id}/macros/{macro_id}/preview", cb_h_macros_preview, CB_ROLE_ENGINEER, 0, "tickets.macros.preview"}, \
+	{"POST", "/api/v1/tickets/{id}/macros/{macro_id}", cb_h_macros_apply, CB_ROLE_ENGINEER, CB_R_WRITE, "tickets.macros.apply"},
+
 /* h_session.c (browser sessions) */
 int cb_h_session_create(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_session_get(cb_req *req, cb_resp *resp, cb_err *err);

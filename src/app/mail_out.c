@@ -17,6 +17,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/jsonx.h"
+#include "util/template.h"
 
 static json_t *time_json(cb_ms t)
 {
@@ -205,8 +206,7 @@ static const template_def templates[] = {
 
 static const char *const placeholders[] = {
 	"ticket.id",      "ticket.subject", "ticket.status", "ticket.priority", "requester.name",
-	"requester.email", "agent.name",     "comment.body",  "survey.url"};
-#define NPLACEHOLDERS (sizeof placeholders / sizeof placeholders[0])
+	"requester.email", "agent.name",     "comment.body",  "survey.url",      NULL};
 
 static const template_def *template_find(const char *event)
 {
@@ -214,24 +214,6 @@ static const template_def *template_find(const char *event)
 		if (!strcmp(templates[i].event, event))
 			return &templates[i];
 	return NULL;
-}
-
-/* Checks every {{name}} of s is a known placeholder; field names the place. */
-static int check_placeholders(const char *s, const char *field, cb_err *err)
-{
-	for (const char *p = strstr(s, "{{"); p; p = strstr(p + 2, "{{")) {
-		const char *e = strstr(p + 2, "}}");
-		if (!e)
-			return cb_err_set(err, CB_E_INVALID, field, "has a \"{{\" without \"}}\"");
-		size_t n = (size_t)(e - p - 2);
-		int ok = 0;
-		for (size_t i = 0; i < NPLACEHOLDERS; i++)
-			ok |= strlen(placeholders[i]) == n && !strncmp(placeholders[i], p + 2, n);
-		if (!ok)
-			return cb_err_set(err, CB_E_INVALID, field, "unknown placeholder {{%.*s}}",
-					  (int)(n > 60 ? 60 : n), p + 2);
-	}
-	return 0;
 }
 
 static json_t *template_json(cb_conn *c, const template_def *d, cb_err *err)
@@ -279,11 +261,11 @@ int cb_mail_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const cha
 	    strpbrk(json_string_value(s), "\r\n"))
 		cb_err_add(err, CB_E_INVALID, "subject", "must be one line of 1 to 300 bytes");
 	else
-		check_placeholders(json_string_value(s), "subject", err);
+		cb_template_check(json_string_value(s), placeholders, "subject", err);
 	if (!json_is_string(b) || !*json_string_value(b) || json_string_length(b) > 20000)
 		cb_err_add(err, CB_E_INVALID, "body", "must be a string of 1 to 20000 bytes");
 	else
-		check_placeholders(json_string_value(b), "body", err);
+		cb_template_check(json_string_value(b), placeholders, "body", err);
 	if (err->nitems || err->code)
 		return cb_err_summarize(err);
 	cb_q *q = cb_q_get(c, CB_SQL_TEMPLATE_PUT, err);
@@ -301,39 +283,6 @@ int cb_mail_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const cha
 		return -1;
 	*out = template_json(c, d, err);
 	return *out ? 0 : -1;
-}
-
-/* {{name}} -> value from vars (pairs, NULL-terminated); unknown stay. */
-static char *render(const char *tpl, const char *const *vars)
-{
-	cb_buf b = {0};
-	const char *p = tpl;
-	while (*p) {
-		const char *o = strstr(p, "{{");
-		if (!o) {
-			cb_buf_puts(&b, p);
-			break;
-		}
-		cb_buf_append(&b, p, (size_t)(o - p));
-		const char *e = strstr(o + 2, "}}");
-		if (!e) {
-			cb_buf_puts(&b, o);
-			break;
-		}
-		size_t n = (size_t)(e - o - 2);
-		const char *val = NULL;
-		for (int i = 0; vars[i]; i += 2)
-			if (strlen(vars[i]) == n && !strncmp(vars[i], o + 2, n))
-				val = vars[i + 1];
-		if (val)
-			cb_buf_puts(&b, val);
-		else
-			cb_buf_append(&b, o, (size_t)(e + 2 - o));
-		p = e + 2;
-	}
-	char *r = b.p ? cb_buf_steal(&b) : cb_xstrdup("");
-	cb_buf_free(&b);
-	return r;
 }
 
 /* ---- survey links --------------------------------------------------------- */
@@ -473,8 +422,8 @@ static int enqueue(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const c
 	json_t *tpl = template_json(c, template_find(kind), err);
 	if (!tpl)
 		return -1;
-	char *subject = render(json_string_value(json_object_get(tpl, "subject")), vars);
-	char *body = render(json_string_value(json_object_get(tpl, "body")), vars);
+	char *subject = cb_template_render(json_string_value(json_object_get(tpl, "subject")), vars);
+	char *body = cb_template_render(json_string_value(json_object_get(tpl, "body")), vars);
 	json_decref(tpl);
 
 	/* threading: the ticket's first message and the latest ones */

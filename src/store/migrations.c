@@ -613,7 +613,8 @@ static const char m014[] =
 
 /* m015: browser sessions (the web console and portal): only a hash of the
  * cookie's secret is stored, with the CSRF token the session's state
- * changes must carry; failed logins for throttling. */
+ * changes must carry; failed logins for throttling; macros (saved replies
+ * with placeholders and field changes, personal or shared). */
 static const char m015[] =
 	"CREATE TABLE sessions("
 	"  id INTEGER PRIMARY KEY,"
@@ -627,7 +628,19 @@ static const char m015[] =
 	"CREATE TABLE login_failures("
 	"  email TEXT NOT NULL COLLATE NOCASE,"
 	"  at INTEGER NOT NULL) STRICT;"
-	"CREATE INDEX login_failures_email ON login_failures(email, at);";
+	"CREATE INDEX login_failures_email ON login_failures(email, at);"
+	"CREATE TABLE macros("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  scope TEXT NOT NULL CHECK (scope IN ('personal','shared')),"
+	"  owner_id INTEGER NOT NULL REFERENCES users(id),"
+	"  body TEXT NOT NULL DEFAULT '',"
+	"  public INTEGER NOT NULL DEFAULT 1,"
+	"  changes TEXT NOT NULL DEFAULT '{}',"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  deleted_at INTEGER) STRICT;"
+	"CREATE INDEX macros_owner ON macros(owner_id);";
 
 const char *const cb_migrations[] = {
 	m001,
