@@ -1,12 +1,9 @@
 /* mail_channels.c - LMTP and IMAP glue (see mail_channels.h). */
 #include "app/mail_channels.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "app/mail_in.h"
 #include "app/mail_out.h"
@@ -14,6 +11,7 @@
 #include "mail/imap.h"
 #include "mail/lmtp.h"
 #include "util/alloc.h"
+#include "util/worker.h"
 
 /* ---- LMTP ------------------------------------------------------------------ */
 
@@ -99,88 +97,39 @@ int cb_mail_poll_once(cb_app *app, int *taken, cb_err *err)
 	return rc;
 }
 
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_t th;
-	int started, stop, kicked;
-	cb_app *app;
-} P = {.mu = PTHREAD_MUTEX_INITIALIZER};
+static cb_worker poller = CB_WORKER_INIT;
 
-static void *poller_main(void *arg)
+static long poller_run(void *arg)
 {
-	(void)arg;
-	pthread_mutex_lock(&P.mu);
-	while (!P.stop) {
-		pthread_mutex_unlock(&P.mu);
-		int taken = 0;
-		cb_err err = {0};
-		long interval = 60;
-		if (cb_mail_poll_once(P.app, &taken, &err))
-			fprintf(stderr, "imap poll: %s\n", err.message);
-		cb_err e2 = {0};
-		cb_conn *c = cb_db_reader(P.app->db, &e2);
-		char iv[32];
-		if (c && cb_mail_setting(c, "imap_interval_s", iv, sizeof iv, &e2) == 0)
-			interval = strtol(iv, NULL, 10);
-		if (c)
-			cb_conn_reset_all(c);
-		if (interval < 1)
-			interval = 1;
-		pthread_mutex_lock(&P.mu);
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += interval;
-		while (!P.stop && !P.kicked)
-			if (pthread_cond_timedwait(&P.cv, &P.mu, &ts) == ETIMEDOUT)
-				break;
-		P.kicked = 0;
-	}
-	pthread_mutex_unlock(&P.mu);
-	return NULL;
+	cb_app *app = arg;
+	int taken = 0;
+	cb_err err = {0};
+	if (cb_mail_poll_once(app, &taken, &err))
+		fprintf(stderr, "imap poll: %s\n", err.message);
+	long interval = 60;
+	cb_err e2 = {0};
+	cb_conn *c = cb_db_reader(app->db, &e2);
+	char iv[32];
+	if (c && cb_mail_setting(c, "imap_interval_s", iv, sizeof iv, &e2) == 0)
+		interval = strtol(iv, NULL, 10);
+	if (c)
+		cb_conn_reset_all(c);
+	return (interval < 1 ? 1 : interval) * 1000;
 }
 
 int cb_mail_poller_start(cb_app *app, cb_err *err)
 {
-	pthread_mutex_lock(&P.mu);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&P.cv, &ca);
-	pthread_condattr_destroy(&ca);
-	P.app = app;
-	P.stop = 0;
-	int rc = pthread_create(&P.th, NULL, poller_main, NULL);
-	P.started = rc == 0;
-	if (rc)
-		pthread_cond_destroy(&P.cv);
-	pthread_mutex_unlock(&P.mu);
-	return rc ? cb_err_set(err, CB_E_INTERNAL, NULL, "cannot start the IMAP poller") : 0;
+	if (cb_worker_start(&poller, poller_run, app))
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot start the IMAP poller");
+	return 0;
 }
 
 void cb_mail_poller_kick(void)
 {
-	pthread_mutex_lock(&P.mu);
-	if (P.started) {
-		P.kicked = 1;
-		pthread_cond_signal(&P.cv);
-	}
-	pthread_mutex_unlock(&P.mu);
+	cb_worker_kick(&poller);
 }
 
 void cb_mail_poller_stop(void)
 {
-	pthread_mutex_lock(&P.mu);
-	if (!P.started) {
-		pthread_mutex_unlock(&P.mu);
-		return;
-	}
-	P.stop = 1;
-	pthread_cond_signal(&P.cv);
-	pthread_mutex_unlock(&P.mu);
-	pthread_join(P.th, NULL);
-	pthread_mutex_lock(&P.mu);
-	P.started = 0;
-	pthread_cond_destroy(&P.cv);
-	pthread_mutex_unlock(&P.mu);
+	cb_worker_stop(&poller);
 }

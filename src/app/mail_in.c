@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "app/directory.h"
+#include "app/mail_out.h"
 #include "app/ticket.h"
 #include "store/sql_mail.h"
 #include "util/alloc.h"
@@ -27,53 +28,16 @@ static json_t *id_or_null(int64_t v)
 
 /* ---- settings ------------------------------------------------------------ */
 
-static int setting_i64(cb_conn *c, const char *key, int64_t dflt, int64_t *out, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, CB_SQL_SETTING_GET, err);
-	if (!q)
-		return -1;
-	cb_q_bind_text(q, 1, key);
-	int r = cb_q_step(q, err);
-	if (r < 0)
-		return -1;
-	*out = r ? strtoll(cb_q_text(q, 0), NULL, 10) : dflt;
-	cb_q_reset(q);
-	return 0;
-}
-
-static int setting_str(cb_conn *c, const char *key, const char *dflt, char *buf, size_t n,
-		       cb_err *err)
-{
-	cb_q *q = cb_q_get(c, CB_SQL_SETTING_GET, err);
-	if (!q)
-		return -1;
-	cb_q_bind_text(q, 1, key);
-	int r = cb_q_step(q, err);
-	if (r < 0)
-		return -1;
-	snprintf(buf, n, "%s", r ? cb_q_text(q, 0) : dflt);
-	if (r)
-		cb_q_reset(q);
-	return 0;
-}
-
 int cb_mail_default_account(cb_conn *c, cb_arena *a, cb_ms now, int64_t *out, cb_err *err)
 {
 	/* `casebook init` creates the account "default" and names it in the
 	 * setting default_account; an admin may point the setting elsewhere */
-	char name[201] = "default";
-	cb_q *q = cb_q_get(c, CB_SQL_SETTING_GET, err);
-	if (!q)
+	char name[201];
+	if (cb_mail_setting(c, "default_account", name, sizeof name, err))
 		return -1;
-	cb_q_bind_text(q, 1, "default_account");
-	int r = cb_q_step(q, err);
-	if (r < 0)
-		return -1;
-	if (r) {
-		if (*cb_q_text(q, 0))
-			snprintf(name, sizeof name, "%s", cb_q_text(q, 0));
-		cb_q_reset(q);
-	}
+	if (!*name)
+		snprintf(name, sizeof name, "default");
+	int r;
 	int64_t id = 0;
 	r = cb_q_one_by_text(c, CB_SQL_ACCOUNT_BY_NAME, name, &id, err);
 	if (r < 0)
@@ -299,7 +263,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	/* 2. machine-sent mail, and our own notifications coming back (an alias
 	 * of the desk on a ticket's mail), are recorded and otherwise ignored */
 	char ours[400];
-	if (setting_str(c, "mail.from", "", ours, sizeof ours, err))
+	if (cb_mail_setting(c, "from", ours, sizeof ours, err))
 		return -1;
 	const char *noise = m->kind != CB_MAIL_HUMAN ? m->kind_reason
 			    : (*ours && !strcasecmp(ours, m->from_addr)) ? "sent by this desk (mail.from)"
@@ -313,8 +277,10 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 
 	/* 3. per-sender rate */
 	int64_t per_hour = 0, recent = 0;
-	if (setting_i64(c, "mail.rate_per_hour", CB_MAIL_RATE_PER_HOUR, &per_hour, err))
+	char rate[32];
+	if (cb_mail_setting(c, "rate_per_hour", rate, sizeof rate, err))
 		return -1;
+	per_hour = strtoll(rate, NULL, 10);
 	q = cb_q_get(c, CB_SQL_MAIL_RECENT_FROM, err);
 	if (!q)
 		return -1;

@@ -28,7 +28,6 @@
 #include "app/app.h"
 #include "mail/message.h"
 
-#define CB_MAIL_RATE_PER_HOUR 20
 #define CB_MAIL_MAX_ATTACHMENT (25u << 20) /* bytes; larger parts are skipped */
 
 /* Records the message (raw, len bytes, decoded as m) inside the caller's

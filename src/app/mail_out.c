@@ -2,8 +2,6 @@
  * templates, settings and survey links (see mail_out.h). */
 #include "app/mail_out.h"
 
-#include <errno.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include "util/buf.h"
 #include "util/jsonx.h"
 #include "util/template.h"
+#include "util/worker.h"
 
 static json_t *time_json(cb_ms t)
 {
@@ -704,22 +703,11 @@ int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before
 
 /* ---- the sender thread ----------------------------------------------------- */
 
-static struct {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	pthread_t th;
-	int started, stop, kicked;
-	cb_app *app;
-} S = {.mu = PTHREAD_MUTEX_INITIALIZER};
+static cb_worker sender = CB_WORKER_INIT;
 
 void cb_mail_sender_kick(void)
 {
-	pthread_mutex_lock(&S.mu);
-	if (S.started) {
-		S.kicked = 1;
-		pthread_cond_signal(&S.cv);
-	}
-	pthread_mutex_unlock(&S.mu);
+	cb_worker_kick(&sender);
 }
 
 typedef struct {
@@ -826,71 +814,25 @@ int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed)
 	return 0;
 }
 
-static void *sender_main(void *arg)
+/* new mail is kicked; retries that became due are found 4 times a second */
+static long sender_run(void *arg)
 {
-	(void)arg;
-	pthread_mutex_lock(&S.mu);
-	while (!S.stop) {
-		S.kicked = 0;
-		pthread_mutex_unlock(&S.mu);
-		int sent = 0, failed = 0;
-		cb_mail_sender_run_once(S.app, cb_now_ms(), &sent, &failed);
-		pthread_mutex_lock(&S.mu);
-		if (S.stop || S.kicked)
-			continue;
-		/* wake for new mail (kick) or for retries that became due */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 250 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		while (!S.stop && !S.kicked) {
-			if (pthread_cond_timedwait(&S.cv, &S.mu, &ts) == ETIMEDOUT)
-				break;
-		}
-	}
-	pthread_mutex_unlock(&S.mu);
-	return NULL;
+	int sent = 0, failed = 0;
+	cb_mail_sender_run_once(arg, cb_now_ms(), &sent, &failed);
+	return 250;
 }
 
 int cb_mail_sender_start(cb_app *app, cb_err *err)
 {
 	cb_smtp_global_init();
-	pthread_mutex_lock(&S.mu);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&S.cv, &ca);
-	pthread_condattr_destroy(&ca);
-	S.app = app;
-	S.stop = 0;
-	if (pthread_create(&S.th, NULL, sender_main, NULL)) {
-		pthread_cond_destroy(&S.cv);
-		pthread_mutex_unlock(&S.mu);
+	if (cb_worker_start(&sender, sender_run, app))
 		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot start the mail sender");
-	}
-	S.started = 1;
-	pthread_mutex_unlock(&S.mu);
 	return 0;
 }
 
 void cb_mail_sender_stop(void)
 {
-	pthread_mutex_lock(&S.mu);
-	if (!S.started) {
-		pthread_mutex_unlock(&S.mu);
-		return;
-	}
-	S.stop = 1;
-	pthread_cond_signal(&S.cv);
-	pthread_mutex_unlock(&S.mu);
-	pthread_join(S.th, NULL);
-	pthread_mutex_lock(&S.mu);
-	S.started = 0;
-	pthread_cond_destroy(&S.cv);
-	pthread_mutex_unlock(&S.mu);
+	cb_worker_stop(&sender);
 }
 
 /* ---- metrics -------------------------------------------------------------- */
