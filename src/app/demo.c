@@ -202,6 +202,10 @@ static int add_people(cb_conn *c, struct ctx *x, cb_err *err)
 			u.name = first_names[(i + k * 5) % 12];
 			u.role = "customer";
 			u.account = json_integer(acc_id);
+			if (i == 0 && k == 0) { /* a customer who can log in to the portal */
+				u.set |= CB_DIR_USER_PASSWORD;
+				u.password = CB_DEMO_PASSWORD;
+			}
 			int64_t uid;
 			rc = cb_dir_user_check(&u, 0, x->a, err) ||
 			     cb_dir_user_create(c, x->a, &sys, x->now, &u, &uid, err);
@@ -217,6 +221,10 @@ static int add_people(cb_conn *c, struct ctx *x, cb_err *err)
 		u.email = staff[i].email;
 		u.name = staff[i].name;
 		u.role = staff[i].role;
+		if (i == 0) { /* an agent who can log in to the console */
+			u.set |= CB_DIR_USER_PASSWORD;
+			u.password = CB_DEMO_PASSWORD;
+		}
 		int64_t id;
 		if (cb_dir_user_check(&u, 0, x->a, err) ||
 		    cb_dir_user_create(c, x->a, &sys, x->now, &u, &id, err))
@@ -468,5 +476,7 @@ int cb_demo_load(cb_app *app, const cb_demo_opts *opts, cb_ms now, cb_demo_repor
 		rc = cb_db_write(app->db, job_fn, &j, err);
 		cb_arena_free(x.a);
 	}
+	if (rc == 0)
+		rc = cb_demo_operations(app, now, err);
 	return rc;
 }

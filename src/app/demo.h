@@ -6,6 +6,10 @@
 #define CB_APP_DEMO_H
 #include "app/app.h"
 
+/* The password of the two demo users who can log in to the web pages: the
+ * agent maria.lopez@support.example and the customer alice@northwind.example. */
+#define CB_DEMO_PASSWORD "casebook-demo"
+
 typedef struct {
 	int tickets;   /* number of tickets, default 300 */
 	int days;      /* history length in days, default 42 */
@@ -18,5 +22,10 @@ typedef struct {
 
 int cb_demo_load(cb_app *app, const cb_demo_opts *opts, cb_ms now, cb_demo_report *out,
 		 cb_err *err);
+/* The engineering side (demo_ops.c): status page components, a resolved
+ * SEV1 with its review and actions, an active SEV2 with linked tickets,
+ * defects (one fixed), a known-error problem and shared macros. Run by
+ * cb_demo_load after the tickets. */
+int cb_demo_operations(cb_app *app, cb_ms now, cb_err *err);
 
 #endif

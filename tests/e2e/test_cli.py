@@ -54,6 +54,23 @@ def test_demo_data_is_varied_and_consistent():
         assert tiers == {"enterprise", "business", "standard"}
         roles = {u["role"] for u in s.get("/api/v1/users?limit=500").json["items"]}
         assert roles == {"admin", "agent", "engineer", "customer"}
+        # the engineering side: an active SEV2 on the status page, a resolved
+        # SEV1 with its review (one action overdue), defects, a problem, macros
+        st = s.get("/status.json", token=None).json
+        assert st["overall"] == "degraded_performance", st["overall"]
+        active = s.get("/api/v1/incidents?active=true").json["items"]
+        assert [(i["severity"], i["status"]) for i in active] == [("SEV2", "identified")], active
+        done = s.get("/api/v1/incidents?active=false").json["items"]
+        assert [i["severity"] for i in done] == ["SEV1"]
+        rv = s.get(f"/api/v1/incidents/{done[0]['id']}/review").json
+        assert rv["saved"] is True and len(rv["actions"]) == 3
+        assert len(s.get("/api/v1/review-actions?overdue=true").json["items"]) == 1
+        assert len(s.get("/api/v1/defects").json["items"]) == 3
+        assert s.get("/api/v1/defects/fix-available").json["items"], "a fixed defect's tickets"
+        assert len(s.get("/api/v1/problems").json["items"]) == 1
+        assert {m["name"] for m in s.get("/api/v1/macros").json["items"]} >= {"Solved: confirm the fix"}
+        c2 = run("check", "--data", s.dir)
+        assert c2.returncode == 0 and "0 differ" in c2.stdout, c2.stdout
 
 
 def test_backup_restore_of_a_live_instance():
