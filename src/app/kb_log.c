@@ -167,8 +167,18 @@ void cb_kb_log_stop(void)
 	pthread_mutex_unlock(&S.mu);
 	pthread_join(S.thread, NULL);
 	pthread_mutex_lock(&S.mu);
+	struct row *late = S.rows; /* queued after the flusher's last turn */
+	size_t n = S.n;
+	cb_db *db = S.db;
+	S.rows = NULL;
+	S.n = S.cap = 0;
+	S.committed = S.queued;
 	S.started = 0;
 	S.stop = 0;
 	S.db = NULL;
+	pthread_cond_broadcast(&S.done);
 	pthread_mutex_unlock(&S.mu);
+	if (n)
+		write_batch(db, late, n);
+	cb_free(late);
 }

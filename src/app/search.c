@@ -492,11 +492,14 @@ static int ranked_page(cb_conn *c, table_q *ts, int nt, int64_t off, int64_t n, 
 		       int *count, cb_err *err)
 {
 	int64_t need = off + n;
-	hit *all = cb_xmalloc((size_t)(nt * need + 1) * sizeof *all);
+	/* a window holds at most search_window() rows: a far cursor costs no
+	 * more memory than that */
+	int64_t w = search_window(), per = need < w ? need : w;
+	hit *all = cb_xmalloc((size_t)(nt * per + 1) * sizeof *all);
 	int m = 0;
 	for (int i = 0; i < nt; i++)
 		if (build_rank(c, &ts[i], err) || find_boundary(c, &ts[i], err) ||
-		    fetch(c, &ts[i], 0, need, 0, all, &m, err)) {
+		    fetch(c, &ts[i], 0, per, 0, all, &m, err)) {
 			cb_free(all);
 			return -1;
 		}
@@ -614,7 +617,7 @@ int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int
 		want_a = 0; /* an account's tickets only */
 	cb_text_terms terms;
 	char *match = cb_text_query(sq->q, &terms);
-	if (!match || (!want_t && !want_a)) {
+	if (!match || (!want_t && !want_a) || offset > ((int64_t)1 << 40)) {
 		cb_free(match);
 		cb_text_terms_free(&terms);
 		*items = json_array();

@@ -127,6 +127,9 @@ def test_search_window_ranks_newest_then_pages_everything():
             if not cursor:
                 break
         assert seen == got, (seen, got)
+        # a cursor far past the end: an empty page, nothing sized by it
+        far = s.get("/api/v1/search?q=narwhal&cursor=c1y2p0ij32e8e7", token=agent)
+        assert far.status == 200 and far.json["items"] == [], far
         # the customer's window is over their own matches only
         assert keys(search(s, "narwhal", tok=alice, limit=50)) == got
     finally:
