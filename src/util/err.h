@@ -22,7 +22,7 @@ typedef enum {
 	CB_E_INTERNAL,  /* anything else (500) */
 } cb_errcode;
 
-#define CB_ERR_MAX_FIELDS 8
+#define CB_ERR_MAX_FIELDS 16
 
 typedef struct {
 	char field[96];   /* JSON path of the offending field, "" if none */

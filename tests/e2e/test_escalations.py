@@ -171,6 +171,10 @@ def test_escalation_min_score_per_group():
         assert r.status == 201 and r.json["min_escalation_score"] == 5, r
         problem(s.post(f"/api/v1/tickets/{tid}/escalations", dict(FULL, group="sre", hypotheses=None),
                        token=t["agent"]), 422, "hypotheses")
+        # an empty package names every one of the rubric's fields
+        p = problem(s.post(f"/api/v1/tickets/{tid}/escalations", {"group": "sre", "summary": "x"},
+                           token=t["agent"]), 422)
+        assert [e["field"] for e in p["errors"]] == ALL_FIELDS[1:], p
         assert escalate(s, tid, t["agent"], group="sre")["group"]["name"] == "sre"
 
 
