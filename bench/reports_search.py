@@ -174,6 +174,7 @@ def main():
     ap.add_argument("--copies", type=int, default=10)
     ap.add_argument("--copy-tickets", type=int, default=100000)
     ap.add_argument("--only-kpis", action="store_true", help="skip articles and search (issue 5 only)")
+    ap.add_argument("--no-events-ref", action="store_true", help="skip the (slow) events reference")
     a = ap.parse_args()
     threading.Timer(a.timeout, lambda: (kill_all(), os._exit(3))).start()
     R = {"label": a.label, "data": a.data}
@@ -281,13 +282,15 @@ def main():
             K["raw_value_facts_by_priority"] = stats(timed_ms(db, ref_values, (fm, tm), a.runs))
             K["rollup_rows_in_window"] = db.execute("SELECT dim, count(*) FROM kpi_rollup WHERE hour >= ?"
                                                     " AND hour < ? GROUP BY dim", (fm, tm)).fetchall()
-        K["raw_events_frt_by_priority"] = stats(timed_ms(db, ref_events, (fm, fm, tm), max(3, a.runs // 4)))
+        if not a.no_events_ref:
+            K["raw_events_frt_by_priority"] = stats(timed_ms(db, ref_events, (fm, fm, tm), max(3, a.runs // 4)))
         K["facts_in_window"] = db.execute("SELECT count(*) FROM kpi_facts WHERE span = 0 AND at >= ?"
                                           " AND at < ?", (fm, tm)).fetchone()[0]
         base = K["raw_facts_all_kinds_by_priority"]["p50_ms"]
         for gb in shapes:
             K[gb]["vs_raw_facts_all_p50"] = round(K[gb]["p50_ms"] / base, 1)
-            K[gb]["vs_raw_events_frt_p50"] = round(K[gb]["p50_ms"] / K["raw_events_frt_by_priority"]["p50_ms"], 3)
+            if "raw_events_frt_by_priority" in K:
+                K[gb]["vs_raw_events_frt_p50"] = round(K[gb]["p50_ms"] / K["raw_events_frt_by_priority"]["p50_ms"], 3)
         R["kpis"] = K
         with open(f"/proc/{srv.pid}/status") as f:
             R["server_vmhwm"] = [l.split(":")[1].strip() for l in f if l.startswith("VmHWM")][0]

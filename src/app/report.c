@@ -593,9 +593,13 @@ static void add(report *r, int bi, int g, const cb_kpi_fact *f)
 {
 	bucket *b = &r->b[bi];
 	cb_ms to = r->edges[bi + 1];
-	cb_kpi_acc_add(&b->all, f, to, r->now);
-	if (g >= 0)
-		cb_kpi_acc_add(group_acc(b, g), f, to, r->now);
+	if (g < 0) {
+		cb_kpi_acc_add(&b->all, f, to, r->now);
+		return;
+	}
+	/* grouped: the total's distribution values are its groups' (put_kpis) */
+	cb_kpi_acc_add_counts(&b->all, f, to, r->now);
+	cb_kpi_acc_add(group_acc(b, g), f, to, r->now);
 }
 
 /* Index of the bucket holding instant t (edges[i] <= t < edges[i+1]). */
@@ -963,11 +967,18 @@ static json_t *key_json(report *r, int g)
 static void put_kpis(report *r, int bi, json_t *o)
 {
 	bucket *b = &r->b[bi];
-	json_object_set_new(o, "kpis", cb_kpi_acc_json(&b->all));
-	if (r->gb == G_NONE)
-		return;
 	int n;
-	int *idx = sorted_groups(r, b, &n);
+	int *idx = r->gb == G_NONE ? NULL : sorted_groups(r, b, &n);
+	if (idx) {
+		cb_kpi_acc **parts = cb_xmalloc((size_t)(n + 1) * sizeof *parts);
+		for (int i = 0; i < n; i++)
+			parts[i] = b->g[idx[i]];
+		cb_kpi_acc_add_values(&b->all, parts, n);
+		cb_free(parts);
+	}
+	json_object_set_new(o, "kpis", cb_kpi_acc_json(&b->all));
+	if (!idx)
+		return;
 	json_t *groups = json_array();
 	for (int i = 0; i < n; i++)
 		json_array_append_new(groups, json_pack("{s:o, s:o}", "key", key_json(r, idx[i]), "kpis",

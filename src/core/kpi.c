@@ -13,6 +13,7 @@
 #include "core/kpi.h"
 #include "util/alloc.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -363,7 +364,46 @@ void cb_kpi_acc_free(cb_kpi_acc *a)
 	memset(a, 0, sizeof *a);
 }
 
+static void acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now, int vals);
+
 void cb_kpi_acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now)
+{
+	acc_add(a, f, to, now, 1);
+}
+
+void cb_kpi_acc_add_counts(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now)
+{
+	acc_add(a, f, to, now, 0);
+}
+
+static void vec_append(cb_kpi_vec *v, cb_kpi_vec *const *parts, int n)
+{
+	int total = v->n;
+	for (int i = 0; i < n; i++)
+		total += parts[i]->n;
+	v->v = grow(v->v, &v->cap, total, sizeof *v->v);
+	for (int i = 0; i < n; i++) {
+		if (parts[i]->n)
+			memcpy(v->v + v->n, parts[i]->v, (size_t)parts[i]->n * sizeof *v->v);
+		v->n += parts[i]->n;
+	}
+}
+
+void cb_kpi_acc_add_values(cb_kpi_acc *a, cb_kpi_acc *const *parts, int n)
+{
+	cb_kpi_vec **p = cb_xmalloc((size_t)(n + 1) * sizeof *p);
+	size_t off[] = {offsetof(cb_kpi_acc, frt), offsetof(cb_kpi_acc, frt_b),
+			offsetof(cb_kpi_acc, ttr), offsetof(cb_kpi_acc, ttr_b),
+			offsetof(cb_kpi_acc, mtte)};
+	for (size_t k = 0; k < sizeof off / sizeof off[0]; k++) {
+		for (int i = 0; i < n; i++)
+			p[i] = (cb_kpi_vec *)((char *)parts[i] + off[k]);
+		vec_append((cb_kpi_vec *)((char *)a + off[k]), p, n);
+	}
+	cb_free(p);
+}
+
+static void acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now, int vals)
 {
 	switch (f->kind) {
 	case CB_KPI_CREATED:
@@ -372,15 +412,19 @@ void cb_kpi_acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now)
 		a->esc_k += f->flag != 0;
 		break;
 	case CB_KPI_FRT:
+		if (!vals)
+			break;
 		vec_push(&a->frt, f->v1 / 1000);
 		if (f->v2 >= 0)
 			vec_push(&a->frt_b, f->v2 / 1000);
 		break;
 	case CB_KPI_SOLVE_FINAL:
 		a->solved++;
-		vec_push(&a->ttr, f->v1 / 1000);
-		if (f->v2 >= 0)
-			vec_push(&a->ttr_b, f->v2 / 1000);
+		if (vals) {
+			vec_push(&a->ttr, f->v1 / 1000);
+			if (f->v2 >= 0)
+				vec_push(&a->ttr_b, f->v2 / 1000);
+		}
 		a->fcr_n++;
 		a->fcr_k += f->flag != 0;
 		break;
@@ -392,7 +436,7 @@ void cb_kpi_acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now)
 		a->reopened++;
 		break;
 	case CB_KPI_ESCALATION:
-		if (f->v1 >= 0)
+		if (vals && f->v1 >= 0)
 			vec_push(&a->mtte, f->v1 / 1000);
 		break;
 	case CB_KPI_ESC_DECISION:

@@ -145,6 +145,11 @@ void cb_kpi_acc_free(cb_kpi_acc *a);
  * (for CB_KPI_REOPEN: the ticket's first reopen in it), or, for a backlog
  * segment, open at `to`. `to` is the period's end, `now` the report's. */
 void cb_kpi_acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now);
+/* The same without the values of the distributions (frt, ttr, mtte): for a
+ * total whose values are appended from its parts by cb_kpi_acc_add_values. */
+void cb_kpi_acc_add_counts(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now);
+/* Appends the distribution values of each of parts[0, n) to a. */
+void cb_kpi_acc_add_values(cb_kpi_acc *a, cb_kpi_acc *const *parts, int n);
 /* The `kpis` object of METRICS.md (reorders the vectors). New reference. */
 json_t *cb_kpi_acc_json(cb_kpi_acc *a);
 
