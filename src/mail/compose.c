@@ -77,28 +77,26 @@ void cb_mail_thread_index(cb_ms start, const unsigned char guid[16], const cb_ms
 	unsigned char b[22 + 5 * 32];
 	if (nreplies > 32)
 		nreplies = 32;
-	uint64_t ft = filetime(start);
+	/* the header keeps the top 40 bits of the FILETIME (the low 24 are
+	 * dropped); child blocks count from that truncated instant */
+	uint64_t hdr = filetime(start) & ~(((uint64_t)1 << 24) - 1);
 	b[0] = 1; /* reserved, as Outlook writes it */
-	for (int i = 0; i < 5; i++) /* bytes 2..6 of the big-endian FILETIME */
-		b[1 + i] = (unsigned char)(ft >> (48 - 8 * i));
+	for (int i = 0; i < 5; i++)
+		b[1 + i] = (unsigned char)(hdr >> (56 - 8 * i));
 	memcpy(b + 6, guid, 16);
 	size_t n = 22;
 	for (int r = 0; r < nreplies; r++) {
-		uint64_t delta = filetime(replies[r]) - (ft & ~(((uint64_t)1 << 16) - 1));
-		if (replies[r] < start)
-			delta = 0;
-		/* bit 0 = 0: the delta is bits 18..48; else bits 23..53 */
-		uint32_t v;
-		if (delta >> 49) {
-			v = (uint32_t)(1u << 31) | (uint32_t)((delta >> 23) & 0x7fffffff);
-		} else {
-			v = (uint32_t)((delta >> 18) & 0x7fffffff);
-		}
+		uint64_t ft = filetime(replies[r]);
+		uint64_t delta = ft > hdr ? ft - hdr : 0;
+		/* high bit 0: delta bits 48..18; 1: bits 53..23 (long gaps) */
+		uint32_t v = delta < ((uint64_t)1 << 49)
+				     ? (uint32_t)((delta >> 18) & 0x7fffffff)
+				     : (uint32_t)(1u << 31) | (uint32_t)((delta >> 23) & 0x7fffffff);
 		b[n++] = (unsigned char)(v >> 24);
 		b[n++] = (unsigned char)(v >> 16);
 		b[n++] = (unsigned char)(v >> 8);
 		b[n++] = (unsigned char)v;
-		b[n++] = (unsigned char)(r & 0x0f); /* random + sequence nibbles */
+		b[n++] = (unsigned char)(r & 0x0f); /* random nibble 0, sequence nibble */
 	}
 	sodium_bin2base64(out, outlen, b, n, sodium_base64_VARIANT_ORIGINAL);
 }

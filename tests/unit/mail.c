@@ -1,9 +1,11 @@
 /* mail.c - tests of src/mail/message.c against the corpus of message shapes
  * in tests/mail/corpus (written by the project; see tests/mail/README.md). */
 #include "harness.h"
+#include "mail/compose.h"
 #include "mail/message.h"
 
 #include <glib.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 static char *slurp(const char *name, size_t *len)
@@ -231,4 +233,35 @@ CB_TEST(mail_signature_and_reply_trimming)
 	s = cb_mail_strip_reply("On Monday the job failed.\nIt wrote: nothing to the log.\nBye");
 	CB_CHECK_STR(s, "On Monday the job failed.\nIt wrote: nothing to the log.\nBye");
 	free(s);
+}
+
+CB_TEST(mail_thread_index_layout)
+{
+	/* MS-OXOMSG 2.2.1.3: 0x01, the top 40 bits of the start FILETIME, a
+	 * 16-byte GUID, then 5 bytes per reply with the time since the start */
+	unsigned char guid[16];
+	for (int i = 0; i < 16; i++)
+		guid[i] = (unsigned char)(0xa0 + i);
+	cb_ms start = 1773054000000LL;           /* 2026-03-09T11:00:00Z */
+	cb_ms replies[2] = {start + 3600 * 1000, start + 86400 * 1000};
+	char b64[128];
+	cb_mail_thread_index(start, guid, replies, 2, b64, sizeof b64);
+	gsize n = 0;
+	guchar *b = g_base64_decode(b64, &n);
+	CB_REQUIRE(n == 32);
+	uint64_t ft = ((uint64_t)start + 11644473600000ULL) * 10000ULL;
+	uint64_t hdr = ft & ~((1ULL << 24) - 1);
+	CB_CHECK(b[0] == 1);
+	for (int i = 0; i < 5; i++)
+		CB_CHECK(b[1 + i] == (unsigned char)(hdr >> (56 - 8 * i)));
+	CB_CHECK(memcmp(b + 6, guid, 16) == 0);
+	for (int r = 0; r < 2; r++) {
+		uint64_t d = ((uint64_t)replies[r] + 11644473600000ULL) * 10000ULL - hdr;
+		uint32_t want = (uint32_t)((d >> 18) & 0x7fffffff);
+		const guchar *c = b + 22 + 5 * r;
+		uint32_t got = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+		CB_CHECK_INT(got, want);
+		CB_CHECK(!(got & 0x80000000u));
+	}
+	g_free(b);
 }
