@@ -12,7 +12,7 @@ VERSION := 0.1.0
 DEPS_STAMP := build/.deps-ok
 
 CFLAGS_COMMON = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wno-unused-parameter -Isrc -DCB_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	-Wno-unused-parameter -Isrc -Ibuild/gen -DCB_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
 
 REL_CFLAGS  = $(CFLAGS_COMMON) -O2 -g
@@ -64,6 +64,15 @@ build/vg/%.o: src/%.c $(HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC vg   $<"
 	@$(CC) $(VG_CFLAGS) -c $< -o $@
+
+# The web pages (web/*) are embedded in the binary: build/gen/web_assets.h,
+# generated from them, is included by src/api/h_web.c.
+WEB_FILES := $(sort $(wildcard web/*))
+build/gen/web_assets.h: $(WEB_FILES) scripts/embed_web.py
+	@mkdir -p $(dir $@)
+	@python3 scripts/embed_web.py $@ $(WEB_FILES)
+build/rel/api/h_web.o build/asan/api/h_web.o build/vg/api/h_web.o build/fuzz/obj/api/h_web.o: \
+	build/gen/web_assets.h
 
 build/casebook: $(REL_OBJ)
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(LIBS)

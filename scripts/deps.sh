@@ -2,6 +2,7 @@
 # Installs the Debian packages Casebook needs to build, test and benchmark.
 # Idempotent and non-interactive: only missing packages are installed.
 # (prometheus brings promtool, which checks the /metrics exposition in make test.)
+# (chromium is the browser the web tests of make test drive, tests/web/.)
 # Usage: scripts/deps.sh            (build + test packages)
 #        scripts/deps.sh bench      (also the benchmark references)
 #        scripts/deps.sh valgrind   (also valgrind, for make check-valgrind)
@@ -10,7 +11,7 @@ set -eu
 PKGS="build-essential pkg-config ca-certificates
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libical-dev libstemmer-dev tzdata
 libgmime-3.0-dev libxml2-dev libcurl4-openssl-dev
-sqlite3 python3 curl clang libclang-rt-dev nodejs npm prometheus"
+sqlite3 python3 curl clang libclang-rt-dev nodejs npm prometheus chromium"
 if [ "${1:-}" = "bench" ]; then
   PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo linux-perf"
 fi

@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make run`: create ./var with demo data if absent, then serve on
-# 127.0.0.1:8080 and print the URL and an admin token.
+# 127.0.0.1:8080 and print the URL, an admin token and the demo logins.
 set -eu
 BIN=build/casebook
 DATA=${DATA:-var}
@@ -20,5 +20,8 @@ echo
 echo "Casebook is starting on http://$LISTEN/"
 echo "Admin token: $TOKEN"
 echo "Try: curl -H 'Authorization: Bearer $TOKEN' http://$LISTEN/api/v1/tickets"
+echo "Web console, portal and dashboard: open http://$LISTEN/ in a browser and sign in"
+echo "  as the demo agent maria.lopez@support.example or the demo customer"
+echo "  alice@northwind.example, password casebook-demo (demo data set)."
 echo
 exec $BIN serve --data "$DATA" --listen "$LISTEN"

@@ -3,7 +3,8 @@
 
 Suites: the C unit tests (one binary), the end-to-end tests (tests/e2e/
 test_*.py, each test_* function against the real binary), the OpenAPI
-document check, and the fuzz replay (one test per harness: every file of
+document check, the browser tests of the web pages (tests/web/run.sh), and
+the fuzz replay (one test per harness: every file of
 fuzz/corpus/<name> and fuzz/regress/<name> through the harness built with
 the standalone driver). Usage: tests/run.py --bin BIN --unit UNIT
 [--fuzz DIR] [-k SUBSTRING]"""
@@ -84,6 +85,37 @@ def run_openapi(only):
     return (1, 0) if ok else (0, 1)
 
 
+def run_web(only):
+    """web: the browser scenarios of tests/web/run.mjs (chromium driven by
+    playwright-core against the real binary), one test each."""
+    script = os.path.join(ROOT, "tests", "web", "run.sh")
+    if not os.path.exists(script) or (only and not only.startswith("web")):
+        return 0, 0
+    env = dict(os.environ, K=only or "")
+    t0 = time.time()
+    try:
+        out = subprocess.run(["sh", script, os.environ["CASEBOOK_BIN"]], capture_output=True,
+                             text=True, cwd=ROOT, env=env, timeout=600)
+        stdout, stderr, rc = out.stdout, out.stderr, out.returncode
+    except subprocess.TimeoutExpired as e:
+        stdout, stderr, rc = (e.stdout or b"").decode(), "timed out", -1
+    passed = failed = 0
+    for line in stdout.splitlines():
+        m = re.match(r"^(ok|FAIL) - (\S+)", line)
+        if m:
+            ok = m.group(1) == "ok"
+            passed += ok
+            failed += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} web/{m.group(2)}{line[m.end():]}")
+    if failed or rc != 0:
+        print(stdout[-6000:], stderr[-3000:])
+    if rc != 0 and not failed:
+        failed += 1
+        print("FAIL web (runner)")
+    print(f"  web: {passed} ok, {failed} failing ({time.time() - t0:.1f}s)")
+    return passed, failed
+
+
 def run_fuzz_replay(bindir, only):
     """fuzz-replay: each build/asan/fuzz/fuzz_<name> replays its seeds and past crashes."""
     if not bindir:
@@ -130,7 +162,8 @@ def main():
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     total_p = total_f = 0
     for suite in (lambda: run_unit(os.path.join(ROOT, a.unit), a.k), lambda: run_e2e(a.k),
-                  lambda: run_openapi(a.k), lambda: run_fuzz_replay(a.fuzz, a.k)):
+                  lambda: run_openapi(a.k), lambda: run_web(a.k),
+                  lambda: run_fuzz_replay(a.fuzz, a.k)):
         p, f = suite()
         total_p += p
         total_f += f

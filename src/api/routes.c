@@ -31,5 +31,7 @@ const cb_route cb_routes[] = {
 	CB_ROUTES_ESCALATIONS
 	CB_ROUTES_DEFECTS
 	CB_ROUTES_PROBLEMS
+	CB_ROUTES_UPLOAD
+	CB_ROUTES_WEB
 };
 const int cb_routes_count = (int)(sizeof cb_routes / sizeof cb_routes[0]);

@@ -676,7 +676,10 @@ json_t *cb_kb_report(cb_conn *c, cb_ms from, cb_ms to, cb_ms as_of, cb_err *err)
 	cb_q_bind_i64(q, 1, as_of);
 	cb_q_bind_i64(q, 2, from);
 	cb_q_bind_i64(q, 3, to);
-	json_t *defl = json_object();
+	/* both activities always appear, with zeros before the first one */
+	json_t *defl = json_pack("{s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i}}", "search", "total", 0,
+				 "deflected", 0, "pending", 0, "view", "total", 0, "deflected", 0,
+				 "pending", 0);
 	int r;
 	while ((r = cb_q_step(q, err)) == 1)
 		json_object_set_new(defl, cb_q_text(q, 0),

@@ -212,6 +212,10 @@ def test_kb_deflection_counting():
         assert st["deflections"] == 0, st  # the 24 h have not passed yet
         rep = s.get(f"/api/v1/reports/knowledge?as_of={later}").json
         assert rep["deflection"]["search"] == {"total": 1, "deflected": 1, "pending": 0}, rep
+        # a period without activity still has both keys, with zeros
+        empty = s.get("/api/v1/reports/knowledge?from=2000-01-01T00:00:00Z&to=2000-02-01T00:00:00Z").json
+        assert empty["deflection"] == {k: {"total": 0, "deflected": 0, "pending": 0}
+                                       for k in ("search", "view")}, empty
         assert rep["deflection"]["view"]["total"] == 2 and rep["deflection"]["view"]["deflected"] == 1, rep
         assert rep["authors"][0]["articles_created"] == 1
 

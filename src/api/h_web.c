@@ -1,0 +1,55 @@
+/* h_web.c - the web console, customer portal and dashboard: plain HTML, CSS
+ * and ES modules from web/, embedded in the binary at build time
+ * (scripts/embed_web.py writes build/gen/web_assets.h), served without
+ * authentication - every piece of data they show comes from the JSON API
+ * with the session cookie. The pages are one document (web/index.html) at
+ * `/`, `/portal` and `/dashboard`; the modules decide what to show from the
+ * session (docs/web.md). Every answer carries a strict Content-Security-
+ * Policy (scripts and styles from this origin only, no inline code), nosniff
+ * and frame denial. */
+#include "api/handlers.h"
+
+#include <string.h>
+
+#include "web_assets.h"
+
+static const char csp[] =
+	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+static const struct cb_web_file *find(const char *name)
+{
+	for (int i = 0; i < cb_web_nfiles; i++)
+		if (strcmp(cb_web_files[i].name, name) == 0)
+			return &cb_web_files[i];
+	return NULL;
+}
+
+static int serve(cb_req *req, cb_resp *resp, const char *name, cb_err *err)
+{
+	/* a query string is ignored: the modules read it, not the server */
+	const struct cb_web_file *f = find(name);
+	if (!f)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such page");
+	cb_api_raw(req, resp, 200, f->content_type, (const char *)f->data, f->len);
+	cb_api_header(req, resp, "Cache-Control", "no-cache");
+	cb_api_header(req, resp, "Content-Security-Policy", csp);
+	cb_api_header(req, resp, "X-Content-Type-Options", "nosniff");
+	cb_api_header(req, resp, "X-Frame-Options", "DENY");
+	cb_api_header(req, resp, "Referrer-Policy", "no-referrer");
+	return 0;
+}
+
+int cb_h_web_page(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	return serve(req, resp, "index.html", err);
+}
+
+int cb_h_web_asset(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	const char *name = req->params[0];
+	/* only the files of web/ other than the page itself; names are flat */
+	if (strcmp(name, "index.html") == 0 || strchr(name, '/'))
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such file");
+	return serve(req, resp, name, err);
+}

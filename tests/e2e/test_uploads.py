@@ -1,0 +1,118 @@
+"""Files uploaded to a ticket (POST /api/v1/tickets/{id}/attachments): the
+body is the file, `filename` and `event` (the uploader's own comment or the
+ticket's creation) are query parameters; the bytes come back unchanged with
+their SHA-256; customers upload to their own cases only and see an upload
+only when its comment is public; bad input is a 422 naming the field and
+stores nothing."""
+import hashlib
+import http.client
+import os
+import sqlite3
+
+from lib import Server, problem
+
+
+def token(s, user):
+    r = s.post("/api/v1/tokens", {"user": user})
+    assert r.status == 201, r
+    return r.json["token"]
+
+
+def setup(s):
+    for name in ("acme", "globex"):
+        assert s.post("/api/v1/accounts", {"name": name, "tier": "business"}).status == 201
+    assert s.post("/api/v1/users", {"email": "ada@support.test", "role": "agent"}).status == 201
+    assert s.post("/api/v1/users", {"email": "jane@acme.test", "role": "customer",
+                                    "account": "acme"}).status == 201
+    assert s.post("/api/v1/users", {"email": "gina@globex.test", "role": "customer",
+                                    "account": "globex"}).status == 201
+    return token(s, "ada@support.test"), token(s, "jane@acme.test"), token(s, "gina@globex.test")
+
+
+def upload(s, tid, data, tok, filename="trace.har", event=None, ctype="application/json"):
+    q = f"?filename={filename}" + (f"&event={event}" if event is not None else "")
+    return s.request("POST", f"/api/v1/tickets/{tid}/attachments{q}", raw=data, token=tok,
+                     content_type=ctype)
+
+
+def count(s):
+    db = sqlite3.connect(os.path.join(s.dir, "casebook.db"))
+    n = db.execute("SELECT count(*) FROM attachments").fetchone()[0]
+    db.close()
+    return n
+
+
+def test_customer_uploads_with_a_new_case_and_downloads_it():
+    with Server() as s:
+        ada, jane, gina = setup(s)
+        t = s.post("/api/v1/tickets", {"subject": "Export fails", "description": "see the HAR"},
+                   token=jane).json
+        created = s.get(f"/api/v1/tickets/{t['id']}/events", token=jane).json["items"][0]
+        assert created["type"] == "created"
+        data = bytes(range(256)) * 40  # binary, with NULs
+        r = upload(s, t["id"], data, jane, filename="export%20trace.bin", event=created["id"],
+                   ctype="application/octet-stream")
+        assert r.status == 201, r
+        a = r.json
+        assert a["filename"] == "export trace.bin" and a["size"] == len(data), a
+        assert a["sha256"] == hashlib.sha256(data).hexdigest() and a["comment"] == created["id"]
+        # listed for the customer and the agent, the bytes unchanged
+        for tok in (jane, ada):
+            items = s.get(f"/api/v1/tickets/{t['id']}/attachments", token=tok).json["items"]
+            assert [i["id"] for i in items] == [a["id"]], items
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        conn.request("GET", f"/api/v1/attachments/{a['id']}", headers={"Authorization": f"Bearer {jane}"})
+        got = conn.getresponse()
+        assert got.status == 200 and got.read() == data
+        conn.close()
+        # another account's customer sees nothing and cannot upload there
+        problem(s.get(f"/api/v1/attachments/{a['id']}", token=gina), 404)
+        problem(upload(s, t["id"], b"x", gina, event=created["id"]), 404)
+        assert count(s) == 1
+
+
+def test_internal_note_upload_stays_internal():
+    with Server() as s:
+        ada, jane, _ = setup(s)
+        t = s.post("/api/v1/tickets", {"subject": "Slow", "description": "x"}, token=jane).json
+        note = s.post(f"/api/v1/tickets/{t['id']}/comments", {"body": "db dump", "public": False},
+                      token=ada)
+        assert note.status == 201, note
+        reply = s.post(f"/api/v1/tickets/{t['id']}/comments", {"body": "see log", "public": True},
+                       token=ada).json
+        r1 = upload(s, t["id"], b'{"internal": true}', ada, event=note.json["id"])
+        r2 = upload(s, t["id"], b'{"public": true}', ada, filename="log.json", event=reply["id"])
+        assert r1.status == 201 and r2.status == 201, (r1, r2)
+        mine = s.get(f"/api/v1/tickets/{t['id']}/attachments", token=jane).json["items"]
+        assert [i["filename"] for i in mine] == ["log.json"], mine
+        problem(s.get(f"/api/v1/attachments/{r1.json['id']}", token=jane), 404)
+        staff = s.get(f"/api/v1/tickets/{t['id']}/attachments", token=ada).json["items"]
+        assert len(staff) == 2
+
+
+def test_bad_uploads_name_the_field_and_store_nothing():
+    with Server() as s:
+        ada, jane, _ = setup(s)
+        t = s.post("/api/v1/tickets", {"subject": "A", "description": "x"}, token=jane).json
+        other = s.post("/api/v1/tickets", {"subject": "B", "description": "x"}, token=jane).json
+        ev = s.get(f"/api/v1/tickets/{t['id']}/events", token=jane).json["items"][0]["id"]
+        ev_other = s.get(f"/api/v1/tickets/{other['id']}/events", token=jane).json["items"][0]["id"]
+        reply = s.post(f"/api/v1/tickets/{t['id']}/comments", {"body": "hi", "public": True},
+                       token=ada).json
+        problem(upload(s, t["id"], b"x", jane, filename="", event=ev), 422, "filename")
+        problem(upload(s, t["id"], b"x", jane, filename="..%2Fetc", event=ev), 422, "filename")
+        problem(upload(s, t["id"], b"x", jane, filename="a%0Ab", event=ev), 422, "filename")
+        problem(upload(s, t["id"], b"x", jane, filename="x" * 256, event=ev), 422, "filename")
+        problem(upload(s, t["id"], b"", jane, event=ev), 422, "body")
+        problem(upload(s, t["id"], b"x", jane), 422, "event")
+        problem(upload(s, t["id"], b"x", jane, event="abc"), 400, "event")
+        problem(upload(s, t["id"], b"x", jane, event=ev, ctype="nonsense"), 422, "Content-Type")
+        # another ticket's event, someone else's comment, a missing event
+        problem(upload(s, t["id"], b"x", jane, event=ev_other), 422, "event")
+        problem(upload(s, t["id"], b"x", jane, event=reply["id"]), 422, "event")
+        problem(upload(s, t["id"], b"x", jane, event=999999), 422, "event")
+        r = s.request("POST", f"/api/v1/tickets/{t['id']}/attachments?filename=a&event={ev}&x=1",
+                      raw=b"x", token=jane, content_type="text/plain")
+        problem(r, 400, "x")
+        problem(upload(s, 999, b"x", ada, event=ev), 404)
+        assert count(s) == 0
