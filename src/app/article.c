@@ -41,13 +41,6 @@ static json_t *text_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 /* The current row of CB_SQL_ARTICLE_GET as its snapshot (owner as id). */
 static json_t *snapshot_of(cb_q *q)
 {
@@ -79,8 +72,8 @@ static json_t *render_row(cb_conn *c, cb_q *q)
 								     (json_int_t)cb_q_i64(q, 12),
 								     "email", cb_q_isnull(q, 18) ? "" : cb_q_text(q, 18)));
 	json_object_set_new(o, "version", json_integer(cb_q_i64(q, 14)));
-	json_object_set_new(o, "created_at", time_json(cb_q_i64(q, 16)));
-	json_object_set_new(o, "updated_at", time_json(cb_q_i64(q, 17)));
+	json_object_set_new(o, "created_at", cb_json_time(cb_q_i64(q, 16)));
+	json_object_set_new(o, "updated_at", cb_json_time(cb_q_i64(q, 17)));
 	return o;
 }
 
@@ -380,7 +373,7 @@ int cb_article_versions(cb_conn *c, const cb_actor *viewer, int64_t id, int limi
 							       "email", cb_q_isnull(q, 2) ? "" : cb_q_text(q, 2));
 		json_array_append_new(arr, json_pack("{s:I, s:o, s:o, s:o}", "version",
 						     (json_int_t)cb_q_i64(q, 0), "author", author, "at",
-						     time_json(cb_q_i64(q, 3)), "data",
+						     cb_json_time(cb_q_i64(q, 3)), "data",
 						     data ? data : json_object()));
 	}
 	if (r < 0) {
@@ -592,7 +585,7 @@ json_t *cb_article_links(cb_conn *c, int64_t ticket, cb_err *err)
 		json_array_append_new(
 			arr, json_pack("{s:I, s:{s:I, s:s}, s:o, s:o}", "ticket_id", (json_int_t)ticket,
 				       "article", "id", (json_int_t)cb_q_i64(q, 0), "title",
-				       cb_q_text(q, 1), "linked_by", by, "at", time_json(cb_q_i64(q, 4))));
+				       cb_q_text(q, 1), "linked_by", by, "at", cb_json_time(cb_q_i64(q, 4))));
 	}
 	if (r < 0) {
 		json_decref(arr);
@@ -663,7 +656,7 @@ json_t *cb_article_stats(cb_conn *c, int64_t id, cb_ms as_of, cb_err *err)
 			      "views", (json_int_t)cb_q_i64(q, 0), "links", (json_int_t)cb_q_i64(q, 1),
 			      "votes", "helpful", (json_int_t)cb_q_i64(q, 2), "not_helpful",
 			      (json_int_t)cb_q_i64(q, 3), "versions", (json_int_t)cb_q_i64(q, 4),
-			      "deflections", (json_int_t)cb_q_i64(q, 5), "as_of", time_json(as_of));
+			      "deflections", (json_int_t)cb_q_i64(q, 5), "as_of", cb_json_time(as_of));
 	cb_q_reset(q);
 	return o;
 }
@@ -708,8 +701,8 @@ json_t *cb_kb_report(cb_conn *c, cb_ms from, cb_ms to, cb_ms as_of, cb_err *err)
 		json_decref(authors);
 		return NULL;
 	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "from", time_json(from), "to", time_json(to),
-			 "as_of", time_json(as_of), "deflection", defl, "authors", authors);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "from", cb_json_time(from), "to", cb_json_time(to),
+			 "as_of", cb_json_time(as_of), "deflection", defl, "authors", authors);
 }
 
 json_t *cb_article_known_issues(cb_conn *c, cb_err *err)
@@ -727,7 +720,7 @@ json_t *cb_article_known_issues(cb_conn *c, cb_err *err)
 				       "workaround", text_or_null(opt_text(q, 8)), "defect",
 				       text_or_null(opt_text(q, 9)), "product_area",
 				       text_or_null(opt_text(q, 11)), "updated_at",
-				       time_json(cb_q_i64(q, 17))));
+				       cb_json_time(cb_q_i64(q, 17))));
 	if (r < 0) {
 		json_decref(arr);
 		return NULL;

@@ -41,13 +41,6 @@ const char *const cb_macro_placeholders[] = {
 	"requester.first_name", "requester.email", "account.name", "agent.name", "agent.email",
 	NULL};
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 static json_t *row_json(cb_q *q)
 {
 	json_t *ch = json_loads(cb_q_text(q, 7), 0, NULL);
@@ -55,8 +48,8 @@ static json_t *row_json(cb_q *q)
 			 (json_int_t)cb_q_i64(q, 0), "name", cb_q_text(q, 1), "scope", cb_q_text(q, 2),
 			 "owner", "id", (json_int_t)cb_q_i64(q, 3), "email", cb_q_text(q, 4), "body",
 			 cb_q_text(q, 5), "public", (int)cb_q_i64(q, 6), "changes",
-			 ch ? ch : json_object(), "created_at", time_json(cb_q_i64(q, 8)), "updated_at",
-			 time_json(cb_q_i64(q, 9)));
+			 ch ? ch : json_object(), "created_at", cb_json_time(cb_q_i64(q, 8)), "updated_at",
+			 cb_json_time(cb_q_i64(q, 9)));
 }
 
 /* A macro visible to actor: shared ones, and their own personal ones. */

@@ -1,5 +1,6 @@
 /* mail_in.c - inbound e-mail to tickets (see mail_in.h). */
 #include "app/mail_in.h"
+#include "util/jsonx.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -13,13 +14,6 @@
 #include "store/sql_mail.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
 
 static json_t *id_or_null(int64_t v)
 {
@@ -401,7 +395,7 @@ static json_t *message_json(cb_q *q)
 			 "from", cb_q_text(q, 5), "subject", cb_q_text(q, 6), "result",
 			 cb_q_text(q, 7), "reason",
 			 cb_q_isnull(q, 8) ? json_null() : json_string(cb_q_text(q, 8)), "at",
-			 time_json(cb_q_i64(q, 9)), "size", (json_int_t)cb_q_i64(q, 10));
+			 cb_json_time(cb_q_i64(q, 9)), "size", (json_int_t)cb_q_i64(q, 10));
 }
 
 json_t *cb_mail_message_get(cb_conn *c, int64_t id, cb_err *err)
@@ -522,7 +516,7 @@ static json_t *attachment_json(cb_q *q)
 			 "filename", cb_q_text(q, 3), "content_type", cb_q_text(q, 4), "size",
 			 (json_int_t)cb_q_i64(q, 5), "sha256", cb_q_text(q, 6), "content_id",
 			 cb_q_isnull(q, 7) ? json_null() : json_string(cb_q_text(q, 7)), "inline",
-			 (int)cb_q_i64(q, 8), "created_at", time_json(cb_q_i64(q, 9)));
+			 (int)cb_q_i64(q, 8), "created_at", cb_json_time(cb_q_i64(q, 9)));
 }
 
 int cb_attachment_list(cb_conn *c, const cb_actor *viewer, int64_t ticket, json_t **items,

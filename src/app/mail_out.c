@@ -18,13 +18,6 @@
 #include "util/template.h"
 #include "util/worker.h"
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 /* ---- settings ------------------------------------------------------------ */
 
 typedef struct {
@@ -226,7 +219,7 @@ static json_t *template_json(cb_conn *c, const template_def *d, cb_err *err)
 		return NULL;
 	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:o}", "event", d->event, "subject",
 			      r ? cb_q_text(q, 0) : d->subject, "body", r ? cb_q_text(q, 1) : d->body,
-			      "custom", r, "updated_at", r ? time_json(cb_q_i64(q, 2)) : json_null());
+			      "custom", r, "updated_at", r ? cb_json_time(cb_q_i64(q, 2)) : json_null());
 	if (r)
 		cb_q_reset(q);
 	return o;
@@ -684,10 +677,10 @@ int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before
 				     "kind", cb_q_text(q, 3), "to", to ? to : json_array(),
 				     "message_id", cb_q_text(q, 5), "subject", cb_q_text(q, 6), "state",
 				     cb_q_text(q, 7), "attempts", (json_int_t)cb_q_i64(q, 8), "next_at",
-				     time_json(cb_q_i64(q, 9)), "last_error",
+				     cb_json_time(cb_q_i64(q, 9)), "last_error",
 				     cb_q_isnull(q, 10) ? json_null() : json_string(cb_q_text(q, 10)),
-				     "created_at", time_json(cb_q_i64(q, 11)), "sent_at",
-				     cb_q_isnull(q, 12) ? json_null() : time_json(cb_q_i64(q, 12))));
+				     "created_at", cb_json_time(cb_q_i64(q, 11)), "sent_at",
+				     cb_q_isnull(q, 12) ? json_null() : cb_json_time(cb_q_i64(q, 12))));
 		*next = cb_q_i64(q, 0);
 		n++;
 	}

@@ -22,16 +22,9 @@ static int one_of(const char *s, const char *const *list)
 	return 0;
 }
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 static json_t *time_or_null(cb_q *q, int col)
 {
-	return cb_q_isnull(q, col) ? json_null() : time_json(cb_q_i64(q, col));
+	return cb_q_isnull(q, col) ? json_null() : cb_json_time(cb_q_i64(q, col));
 }
 
 static json_t *opt_text(cb_q *q, int col)
@@ -278,7 +271,7 @@ static int tickets_of(cb_conn *c, int64_t id, json_t **out, cb_err *err)
 						     (json_int_t)cb_q_i64(q, 0), "subject", cb_q_text(q, 1),
 						     "status", cb_q_text(q, 2), "priority", cb_q_text(q, 3),
 						     "category", opt_text(q, 4), "linked_at",
-						     time_json(cb_q_i64(q, 5))));
+						     cb_json_time(cb_q_i64(q, 5))));
 	if (r < 0) {
 		json_decref(arr);
 		return -1;
@@ -384,7 +377,7 @@ json_t *cb_problem_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 	if (!p)
 		return NULL;
 	return json_pack("{s:I, s:o, s:o}", "ticket", (json_int_t)ticket, "problem", p, "linked_at",
-			 time_json(now));
+			 cb_json_time(now));
 }
 
 int cb_problem_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket,
@@ -496,8 +489,8 @@ json_t *cb_problem_stats(cb_conn *c, int64_t id, const char *bucket, cb_ms from,
 			cb_err_set(err, CB_E_BADREQ, "bucket", "more than 1000 buckets: widen the bucket");
 			return NULL;
 		}
-		json_array_append_new(buckets, json_pack("{s:o, s:o, s:I, s:o}", "from", time_json(s), "to",
-							 time_json(bucket_next(bucket, s)), "count",
+		json_array_append_new(buckets, json_pack("{s:o, s:o, s:I, s:o}", "from", cb_json_time(s), "to",
+							 cb_json_time(bucket_next(bucket, s)), "count",
 							 (json_int_t)0, "by_category", json_object()));
 	}
 	cb_q *q = cb_q_get(c, CB_SQL_PROBLEM_OCCURRENCES, err);
@@ -556,8 +549,8 @@ json_t *cb_problem_stats(cb_conn *c, int64_t id, const char *bucket, cb_ms from,
 		json_object_set_new(b, "by_category", l);
 	}
 	o = json_pack("{s:o, s:s, s:o, s:o, s:I, s:o, s:o}", "problem",
-		      id ? json_integer(id) : json_null(), "bucket", bucket, "from", time_json(from),
-		      "to", time_json(to), "total", total, "buckets", buckets, "by_category", clist);
+		      id ? json_integer(id) : json_null(), "bucket", bucket, "from", cb_json_time(from),
+		      "to", cb_json_time(to), "total", total, "buckets", buckets, "by_category", clist);
 	if (!id) {
 		json_t *pl = json_array();
 		json_object_foreach(probs, k, v)

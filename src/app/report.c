@@ -11,6 +11,7 @@
  * caches, so a report does a handful of index range reads and a few name
  * lookups, whatever its size. Percentiles sort each population's values. */
 #include "app/report.h"
+#include "util/jsonx.h"
 #include "app/sla.h"
 #include "store/sql_report.h"
 #include "util/alloc.h"
@@ -919,13 +920,6 @@ fail:
 	return -1;
 }
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 static int cmp_key(const char *a, const char *b)
 {
 	if (!a || !b)
@@ -1125,8 +1119,8 @@ json_t *cb_report_kpis(cb_conn *c, const cb_report_spec *spec, cb_ms now, cb_err
 		return NULL;
 	}
 	json_t *o = json_object();
-	json_object_set_new(o, "from", time_json(from));
-	json_object_set_new(o, "to", time_json(to));
+	json_object_set_new(o, "from", cb_json_time(from));
+	json_object_set_new(o, "to", cb_json_time(to));
 	json_object_set_new(o, "group_by", r.gb ? json_string(gb_names[r.gb]) : json_null());
 	if (!spec->bucket) {
 		put_kpis(&r, 0, o);
@@ -1136,8 +1130,8 @@ json_t *cb_report_kpis(cb_conn *c, const cb_report_spec *spec, cb_ms now, cb_err
 		json_t *bs = json_array();
 		for (int i = 0; i < r.nb; i++) {
 			json_t *b = json_object();
-			json_object_set_new(b, "from", time_json(r.edges[i]));
-			json_object_set_new(b, "to", time_json(r.edges[i + 1]));
+			json_object_set_new(b, "from", cb_json_time(r.edges[i]));
+			json_object_set_new(b, "to", cb_json_time(r.edges[i + 1]));
 			put_kpis(&r, i, b);
 			json_array_append_new(bs, b);
 		}
@@ -1262,7 +1256,7 @@ json_t *cb_report_backlog(cb_conn *c, const char *at_s, const char *group_by, cb
 		return NULL;
 	}
 	json_t *o = json_object();
-	json_object_set_new(o, "at", time_json(at));
+	json_object_set_new(o, "at", cb_json_time(at));
 	json_object_set_new(o, "group_by", r.gb ? json_string(gb_names[r.gb]) : json_null());
 	json_t *k = cb_kpi_acc_json(&r.b[0].all);
 	json_object_set(o, "backlog_aging", json_object_get(k, "backlog_aging"));
@@ -1320,7 +1314,7 @@ json_t *cb_report_queue_health(cb_conn *c, cb_ms now, cb_err *err)
 	json_t *o = NULL;
 	if (rc == 0) {
 		o = json_object();
-		json_object_set_new(o, "at", time_json(now));
+		json_object_set_new(o, "at", cb_json_time(now));
 		json_object_set_new(o, "total", json_pack("{s:I, s:I, s:I}", "open", (json_int_t)total.open,
 							  "at_risk", (json_int_t)total.at_risk,
 							  "breached", (json_int_t)total.breached));
@@ -1422,9 +1416,9 @@ json_t *cb_report_top_drivers(cb_conn *c, const char *from_s, const char *to_s, 
 		json_decref(cats);
 		return NULL;
 	}
-	return json_pack("{s:o, s:o, s:{s:o, s:o}, s:o, s:o}", "from", time_json(from), "to",
-			 time_json(to), "previous", "from", time_json(from - (to - from)), "to",
-			 time_json(from), "categories", cats, "tags", tags);
+	return json_pack("{s:o, s:o, s:{s:o, s:o}, s:o, s:o}", "from", cb_json_time(from), "to",
+			 cb_json_time(to), "previous", "from", cb_json_time(from - (to - from)), "to",
+			 cb_json_time(from), "categories", cats, "tags", tags);
 }
 
 static int parse_weights(const char *s, int64_t w[5], cb_err *err)
@@ -1534,8 +1528,8 @@ json_t *cb_report_throughput(cb_conn *c, const char *from_s, const char *to_s, c
 							       (json_int_t)t[i].solved[0], "by_priority", bp,
 							       "weighted", (json_int_t)t[i].weighted));
 		}
-		o = json_pack("{s:o, s:o, s:s, s:{s:I, s:I, s:I, s:I}, s:o}", "from", time_json(from),
-			      "to", time_json(to), "by", gb == G_GROUP ? "group" : "agent", "weights",
+		o = json_pack("{s:o, s:o, s:s, s:{s:I, s:I, s:I, s:I}, s:o}", "from", cb_json_time(from),
+			      "to", cb_json_time(to), "by", gb == G_GROUP ? "group" : "agent", "weights",
 			      "P1", (json_int_t)w[1], "P2", (json_int_t)w[2], "P3", (json_int_t)w[3],
 			      "P4", (json_int_t)w[4], "items", items);
 	}

@@ -26,13 +26,6 @@ static const char SQL_SESSION_REVOKE[] =
 static const char SQL_SESSION_GET[] =
 	"SELECT user_id, csrf, expires_at FROM sessions WHERE id = ?1 AND revoked_at IS NULL";
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 static void secret_hash(const char *secret, unsigned char out[32])
 {
 	crypto_generichash(out, 32, (const unsigned char *)secret, strlen(secret), NULL, 0);
@@ -262,7 +255,7 @@ json_t *cb_session_describe(cb_conn *c, int64_t session_id, cb_err *err)
 	}
 	int64_t uid = cb_q_i64(q, 0);
 	json_t *o = json_pack("{s:s, s:o}", "csrf_token", cb_q_text(q, 1), "expires_at",
-			      time_json(cb_q_i64(q, 2)));
+			      cb_json_time(cb_q_i64(q, 2)));
 	cb_q_reset(q);
 	json_t *user = NULL;
 	cb_actor admin = {.role = CB_ROLE_ADMIN};

@@ -11,13 +11,6 @@
 
 #include <string.h>
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 int cb_survey_respond(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, cb_evtype type,
 		      json_t *in, json_t **out, int *out_created, cb_err *err)
 {
@@ -79,8 +72,8 @@ int cb_survey_respond(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 			 "score", score);
 	if (csat)
 		json_object_set(*out, "comment", comment && json_is_string(comment) ? comment : json_null());
-	json_object_set_new(*out, "responded_at", time_json(first));
-	json_object_set_new(*out, "updated_at", time_json(now));
-	json_object_set_new(*out, "editable_until", time_json(first + CB_SURVEY_EDIT_MS));
+	json_object_set_new(*out, "responded_at", cb_json_time(first));
+	json_object_set_new(*out, "updated_at", cb_json_time(now));
+	json_object_set_new(*out, "editable_until", cb_json_time(first + CB_SURVEY_EDIT_MS));
 	return 0;
 }

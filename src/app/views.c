@@ -442,13 +442,6 @@ int cb_views_delete(cb_conn *c, const cb_actor *actor, int64_t id, cb_err *err)
 	return cb_q_exec(q, err);
 }
 
-static json_t *time_json(cb_ms t)
-{
-	char b[40];
-	cb_time_format(t, b, sizeof b);
-	return json_string(b);
-}
-
 static json_t *render(cb_conn *c, const struct row *r)
 {
 	json_t *f = json_loads(r->filters, 0, NULL);
@@ -469,8 +462,8 @@ static json_t *render(cb_conn *c, const struct row *r)
 	json_object_set_new(o, "sort", json_string(r->sort));
 	json_object_set_new(o, "shared", json_boolean(r->owner == 0));
 	json_object_set_new(o, "owner", r->owner ? cb_dir_user_ref(c, r->owner) : json_null());
-	json_object_set_new(o, "created_at", time_json(r->created));
-	json_object_set_new(o, "updated_at", time_json(r->updated));
+	json_object_set_new(o, "created_at", cb_json_time(r->created));
+	json_object_set_new(o, "updated_at", cb_json_time(r->updated));
 	return o;
 }
 

@@ -20,3 +20,10 @@ int cb_json_check_keys(json_t *o, const char *const *allowed, const char *prefix
 	}
 	return 0;
 }
+
+json_t *cb_json_time(cb_ms t)
+{
+	char b[40];
+	cb_time_format(t, b, sizeof b);
+	return json_string(b);
+}
