@@ -8,11 +8,11 @@
 #include "app/mail_out.h"
 #include "app/survey.h"
 #include "app/ticket.h"
+#include "mail/transport.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/html.h"
 
-#include <curl/curl.h>
 #include <stddef.h>
 
 #include <string.h>
@@ -300,31 +300,6 @@ int cb_h_survey_page(cb_req *req, cb_resp *resp, cb_err *err)
 	return 0;
 }
 
-/* application/x-www-form-urlencoded value of key, decoded (caller frees), or NULL */
-static char *form_value(const char *body, size_t len, const char *key)
-{
-	size_t kl = strlen(key);
-	const char *p = body, *end = body + len;
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *e = amp ? amp : end;
-		if ((size_t)(e - p) > kl && !strncmp(p, key, kl) && p[kl] == '=') {
-			char *raw = cb_xstrndup(p + kl + 1, (size_t)(e - p - (ptrdiff_t)kl - 1));
-			for (char *q = raw; *q; q++)
-				if (*q == '+')
-					*q = ' ';
-			int n = 0;
-			char *dec = curl_easy_unescape(NULL, raw, 0, &n);
-			cb_free(raw);
-			char *r = dec ? cb_xstrndup(dec, (size_t)n) : NULL;
-			curl_free(dec);
-			return r;
-		}
-		p = e + 1;
-	}
-	return NULL;
-}
-
 struct survey_arg {
 	int64_t ticket;
 	int csat, ces;
@@ -377,9 +352,9 @@ int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err)
 	}
 	cb_conn_reset_all(c);
 	const char *body = req->body ? req->body : "";
-	char *csat = form_value(body, req->body_len, "csat");
-	char *ces = form_value(body, req->body_len, "ces");
-	char *comment = form_value(body, req->body_len, "comment");
+	char *csat = cb_form_value(body, req->body_len, "csat");
+	char *ces = cb_form_value(body, req->body_len, "ces");
+	char *comment = cb_form_value(body, req->body_len, "comment");
 	a.csat = csat && strlen(csat) == 1 && csat[0] >= '1' && csat[0] <= '5' ? csat[0] - '0' : 0;
 	a.ces = ces && strlen(ces) == 1 && ces[0] >= '1' && ces[0] <= '7' ? ces[0] - '0' : 0;
 	a.comment = comment;

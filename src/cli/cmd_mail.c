@@ -1,6 +1,6 @@
 /* cmd_mail.c - `casebook mail-ingest`: an MTA delivery program (like RT's
  * rt-mailgate). Reads one RFC 5322 message on stdin and posts it to
- * POST /api/v1/mail/inbound of a running server with libcurl. The exit
+ * POST /api/v1/mail/inbound of a running server (mail/transport.h). The exit
  * status follows sysexits(3), which MTAs understand: 0 accepted (including
  * messages the server recorded and ignored, such as auto-replies), 65
  * (EX_DATAERR) the message is unusable and must bounce, 75 (EX_TEMPFAIL)
@@ -10,9 +10,9 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "http/server.h"
+#include "mail/transport.h"
 #include "util/buf.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +25,6 @@ static const char usage[] =
 	"also come from the CASEBOOK_TOKEN environment variable, which keeps it out of\n"
 	"process listings. Exit status (sysexits): 0 accepted or ignored, 65 unusable\n"
 	"message (bounce), 75 temporary failure (the MTA retries), 64 usage.\n";
-
-static size_t sink(char *p, size_t size, size_t n, void *arg)
-{
-	cb_buf *b = arg;
-	if (b->len < 64 * 1024)
-		cb_buf_append(b, p, size * n);
-	return size * n;
-}
 
 int cb_cmd_mail_ingest(int argc, char **argv)
 {
@@ -82,47 +74,22 @@ int cb_cmd_mail_ingest(int argc, char **argv)
 		return EX_DATAERR;
 	}
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	CURL *h = curl_easy_init();
-	cb_buf url = {0}, auth = {0}, answer = {0};
-	size_t sl = strlen(server);
-	cb_buf_printf(&url, "%.*s/api/v1/mail/inbound", (int)(sl && server[sl - 1] == '/' ? sl - 1 : sl),
-		      server);
-	cb_buf_printf(&auth, "Authorization: Bearer %s", token);
-	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: message/rfc822");
-	hdr = curl_slist_append(hdr, auth.p);
-	hdr = curl_slist_append(hdr, "Expect:");
-	curl_easy_setopt(h, CURLOPT_URL, url.p);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDS, msg.p);
-	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)msg.len);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &answer);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "casebook-mail-ingest/" CB_VERSION);
-	CURLcode rc = curl_easy_perform(h);
 	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	cb_buf answer = {0};
 	int code;
-	if (rc != CURLE_OK) {
-		cb_cli_error("%s: %s", url.p, curl_easy_strerror(rc));
+	if (cb_mail_post_inbound(server, token, msg.p, msg.len, timeout, &status, &answer)) {
+		cb_cli_error("%s", answer.p ? answer.p : "no answer");
 		code = EX_TEMPFAIL;
 	} else if (status >= 200 && status < 300) {
 		printf("%s\n", answer.p ? answer.p : "");
 		code = 0;
 	} else {
-		cb_cli_error("%s answered %ld: %s", url.p, status, answer.p ? answer.p : "");
+		cb_cli_error("%s answered %ld: %s", server, status, answer.p ? answer.p : "");
 		/* the message itself is at fault: bounce it; anything else may
 		 * work later (401/403 a token to fix, 404 a URL, 429/5xx load) */
 		code = status == 400 || status == 413 || status == 415 || status == 422 ? EX_DATAERR
 											 : EX_TEMPFAIL;
 	}
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(h);
-	curl_global_cleanup();
-	cb_buf_free(&url);
-	cb_buf_free(&auth);
 	cb_buf_free(&answer);
 	cb_buf_free(&msg);
 	return code;
