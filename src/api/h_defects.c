@@ -9,50 +9,21 @@ struct def_arg {
 	json_t *in;
 };
 
-static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
-{
-	int64_t id;
-	if (cb_defect_create(c, &req->actor, req->now, arg, &id, err))
-		return -1;
-	*out = cb_defect_get(c, id, err);
-	return *out ? 0 : -1;
-}
+static const cb_api_resource defects = {cb_defect_create, cb_defect_update, cb_defect_get};
 
 int cb_h_defects_create(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	json_t *in = cb_api_body_object(req, err);
-	return in ? cb_api_commit(req, resp, 201, create_fn, in, err) : -1;
-}
-
-static int update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
-{
-	struct def_arg *a = arg;
-	if (cb_defect_update(c, &req->actor, req->now, a->id, a->in, err))
-		return -1;
-	*out = cb_defect_get(c, a->id, err);
-	return *out ? 0 : -1;
+	return cb_api_resource_create(req, resp, &defects, err);
 }
 
 int cb_h_defects_patch(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	struct def_arg a = {0};
-	if (cb_api_param_id(req, 0, &a.id, err))
-		return -1;
-	a.in = cb_api_body_object(req, err);
-	return a.in ? cb_api_commit(req, resp, 200, update_fn, &a, err) : -1;
+	return cb_api_resource_patch(req, resp, &defects, err);
 }
 
 int cb_h_defects_get(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	int64_t id;
-	if (cb_api_param_id(req, 0, &id, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *o = cb_defect_get(c, id, err);
-	cb_conn_reset_all(c);
-	return o ? cb_api_json(req, resp, 200, o) : -1;
+	return cb_api_resource_get(req, resp, &defects, err);
 }
 
 int cb_h_defects_list(cb_req *req, cb_resp *resp, cb_err *err)

@@ -292,3 +292,58 @@ const char *cb_api_cookie(cb_req *req, const char *name)
 	}
 	return NULL;
 }
+
+/* ---- resources with create / update / get use cases (write.h) ---- */
+
+struct resource_job {
+	const cb_api_resource *r;
+	int64_t id;
+	json_t *in;
+};
+
+static int resource_create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct resource_job *j = arg;
+	if (j->r->create(c, &req->actor, req->now, j->in, &j->id, err))
+		return -1;
+	*out = j->r->get(c, j->id, err);
+	return *out ? 0 : -1;
+}
+
+static int resource_update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct resource_job *j = arg;
+	if (j->r->update(c, &req->actor, req->now, j->id, j->in, err))
+		return -1;
+	*out = j->r->get(c, j->id, err);
+	return *out ? 0 : -1;
+}
+
+int cb_api_resource_create(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err)
+{
+	struct resource_job j = {.r = r};
+	if (!(j.in = cb_api_body_object(req, err)))
+		return -1;
+	return cb_api_commit(req, resp, 201, resource_create_fn, &j, err);
+}
+
+int cb_api_resource_patch(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err)
+{
+	struct resource_job j = {.r = r};
+	if (cb_api_param_id(req, 0, &j.id, err) || !(j.in = cb_api_body_object(req, err)))
+		return -1;
+	return cb_api_commit(req, resp, 200, resource_update_fn, &j, err);
+}
+
+int cb_api_resource_get(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *o = r->get(c, id, err);
+	cb_conn_reset_all(c);
+	return o ? cb_api_json(req, resp, 200, o) : -1;
+}

@@ -19,4 +19,21 @@ int cb_api_commit(cb_req *req, cb_resp *resp, int status, cb_api_write_fn fn, vo
 int cb_api_commit_status(cb_req *req, cb_resp *resp, int *status_p, cb_api_write_fn fn,
 			 void *arg, cb_err *err);
 
+/* A resource whose use cases have these shapes (defects, problems): the
+ * create, PATCH and GET handlers are the same code for all of them. */
+typedef struct {
+	int (*create)(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,
+		      cb_err *err);
+	int (*update)(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+		      cb_err *err);
+	json_t *(*get)(cb_conn *c, int64_t id, cb_err *err);
+} cb_api_resource;
+
+/* POST: creates from the JSON body, answers 201 with the resource. */
+int cb_api_resource_create(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err);
+/* PATCH .../{id}: updates, answers 200 with the resource. */
+int cb_api_resource_patch(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err);
+/* GET .../{id}. */
+int cb_api_resource_get(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err);
+
 #endif
