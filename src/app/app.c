@@ -28,3 +28,25 @@ int cb_role_parse(const char *s, cb_role *out)
 		}
 	return -1;
 }
+
+int cb_app_page(cb_conn *c, cb_q *q, int limit, json_t *(*render)(cb_conn *c, cb_q *q),
+		json_t **items, int64_t *next, cb_err *err)
+{
+	*items = json_array();
+	*next = 0;
+	int r;
+	while ((r = cb_q_step(q, err)) == 1) {
+		if ((int)json_array_size(*items) == limit) {
+			*next = json_integer_value(json_object_get(json_array_get(*items, limit - 1), "id"));
+			cb_q_reset(q);
+			break;
+		}
+		json_array_append_new(*items, render(c, q));
+	}
+	if (r < 0) {
+		json_decref(*items);
+		*items = NULL;
+		return -1;
+	}
+	return 0;
+}

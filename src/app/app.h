@@ -6,6 +6,7 @@
  * `now`, and returns data or a cb_err. */
 #ifndef CB_APP_H
 #define CB_APP_H
+#include <jansson.h>
 #include <stdint.h>
 
 #include "store/db.h"
@@ -41,5 +42,12 @@ static inline int cb_role_is_agent_side(cb_role r)
 {
 	return r == CB_ROLE_ADMIN || r == CB_ROLE_AGENT || r == CB_ROLE_ENGINEER;
 }
+
+/* A page of a list query whose cursor and limit + 1 the caller bound:
+ * steps q, appending
+ * render(c, q) for up to limit rows to a new *items; *next is the id of
+ * the last item when more rows follow, else 0. 0 or -1 (with err). */
+int cb_app_page(cb_conn *c, cb_q *q, int limit, json_t *(*render)(cb_conn *c, cb_q *q),
+		json_t **items, int64_t *next, cb_err *err);
 
 #endif

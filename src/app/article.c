@@ -498,19 +498,11 @@ json_t *cb_article_diff(cb_conn *c, const cb_actor *viewer, int64_t id, int64_t 
 			 "fields", fields, "lines", lines);
 }
 
-static int ticket_exists(cb_conn *c, int64_t ticket, cb_err *err)
-{
-	int r = cb_q_one_by_id(c, "SELECT id FROM tickets WHERE id = ?1", ticket, NULL, err);
-	if (r == 0)
-		cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)ticket);
-	return r == 1 ? 0 : -1;
-}
-
 json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, json_t *in,
 			cb_err *err)
 {
 	static const char *const lkeys[] = {"article", NULL};
-	if (ticket_exists(c, ticket, err) || cb_json_check_keys(in, lkeys, "", err))
+	if (cb_ticket_exists(c, ticket, err) || cb_json_check_keys(in, lkeys, "", err))
 		return NULL;
 	json_t *a = json_object_get(in, "article");
 	if (!json_is_integer(a)) {
@@ -570,7 +562,7 @@ json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 
 json_t *cb_article_links(cb_conn *c, int64_t ticket, cb_err *err)
 {
-	if (ticket_exists(c, ticket, err))
+	if (cb_ticket_exists(c, ticket, err))
 		return NULL;
 	cb_q *q = cb_q_get(c, CB_SQL_ARTICLE_LINKS_OF_TICKET, err);
 	if (!q)

@@ -398,38 +398,13 @@ int cb_defect_list(cb_conn *c, const char *status, const char *tracker, int limi
 	cb_q_bind_text(q, 2, tracker ? tracker : "");
 	cb_q_bind_i64(q, 3, after);
 	cb_q_bind_i64(q, 4, limit + 1);
-	*items = json_array();
-	*next = 0;
-	int r;
-	while ((r = cb_q_step(q, err)) == 1) {
-		if ((int)json_array_size(*items) == limit) {
-			*next = json_integer_value(json_object_get(json_array_get(*items, limit - 1), "id"));
-			cb_q_reset(q);
-			break;
-		}
-		json_array_append_new(*items, row_json(c, q));
-	}
-	if (r < 0) {
-		json_decref(*items);
-		*items = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int ticket_exists(cb_conn *c, int64_t ticket, cb_err *err)
-{
-	cb_ticket t;
-	if (cb_ticket_load(c, ticket, &t, err))
-		return -1;
-	cb_ticket_clear(&t);
-	return 0;
+	return cb_app_page(c, q, limit, row_json, items, next, err);
 }
 
 json_t *cb_defect_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, json_t *in,
 		       cb_err *err)
 {
-	if (ticket_exists(c, ticket, err))
+	if (cb_ticket_exists(c, ticket, err))
 		return NULL;
 	int64_t id = 0;
 	int created = 0;
@@ -507,7 +482,7 @@ json_t *cb_defect_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t tic
 int cb_defect_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, int64_t defect,
 		     cb_err *err)
 {
-	if (ticket_exists(c, ticket, err))
+	if (cb_ticket_exists(c, ticket, err))
 		return -1;
 	json_t *d = load(c, defect, err);
 	if (!d)
@@ -539,7 +514,7 @@ out:
 
 int cb_defect_of_ticket(cb_conn *c, int64_t ticket, json_t **items, cb_err *err)
 {
-	if (ticket_exists(c, ticket, err))
+	if (cb_ticket_exists(c, ticket, err))
 		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_DEFECTS_OF_TICKET, err);
 	if (!q)

@@ -258,6 +258,14 @@ static int want_kv(json_t *in, const char *key, const char *prefix, cb_err *err)
 
 /* ---- load / save / emit ---- */
 
+int cb_ticket_exists(cb_conn *c, int64_t id, cb_err *err)
+{
+	int r = cb_q_one_by_id(c, CB_SQL_TICKET_EXISTS, id, NULL, err);
+	if (r == 0)
+		cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	return r == 1 ? 0 : -1;
+}
+
 int cb_ticket_load(cb_conn *c, int64_t id, cb_ticket *t, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_TICKET_GET, err);

@@ -81,6 +81,8 @@ int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comment
 int cb_sla_event_append(cb_conn *c, int64_t id, const char *clock, int instance, const char *kind,
 			cb_ms at, cb_err *err);
 
+/* 0 when ticket id exists, else -1 with 404 (no visibility check). */
+int cb_ticket_exists(cb_conn *c, int64_t id, cb_err *err);
 /* Loads the folded state of a ticket (for the importer and tests). */
 int cb_ticket_load(cb_conn *c, int64_t id, cb_ticket *out, cb_err *err);
 /* Re-folds the ticket from its events and compares with the stored row:

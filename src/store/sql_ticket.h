@@ -62,4 +62,6 @@ static const char CB_SQL_EXPORT_EVENTS[] =
 	"SELECT ticket_id, at, actor_id, type, data FROM events"
 	" WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, seq";
 
+static const char CB_SQL_TICKET_EXISTS[] = "SELECT id FROM tickets WHERE id = ?1";
+
 #endif
