@@ -16,12 +16,13 @@
  * never match meta tokens. Each kind is queried on its rowid range.
  *
  * Ranking is bm25 (title 10, body 1, notes 1, meta 0) over a bounded
- * candidate set: the CB_SEARCH_WINDOW newest matches of each kind (FTS5
- * walks the doclist in rowid order from the newest end and stops, without
- * scoring). bm25 then scores only those; a query with fewer matches is
- * ranked completely. Matches older than the window follow the ranked ones,
- * newest first (tickets, then articles), so paging is a total order and
- * reaches every match. The trade-off: when a query matches more than the
+ * candidate set: the CB_SEARCH_WINDOW newest matches of each kind, read in
+ * one walk of the doclists from the newest end with their scores (a query
+ * with fewer matches is ranked completely). Matches older than the window
+ * follow the ranked ones, newest first (tickets, then articles), so paging
+ * is a total order and reaches every match. The MATCH expression is planned
+ * (nest_and below) so that common terms are sought only where the rarer
+ * conjuncts already match. The trade-off: when a query matches more than the
  * window, an old document, however relevant, ranks after the window's. */
 #include "app/search.h"
 #include "core/text.h"
@@ -252,7 +253,6 @@ typedef struct {
 	char *match;
 	cb_ms from, to;
 	int64_t boundary; /* rowid of the window's oldest match; 0: all ranked */
-	int64_t window_n; /* matches in the window when boundary != 0 */
 	char *rank;       /* "ROWID, cb_rank(...)" with the query's document frequencies */
 } table_q;
 
@@ -276,7 +276,10 @@ static void put_cols(cb_buf *b, const char *s, const char *tbl)
 	cb_buf_puts(b, s);
 }
 
-/* SELECT <cols> FROM <fts> [JOIN base] WHERE <fts> MATCH ?1 [time] <tail> */
+/* SELECT <cols> FROM <fts> [JOIN base] WHERE <fts> MATCH ?1 AND <kind
+ * range> [time] <tail>. A tail may bound the rowid only on the side the kind
+ * range leaves open: FTS5 uses one bound per direction, and a second one on
+ * the same side would be checked row by row after walking from the first. */
 static cb_q *prepare(cb_conn *c, const table_q *t, const char *cols, const char *tail,
 		     cb_err *err)
 {
@@ -309,67 +312,87 @@ static cb_q *prepare(cb_conn *c, const table_q *t, const char *cols, const char 
 	return q;
 }
 
-/* ---- document frequencies for cb_rank (store/fts_rank.h) ----
- * bm25's IDF needs each phrase's number of matching documents; FTS5's
- * bm25() counts them by scanning every match on every query (about as
- * costly as the rest of a search over a big index together). They change
- * slowly, so they are counted once per phrase and kept DF_TTL_MS. */
+/* ---- document frequencies ----
+ * bm25's IDF needs each phrase's number of matching documents, and the
+ * query plan (nest_and) each conjunct's; FTS5's bm25() counts them by
+ * scanning every match on every query (about as costly as the rest of a
+ * search over a big index together). They change slowly, so each is counted
+ * once and kept DF_TTL_MS. */
 #define DF_SLOTS 4096
 #define DF_TTL_MS (10 * 60 * 1000)
 static struct {
 	pthread_mutex_t mu;
 	struct {
-		char key[96];
+		char key[128];
+		int scope;
 		int64_t df;
 		cb_ms at;
 	} e[DF_SLOTS];
 } DF = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static const char SQL_DF[] = "SELECT count(*) FROM search_index WHERE search_index MATCH ?1";
+/* what a count covers: the whole index, or one kind's rowid range */
+enum { DF_ALL = 0, DF_TICKETS = KIND_TICKET, DF_ARTICLES = KIND_ARTICLE };
+static const char *const SQL_DF[] = {
+	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1",
+	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid > 0",
+	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid < 0",
+};
 
-/* phrase: "stem"[*] as written in a MATCH expression */
-static int doc_freq(cb_conn *c, const char *phrase, size_t n, int64_t *out, cb_err *err)
+/* The number of documents in scope matching the MATCH expression
+ * [expr, expr + n). */
+static int doc_freq(cb_conn *c, int scope, const char *expr, size_t n, int64_t *out, cb_err *err)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = 2166136261u ^ (uint32_t)scope;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)phrase[i]) * 16777619u;
+		h = (h ^ (unsigned char)expr[i]) * 16777619u;
 	size_t slot = h % DF_SLOTS;
 	cb_ms now = cb_now_ms();
 	int cacheable = n < sizeof DF.e[0].key;
 	if (cacheable) {
 		pthread_mutex_lock(&DF.mu);
-		int cached = strlen(DF.e[slot].key) == n && memcmp(DF.e[slot].key, phrase, n) == 0 &&
-			     now - DF.e[slot].at < DF_TTL_MS;
+		int cached = DF.e[slot].scope == scope && strlen(DF.e[slot].key) == n &&
+			     memcmp(DF.e[slot].key, expr, n) == 0 && now - DF.e[slot].at < DF_TTL_MS;
 		if (cached)
 			*out = DF.e[slot].df;
 		pthread_mutex_unlock(&DF.mu);
 		if (cached)
 			return 0;
 	}
-	cb_buf m = {0};
-	cb_buf_puts(&m, "{title body notes} : ");
-	cb_buf_append(&m, phrase, n);
-	cb_q *q = cb_q_get(c, SQL_DF, err);
+	char *m = cb_xstrndup(expr, n);
+	cb_q *q = cb_q_get(c, SQL_DF[scope], err);
 	if (!q) {
-		cb_buf_free(&m);
+		cb_free(m);
 		return -1;
 	}
-	cb_q_bind_text(q, 1, m.p);
+	cb_q_bind_text(q, 1, m);
 	int r = cb_q_step(q, err);
-	cb_buf_free(&m);
+	cb_free(m);
 	if (r != 1)
 		return -1;
 	*out = cb_q_i64(q, 0);
 	cb_q_reset(q);
 	if (cacheable) {
 		pthread_mutex_lock(&DF.mu);
-		memcpy(DF.e[slot].key, phrase, n);
+		memcpy(DF.e[slot].key, expr, n);
 		DF.e[slot].key[n] = 0;
+		DF.e[slot].scope = scope;
 		DF.e[slot].df = *out;
 		DF.e[slot].at = now;
 		pthread_mutex_unlock(&DF.mu);
 	}
 	return 0;
+}
+
+/* A phrase's document frequency over the text columns of the whole index
+ * (bm25's IDF): phrase is "stem"[*] as written in a MATCH expression. */
+static int phrase_freq(cb_conn *c, const char *phrase, size_t n, int64_t *out, cb_err *err)
+{
+	cb_buf m = {0};
+	cb_buf_puts(&m, "{title body notes} : ");
+	cb_buf_append(&m, phrase, n);
+	int rc = doc_freq(c, DF_ALL, m.p, m.len, out, err);
+	cb_buf_free(&m);
+	return rc;
 }
 
 /* "ROWID, cb_rank(search_index, weights, df of each phrase of the MATCH
@@ -388,7 +411,7 @@ static int build_rank(cb_conn *c, table_q *t, cb_err *err)
 			n++;
 		int meta = p - t->match >= 7 && strncmp(p - 7, "meta : ", 7) == 0;
 		int64_t df = 0;
-		if (!meta && doc_freq(c, p, n, &df, err)) {
+		if (!meta && phrase_freq(c, p, n, &df, err)) {
 			cb_buf_free(&b);
 			return -1;
 		}
@@ -409,60 +432,55 @@ static int64_t search_window(void)
 	return w > 0 ? w : CB_SEARCH_WINDOW;
 }
 
-/* Finds the window boundary of t (the CB_SEARCH_WINDOW-th newest match). */
-static int find_boundary(cb_conn *c, table_q *t, cb_err *err)
+/* The window of t: its search_window() newest matches, each with its
+ * rank, appended to out (*count); one walk of the doclists from the newest
+ * end. A full window sets t->boundary to its oldest rowid (older matches
+ * form the tail); a short one holds every match (boundary 0). */
+static int fetch_window(cb_conn *c, table_q *t, hit *out, int *count, cb_err *err)
 {
 	t->boundary = 0;
 	cb_buf tail = {0};
-	cb_buf_printf(&tail, "%s LIMIT 1 OFFSET ?4", newest_first(t->kind));
-	cb_q *q = prepare(c, t, "ROWID", tail.p, err);
+	cb_buf_printf(&tail, "%s LIMIT ?4", newest_first(t->kind));
+	cb_q *q = prepare(c, t, t->rank, tail.p, err);
 	cb_buf_free(&tail);
 	if (!q)
 		return -1;
-	int64_t w = search_window();
-	cb_q_bind_i64(q, 4, w - 1);
-	int r = cb_q_step(q, err);
-	if (r == 1) {
-		t->boundary = cb_q_i64(q, 0);
-		t->window_n = w;
+	int64_t w = search_window(), got = 0, last = 0;
+	int tk = t->kind == KIND_TICKET;
+	cb_q_bind_i64(q, 4, w);
+	int r;
+	while ((r = cb_q_step(q, err)) == 1) {
+		last = cb_q_i64(q, 0);
+		out[*count].kind = t->kind;
+		out[*count].id = tk ? last : -last;
+		out[*count].r = cb_q_double(q, 1);
+		(*count)++;
+		got++;
 	}
 	cb_q_free(q);
-	return r < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	if (got == w)
+		t->boundary = last;
+	return 0;
 }
 
-/* Appends up to n hits of t: the best ranked of its window (tail = 0), or
- * the matches older than the window, newest first, after skipping off. */
-static int fetch(cb_conn *c, const table_q *t, int tail, int64_t n, int64_t off, hit *out,
-		 int *count, cb_err *err)
+/* Appends up to n of the matches of t older than its window, newest first,
+ * after skipping off. */
+static int fetch_tail(cb_conn *c, const table_q *t, int64_t n, int64_t off, hit *out, int *count,
+		      cb_err *err)
 {
-	cb_q *q;
 	int tk = t->kind == KIND_TICKET;
 	cb_buf sql = {0};
-	if (!tail) {
-		/* the window: the boundary and everything newer (no boundary: all) */
-		if (t->boundary)
-			cb_buf_printf(&sql, "AND ROWID %s ?5 ", tk ? ">=" : "<=");
-		/* ties by id ascending, as hit_cmp (an article's rowid is -id) */
-		cb_buf_puts(&sql, tk ? "ORDER BY 2, 1 LIMIT ?6" : "ORDER BY 2, 1 DESC LIMIT ?6");
-		q = prepare(c, t, t->rank, sql.p, err);
-		if (q) {
-			if (t->boundary)
-				cb_q_bind_i64(q, 5, t->boundary);
-			cb_q_bind_i64(q, 6, n);
-		}
-	} else {
-		cb_buf_printf(&sql, "AND ROWID %s ?5 %s LIMIT ?6 OFFSET ?7", tk ? "<" : ">",
-			      newest_first(t->kind));
-		q = prepare(c, t, t->rank, sql.p, err);
-		if (q) {
-			cb_q_bind_i64(q, 5, t->boundary);
-			cb_q_bind_i64(q, 6, n);
-			cb_q_bind_i64(q, 7, off);
-		}
-	}
+	cb_buf_printf(&sql, "AND ROWID %s ?5 %s LIMIT ?6 OFFSET ?7", tk ? "<" : ">",
+		      newest_first(t->kind));
+	cb_q *q = prepare(c, t, t->rank, sql.p, err);
 	cb_buf_free(&sql);
 	if (!q)
 		return -1;
+	cb_q_bind_i64(q, 5, t->boundary);
+	cb_q_bind_i64(q, 6, n);
+	cb_q_bind_i64(q, 7, off);
 	int r;
 	while ((r = cb_q_step(q, err)) == 1) {
 		out[*count].kind = t->kind;
@@ -491,15 +509,13 @@ static int64_t tail_count(cb_conn *c, const table_q *t, cb_err *err)
 static int ranked_page(cb_conn *c, table_q *ts, int nt, int64_t off, int64_t n, hit **outp,
 		       int *count, cb_err *err)
 {
-	int64_t need = off + n;
 	/* a window holds at most search_window() rows: a far cursor costs no
 	 * more memory than that */
-	int64_t w = search_window(), per = need < w ? need : w;
-	hit *all = cb_xmalloc((size_t)(nt * per + 1) * sizeof *all);
+	int64_t w = search_window();
+	hit *all = cb_xmalloc((size_t)(nt * w + 1) * sizeof *all);
 	int m = 0;
 	for (int i = 0; i < nt; i++)
-		if (build_rank(c, &ts[i], err) || find_boundary(c, &ts[i], err) ||
-		    fetch(c, &ts[i], 0, per, 0, all, &m, err)) {
+		if (build_rank(c, &ts[i], err) || fetch_window(c, &ts[i], all, &m, err)) {
 			cb_free(all);
 			return -1;
 		}
@@ -509,14 +525,14 @@ static int ranked_page(cb_conn *c, table_q *ts, int nt, int64_t off, int64_t n, 
 	for (int64_t i = off; i < m && k < n; i++)
 		out[k++] = all[i];
 	cb_free(all);
-	/* every list returned fewer than asked: the windows are complete; the
-	 * page continues into the matches older than each window */
+	/* past the windows, the page continues into the matches older than
+	 * each window */
 	int64_t skip = off > m ? off - m : 0;
 	for (int i = 0; i < nt && k < n; i++) {
 		if (!ts[i].boundary)
 			continue;
 		int before = k;
-		if (fetch(c, &ts[i], 1, n - k, skip, out, &k, err)) {
+		if (fetch_tail(c, &ts[i], n - k, skip, out, &k, err)) {
 			cb_free(out);
 			return -1;
 		}
@@ -582,13 +598,103 @@ static json_t *render_hit(cb_conn *c, const cb_actor *viewer, int kind, int64_t 
 
 static const char *const article_types[] = {"kb", "runbook", "known_error", "faq", NULL};
 
-/* meta : "<token>" conjunctions in front of the text query. */
-static void meta_and(cb_buf *b, char prefix, const char *value)
+/* ---- the query plan ----
+ * A query is a conjunction: the viewer's and the filters' meta tokens and
+ * the user's terms. FTS5 evaluates a flat AND by leapfrogging every child to
+ * the largest rowid among them, so a term in most documents ("user") is
+ * sought once per step of the whole leapfrog, and far seeks in a long
+ * doclist cost about 10 us each: a customer's "gcp user" walked 6,500 of
+ * their account's tickets and sought "user" for each. nest_and orders the
+ * conjuncts by document frequency in the table's kind and nests them left
+ * deep, so each one is sought only at the matches of the rarer ones before
+ * it: ((a AND b) OR meta : "z") AND c - the OR with a token never indexed
+ * (meta tokens are a/s/t/v + value) keeps FTS5 from flattening the ANDs. */
+#define NEST_MAX 6
+
+typedef struct {
+	char *expr; /* a MATCH expression */
+	int64_t df; /* its documents in the table's kind */
+	int order;  /* position in the query: ties keep it */
+} conjunct;
+
+static int conj_cmp(const void *a, const void *b)
 {
-	cb_buf tok = {0};
+	const conjunct *x = a, *y = b;
+	if (x->df != y->df)
+		return x->df < y->df ? -1 : 1;
+	return x->order - y->order;
+}
+
+static void conj_add(conjunct *v, int *n, char *expr)
+{
+	v[*n] = (conjunct){expr, 0, *n};
+	(*n)++;
+}
+
+/* meta : "<prefix><value>" */
+static void conj_meta(conjunct *v, int *n, char prefix, const char *value)
+{
+	cb_buf tok = {0}, e = {0};
 	meta_token(&tok, prefix, value);
-	cb_buf_printf(b, "meta : \"%s\" AND ", tok.p);
+	cb_buf_printf(&e, "meta : \"%s\"", tok.p);
 	cb_buf_free(&tok);
+	conj_add(v, n, cb_buf_steal(&e));
+}
+
+/* cols : <item> for each item of the text query (cb_text_query: items
+ * separated by spaces outside quotes and parentheses). */
+static void conj_text(conjunct *v, int *n, const char *cols, const char *match)
+{
+	const char *p = match, *start = match;
+	int quote = 0, depth = 0;
+	for (;; p++) {
+		if (!*p || (*p == ' ' && !quote && !depth)) {
+			if (p > start) {
+				cb_buf e = {0};
+				cb_buf_printf(&e, "%s : ", cols);
+				cb_buf_append(&e, start, (size_t)(p - start));
+				conj_add(v, n, cb_buf_steal(&e));
+			}
+			if (!*p)
+				break;
+			start = p + 1;
+		} else if (*p == '"') {
+			quote = !quote;
+		} else if (!quote && *p == '(') {
+			depth++;
+		} else if (!quote && *p == ')') {
+			depth--;
+		}
+	}
+}
+
+/* The conjunction of v[0, n) as one MATCH expression, planned (above);
+ * frees each v[i].expr. */
+static char *nest_and(cb_conn *c, int kind, conjunct *v, int n, cb_err *err)
+{
+	int rc = 0;
+	for (int i = 0; i < n && !rc; i++)
+		rc = doc_freq(c, kind, v[i].expr, strlen(v[i].expr), &v[i].df, err);
+	char *out = NULL;
+	if (!rc) {
+		qsort(v, (size_t)n, sizeof *v, conj_cmp);
+		cb_buf e = {0};
+		for (int i = 0, levels = 0; i < n; i++) {
+			if (i >= 2 && levels < NEST_MAX) {
+				cb_buf w = {0};
+				cb_buf_printf(&w, "((%s) OR meta : \"z\") AND %s", e.p, v[i].expr);
+				cb_buf_free(&e);
+				e = w;
+				levels++;
+			} else {
+				cb_buf_printf(&e, "%s%s", i ? " AND " : "", v[i].expr);
+			}
+		}
+		out = cb_buf_steal(&e);
+	}
+	for (int i = 0; i < n; i++)
+		cb_free(v[i].expr);
+	return out;
 }
 
 int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int limit,
@@ -626,39 +732,49 @@ int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int
 	int customer = !cb_role_is_agent_side(viewer->role) && viewer->user_id;
 	table_q ts[2];
 	int nt = 0;
+	/* meta tokens (at most 4) and the text items (at most 2 per term) */
+	conjunct v[4 + 2 * CB_TEXT_MAX_TERMS];
+	int nv = 0;
 	if (want_t) {
-		cb_buf m = {0};
-		char n[32];
+		char num[32];
 		if (customer) {
-			snprintf(n, sizeof n, "%lld", (long long)(viewer->account_id ? viewer->account_id : -1));
-			meta_and(&m, 'a', n);
+			snprintf(num, sizeof num, "%lld",
+				 (long long)(viewer->account_id ? viewer->account_id : -1));
+			conj_meta(v, &nv, 'a', num);
 		}
 		if (sq->account) {
-			snprintf(n, sizeof n, "%lld", (long long)sq->account);
-			meta_and(&m, 'a', n);
+			snprintf(num, sizeof num, "%lld", (long long)sq->account);
+			conj_meta(v, &nv, 'a', num);
 		}
 		if (sq->status)
-			meta_and(&m, 's', sq->status);
-		cb_buf_printf(&m, "{title body%s} : (%s)", customer ? "" : " notes", match);
-		ts[nt++] = (table_q){KIND_TICKET, cb_buf_steal(&m), sq->from, sq->to, 0, 0, NULL};
+			conj_meta(v, &nv, 's', sq->status);
+		conj_text(v, &nv, customer ? "{title body}" : "{title body notes}", match);
+		char *m = nest_and(c, KIND_TICKET, v, nv, err);
+		if (!m)
+			goto planned;
+		ts[nt++] = (table_q){KIND_TICKET, m, sq->from, sq->to, 0, NULL};
 	}
 	if (want_a) {
-		cb_buf m = {0};
+		nv = 0;
 		if (customer) {
-			meta_and(&m, 's', "published");
-			meta_and(&m, 'v', "public");
+			conj_meta(v, &nv, 's', "published");
+			conj_meta(v, &nv, 'v', "public");
 		}
 		if (atype)
-			meta_and(&m, 't', atype);
+			conj_meta(v, &nv, 't', atype);
 		if (sq->status)
-			meta_and(&m, 's', sq->status);
-		cb_buf_printf(&m, "{title body} : (%s)", match);
-		ts[nt++] = (table_q){KIND_ARTICLE, cb_buf_steal(&m), sq->from, sq->to, 0, 0, NULL};
+			conj_meta(v, &nv, 's', sq->status);
+		conj_text(v, &nv, "{title body}", match);
+		char *m = nest_and(c, KIND_ARTICLE, v, nv, err);
+		if (!m)
+			goto planned;
+		ts[nt++] = (table_q){KIND_ARTICLE, m, sq->from, sq->to, 0, NULL};
 	}
+planned:
 	cb_free(match);
 	hit *hits = NULL;
 	int n = 0;
-	int rc = ranked_page(c, ts, nt, offset, limit + 1, &hits, &n, err);
+	int rc = err->code ? -1 : ranked_page(c, ts, nt, offset, limit + 1, &hits, &n, err);
 	for (int i = 0; i < nt; i++)
 		cb_free(ts[i].match), cb_free(ts[i].rank);
 	if (rc) {
@@ -750,7 +866,7 @@ static json_t *suggest_tickets(cb_conn *c, const cb_actor *viewer, const char *o
 {
 	cb_buf m = {0};
 	cb_buf_printf(&m, "{title body notes} : (%s)", orq);
-	table_q t = {KIND_TICKET, cb_buf_steal(&m), 0, 0, 0, 0, NULL};
+	table_q t = {KIND_TICKET, cb_buf_steal(&m), 0, 0, 0, NULL};
 	hit *h = NULL;
 	int n = 0;
 	int rc = ranked_page(c, &t, 1, 0, 21, &h, &n, err);
@@ -811,7 +927,7 @@ json_t *cb_search_suggestions(cb_conn *c, const cb_actor *viewer, int64_t ticket
 		return json_pack("{s:[], s:[]}", "articles", "tickets");
 	cb_buf m = {0};
 	cb_buf_printf(&m, "meta : \"spublished\" AND {title body} : (%s)", orq);
-	table_q t = {KIND_ARTICLE, cb_buf_steal(&m), 0, 0, 0, 0, NULL};
+	table_q t = {KIND_ARTICLE, cb_buf_steal(&m), 0, 0, 0, NULL};
 	hit *h = NULL;
 	int n = 0;
 	json_t *arts = NULL, *tix = NULL;

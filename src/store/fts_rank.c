@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define MAX_COLS 16
-#define MAX_PHRASES 64
+#define MAX_PHRASES 128
 
 static void cb_rank(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
 		    int nval, sqlite3_value **val)

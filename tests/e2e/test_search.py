@@ -141,3 +141,72 @@ def test_search_window_ranks_newest_then_pages_everything():
         for i in range(5):
             ticket(s2, f"Case {i}", f"a narwhal note {'x ' * i}")
         assert keys(search(s2, "narwhal"))[0] == ("ticket", best)
+
+
+def test_search_plan_keeps_every_conjunct():
+    """The planner reorders and nests the conjuncts (meta tokens and terms)
+    by document frequency: every query still returns exactly the documents
+    holding all of its terms that the caller may see, for an agent (notes
+    included), a customer (own account, no internal notes, published public
+    articles) and with filters, for 1 to 5 terms, a prefix and a phrase."""
+    import random
+    rnd = random.Random(7)
+    words = ["zq1", "zq2", "zq3", "zq4", "zq5", "zq6"]
+    freq = [0.9, 0.7, 0.5, 0.3, 0.2, 0.1]  # zq1 in most documents, zq6 in few
+    with Server() as s:
+        agent, alice, _ = setup(s)
+
+        def fields(n):
+            """n word lists; each word is in the document with its frequency,
+            in one of the lists (a phrase pair may land together)"""
+            out = [[] for _ in range(n)]
+            for w, f in zip(words, freq):
+                if rnd.random() < f:
+                    out[rnd.randrange(n)].append(w)
+            for o in out:
+                rnd.shuffle(o)
+            return out
+
+        docs = []  # (key, texts an agent sees, texts the acme customer sees or None)
+        for i in range(40):
+            acct = "acme" if i % 3 else "globex"
+            req = "alice@acme.test" if acct == "acme" else "gina@globex.test"
+            subj, desc, pub, note = fields(4)
+            t = ticket(s, "Case " + " ".join(subj), "x " + " ".join(desc), account=acct, requester=req)
+            r = s.post(f"/api/v1/tickets/{t}/comments", {"body": "fyi " + " ".join(pub), "public": True},
+                       token=agent)
+            assert r.status == 201, r
+            r = s.post(f"/api/v1/tickets/{t}/comments", {"body": "inside " + " ".join(note), "public": False},
+                       token=agent)
+            assert r.status == 201, r
+            docs.append((("ticket", t), [subj, desc, pub, note], [subj, desc, pub] if acct == "acme" else None))
+        for i in range(15):
+            title, body = fields(2)
+            state = "published" if i % 3 else "draft"
+            vis = "public" if i % 2 else "internal"
+            a = article(s, title="Note " + " ".join(title), body="x " + " ".join(body), state=state,
+                        visibility=vis)
+            docs.append((("article", a["id"]), [title, body],
+                         [title, body] if state == "published" and vis == "public" else None))
+
+        def has(texts, term):
+            if term.endswith("*"):
+                return any(w.startswith(term[:-1]) for t in texts for w in t)
+            if " " in term:
+                a, b = term.split()
+                return any(t[i:i + 2] == [a, b] for t in texts for i in range(len(t)))
+            return any(term in t for t in texts)
+
+        queries = [["zq1"], ["zq1", "zq2"], ["zq6", "zq1"], ["zq1", "zq2", "zq3"], ["zq4", "zq1", "zq5"],
+                   ["zq1", "zq2", "zq3", "zq4"], ["zq2", "zq3", "zq4", "zq5", "zq1"], ["zq3*", "zq1"],
+                   ["zq1", "zq2 zq3", "zq4"]]
+        for terms in queries:
+            q = " ".join(f'"{t}"' if " " in t else t for t in terms)
+            want_agent = sorted(k for k, ag, _ in docs if all(has(ag, t) for t in terms))
+            want_alice = sorted(k for k, _, cu in docs if cu and all(has(cu, t) for t in terms))
+            assert sorted(keys(search(s, q, tok=agent, limit=100))) == want_agent, (q, want_agent)
+            assert sorted(keys(search(s, q, tok=alice, limit=100))) == want_alice, (q, want_alice)
+            want_globex = sorted(k for k in want_agent if k[0] == "ticket" and k[1] in
+                                 [d[0][1] for d in docs if d[0][0] == "ticket" and d[2] is None])
+            assert sorted(keys(search(s, q, tok=agent, account="globex", limit=100))) == want_globex, q
+        assert any(len(sorted(k for k, ag, _ in docs if all(has(ag, t) for t in qq))) > 3 for qq in queries[3:])
