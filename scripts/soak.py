@@ -64,10 +64,10 @@ def rss_kib(pid):
 
 
 def sqlite_kib(client):
-    """SQLite's heap (page caches) from /metrics, in KiB."""
+    """SQLite's page caches (writer and pooled readers) from /metrics, in KiB."""
     st, raw = client.request("GET", "/metrics")
     for line in raw.decode().splitlines():
-        if line.startswith("casebook_sqlite_memory_bytes "):
+        if line.startswith("casebook_sqlite_cache_bytes "):
             return int(line.split()[1]) // 1024
     return 0
 

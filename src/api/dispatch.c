@@ -156,7 +156,12 @@ static void dispatch(cb_req *req, cb_resp *resp)
 
 void cb_api_dispatch(cb_req *req, cb_resp *resp)
 {
+	/* a pooled reader; a read sees one snapshot of the database and pays
+	 * for one read transaction, not one per statement */
+	int read = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+	cb_db_request_begin(req->app->db, read);
 	dispatch(req, resp);
+	cb_db_request_end(req->app->db);
 	if (resp->status == 503) {
 		/* overload (a full or stalled write queue, a busy database): nothing
 		 * was written, so the client may retry; say when */

@@ -7,6 +7,7 @@
 #include "app/mail_out.h"
 #include "app/jobs.h"
 #include "app/report.h"
+#include "app/sla.h"
 #include "util/buf.h"
 #include "util/alloc.h"
 
@@ -133,14 +134,15 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 		      "# HELP casebook_db_write_rejected_total Write jobs refused as overload.\n"
 		      "# TYPE casebook_db_write_rejected_total counter\n"
 		      "casebook_db_write_rejected_total %llu\n"
-		      "# HELP casebook_sqlite_memory_bytes Heap held by SQLite (page caches, statements).\n"
-		      "# TYPE casebook_sqlite_memory_bytes gauge\n"
-		      "casebook_sqlite_memory_bytes %llu\n",
+		      "# HELP casebook_sqlite_cache_bytes Page caches of the writer and the pooled readers.\n"
+		      "# TYPE casebook_sqlite_cache_bytes gauge\n"
+		      "casebook_sqlite_cache_bytes %llu\n",
 		      (unsigned long long)ds.commits, (unsigned long long)ds.jobs,
 		      (unsigned long long)ds.failed, (unsigned long long)ds.max_batch,
 		      (unsigned long long)ds.queued, (unsigned long long)ds.rejected,
 		      (unsigned long long)ds.sqlite_bytes);
 	cb_jobs_metrics_render(req->app->db, &b);
+	cb_sla_metrics_render(&b);
 	cb_report_metrics_render(req->app->db, req->now, &b);
 	cb_mail_metrics_render(req->app->db, &b);
 	cb_api_raw(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);

@@ -153,6 +153,7 @@ void cb_kb_log_sync(cb_db *db)
 			pthread_cond_wait(&S.done, &S.mu);
 	}
 	pthread_mutex_unlock(&S.mu);
+	cb_db_snapshot_refresh(db); /* the request reads what was just written */
 }
 
 void cb_kb_log_stop(void)

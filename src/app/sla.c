@@ -16,6 +16,7 @@
 #include "util/alloc.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,45 @@ struct cb_sla_cfgset {
 	int ncals;
 };
 
-/* ctx: the connection of the fold in progress */
+/* The tiers a fold read (fold_cache: a fold stays valid while they do). */
+#define FOLD_MAX_ACCTS 4
+typedef struct {
+	int n, overflow;
+	int64_t acct[FOLD_MAX_ACCTS];
+	unsigned tier[FOLD_MAX_ACCTS];
+} tiers_read;
+
+/* ctx of a fold in progress */
+typedef struct {
+	cb_conn *conn;
+	tiers_read *seen; /* or NULL */
+} fold_ctx;
+
+static unsigned account_tier(cb_conn *conn, int64_t account_id);
+
 static unsigned tier_of(void *ctx, int64_t account_id)
 {
-	cb_conn *conn = ctx;
+	fold_ctx *f = ctx;
+	unsigned t = account_tier(f->conn, account_id);
+	tiers_read *r = f->seen;
+	if (r) {
+		int i = 0;
+		while (i < r->n && r->acct[i] != account_id)
+			i++;
+		if (i == r->n) {
+			if (r->n == FOLD_MAX_ACCTS) {
+				r->overflow = 1;
+			} else {
+				r->acct[r->n] = account_id;
+				r->tier[r->n++] = t;
+			}
+		}
+	}
+	return t;
+}
+
+static unsigned account_tier(cb_conn *conn, int64_t account_id)
+{
 	cb_err e = {0};
 	cb_q *q = cb_q_get(conn, CB_SQL_SLA_ACCOUNT_TIER, &e);
 	if (!q)
@@ -135,8 +171,25 @@ int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
 	return 0;
 }
 
+static void fold_cache_clear(void);
+static atomic_ullong fold_hits, fold_misses; /* the fold cache (below) */
+
+void cb_sla_metrics_render(cb_buf *b)
+{
+	cb_buf_printf(b,
+		      "# HELP casebook_sla_fold_cache_hits_total Renders of `sla` served by a cached fold.\n"
+		      "# TYPE casebook_sla_fold_cache_hits_total counter\n"
+		      "casebook_sla_fold_cache_hits_total %llu\n"
+		      "# HELP casebook_sla_fold_cache_misses_total Renders of `sla` that folded the event log.\n"
+		      "# TYPE casebook_sla_fold_cache_misses_total counter\n"
+		      "casebook_sla_fold_cache_misses_total %llu\n",
+		      (unsigned long long)atomic_load(&fold_hits),
+		      (unsigned long long)atomic_load(&fold_misses));
+}
+
 void cb_sla_cache_shutdown(void)
 {
+	fold_cache_clear();
 	pthread_mutex_lock(&cache_mu);
 	cb_sla_cfgset *old = cached;
 	cached = NULL;
@@ -251,12 +304,13 @@ static void release(cb_sla_cfgset *cs)
  * same events (the KPI fold sees the ticket as the SLA fold left it after
  * each event). */
 static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
-		cb_err *err)
+		tiers_read *seen, cb_err *err)
 {
 	/* a private copy of the config whose context is this fold's connection;
 	 * the state keeps pointing at the shared one (ctx unused after the fold) */
 	cb_sla_config local = cs->cfg;
-	local.ctx = c;
+	fold_ctx fc = {c, seen};
+	local.ctx = &fc;
 	cb_sla_init(out, &local);
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_EVENTS, err);
 	if (!q)
@@ -305,7 +359,7 @@ static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb
 
 int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
 {
-	return fold(c, cs, id, out, NULL, err);
+	return fold(c, cs, id, out, NULL, NULL, err);
 }
 
 static const char *const clock_keys[] = {"first_response", "next_update", "resolution"};
@@ -333,7 +387,7 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 	cb_sla s;
 	cb_kpi kpi;
 	cb_kpi_init(&kpi);
-	if (fold(c, cs, id, &s, &kpi, err)) {
+	if (fold(c, cs, id, &s, &kpi, NULL, err)) {
 		cb_kpi_free(&kpi);
 		return -1;
 	}
@@ -503,15 +557,153 @@ static json_t *policy_name(cb_conn *c, int64_t id)
 	return r;
 }
 
-json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err)
-{
+/* ---- the fold cache ----
+ * Rendering `sla` needs the ticket's fold: every event loaded and its JSON
+ * parsed (a third of a ticket GET; a list page renders 50). A fold depends
+ * only on the events (tickets.nevents counts them: the log is append-only),
+ * the SLA configuration (one shared cfgset per configuration version) and
+ * the tiers of the accounts its policy evaluations read. So the last fold of
+ * each ticket is kept, keyed by database and id, and reused while all three
+ * are unchanged (the tiers are re-read, one primary-key lookup each); the
+ * view at `now` is computed from it on every render, so due dates, elapsed
+ * time and breaches are as exact as from a fresh fold. Direct-mapped,
+ * FOLD_SLOTS entries, a lock per stripe. */
+#define FOLD_SLOTS 8192
+#define FOLD_STRIPES 64
+
+typedef struct {
+	const void *db;
+	int64_t id; /* 0: empty */
+	int nevents;
+	cb_sla_cfgset *cs; /* a reference held */
+	tiers_read tiers;
 	cb_sla s;
-	if (cb_sla_fold_ticket(c, cs, id, &s, err))
-		return NULL;
-	cb_sla_view v[CB_CLOCK__COUNT];
+} fold_entry;
+
+static fold_entry *FOLDS;
+static pthread_mutex_t fold_mu[FOLD_STRIPES];
+static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t fold_init_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void fold_init(void)
+{
+	for (int i = 0; i < FOLD_STRIPES; i++)
+		pthread_mutex_init(&fold_mu[i], NULL);
+}
+
+static void entry_clear(fold_entry *e)
+{
+	if (!e->id)
+		return;
+	cb_sla_free(&e->s);
+	cb_sla_cfgset_free(e->cs);
+	memset(e, 0, sizeof *e);
+}
+
+static void fold_cache_clear(void)
+{
+	pthread_once(&fold_once, fold_init);
+	pthread_mutex_lock(&fold_init_mu);
+	fold_entry *all = FOLDS;
+	FOLDS = NULL;
+	pthread_mutex_unlock(&fold_init_mu);
+	if (!all)
+		return;
+	for (size_t i = 0; i < FOLD_SLOTS; i++) {
+		pthread_mutex_t *mu = &fold_mu[i % FOLD_STRIPES];
+		pthread_mutex_lock(mu);
+		entry_clear(&all[i]);
+		pthread_mutex_unlock(mu);
+	}
+	cb_free(all);
+}
+
+static fold_entry *fold_table(void)
+{
+	pthread_once(&fold_once, fold_init);
+	pthread_mutex_lock(&fold_init_mu);
+	if (!FOLDS)
+		FOLDS = cb_xcalloc(FOLD_SLOTS, sizeof *FOLDS);
+	fold_entry *t = FOLDS;
+	pthread_mutex_unlock(&fold_init_mu);
+	return t;
+}
+
+static int tiers_current(cb_conn *c, const tiers_read *r)
+{
+	for (int i = 0; i < r->n; i++)
+		if (account_tier(c, r->acct[i]) != r->tier[i])
+			return 0;
+	return 1;
+}
+
+/* The views of ticket id at now and its policy name (NULL: none), from the
+ * cached fold when it is current, else from a new fold that is then kept.
+ * nevents 0: no caching. */
+static int fold_views(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+		      cb_sla_view v[CB_CLOCK__COUNT], const char **policy, cb_err *err)
+{
+	const void *db = cb_conn_db(c);
+	fold_entry *tab = nevents > 0 ? fold_table() : NULL;
+	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
+	pthread_mutex_t *mu = &fold_mu[slot % FOLD_STRIPES];
+	if (tab) {
+		/* the tiers are read before taking the lock (statements outside it) */
+		tiers_read seen = {0};
+		pthread_mutex_lock(mu);
+		fold_entry *e = &tab[slot];
+		int hit = e->id == id && e->db == db && e->nevents == nevents && e->cs == cs;
+		if (hit)
+			seen = e->tiers;
+		pthread_mutex_unlock(mu);
+		if (hit && tiers_current(c, &seen)) {
+			pthread_mutex_lock(mu);
+			hit = e->id == id && e->db == db && e->nevents == nevents && e->cs == cs;
+			if (hit) {
+				cb_sla_view_at(&e->s, now, v);
+				/* policy names live in cs, which the caller holds */
+				*policy = e->s.policy ? e->s.policy->name : NULL;
+			}
+			pthread_mutex_unlock(mu);
+			if (hit) {
+				atomic_fetch_add(&fold_hits, 1);
+				return 0;
+			}
+		}
+		atomic_fetch_add(&fold_misses, 1);
+	}
+	cb_sla s;
+	tiers_read seen = {0};
+	if (fold(c, cs, id, &s, NULL, &seen, err))
+		return -1;
 	cb_sla_view_at(&s, now, v);
+	*policy = s.policy ? s.policy->name : NULL;
+	if (!tab || seen.overflow) {
+		cb_sla_free(&s);
+		return 0;
+	}
+	cb_sla_cfgset *held = (cb_sla_cfgset *)cs;
+	pthread_mutex_lock(&cache_mu);
+	held->refs++;
+	pthread_mutex_unlock(&cache_mu);
+	fold_entry old;
+	pthread_mutex_lock(mu);
+	old = tab[slot];
+	tab[slot] = (fold_entry){db, id, nevents, held, seen, s};
+	pthread_mutex_unlock(mu);
+	entry_clear(&old); /* outside the stripe lock: it may free a cfgset */
+	return 0;
+}
+
+json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+			   cb_err *err)
+{
+	cb_sla_view v[CB_CLOCK__COUNT];
+	const char *policy = NULL;
+	if (fold_views(c, cs, id, nevents, now, v, &policy, err))
+		return NULL;
 	json_t *o = json_object();
-	json_object_set_new(o, "policy", s.policy ? json_string(s.policy->name) : json_null());
+	json_object_set_new(o, "policy", policy ? json_string(policy) : json_null());
 	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
 		if (!v[k].present)
 			continue;
@@ -526,16 +718,15 @@ json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_m
 			json_object_set_new(cl, "instance", json_integer(v[k].instance));
 		json_object_set_new(o, clock_keys[k], cl);
 	}
-	cb_sla_free(&s);
 	return o;
 }
 
-json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
+json_t *cb_sla_render(cb_conn *c, int64_t id, int nevents, cb_ms now, cb_err *err)
 {
 	cb_sla_cfgset *cs = NULL;
 	if (cb_sla_cfgset_load(c, &cs, err))
 		return NULL;
-	json_t *o = cb_sla_render_with(c, cs, id, now, err);
+	json_t *o = cb_sla_render_with(c, cs, id, nevents, now, err);
 	cb_sla_cfgset_free(cs);
 	return o;
 }

@@ -9,6 +9,7 @@
 
 #include "app/app.h"
 #include "core/sla.h"
+#include "util/buf.h"
 
 /* Policies and calendars as loaded from the database. */
 typedef struct cb_sla_cfgset cb_sla_cfgset;
@@ -18,7 +19,9 @@ typedef struct cb_sla_cfgset cb_sla_cfgset;
  * version query per call). Release with cb_sla_cfgset_free. */
 int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err);
 void cb_sla_cfgset_free(cb_sla_cfgset *cs);
-/* Drops the shared configuration (at exit). */
+/* casebook_sla_fold_cache_{hits,misses}_total for /metrics. */
+void cb_sla_metrics_render(cb_buf *b);
+/* Drops the shared configuration and the cached folds (at exit). */
 void cb_sla_cache_shutdown(void);
 
 /* Folds ticket `id` (caller frees with cb_sla_free). */
@@ -30,9 +33,12 @@ int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *
 int cb_sla_refresh(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
 int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err);
 
-/* The API's `sla` object at now (the _with form reuses a loaded config). */
-json_t *cb_sla_render(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
-json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err);
+/* The API's `sla` object at now (the _with form reuses a loaded config).
+ * nevents: the ticket's event count (tickets.nevents), which keys a cache
+ * of folds (the log is append-only); 0 folds afresh and keeps nothing. */
+json_t *cb_sla_render(cb_conn *c, int64_t id, int nevents, cb_ms now, cb_err *err);
+json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+			   cb_err *err);
 /* {"items":[{clock, instance, kind, at, elapsed_s, target_s, policy}]}. */
 json_t *cb_sla_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
 

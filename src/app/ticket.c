@@ -1189,7 +1189,8 @@ static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cf
 	json_object_set_new(o, "solved_at", time_json(t->solved_at));
 	json_object_set_new(o, "closed_at", time_json(t->closed_at));
 	cb_err e2 = {0};
-	json_t *sla = cs ? cb_sla_render_with(c, cs, t->id, now, &e2) : cb_sla_render(c, t->id, now, &e2);
+	json_t *sla = cs ? cb_sla_render_with(c, cs, t->id, t->nevents, now, &e2)
+			 : cb_sla_render(c, t->id, t->nevents, now, &e2);
 	json_object_set_new(o, "sla", sla ? sla : json_pack("{s:n}", "policy"));
 	return o;
 }

@@ -417,7 +417,7 @@ static int cmd_sla(int argc, char **argv)
 	cb_conn *c = cb_db_reader(app.db, &err);
 	cb_ms now = cb_now_ms();
 	json_t *h = c ? cb_sla_history(c, id, now, &err) : NULL;
-	json_t *sla = h ? cb_sla_render(c, id, now, &err) : NULL;
+	json_t *sla = h ? cb_sla_render(c, id, 0, now, &err) : NULL;
 	if (!h || !sla) {
 		cb_cli_error("%s", err.message);
 		rc = 1;

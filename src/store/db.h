@@ -31,14 +31,32 @@ typedef struct {
 			       * withdrawn (CB_E_BUSY, nothing written); 0 (default) waits */
 } cb_db_opts;
 
+/* Process-wide SQLite settings; call once before anything opens a database. */
+void cb_db_global_init(void);
 /* Opens (creating if needed) DIR/casebook.db and migrates it. */
 int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err);
 /* Drains the writer queue, stops the writer and closes every connection. */
 void cb_db_close(cb_db *db);
 const char *cb_db_path(cb_db *db);
 
-/* The calling thread's reader connection (opened on first use). */
+/* The reader lent to the calling thread's request, else the thread's own
+ * reader connection (opened on first use). */
 cb_conn *cb_db_reader(cb_db *db, cb_err *err);
+
+/* A request's database access. begin lends the calling thread a reader from
+ * a pool (at most CASEBOOK_READERS, default 2 x CPUs + 2, opened on demand
+ * and kept: warm page caches and prepared statements; when all are busy for
+ * a second the thread's own reader serves), which cb_db_reader returns until
+ * end. snapshot: one read transaction for the whole request, so every
+ * statement sees the same database state and none pays for its own
+ * transaction (WAL lock traffic); a cb_db_write from this thread moves the
+ * snapshot past its own commit (when no statement is mid-walk), so a request
+ * still reads what it wrote. */
+void cb_db_request_begin(cb_db *db, int snapshot);
+void cb_db_request_end(cb_db *db);
+/* A new snapshot for this thread's open one (after waiting for a write
+ * made by another thread), unless a statement is mid-walk. */
+void cb_db_snapshot_refresh(cb_db *db);
 
 typedef int (*cb_write_fn)(cb_conn *c, void *arg, cb_err *err);
 /* Runs fn on the writer connection inside a savepoint of the next group
@@ -60,7 +78,7 @@ typedef struct {
 	uint64_t max_batch; /* largest batch seen */
 	uint64_t queued;    /* jobs waiting for the writer now */
 	uint64_t rejected;  /* jobs refused with CB_E_BUSY (queue full or wait exceeded) */
-	uint64_t sqlite_bytes; /* heap held by SQLite now (page caches, statements) */
+	uint64_t sqlite_bytes; /* page caches of the writer and the pooled readers */
 } cb_db_stats;
 void cb_db_get_stats(cb_db *db, cb_db_stats *out);
 

@@ -49,3 +49,47 @@ def test_sigterm_exits_cleanly():
     rc = s.stop(signal.SIGTERM)
     assert rc == 0, s.read_log()[-2000:]
     assert '"event":"shutdown"' in s.read_log()
+
+
+def test_reader_pool_under_more_clients_than_readers():
+    """Requests borrow readers from a pool (here of one): more concurrent
+    clients than readers all get answers, and each client reads its own
+    writes at once (the request's snapshot starts after its write)."""
+    import os
+    os.environ["CASEBOOK_READERS"] = "1"
+    try:
+        s = Server().start()
+    finally:
+        del os.environ["CASEBOOK_READERS"]
+    try:
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "business"}).status == 201
+        assert s.post("/api/v1/users", {"email": "alice@acme.test", "role": "customer",
+                                        "account": "acme"}).status == 201
+        errors = []
+
+        def client(n):
+            try:
+                for i in range(6):
+                    r = s.post("/api/v1/tickets", {"subject": f"c{n} t{i}", "description": "x",
+                                                   "account": "acme", "requester": "alice@acme.test"})
+                    assert r.status == 201, r
+                    tid = r.json["id"]
+                    got = s.get(f"/api/v1/tickets/{tid}")
+                    assert got.status == 200 and got.json["subject"] == f"c{n} t{i}", got
+                    r = s.post(f"/api/v1/tickets/{tid}/comments", {"body": f"note {i}", "public": False})
+                    assert r.status == 201, r
+                    ev = s.get(f"/api/v1/tickets/{tid}/events").json["items"]
+                    assert [e["data"].get("body") for e in ev if e["type"] == "comment"] == [f"note {i}"], ev
+                    assert s.get("/api/v1/tickets?limit=5").status == 200
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not errors, errors[:3]
+        assert len(s.get("/api/v1/tickets?limit=100").json["items"]) == 60
+    finally:
+        s.stop()

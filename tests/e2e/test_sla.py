@@ -204,3 +204,62 @@ def test_at_risk_queue():
         assert [x["id"] for x in s.get("/api/v1/views/at_risk/tickets").json["items"]] == [risky]
         assert [x["id"] for x in s.get("/api/v1/views/breached/tickets").json["items"]] == [late]
         assert [x["id"] for x in s.get("/api/v1/views/all_open/tickets").json["items"]] == [late, risky, fresh]
+
+
+def metric(s, name):
+    for line in s.get("/metrics").body.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(name + " not in /metrics")
+
+
+def test_sla_render_follows_events_tiers_config_and_time():
+    """A ticket's `sla` is rendered from a cached fold of its events: the
+    render must still follow a new event, a tier change of its account
+    (no ticket event), a policy change, and the clock."""
+    import time
+    with Server() as s:
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "standard"}).status == 201
+        acme = [a["id"] for a in s.get("/api/v1/accounts").json["items"] if a["name"] == "acme"][0]
+        assert s.post("/api/v1/users", {"email": "agent1@support.test", "role": "agent"}).status == 201
+        assert s.post("/api/v1/users", {"email": "alice@acme.test", "role": "customer",
+                                        "account": "acme"}).status == 201
+        ent = s.post("/api/v1/sla-policies", {"name": "ent", "position": 1, "calendar": "24x7",
+                                              "conditions": {"tier": "enterprise"},
+                                              "targets": {"first_response": 60}}).json
+        assert s.post("/api/v1/sla-policies", {"name": "std", "position": 2, "calendar": "24x7",
+                                                "conditions": {"tier": "standard"},
+                                                "targets": {"first_response": 120}}).status == 201
+        r = s.post("/api/v1/tickets", {"subject": "Export fails", "description": "x", "priority": "P3",
+                                       "account": "acme", "requester": "alice@acme.test"})
+        assert r.status == 201, r
+        tid = r.json["id"]
+        first = s.get(f"/api/v1/tickets/{tid}").json["sla"]
+        assert first["policy"] == "std" and first["first_response"]["target_s"] == 7200, first
+        assert first["first_response"]["state"] == "running"
+        hits = metric(s, "casebook_sla_fold_cache_hits_total")
+        # the same fold again, viewed at a later now: elapsed time moves on
+        time.sleep(1.2)
+        again = s.get(f"/api/v1/tickets/{tid}").json["sla"]
+        assert metric(s, "casebook_sla_fold_cache_hits_total") > hits
+        assert again["first_response"]["elapsed_s"] >= first["first_response"]["elapsed_s"] + 1, (first, again)
+        assert again["first_response"]["due_at"] == first["first_response"]["due_at"]
+        # the account's tier changes: no ticket event, a different policy
+        assert s.patch(f"/api/v1/accounts/{acme}", {"tier": "enterprise"}).status == 200
+        sla = s.get(f"/api/v1/tickets/{tid}").json["sla"]
+        assert sla["policy"] == "ent" and sla["first_response"]["target_s"] == 3600, sla
+        # the policy's target changes
+        r = s.patch(f"/api/v1/sla-policies/{ent['id']}", {"targets": {"first_response": 30}})
+        assert r.status == 200, r
+        sla = s.get(f"/api/v1/tickets/{tid}").json["sla"]
+        assert sla["first_response"]["target_s"] == 1800, sla
+        # an event: the agent's public reply ends the first-response clock
+        agent = s.post("/api/v1/tokens", {"user": "agent1@support.test"}).json["token"]
+        r = s.post(f"/api/v1/tickets/{tid}/comments", {"body": "On it", "public": True}, token=agent)
+        assert r.status == 201, r
+        sla = s.get(f"/api/v1/tickets/{tid}").json["sla"]
+        assert sla["first_response"]["state"] == "met", sla
+        # lists render the same object
+        listed = [t for t in s.get("/api/v1/tickets?status=open").json["items"] if t["id"] == tid]
+        assert listed and listed[0]["sla"]["first_response"]["state"] == "met", listed
+        assert metric(s, "casebook_sqlite_cache_bytes") > 0
