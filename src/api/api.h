@@ -37,6 +37,7 @@ typedef struct cb_req {
 	const char *cookie;          /* Cookie header (browser sessions) */
 	const char *csrf_token;      /* X-CSRF-Token header */
 	const char *forwarded_proto; /* X-Forwarded-Proto (https behind a TLS proxy) */
+	const char *client_ip;       /* the peer's address ("" when unknown) */
 	int64_t session_id;          /* set when the cookie authenticated the request */
 	const char *request_id;
 	cb_kv query[CB_API_MAX_QUERY];
@@ -63,6 +64,7 @@ enum {
 	CB_R_PUBLIC = 1 << 0,   /* no authentication */
 	CB_R_WRITE = 1 << 1,    /* changes state: honours Idempotency-Key on POST */
 	CB_R_JSON_BODY = 1 << 2,/* requires a JSON body */
+	CB_R_UNLIMITED = 1 << 3,/* public and cheap: no rate limit (health, metrics, static pages) */
 };
 
 typedef struct {
@@ -117,7 +119,7 @@ void cb_api_metrics_record(int route, int status, double seconds);
 void cb_api_metrics_render(cb_req *req, cb_resp *resp);
 /* Load shedding: a request answered 503 without running its handler
  * (http/ over --max-inflight), or refused by the writer (CB_E_BUSY). */
-typedef enum { CB_SHED_INFLIGHT, CB_SHED_BUSY, CB_SHED__COUNT } cb_shed_reason;
+typedef enum { CB_SHED_INFLIGHT, CB_SHED_BUSY, CB_SHED_RATE, CB_SHED__COUNT } cb_shed_reason;
 void cb_api_metrics_shed(cb_shed_reason why);
 /* Requests admitted and not yet complete (kept by http/, shown by /metrics). */
 void cb_api_metrics_inflight_add(int delta);

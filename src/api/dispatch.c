@@ -4,12 +4,14 @@
  * DESIGN: like Redis' processCommand, every request goes through one
  * function that enforces the table's rules once, so handlers contain only
  * their own logic. Errors travel as cb_err and become problem+json here.
- * A 503 (CB_E_BUSY: the writer refused the job) carries Retry-After. */
+ * A 503 (CB_E_BUSY: the writer refused the job) carries Retry-After, as
+ * does a 429 (api/ratelimit.h: the caller's bucket is empty). */
 #include "api/api.h"
 #include "app/session.h"
 #include "api/write.h"
 #include "app/auth.h"
 #include "app/idempotency.h"
+#include "api/ratelimit.h"
 #include "util/alloc.h"
 
 #include <stdio.h>
@@ -75,6 +77,26 @@ static const char *idem_fingerprint(cb_req *req)
 			       (unsigned long long)h);
 }
 
+/* 0: go on; -1: answered 429 (the bucket of cls/key is empty). */
+static int rate_limited(cb_req *req, cb_resp *resp, cb_rl_class cls, const char *key)
+{
+	int retry = 0;
+	if (cb_rl_take(cls, key, req->now, &retry))
+		return 0;
+	cb_err err = {0};
+	cb_err_set(&err, CB_E_TOOMANY, NULL, "rate limit of %g requests per second exceeded",
+		   cb_rl_rate(cls));
+	cb_api_problem(req, resp, &err);
+	cb_api_header(req, resp, "Retry-After", cb_arena_printf(req->arena, "%d", retry));
+	cb_api_metrics_shed(CB_SHED_RATE);
+	return -1;
+}
+
+static const char *ip_key(cb_req *req)
+{
+	return cb_arena_printf(req->arena, "ip:%s", req->client_ip ? req->client_ip : "");
+}
+
 static void dispatch(cb_req *req, cb_resp *resp)
 {
 	cb_err err = {0};
@@ -110,10 +132,17 @@ static void dispatch(cb_req *req, cb_resp *resp)
 				return;
 			}
 		} else if (cb_auth_bearer(req->app, req->arena, req->authorization, &req->actor, &err)) {
+			/* failed credentials count against the address's public rate */
+			if (rate_limited(req, resp, CB_RL_ANONYMOUS, ip_key(req)))
+				return;
 			cb_api_problem(req, resp, &err);
 			cb_api_header(req, resp, "WWW-Authenticate", "Bearer");
 			return;
 		}
+		if (rate_limited(req, resp,
+				 req->actor.role == CB_ROLE_CUSTOMER ? CB_RL_CUSTOMER : CB_RL_STAFF,
+				 cb_arena_printf(req->arena, "u:%lld", (long long)req->actor.user_id)))
+			return;
 		if (req->actor.role < r->min_role) {
 			/* customers get 404 for agent-only resources: nothing to probe */
 			if (req->actor.role == CB_ROLE_CUSTOMER)
@@ -125,6 +154,9 @@ static void dispatch(cb_req *req, cb_resp *resp)
 			return;
 		}
 	}
+	if ((r->flags & CB_R_PUBLIC) && !(r->flags & CB_R_UNLIMITED) &&
+	    rate_limited(req, resp, CB_RL_ANONYMOUS, ip_key(req)))
+		return;
 	if ((r->flags & CB_R_WRITE) && req->idempotency_key && strcmp(req->method, "POST") == 0) {
 		if (strlen(req->idempotency_key) > 255) {
 			cb_err_set(&err, CB_E_BADREQ, "Idempotency-Key", "must be at most 255 characters");

@@ -328,9 +328,9 @@ int cb_h_ticket_attachment_upload(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_web_page(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_web_asset(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_WEB \
-	{"GET", "/", cb_h_web_page, CB_ROLE_NONE, CB_R_PUBLIC, "web.console"}, \
-	{"GET", "/portal", cb_h_web_page, CB_ROLE_NONE, CB_R_PUBLIC, "web.portal"}, \
-	{"GET", "/dashboard", cb_h_web_page, CB_ROLE_NONE, CB_R_PUBLIC, "web.dashboard"}, \
-	{"GET", "/app/{file}", cb_h_web_asset, CB_ROLE_NONE, CB_R_PUBLIC, "web.asset"},
+	{"GET", "/", cb_h_web_page, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "web.console"}, \
+	{"GET", "/portal", cb_h_web_page, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "web.portal"}, \
+	{"GET", "/dashboard", cb_h_web_page, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "web.dashboard"}, \
+	{"GET", "/app/{file}", cb_h_web_asset, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "web.asset"},
 
 #endif

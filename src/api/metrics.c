@@ -102,16 +102,19 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 			      (double)atomic_load(&stats[i].sum_us) / 1e6, route_label(i), cnt);
 	}
 	cb_buf_printf(&b,
-		      "# HELP casebook_http_shed_total Requests answered 503 without being run:"
-		      " over --max-inflight (inflight) or refused by the writer queue (busy).\n"
+		      "# HELP casebook_http_shed_total Requests answered without being run:"
+		      " 503 over --max-inflight (inflight) or refused by the writer queue (busy),"
+		      " 429 over the caller's rate (rate).\n"
 		      "# TYPE casebook_http_shed_total counter\n"
 		      "casebook_http_shed_total{reason=\"inflight\"} %llu\n"
 		      "casebook_http_shed_total{reason=\"busy\"} %llu\n"
+		      "casebook_http_shed_total{reason=\"rate\"} %llu\n"
 		      "# HELP casebook_http_inflight Requests admitted and not yet complete.\n"
 		      "# TYPE casebook_http_inflight gauge\n"
 		      "casebook_http_inflight %d\n",
 		      (unsigned long long)atomic_load(&shed[CB_SHED_INFLIGHT]),
 		      (unsigned long long)atomic_load(&shed[CB_SHED_BUSY]),
+		      (unsigned long long)atomic_load(&shed[CB_SHED_RATE]),
 		      atomic_load(&inflight_now));
 	cb_db_stats ds;
 	cb_db_get_stats(req->app->db, &ds);

@@ -11,8 +11,8 @@
 #define W CB_R_WRITE
 
 const cb_route cb_routes[] = {
-	{"GET", "/healthz", cb_h_healthz, CB_ROLE_NONE, CB_R_PUBLIC, "healthz"},
-	{"GET", "/metrics", cb_h_metrics, CB_ROLE_NONE, CB_R_PUBLIC, "metrics"},
+	{"GET", "/healthz", cb_h_healthz, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "healthz"},
+	{"GET", "/metrics", cb_h_metrics, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "metrics"},
 	CB_ROUTES_ACCOUNTS
 	CB_ROUTES_USERS
 	CB_ROUTES_TOKENS

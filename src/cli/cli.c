@@ -1,6 +1,7 @@
 /* cli.c - subcommand table and the commands that run the instance
  * (init, serve, backup, restore). Other subcommands live in cli/cmd_*.c. */
 #include "cli/cli.h"
+#include "api/ratelimit.h"
 #include "cli/commands.h"
 #include "app/auth.h"
 #include "app/check.h"
@@ -126,6 +127,7 @@ static const char serve_usage[] =
 	"                      [--max-body BYTES] [--max-conns N] [--max-inflight N]\n"
 	"                      [--max-write-queue N] [--max-write-wait MS]\n"
 	"                      [--sync full|normal] [--lmtp HOST:PORT] [--quiet]\n"
+	"                      [--rate-customer R] [--rate-staff R] [--rate-anonymous R]\n"
 	"Serves the HTTP API on HOST:PORT (default 127.0.0.1:8080; port 0 picks a\n"
 	"free one). --threads N runs an epoll pool of N threads; 0 (default) runs a\n"
 	"thread per connection. Stops gracefully on SIGTERM or SIGINT.\n"
@@ -134,6 +136,11 @@ static const char serve_usage[] =
 	"at once (never /healthz or /metrics); a write gets 503 when --max-write-queue\n"
 	"writes (default 4096) already wait for the writer, or when it waited\n"
 	"--max-write-wait ms (default 10000; 0 = no limit) without being started.\n"
+	"Rates (requests per second, bursts of 5 s worth; 0 = no limit): each\n"
+	"customer --rate-customer (default 20), each agent, engineer or admin\n"
+	"--rate-staff (default 0), each client address on public routes and failed\n"
+	"credentials --rate-anonymous (default 20); beyond it 429 with Retry-After.\n"
+	"Health, metrics and the static pages are never limited.\n"
 	"--lmtp HOST:PORT also accepts mail from an MTA over LMTP (RFC 2033); IMAP\n"
 	"polling and outgoing SMTP are set through /api/v1/mail/settings.\n";
 
@@ -193,6 +200,24 @@ static int cmd_serve(int argc, char **argv)
 		cb_cli_error("--max-inflight and --max-write-queue must be positive, "
 			     "--max-write-wait at least 0");
 		return 2;
+	}
+	static const struct {
+		const char *opt;
+		cb_rl_class cls;
+		double def;
+	} rates[] = {{"--rate-customer", CB_RL_CUSTOMER, 20},
+		     {"--rate-staff", CB_RL_STAFF, 0},
+		     {"--rate-anonymous", CB_RL_ANONYMOUS, 20}};
+	for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++) {
+		const char *v = cb_cli_opt(argc, argv, rates[i].opt);
+		char *end = NULL;
+		double r = v ? strtod(v, &end) : rates[i].def;
+		if (v && (end == v || *end || r < 0 || r > 1e6)) {
+			cb_cli_error("%s expects a number of requests per second (0 = no limit)",
+				     rates[i].opt);
+			return 2;
+		}
+		cb_rl_configure(rates[i].cls, r);
 	}
 	o.quiet = cb_cli_flag(argc, argv, "--quiet");
 	char lmtp_host[64] = "";

@@ -165,6 +165,20 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 	req->cookie = hdr(conn, "Cookie");
 	req->csrf_token = hdr(conn, "X-CSRF-Token");
 	req->forwarded_proto = hdr(conn, "X-Forwarded-Proto");
+	req->client_ip = "";
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		char ip[INET6_ADDRSTRLEN] = "";
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip,
+				  sizeof ip);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  ip, sizeof ip);
+		req->client_ip = cb_arena_strdup(rq->arena, ip);
+	}
 	const char *rid = hdr(conn, "X-Request-Id");
 	if (rid && valid_request_id(rid)) {
 		req->request_id = cb_arena_strdup(rq->arena, rid);

@@ -93,3 +93,45 @@ def test_reader_pool_under_more_clients_than_readers():
         assert len(s.get("/api/v1/tickets?limit=100").json["items"]) == 60
     finally:
         s.stop()
+
+
+def test_rate_limits_answer_429_per_caller():
+    """Token buckets: customers, staff and anonymous addresses each at their
+    own rate (bursts of 5 s worth, at least 10); over it 429 problem+json
+    with Retry-After, nothing run; health and static pages never limited."""
+    import time
+    s = Server(extra_args=["--rate-customer", "2", "--rate-anonymous", "2"]).start()
+    try:
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "business"}).status == 201
+        for u in ("alice@acme.test", "bob@acme.test"):
+            assert s.post("/api/v1/users", {"email": u, "role": "customer", "account": "acme"}).status == 201
+        alice = s.post("/api/v1/tokens", {"user": "alice@acme.test"}).json["token"]
+        bob = s.post("/api/v1/tokens", {"user": "bob@acme.test"}).json["token"]
+        codes = [s.get("/api/v1/tickets", token=alice).status for _ in range(12)]
+        assert codes[:10] == [200] * 10 and codes[10:] == [429, 429], codes
+        r = s.get("/api/v1/tickets", token=alice)
+        problem(r, 429)
+        assert int(r.header("Retry-After")) >= 1, r
+        # a limited write runs nothing
+        r = s.post("/api/v1/tickets", {"subject": "x", "description": "y"}, token=alice)
+        assert r.status == 429, r
+        # other callers have their own buckets; staff is unlimited by default
+        assert s.get("/api/v1/tickets", token=bob).status == 200
+        assert all(s.get("/api/v1/tickets").status == 200 for _ in range(30))
+        assert s.get("/api/v1/tickets?limit=100").json["items"] == []
+        # the bucket refills at the rate
+        time.sleep(1.1)
+        assert s.get("/api/v1/tickets", token=alice).status == 200
+        # public routes by address; health and static pages never limited
+        pub = [s.get("/status.json", token=None).status for _ in range(12)]
+        assert pub[:10] == [200] * 10 and pub[-1] == 429, pub
+        assert all(s.get("/healthz", token=None).status == 200 for _ in range(30))
+        assert all(s.get("/portal", token=None).status == 200 for _ in range(15))
+        # failed credentials spend the address's bucket too: 429, not another 401
+        r = s.get("/api/v1/tickets", token="cb_not_a_token")
+        assert r.status == 429, r
+        shed = [l for l in s.get("/metrics").body.splitlines()
+                if l.startswith('casebook_http_shed_total{reason="rate"}')]
+        assert shed and float(shed[0].split()[1]) >= 6, shed
+    finally:
+        s.stop()
