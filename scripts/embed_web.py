@@ -2,6 +2,7 @@
 """Embeds the web pages in the binary: writes a C header with one byte array
 per file of web/ and a table {name, content type, bytes, length} that
 src/api/h_web.c serves. Usage: scripts/embed_web.py OUT.h web/FILE..."""
+import hashlib
 import os
 import sys
 
@@ -31,9 +32,11 @@ def main():
         for k in range(0, len(data), 16):
             lines.append("\t" + ", ".join(f"0x{b:02x}" for b in data[k:k + 16]) + ",")
         lines.append("\t0x00\n};")
-        rows.append(f'\t{{"{name}", "{TYPES[ext]}", cb_web_f{i}, {len(data)}}},')
+        # a strong validator: the content's hash, quoted as HTTP wants it
+        etag = hashlib.sha256(data).hexdigest()[:20]
+        rows.append(f'\t{{"{name}", "{TYPES[ext]}", "\\"{etag}\\"", cb_web_f{i}, {len(data)}}},')
     lines += ["", "static const struct cb_web_file {",
-              "\tconst char *name, *content_type;",
+              "\tconst char *name, *content_type, *etag;",
               "\tconst unsigned char *data;",
               "\tsize_t len;",
               "} cb_web_files[] = {"] + rows + ["};",

@@ -181,6 +181,9 @@ function describe(e) {
     case 'sla': return `SLA ${String(d.clock).replace('_', ' ')} ${d.kind}`;
     case 'article_linked': return `linked article “${d.title}”`;
     case 'escalation': return 'escalated';
+    case 'incident':
+      if (d.action === 'linked' || d.action === 'unlinked') return `${d.action} ${d.action === 'linked' ? 'to' : 'from'} incident #${d.incident}`;
+      return 'incident update';
     default: return e.type.replace(/_/g, ' ');
   }
 }

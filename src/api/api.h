@@ -38,6 +38,7 @@ typedef struct cb_req {
 	const char *csrf_token;      /* X-CSRF-Token header */
 	const char *forwarded_proto; /* X-Forwarded-Proto (https behind a TLS proxy) */
 	const char *client_ip;       /* the peer's address ("" when unknown) */
+	const char *if_none_match;   /* If-None-Match (static pages: 304) */
 	int64_t session_id;          /* set when the cookie authenticated the request */
 	const char *request_id;
 	cb_kv query[CB_API_MAX_QUERY];

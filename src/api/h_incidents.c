@@ -130,6 +130,25 @@ int cb_h_incidents_link(cb_req *req, cb_resp *resp, cb_err *err)
 	return with_id_body(req, &a, err) ? -1 : cb_api_commit(req, resp, 200, link_fn, &a, err);
 }
 
+struct unlink_arg {
+	int64_t id, ticket;
+};
+
+static int unlink_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct unlink_arg *a = arg;
+	*out = cb_incident_unlink_ticket(c, &req->actor, req->now, a->id, a->ticket, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_incidents_unlink(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	struct unlink_arg a;
+	if (cb_api_param_id(req, 0, &a.id, err) || cb_api_param_id(req, 1, &a.ticket, err))
+		return -1;
+	return cb_api_commit(req, resp, 200, unlink_fn, &a, err);
+}
+
 static int post_update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	struct inc_arg *a = arg;

@@ -25,13 +25,41 @@ static const struct cb_web_file *find(const char *name)
 	return NULL;
 }
 
+/* If-None-Match: "*" or a comma-separated list of entity tags (weak ones
+ * compare by their opaque part, RFC 9110 13.1.2). */
+static int etag_matches(const char *header, const char *etag)
+{
+	if (!header)
+		return 0;
+	size_t n = strlen(etag);
+	for (const char *p = header; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' ' || p[n] == '\t'))
+			return 1;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
 static int serve(cb_req *req, cb_resp *resp, const char *name, cb_err *err)
 {
 	/* a query string is ignored: the modules read it, not the server */
 	const struct cb_web_file *f = find(name);
 	if (!f)
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such page");
-	cb_api_raw(req, resp, 200, f->content_type, (const char *)f->data, f->len);
+	/* revalidated on every use (no-cache), and the answer is a 304 without
+	 * a body while the client's copy is the embedded one */
+	if (etag_matches(req->if_none_match, f->etag))
+		cb_api_raw(req, resp, 304, f->content_type, "", 0);
+	else
+		cb_api_raw(req, resp, 200, f->content_type, (const char *)f->data, f->len);
+	cb_api_header(req, resp, "ETag", f->etag);
 	cb_api_header(req, resp, "Cache-Control", "no-cache");
 	cb_api_header(req, resp, "Content-Security-Policy", csp);
 	cb_api_header(req, resp, "X-Content-Type-Options", "nosniff");

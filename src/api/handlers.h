@@ -226,6 +226,7 @@ int cb_h_incidents_list(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_incidents_get(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_incidents_patch(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_incidents_link(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_incidents_unlink(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_incidents_post_update(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_incidents_timeline(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_incident_settings_get(cb_req *req, cb_resp *resp, cb_err *err);
@@ -248,6 +249,7 @@ int cb_h_status_atom(cb_req *req, cb_resp *resp, cb_err *err);
 	{"GET", "/api/v1/incidents/{id}", cb_h_incidents_get, CB_ROLE_ENGINEER, 0, "incidents.get"}, \
 	{"PATCH", "/api/v1/incidents/{id}", cb_h_incidents_patch, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.update"}, \
 	{"POST", "/api/v1/incidents/{id}/tickets", cb_h_incidents_link, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.tickets.link"}, \
+	{"DELETE", "/api/v1/incidents/{id}/tickets/{ticket_id}", cb_h_incidents_unlink, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.tickets.unlink"}, \
 	{"POST", "/api/v1/incidents/{id}/updates", cb_h_incidents_post_update, CB_ROLE_ENGINEER, CB_R_WRITE, "incidents.updates.create"}, \
 	{"GET", "/api/v1/incidents/{id}/timeline", cb_h_incidents_timeline, CB_ROLE_ENGINEER, 0, "incidents.timeline"}, \
 	{"GET", "/api/v1/incidents/{id}/review", cb_h_review_get, CB_ROLE_ENGINEER, 0, "incidents.review.get"}, \

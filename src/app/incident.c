@@ -837,6 +837,37 @@ fail:
 	return NULL;
 }
 
+json_t *cb_incident_unlink_ticket(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id,
+				  int64_t ticket, cb_err *err)
+{
+	inc_row r;
+	if (load(c, id, &r, err))
+		return NULL;
+	row_free(&r);
+	cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_TICKET_REMOVE, err);
+	if (!q)
+		return NULL;
+	cb_q_bind_i64(q, 1, id);
+	cb_q_bind_i64(q, 2, ticket);
+	if (cb_q_exec(q, err))
+		return NULL;
+	if (cb_conn_changes(c) == 0) {
+		cb_err_set(err, CB_E_NOTFOUND, NULL, "ticket %lld is not linked to incident %lld",
+			   (long long)ticket, (long long)id);
+		return NULL;
+	}
+	if (cb_ticket_append(c, ticket, CB_EV_INCIDENT, now, actor->user_id,
+			     json_pack("{s:s, s:I}", "action", "unlinked", "incident", (json_int_t)id),
+			     err) ||
+	    ev_add(c, id, now, actor->user_id, "unlinked", 0,
+		   json_pack("{s:[I]}", "tickets", (json_int_t)ticket), NULL, err))
+		return NULL;
+	json_t *all = id_list(c, CB_SQL_INCIDENT_TICKETS, id, err);
+	if (!all)
+		return NULL;
+	return json_pack("{s:I, s:o}", "unlinked", (json_int_t)ticket, "tickets", all);
+}
+
 static json_t *render_event(cb_conn *c, cb_q *q)
 {
 	json_t *data = json_loads(cb_q_text(q, 5), 0, NULL);

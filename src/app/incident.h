@@ -42,6 +42,10 @@ json_t *cb_incident_link_tickets(cb_conn *c, const cb_actor *actor, cb_ms now, i
 /* {"body", "public", "status"}: one timeline entry; a public update is
  * also one public reply on every linked ticket that is not closed, and
  * restarts the cadence clock. Returns the entry. */
+/* Unlinks a ticket (404 when it is not linked): a ticket `incident` event
+ * (action "unlinked") and an incident timeline entry. {"unlinked", "tickets"}. */
+json_t *cb_incident_unlink_ticket(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id,
+				  int64_t ticket, cb_err *err);
 json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id,
 				json_t *in, cb_err *err);
 /* The timeline, oldest first, after entry id `after`. */

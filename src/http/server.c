@@ -165,6 +165,7 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 	req->cookie = hdr(conn, "Cookie");
 	req->csrf_token = hdr(conn, "X-CSRF-Token");
 	req->forwarded_proto = hdr(conn, "X-Forwarded-Proto");
+	req->if_none_match = hdr(conn, "If-None-Match");
 	req->client_ip = "";
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);

@@ -56,6 +56,8 @@ static const char CB_SQL_INCIDENT_TICKET_ADD[] =
 	"INSERT OR IGNORE INTO incident_tickets(incident_id, ticket_id, linked_at, linked_by)"
 	" VALUES (?1, ?2, ?3, ?4)";
 static const char CB_SQL_INCIDENT_TICKET_STATUS[] = "SELECT status FROM tickets WHERE id = ?1";
+static const char CB_SQL_INCIDENT_TICKET_REMOVE[] =
+	"DELETE FROM incident_tickets WHERE incident_id = ?1 AND ticket_id = ?2";
 
 /* components affected by incident ?1 that no other active incident affects */
 static const char CB_SQL_INCIDENT_COMPONENTS_TO_RESTORE[] =

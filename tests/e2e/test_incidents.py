@@ -501,3 +501,34 @@ def test_deadline_missed_while_the_server_is_down_is_recorded_after_restart():
         ev = [e for e in timeline(s, iid) if e["kind"] == "overdue"]
         assert [utc(e["at"]) for e in ev] == [due], ev
         assert s.get(f"/api/v1/incidents/{iid}").json["overdue"] is True
+
+
+def test_unlinking_a_ticket():
+    with Server() as s:
+        tok = people(s)
+        t1 = s.post("/api/v1/tickets", {"subject": "cannot log in"}, token=tok["alice"]).json["id"]
+        t2 = s.post("/api/v1/tickets", {"subject": "errors everywhere"}, token=tok["bob"]).json["id"]
+        iid = new_incident(s, public=True)["id"]
+        assert s.post(f"/api/v1/incidents/{iid}/tickets", {"tickets": [t1, t2]}).status == 200
+        # customers and agents below engineer cannot unlink; unknown ids are 404
+        problem(s.request("DELETE", f"/api/v1/incidents/{iid}/tickets/{t1}", token=tok["alice"]), 404)
+        problem(s.request("DELETE", f"/api/v1/incidents/9999/tickets/{t1}"), 404)
+        r = s.request("DELETE", f"/api/v1/incidents/{iid}/tickets/{t1}", token=tok["eng1"])
+        assert r.status == 200 and r.json == {"unlinked": t1, "tickets": [t2]}, r
+        assert s.get(f"/api/v1/incidents/{iid}").json["tickets"] == [t2]
+        ev = [e["data"] for e in s.get(f"/api/v1/tickets/{t1}/events").json["items"] if e["type"] == "incident"]
+        assert ev == [{"action": "linked", "incident": iid}, {"action": "unlinked", "incident": iid}], ev
+        un = [e for e in timeline(s, iid) if e["kind"] == "unlinked"]
+        assert len(un) == 1 and un[0]["data"] == {"tickets": [t1]} and un[0]["public"] is False, un
+        # not linked any more: 404, and nothing written
+        n = len(s.get(f"/api/v1/tickets/{t1}/events").json["items"])
+        problem(s.request("DELETE", f"/api/v1/incidents/{iid}/tickets/{t1}"), 404)
+        assert len(s.get(f"/api/v1/tickets/{t1}/events").json["items"]) == n
+        # a public update now reaches only the ticket still linked
+        r = s.post(f"/api/v1/incidents/{iid}/updates", {"body": "Restoring", "public": True})
+        assert r.json["tickets_notified"] == 1, r
+        assert s.get(f"/api/v1/tickets/{t1}/comments").json["items"] == []
+        assert len(s.get(f"/api/v1/tickets/{t2}/comments").json["items"]) == 1
+        # and it can be linked again
+        r = s.post(f"/api/v1/incidents/{iid}/tickets", {"tickets": [t1]})
+        assert r.json["linked"] == [t1], r

@@ -128,3 +128,27 @@ def test_customer_session_sees_only_own_account():
         assert st == 201 and json.loads(b)["account"]["name"] == "acme", b
         st, _, b = call(s, "GET", "/api/v1/users", cookie=cookie)
         assert st == 404
+
+
+def test_static_pages_revalidate_with_etags():
+    """The embedded pages and assets carry a content-hash ETag and
+    Cache-Control: no-cache; a matching If-None-Match gets 304 without a
+    body, with the security headers still set."""
+    with Server() as s:
+        for path in ("/portal", "/app/app.css", "/app/console.js"):
+            st, h, body = call(s, "GET", path)
+            assert st == 200 and body, (path, st)
+            tag = h["etag"]
+            assert tag.startswith('"') and tag.endswith('"') and len(tag) > 10, tag
+            assert h["cache-control"] == "no-cache"
+            st2, h2, body2 = call(s, "GET", path, headers={"If-None-Match": tag})
+            assert st2 == 304 and body2 == "" and h2["etag"] == tag, (path, st2, body2)
+            assert "default-src 'none'" in h2["content-security-policy"]
+            # a list with the tag, a weak form, "*": 304; another tag: the body
+            for v in (f'"nope", {tag}', f"W/{tag}", "*"):
+                assert call(s, "GET", path, headers={"If-None-Match": v})[0] == 304, v
+            st3, _, body3 = call(s, "GET", path, headers={"If-None-Match": '"0000"'})
+            assert st3 == 200 and body3 == body
+        # every page shares the one document, so one tag
+        assert call(s, "GET", "/")[1]["etag"] == call(s, "GET", "/dashboard")[1]["etag"]
+        assert call(s, "GET", "/app/app.css")[1]["etag"] != call(s, "GET", "/app/api.js")[1]["etag"]
