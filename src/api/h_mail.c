@@ -177,8 +177,10 @@ int cb_h_mail_settings_put(cb_req *req, cb_resp *resp, cb_err *err)
 	if (!in)
 		return -1;
 	int rc = cb_api_commit(req, resp, 200, settings_fn, in, err);
-	if (rc == 0)
+	if (rc == 0) {
 		cb_mail_poller_kick(); /* committed: a new mailbox is polled at once */
+		cb_mail_sender_kick(); /* and a new SMTP server used at once */
+	}
 	return rc;
 }
 

@@ -807,12 +807,36 @@ int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed)
 	return 0;
 }
 
-/* new mail is kicked; retries that became due are found 4 times a second */
+/* How long the sender may sleep: until the earliest queued message is due,
+ * at most a second (new mail kicks the sender, but a kick can come before
+ * its commit is visible); 5 s while no SMTP server is set (setting one
+ * kicks it). */
+static long sender_sleep(cb_app *app)
+{
+	cb_err err = {0};
+	cb_conn *c = cb_db_reader(app->db, &err);
+	char url[512];
+	if (!c || get(c, "smtp_url", url, sizeof url, &err))
+		return 1000;
+	if (!*url)
+		return 5000;
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_NEXT_DUE, &err);
+	long ms = 1000;
+	if (q && cb_q_step(q, &err) == 1) {
+		if (!cb_q_isnull(q, 0)) {
+			cb_ms wait = cb_q_i64(q, 0) - cb_now_ms();
+			ms = wait <= 0 ? 0 : wait < 1000 ? (long)wait : 1000;
+		}
+		cb_q_reset(q);
+	}
+	return ms;
+}
+
 static long sender_run(void *arg)
 {
 	int sent = 0, failed = 0;
 	cb_mail_sender_run_once(arg, cb_now_ms(), &sent, &failed);
-	return 250;
+	return sender_sleep(arg);
 }
 
 int cb_mail_sender_start(cb_app *app, cb_err *err)

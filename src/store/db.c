@@ -389,12 +389,24 @@ static int migrate(cb_conn *c, cb_err *err)
 
 /* ---- writer ---- */
 
+/* The writer's transaction statements, prepared once (the statement cache
+ * is keyed by these addresses); sqlite3_exec would parse them per job. */
+static const char SQL_BEGIN_IMMEDIATE[] = "BEGIN IMMEDIATE", SQL_SAVEPOINT[] = "SAVEPOINT job",
+		  SQL_ROLLBACK_TO[] = "ROLLBACK TO job", SQL_RELEASE[] = "RELEASE job",
+		  SQL_BEGIN[] = "BEGIN", SQL_COMMIT[] = "COMMIT", SQL_ROLLBACK[] = "ROLLBACK";
+
+static int exec_cached(cb_conn *c, const char *sql, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, sql, err);
+	return q ? cb_q_exec(q, err) : -1;
+}
+
 static void run_batch(cb_db *db, struct job *batch)
 {
 	cb_conn *c = db->writer;
 	cb_err berr = {0};
 	int nok = 0, n = 0;
-	if (cb_conn_exec(c, "BEGIN IMMEDIATE", &berr)) {
+	if (exec_cached(c, SQL_BEGIN_IMMEDIATE, &berr)) {
 		for (struct job *j = batch; j; j = j->next) {
 			*j->err = berr;
 			j->rc = -1;
@@ -404,7 +416,7 @@ static void run_batch(cb_db *db, struct job *batch)
 	for (struct job *j = batch; j; j = j->next) {
 		n++;
 		cb_err serr = {0};
-		if (cb_conn_exec(c, "SAVEPOINT job", &serr)) {
+		if (exec_cached(c, SQL_SAVEPOINT, &serr)) {
 			*j->err = serr;
 			j->rc = -1;
 			continue;
@@ -414,17 +426,17 @@ static void run_batch(cb_db *db, struct job *batch)
 		if (j->rc != 0) {
 			if (j->err->code == CB_OK)
 				cb_err_set(j->err, CB_E_INTERNAL, NULL, "write failed");
-			cb_conn_exec(c, "ROLLBACK TO job", &serr);
-			cb_conn_exec(c, "RELEASE job", &serr);
+			exec_cached(c, SQL_ROLLBACK_TO, &serr);
+			exec_cached(c, SQL_RELEASE, &serr);
 		} else {
-			cb_conn_exec(c, "RELEASE job", &serr);
+			exec_cached(c, SQL_RELEASE, &serr);
 			nok++;
 		}
 	}
 	cb_err cerr = {0};
-	if (cb_conn_exec(c, "COMMIT", &cerr)) {
+	if (exec_cached(c, SQL_COMMIT, &cerr)) {
 		cb_err rerr = {0};
-		cb_conn_exec(c, "ROLLBACK", &rerr);
+		exec_cached(c, SQL_ROLLBACK, &rerr);
 		for (struct job *j = batch; j; j = j->next) {
 			if (j->rc == 0) {
 				cb_err_clear(j->err);
@@ -496,14 +508,11 @@ static void unlink_job(cb_db *db, struct job *j)
 
 /* ---- request snapshots ---- */
 
-/* request transactions: prepared once per connection (the statement cache) */
-static const char SQL_BEGIN[] = "BEGIN", SQL_COMMIT[] = "COMMIT", SQL_ROLLBACK[] = "ROLLBACK";
-
+/* request transactions (the statements are prepared once per connection) */
 static int run_cached(cb_conn *c, const char *sql)
 {
 	cb_err e = {0};
-	cb_q *q = cb_q_get(c, sql, &e);
-	return q ? cb_q_exec(q, &e) : -1;
+	return exec_cached(c, sql, &e);
 }
 
 /* A pooled reader for this request: an idle one, a new one while fewer

@@ -53,6 +53,8 @@ static const char CB_SQL_OUTBOX_INSERT[] =
 static const char CB_SQL_OUTBOX_DUE[] =
 	"SELECT id, mail_from, rcpt, raw, attempts FROM outbox WHERE state = 'queued'"
 	" AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
+static const char CB_SQL_OUTBOX_NEXT_DUE[] =
+	"SELECT min(next_at) FROM outbox WHERE state = 'queued'";
 static const char CB_SQL_OUTBOX_SENT[] =
 	"UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL"
 	" WHERE id = ?1 AND state = 'queued'";
