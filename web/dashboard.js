@@ -8,14 +8,54 @@ import { lineChart, barChart } from './charts.js';
 const hours = (sec) => (sec === null || sec === undefined ? null : Math.round(sec / 360) / 10);
 const pct = (v) => `${Math.round(v * 100)}%`;
 
+const DAY = 86400e3;
+const ymd = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+// "YYYY-MM-DD" as local midnight, or null
+function localDay(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || '');
+  if (!m) return null;
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return d.getDate() === Number(m[3]) ? d : null;
+}
+
+// The period of the URL: #days=N (a preset ending now) or #from=DAY&to=DAY
+// (whole local days, both included). {from, to, days, custom, error}
+function period(hash) {
+  const q = new URLSearchParams((hash || '').replace(/^#\/?/, ''));
+  if (q.has('from') || q.has('to')) {
+    const a = localDay(q.get('from')), b = localDay(q.get('to'));
+    if (!a || !b) return { error: 'Enter both dates as YYYY-MM-DD.' };
+    const to = new Date(b.getFullYear(), b.getMonth(), b.getDate() + 1);
+    if (to <= a) return { error: 'The end date is before the start date.' };
+    const days = Math.round((to - a) / DAY);
+    if (days > 3 * 366) return { error: 'Choose at most three years.' };
+    return { from: a, to, days, custom: true };
+  }
+  const days = Number(q.get('days')) || 42;
+  const to = new Date();
+  return { from: new Date(to.getTime() - days * DAY), to, days, custom: false };
+}
+
 export async function render(hash) {
   const show = view();
-  const days = Number(new URLSearchParams((hash || '').replace(/^#\/?/, '')).get('days')) || 42;
-  const period = select('days', [[7, 'last 7 days'], [42, 'last 6 weeks'], [90, 'last 90 days'], [365, 'last year']], days);
-  const form = h('form', { class: 'toolbar' }, field('Period', period), h('button', { type: 'submit', text: 'Show' }));
-  form.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = `#days=${period.value}`; });
-  const to = new Date();
-  const from = new Date(to.getTime() - days * 86400e3);
+  const per = period(hash);
+  const presets = [[7, 'last 7 days'], [42, 'last 6 weeks'], [90, 'last 90 days'], [365, 'last year'], ['custom', 'custom dates']];
+  const choice = select('days', presets, per.error || per.custom ? 'custom' : per.days);
+  const fromIn = h('input', { type: 'date', name: 'from', value: per.from ? ymd(per.from) : '' });
+  const toIn = h('input', { type: 'date', name: 'to', value: per.to ? ymd(new Date(per.to.getTime() - (per.custom ? DAY : 0))) : '' });
+  const form = h('form', { class: 'toolbar' }, field('Period', choice), field('From', fromIn), field('To', toIn),
+    h('button', { type: 'submit', text: 'Show' }));
+  // editing a date means a custom range
+  for (const el of [fromIn, toIn]) el.addEventListener('change', () => { choice.value = 'custom'; });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    location.hash = choice.value === 'custom' ? `#from=${fromIn.value}&to=${toIn.value}` : `#days=${choice.value}`;
+  });
+  if (per.error) {
+    show(h('h1', { text: 'Support dashboard' }), form, h('p', { class: 'error', role: 'alert', text: per.error }));
+    return;
+  }
+  const { from, to, days } = per;
   const bucket = days <= 14 ? 'day' : days <= 120 ? 'week' : 'month';
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const base = { from: from.toISOString(), to: to.toISOString() };
@@ -44,7 +84,7 @@ export async function render(hash) {
   const ages = ['<1d', '1-3d', '3-7d', '7-14d', '>=14d'];
   const cats = (bycat.groups || []).map((g) => ({ label: g.key === null ? 'none' : g.key, value: g.kpis.volume.created }));
   show(h('h1', { text: 'Support dashboard' }), form,
-    h('p', { class: 'muted', text: `${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}, by ${bucket}` }), tiles,
+    h('p', { class: 'muted', text: `${ymd(from)} to ${ymd(new Date(to.getTime() - 1))}, by ${bucket}` }), tiles,
     h('div', { class: 'charts' },
       panel('First response and resolution time (median, hours)', 'chart-trend', lineChart('Median first response and resolution time in hours', labels, [
         { name: 'First response (h)', values: series.buckets.map((b) => hours(b.kpis.frt.median_s)) },
