@@ -116,3 +116,56 @@ def test_bad_uploads_name_the_field_and_store_nothing():
         problem(r, 400, "x")
         problem(upload(s, 999, b"x", ada, event=ev), 404)
         assert count(s) == 0
+
+
+def form(fields, boundary="----casebookFormBoundary7MA4YWxkTrZu0gW"):
+    """A multipart/form-data body as browsers and curl -F send it:
+    fields are (name, value bytes, filename or None, content type or None)."""
+    out = b""
+    for name, value, filename, ctype in fields:
+        out += f"--{boundary}\r\n".encode()
+        disp = f'Content-Disposition: form-data; name="{name}"'
+        if filename is not None:
+            disp += f'; filename="{filename}"'
+        out += disp.encode() + b"\r\n"
+        if ctype:
+            out += f"Content-Type: {ctype}\r\n".encode()
+        out += b"\r\n" + value + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return out, f"multipart/form-data; boundary={boundary}"
+
+
+def test_multipart_form_upload():
+    with Server() as s:
+        ada, jane, _ = setup(s)
+        t = s.post("/api/v1/tickets", {"subject": "Logs", "description": "attached"}, token=jane).json
+        created = s.get(f"/api/v1/tickets/{t['id']}/events", token=jane).json["items"][0]
+        data = bytes(range(256)) * 9 + b"\r\n--not-a-boundary\r\n"  # binary, CRLFs, dashes
+        body, ctype = form([("event", str(created["id"]).encode(), None, None),
+                            ("file", data, "var/log/server log.gz", "application/gzip")])
+        r = s.request("POST", f"/api/v1/tickets/{t['id']}/attachments", raw=body, token=jane,
+                      content_type=ctype)
+        assert r.status == 201, r
+        a = r.json
+        assert a["filename"] == "server log.gz" and a["content_type"] == "application/gzip", a
+        assert a["size"] == len(data) and a["sha256"] == hashlib.sha256(data).hexdigest(), a
+        assert a["comment"] == created["id"], a
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        conn.request("GET", f"/api/v1/attachments/{a['id']}", headers={"Authorization": f"Bearer {ada}"})
+        got = conn.getresponse()
+        assert got.status == 200 and got.read() == data
+        conn.close()
+        # bad forms name the problem and store nothing
+        n = count(s)
+        no_file, ctype2 = form([("event", str(created["id"]).encode(), None, None)])
+        problem(s.request("POST", f"/api/v1/tickets/{t['id']}/attachments", raw=no_file, token=jane,
+                          content_type=ctype2), 422, "file")
+        problem(s.request("POST", f"/api/v1/tickets/{t['id']}/attachments", raw=body, token=jane,
+                          content_type="multipart/form-data"), 400, "Content-Type")
+        bad_ev, ctype3 = form([("event", b"abc", None, None), ("file", b"x", "x.txt", "text/plain")])
+        problem(s.request("POST", f"/api/v1/tickets/{t['id']}/attachments", raw=bad_ev, token=jane,
+                          content_type=ctype3), 400, "event")
+        many, ctype4 = form([(f"f{i}", b"x", None, None) for i in range(17)])
+        problem(s.request("POST", f"/api/v1/tickets/{t['id']}/attachments", raw=many, token=jane,
+                          content_type=ctype4), 400, "body")
+        assert count(s) == n
