@@ -136,7 +136,8 @@ class Server:
         logf = open(os.path.join(self.data, "server.log"), "ab")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.port}", "--quiet"]
+            [BIN, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.port}", "--quiet",
+             "--rate-customer", "0", "--rate-anonymous", "0"]
             + self.extra, stdout=logf, stderr=logf)
         PROCS.append(self.proc)
         logf.close()

@@ -133,7 +133,8 @@ def kill_all():
 
 def serve(data, logf):
     port = free_port()
-    p = subprocess.Popen([BIN, "serve", "--data", data, "--listen", f"127.0.0.1:{port}", "--quiet"],
+    p = subprocess.Popen([BIN, "serve", "--data", data, "--listen", f"127.0.0.1:{port}", "--quiet",
+                          "--rate-customer", "0", "--rate-anonymous", "0"],
                          stdout=subprocess.PIPE, stderr=open(logf, "ab"))
     PROCS.append(p)
     line = p.stdout.readline().decode()

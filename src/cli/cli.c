@@ -128,6 +128,7 @@ static const char serve_usage[] =
 	"                      [--max-write-queue N] [--max-write-wait MS]\n"
 	"                      [--sync full|normal] [--lmtp HOST:PORT] [--quiet]\n"
 	"                      [--rate-customer R] [--rate-staff R] [--rate-anonymous R]\n"
+	"                      [--trusted-proxy ADDR]\n"
 	"Serves the HTTP API on HOST:PORT (default 127.0.0.1:8080; port 0 picks a\n"
 	"free one). --threads N runs an epoll pool of N threads; 0 (default) runs a\n"
 	"thread per connection. Stops gracefully on SIGTERM or SIGINT.\n"
@@ -140,7 +141,9 @@ static const char serve_usage[] =
 	"customer --rate-customer (default 20), each agent, engineer or admin\n"
 	"--rate-staff (default 0), each client address on public routes and failed\n"
 	"credentials --rate-anonymous (default 20); beyond it 429 with Retry-After.\n"
-	"Health, metrics and the static pages are never limited.\n"
+	"Health, metrics and the static pages are never limited. Behind a reverse\n"
+	"proxy at ADDR, --trusted-proxy ADDR takes a request's client address from\n"
+	"the last X-Forwarded-For entry (only for connections from ADDR).\n"
 	"--lmtp HOST:PORT also accepts mail from an MTA over LMTP (RFC 2033); IMAP\n"
 	"polling and outgoing SMTP are set through /api/v1/mail/settings.\n";
 
@@ -219,6 +222,7 @@ static int cmd_serve(int argc, char **argv)
 		}
 		cb_rl_configure(rates[i].cls, r);
 	}
+	o.trusted_proxy = cb_cli_opt(argc, argv, "--trusted-proxy");
 	o.quiet = cb_cli_flag(argc, argv, "--quiet");
 	char lmtp_host[64] = "";
 	int lmtp_port = 0;

@@ -180,6 +180,17 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 				  ip, sizeof ip);
 		req->client_ip = cb_arena_strdup(rq->arena, ip);
 	}
+	/* behind the trusted proxy: the address it saw, the last entry it added */
+	const char *xff = s->opts->trusted_proxy ? hdr(conn, "X-Forwarded-For") : NULL;
+	if (xff && strcmp(req->client_ip, s->opts->trusted_proxy) == 0) {
+		const char *last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		while (*last == ' ' || *last == '\t')
+			last++;
+		size_t n = strcspn(last, " \t");
+		if (n > 0 && n < INET6_ADDRSTRLEN)
+			req->client_ip = cb_arena_strndup(rq->arena, last, n);
+	}
 	const char *rid = hdr(conn, "X-Request-Id");
 	if (rid && valid_request_id(rid)) {
 		req->request_id = cb_arena_strdup(rq->arena, rid);

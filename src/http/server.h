@@ -18,6 +18,8 @@ typedef struct {
 				* without dispatching (never /healthz, /metrics) */
 	int quiet;             /* no per-request log lines */
 	int shutdown_grace_s;  /* how long in-flight requests get on SIGTERM */
+	const char *trusted_proxy; /* a reverse proxy's address: its requests' client is the
+				    * last X-Forwarded-For entry (NULL: none trusted) */
 } cb_http_opts;
 
 /* Serves until SIGTERM or SIGINT (which the caller must have blocked in every

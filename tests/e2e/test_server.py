@@ -135,3 +135,24 @@ def test_rate_limits_answer_429_per_caller():
         assert shed and float(shed[0].split()[1]) >= 6, shed
     finally:
         s.stop()
+
+
+def test_trusted_proxy_forwarded_for_keys_the_anonymous_rate():
+    """Behind --trusted-proxy, each forwarded client has its own public
+    bucket; without it, X-Forwarded-For is not believed."""
+    s = Server(extra_args=["--rate-anonymous", "2", "--trusted-proxy", "127.0.0.1"]).start()
+    try:
+        def status(xff):
+            return s.get("/status.json", token=None, headers={"X-Forwarded-For": xff}).status
+        a = [status("198.51.100.7, 10.0.0.1") for _ in range(12)]
+        assert a[:10] == [200] * 10 and a[-1] == 429, a
+        assert status("10.0.0.2") == 200  # another client behind the proxy
+    finally:
+        s.stop()
+    s = Server(extra_args=["--rate-anonymous", "2"]).start()
+    try:
+        a = [s.get("/status.json", token=None, headers={"X-Forwarded-For": f"10.0.0.{i}"}).status
+             for i in range(12)]
+        assert a[:10] == [200] * 10 and a[-1] == 429, a  # one address: the socket's
+    finally:
+        s.stop()
