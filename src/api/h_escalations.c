@@ -29,22 +29,13 @@ int cb_h_escalations_create(cb_req *req, cb_resp *resp, cb_err *err)
 	return a.in ? cb_api_commit(req, resp, 201, create_fn, &a, err) : -1;
 }
 
-static int update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
-{
-	struct esc_arg *a = arg;
-	if (cb_escalation_update(c, &req->actor, req->now, a->id, a->in, err))
-		return -1;
-	*out = cb_escalation_get(c, a->id, err);
-	return *out ? 0 : -1;
-}
+/* PATCH and GET have the shapes of a resource (create is per ticket) */
+static const cb_api_resource escalations = {.update = cb_escalation_update,
+					    .get = cb_escalation_get};
 
 int cb_h_escalations_patch(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	struct esc_arg a = {0};
-	if (cb_api_param_id(req, 0, &a.id, err))
-		return -1;
-	a.in = cb_api_body_object(req, err);
-	return a.in ? cb_api_commit(req, resp, 200, update_fn, &a, err) : -1;
+	return cb_api_resource_patch(req, resp, &escalations, err);
 }
 
 int cb_h_escalations_score(cb_req *req, cb_resp *resp, cb_err *err)
@@ -62,15 +53,7 @@ int cb_h_escalations_score(cb_req *req, cb_resp *resp, cb_err *err)
 
 int cb_h_escalations_get(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	int64_t id;
-	if (cb_api_param_id(req, 0, &id, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *o = cb_escalation_get(c, id, err);
-	cb_conn_reset_all(c);
-	return o ? cb_api_json(req, resp, 200, o) : -1;
+	return cb_api_resource_get(req, resp, &escalations, err);
 }
 
 int cb_h_ticket_escalations_list(cb_req *req, cb_resp *resp, cb_err *err)

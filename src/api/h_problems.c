@@ -4,12 +4,9 @@
 #include "api/write.h"
 #include "app/problem.h"
 
-struct prob_arg {
-	int64_t id, other;
-	json_t *in;
-};
-
-static const cb_api_resource problems = {cb_problem_create, cb_problem_update, cb_problem_get};
+static const cb_api_resource problems = {cb_problem_create, cb_problem_update, cb_problem_get,
+					 "problem",	    cb_problem_link,   cb_problem_unlink,
+					 cb_problem_of_ticket};
 
 int cb_h_problems_create(cb_req *req, cb_resp *resp, cb_err *err)
 {
@@ -44,52 +41,19 @@ int cb_h_problems_list(cb_req *req, cb_resp *resp, cb_err *err)
 	return rc ? -1 : cb_api_list(req, resp, items, next);
 }
 
-static int link_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
-{
-	struct prob_arg *a = arg;
-	*out = cb_problem_link(c, &req->actor, req->now, a->id, a->in, err);
-	return *out ? 0 : -1;
-}
-
 int cb_h_ticket_problems_link(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	struct prob_arg a = {0};
-	if (cb_api_param_id(req, 0, &a.id, err))
-		return -1;
-	a.in = cb_api_body_object(req, err);
-	return a.in ? cb_api_commit(req, resp, 201, link_fn, &a, err) : -1;
-}
-
-static int unlink_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
-{
-	struct prob_arg *a = arg;
-	if (cb_problem_unlink(c, &req->actor, req->now, a->id, a->other, err))
-		return -1;
-	*out = json_pack("{s:I, s:I, s:b}", "ticket", (json_int_t)a->id, "problem",
-			 (json_int_t)a->other, "unlinked", 1);
-	return 0;
+	return cb_api_resource_link(req, resp, &problems, err);
 }
 
 int cb_h_ticket_problems_unlink(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	struct prob_arg a = {0};
-	if (cb_api_param_id(req, 0, &a.id, err) || cb_api_param_id(req, 1, &a.other, err))
-		return -1;
-	return cb_api_commit(req, resp, 200, unlink_fn, &a, err);
+	return cb_api_resource_unlink(req, resp, &problems, err);
 }
 
 int cb_h_ticket_problems_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	int64_t id;
-	if (cb_api_param_id(req, 0, &id, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items = NULL;
-	int rc = cb_problem_of_ticket(c, id, &items, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, 0);
+	return cb_api_resource_of_ticket(req, resp, &problems, err);
 }
 
 /* from/to default to the 12 weeks before now */

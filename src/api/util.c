@@ -297,7 +297,7 @@ const char *cb_api_cookie(cb_req *req, const char *name)
 
 struct resource_job {
 	const cb_api_resource *r;
-	int64_t id;
+	int64_t id, other;
 	json_t *in;
 };
 
@@ -346,4 +346,52 @@ int cb_api_resource_get(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb
 	json_t *o = r->get(c, id, err);
 	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
+}
+
+static int resource_link_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct resource_job *j = arg;
+	*out = j->r->link(c, &req->actor, req->now, j->id, j->in, err);
+	return *out ? 0 : -1;
+}
+
+static int resource_unlink_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	struct resource_job *j = arg;
+	if (j->r->unlink(c, &req->actor, req->now, j->id, j->other, err))
+		return -1;
+	*out = json_pack("{s:I, s:I, s:b}", "ticket", (json_int_t)j->id, j->r->noun,
+			 (json_int_t)j->other, "unlinked", 1);
+	return 0;
+}
+
+int cb_api_resource_link(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err)
+{
+	struct resource_job j = {.r = r};
+	if (cb_api_param_id(req, 0, &j.id, err) || !(j.in = cb_api_body_object(req, err)))
+		return -1;
+	return cb_api_commit(req, resp, 201, resource_link_fn, &j, err);
+}
+
+int cb_api_resource_unlink(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err)
+{
+	struct resource_job j = {.r = r};
+	if (cb_api_param_id(req, 0, &j.id, err) || cb_api_param_id(req, 1, &j.other, err))
+		return -1;
+	return cb_api_commit(req, resp, 200, resource_unlink_fn, &j, err);
+}
+
+int cb_api_resource_of_ticket(cb_req *req, cb_resp *resp, const cb_api_resource *r,
+			      cb_err *err)
+{
+	int64_t id;
+	if (cb_api_param_id(req, 0, &id, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int rc = r->of_ticket(c, id, &items, err);
+	cb_conn_reset_all(c);
+	return rc ? -1 : cb_api_list(req, resp, items, 0);
 }

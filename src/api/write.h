@@ -20,13 +20,20 @@ int cb_api_commit_status(cb_req *req, cb_resp *resp, int *status_p, cb_api_write
 			 void *arg, cb_err *err);
 
 /* A resource whose use cases have these shapes (defects, problems): the
- * create, PATCH and GET handlers are the same code for all of them. */
+ * create, PATCH and GET handlers, and those of its links to tickets
+ * (.../tickets/{id}/<noun>s), are the same code for all of them. */
 typedef struct {
 	int (*create)(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,
 		      cb_err *err);
 	int (*update)(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		      cb_err *err);
 	json_t *(*get)(cb_conn *c, int64_t id, cb_err *err);
+	const char *noun; /* "defect": the key of the resource's id in an unlink answer */
+	json_t *(*link)(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, json_t *in,
+			cb_err *err);
+	int (*unlink)(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, int64_t id,
+		      cb_err *err);
+	int (*of_ticket)(cb_conn *c, int64_t ticket, json_t **items, cb_err *err);
 } cb_api_resource;
 
 /* POST: creates from the JSON body, answers 201 with the resource. */
@@ -35,5 +42,12 @@ int cb_api_resource_create(cb_req *req, cb_resp *resp, const cb_api_resource *r,
 int cb_api_resource_patch(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err);
 /* GET .../{id}. */
 int cb_api_resource_get(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err);
+/* POST /tickets/{id}/<noun>s: links from the JSON body, 201. */
+int cb_api_resource_link(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err);
+/* DELETE /tickets/{id}/<noun>s/{other}: {"ticket", <noun>, "unlinked": true}. */
+int cb_api_resource_unlink(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb_err *err);
+/* GET /tickets/{id}/<noun>s: {"items": [...]}. */
+int cb_api_resource_of_ticket(cb_req *req, cb_resp *resp, const cb_api_resource *r,
+			      cb_err *err);
 
 #endif
