@@ -14,12 +14,13 @@ One run on one loaded data dir (bench/README.md, "Reports and search"):
 Prints one JSON object. Every server started is killed by pid; every step
 is bounded by a timeout.
 """
-import argparse, http.client, json, os, random, signal, socket, sqlite3, subprocess
+import argparse, json, os, random, socket, sqlite3, subprocess
 import sys, threading, time
+
+from common import PROCS, SERVE_FLAGS, Client, free_port, kill_all, stats
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("CASEBOOK_BIN", os.path.join(ROOT, "build/casebook"))
-PROCS = []
 
 QUERIES = {  # words whose Snowball stem is the word itself (raw MATCH uses them as is)
     1: ["slow", "export", "webhook", "card", "sync", "crash", "okta", "seat"],
@@ -31,53 +32,6 @@ QUERIES = {  # words whose Snowball stem is the word itself (raw MATCH uses them
 WORDS = ("search slow export webhook card sync crash okta seat saml login idp slack "
          "workspace invoice payment form rows audit csv dashboard release quota rate "
          "limit endpoint role group import users spreadsheet ios android outage").split()
-
-
-def pct(v, p):
-    v = sorted(v)
-    return v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))] if v else None
-
-
-def stats(v):
-    return {"n": len(v), "p50_ms": round(pct(v, 50) * 1e3, 2), "p95_ms": round(pct(v, 95) * 1e3, 2)}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
-class Client:
-    def __init__(self, port, token):
-        self.port, self.token = port, token
-        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def req(self, method, path, body=None):
-        h = {"Authorization": "Bearer " + self.token}
-        if body is not None:
-            body = json.dumps(body)
-            h["Content-Type"] = "application/json"
-        t0 = time.perf_counter()
-        self.c.request(method, path, body=body, headers=h)
-        r = self.c.getresponse()
-        data = r.read()
-        dt = time.perf_counter() - t0
-        if r.status >= 300:
-            raise RuntimeError(f"{method} {path}: {r.status} {data[:200]!r}")
-        return dt, data
 
 
 def cli(args, timeout=120):
@@ -194,9 +148,8 @@ def main():
                              " ORDER BY count(*) DESC LIMIT 1) LIMIT 1").fetchone()
     ctoken = cli(["token", "create", "--data", a.data, "--user", email]).strip().splitlines()[-1]
     port = free_port()
-    srv = subprocess.Popen([BIN, "serve", "--data", a.data, "--listen", f"127.0.0.1:{port}",
-                            "--quiet", "--rate-customer", "0", "--rate-anonymous", "0"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv = subprocess.Popen([BIN, "serve", "--data", a.data, "--listen", f"127.0.0.1:{port}"]
+                           + SERVE_FLAGS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     PROCS.append(srv)
     try:
         for _ in range(300):

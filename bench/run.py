@@ -42,6 +42,8 @@ import sys
 import threading
 import time
 
+from common import SERVE_FLAGS
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build/casebook")
 GEN = os.path.join(ROOT, "build/bench/gen")
@@ -136,9 +138,8 @@ class Server:
         logf = open(os.path.join(self.data, "server.log"), "ab")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.port}", "--quiet",
-             "--rate-customer", "0", "--rate-anonymous", "0"]
-            + self.extra, stdout=logf, stderr=logf)
+            [BIN, "serve", "--data", self.data, "--listen", f"127.0.0.1:{self.port}"]
+            + SERVE_FLAGS + self.extra, stdout=logf, stderr=logf)
         PROCS.append(self.proc)
         logf.close()
         dt = wait_healthz(self.port, self.proc, timeout)

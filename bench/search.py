@@ -25,12 +25,13 @@ One run on one data dir, copied first (the source is never modified):
 Prints one JSON object. Every server started is killed by pid; every step is
 bounded by a timeout.
 """
-import argparse, http.client, json, os, random, re, shutil, signal, socket, sqlite3
+import argparse, json, os, random, re, shutil, signal, sqlite3
 import subprocess, sys, time
+
+from common import PROCS, SERVE_FLAGS, Client, free_port, kill_all, stats
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("CASEBOOK_BIN") or os.path.join(ROOT, "build/casebook")
-PROCS = []
 WINDOW = 1000  # CB_SEARCH_WINDOW (src/app/search.h)
 
 WORST_QUERIES = {  # the generator's words (bench/gen.c problem texts): stems = words
@@ -100,41 +101,13 @@ def realistic_queries(words, seed=3):
 
 
 # ---- plumbing ----
-def pct(v, p):
-    v = sorted(v)
-    return v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))] if v else None
-
-
-def stats(v):
-    return {"n": len(v), "p50_ms": round(pct(v, 50) * 1e3, 2), "p95_ms": round(pct(v, 95) * 1e3, 2)}
-
-
 def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def kill_all():
-    for p in PROCS:
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-
-
 def serve(data, logf):
     port = free_port()
-    p = subprocess.Popen([BIN, "serve", "--data", data, "--listen", f"127.0.0.1:{port}", "--quiet",
-                          "--rate-customer", "0", "--rate-anonymous", "0"],
+    p = subprocess.Popen([BIN, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"] + SERVE_FLAGS,
                          stdout=subprocess.PIPE, stderr=open(logf, "ab"))
     PROCS.append(p)
     line = p.stdout.readline().decode()
@@ -146,26 +119,6 @@ def serve(data, logf):
 def stop(p):
     p.send_signal(signal.SIGTERM)
     p.wait(120)
-
-
-class Client:
-    def __init__(self, port, token):
-        self.token = token
-        self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-
-    def req(self, method, path, body=None):
-        h = {"Authorization": "Bearer " + self.token}
-        if body is not None:
-            body = json.dumps(body)
-            h["Content-Type"] = "application/json"
-        t0 = time.perf_counter()
-        self.c.request(method, path, body=body, headers=h)
-        r = self.c.getresponse()
-        data = r.read()
-        dt = time.perf_counter() - t0
-        if r.status >= 300:
-            raise RuntimeError(f"{method} {path}: {r.status} {data[:200]!r}")
-        return dt, data
 
 
 def rewrite_realistic(db, words):
