@@ -2,6 +2,7 @@
  * the request's Content-Type, so GMime finds the boundary and the parts. */
 #include "mail/form.h"
 #include "mail/message.h"
+#include "mail/mime.h"
 
 #include <gmime/gmime.h>
 #include <string.h>
@@ -16,15 +17,6 @@ int cb_form_is_multipart(const char *content_type)
 	       (content_type[19] == '\0' || content_type[19] == ';' || content_type[19] == ' ');
 }
 
-static char *lower_dup(const char *s)
-{
-	char *d = cb_xstrdup(s);
-	for (char *p = d; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	return d;
-}
-
 static void take_part(GMimeObject *o, cb_form_part *f)
 {
 	memset(f, 0, sizeof *f);
@@ -32,7 +24,7 @@ static void take_part(GMimeObject *o, cb_form_part *f)
 	f->name = cb_xstrdup(name ? name : "");
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
 	gchar *mt = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
-	f->content_type = lower_dup(mt ? mt : "text/plain");
+	f->content_type = cb_mime_lower_dup(mt ? mt : "text/plain");
 	g_free(mt);
 	if (!GMIME_IS_PART(o)) {
 		/* a nested multipart (RFC 7578 forbids it): a field without bytes */
@@ -41,23 +33,9 @@ static void take_part(GMimeObject *o, cb_form_part *f)
 	}
 	GMimePart *part = GMIME_PART(o);
 	const char *fn = g_mime_part_get_filename(part);
-	if (fn && *fn) {
-		const char *slash = strrchr(fn, '/'), *bs = strrchr(fn, '\\');
-		if (bs && (!slash || bs > slash))
-			slash = bs;
-		f->filename = cb_xstrdup(slash ? slash + 1 : fn);
-	}
-	GMimeStream *ms = g_mime_stream_mem_new();
-	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	if (content)
-		g_mime_data_wrapper_write_to_stream(content, ms);
-	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
-	f->size = ba ? ba->len : 0;
-	f->data = cb_xmalloc(f->size + 1);
-	if (f->size)
-		memcpy(f->data, ba->data, f->size);
-	f->data[f->size] = 0;
-	g_object_unref(ms);
+	if (fn && *fn)
+		f->filename = cb_xstrdup(cb_mime_basename(fn));
+	f->data = cb_mime_part_bytes(part, &f->size);
 }
 
 int cb_form_parse(const char *content_type, const char *body, size_t len, cb_form_part **parts,

@@ -1,6 +1,7 @@
 /* message.c - inbound message decoding with GMime; HTML to text with
  * libxml2's HTML parser; reply trimming (see message.h). */
 #include "mail/message.h"
+#include "mail/mime.h"
 
 #include <ctype.h>
 #include <gmime/gmime.h>
@@ -52,8 +53,7 @@ static char *dup_id(const char *s)
 	return d;
 }
 
-/* Valid UTF-8, ASCII letters lower-cased (addresses, media types). */
-static char *lower_dup(const char *s)
+char *cb_mime_lower_dup(const char *s)
 {
 	gchar *v = g_utf8_make_valid(s ? s : "", -1);
 	char *d = cb_xstrdup(v);
@@ -62,6 +62,30 @@ static char *lower_dup(const char *s)
 		if ((unsigned char)*p < 0x80)
 			*p = (char)tolower((unsigned char)*p);
 	return d;
+}
+
+unsigned char *cb_mime_part_bytes(GMimePart *part, size_t *len)
+{
+	GMimeStream *ms = g_mime_stream_mem_new();
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	if (content)
+		g_mime_data_wrapper_write_to_stream(content, ms);
+	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
+	*len = ba ? ba->len : 0;
+	unsigned char *d = cb_xmalloc(*len + 1);
+	if (*len)
+		memcpy(d, ba->data, *len);
+	d[*len] = 0;
+	g_object_unref(ms);
+	return d;
+}
+
+const char *cb_mime_basename(const char *name)
+{
+	const char *slash = strrchr(name, '/'), *bs = strrchr(name, '\\');
+	if (bs && (!slash || bs > slash))
+		slash = bs;
+	return slash ? slash + 1 : name;
 }
 
 /* Valid UTF-8 copy (invalid sequences replaced). */
@@ -113,7 +137,7 @@ static void add_addresses(cb_mail *m, InternetAddressList *l)
 		if (!addr || !*addr)
 			continue;
 		m->recipients = cb_xrealloc(m->recipients, sizeof(char *) * (size_t)(m->nrecipients + 1));
-		m->recipients[m->nrecipients++] = lower_dup(addr);
+		m->recipients[m->nrecipients++] = cb_mime_lower_dup(addr);
 	}
 }
 
@@ -196,31 +220,17 @@ static void add_attachment(walk_ctx *w, GMimePart *part)
 {
 	cb_mail *m = w->m;
 	w->nparts++;
-	GMimeStream *ms = g_mime_stream_mem_new();
-	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	if (content)
-		g_mime_data_wrapper_write_to_stream(content, ms);
-	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
 	m->attachments = cb_xrealloc(m->attachments,
 				     sizeof(cb_mail_attachment) * (size_t)(m->nattachments + 1));
 	cb_mail_attachment *a = &m->attachments[m->nattachments++];
 	memset(a, 0, sizeof *a);
-	a->size = ba ? ba->len : 0;
-	a->data = cb_xmalloc(a->size ? a->size : 1);
-	if (a->size)
-		memcpy(a->data, ba->data, a->size);
-	g_object_unref(ms);
+	a->data = cb_mime_part_bytes(part, &a->size);
 	unsigned char h[crypto_hash_sha256_BYTES];
 	crypto_hash_sha256(h, a->data, a->size);
 	sodium_bin2hex(a->sha256, sizeof a->sha256, h, sizeof h);
 	const char *fn = g_mime_part_get_filename(part);
 	if (fn && *fn) {
-		/* keep the last path component only */
-		const char *slash = strrchr(fn, '/');
-		const char *bs = strrchr(fn, '\\');
-		if (bs && (!slash || bs > slash))
-			slash = bs;
-		a->filename = utf8_dup(slash ? slash + 1 : fn, -1);
+		a->filename = utf8_dup(cb_mime_basename(fn), -1);
 	} else {
 		char name[32];
 		snprintf(name, sizeof name, "part-%d", w->nparts);
@@ -228,7 +238,7 @@ static void add_attachment(walk_ctx *w, GMimePart *part)
 	}
 	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
 	gchar *mt = ct ? g_mime_content_type_get_mime_type(ct) : NULL;
-	a->content_type = lower_dup(mt ? mt : "application/octet-stream");
+	a->content_type = cb_mime_lower_dup(mt ? mt : "application/octet-stream");
 	g_free(mt);
 	a->content_id = dup_id(g_mime_object_get_content_id(GMIME_OBJECT(part)));
 	const char *disp = g_mime_object_get_disposition(GMIME_OBJECT(part));
@@ -361,7 +371,7 @@ int cb_mail_parse(const char *raw, size_t len, cb_mail *out, cb_err *err)
 		g_object_unref(msg);
 		return cb_err_set(err, CB_E_INVALID, "From", "the message has no sender address");
 	}
-	out->from_addr = lower_dup(addr);
+	out->from_addr = cb_mime_lower_dup(addr);
 	const char *name = internet_address_get_name(INTERNET_ADDRESS(from));
 	out->from_name = utf8_dup(name ? name : "", -1);
 	add_addresses(out, g_mime_message_get_to(msg));
