@@ -8,7 +8,7 @@
 
 #define RL_SLOTS 16384
 #define RL_STRIPES 64
-#define RL_KEY 48
+#define RL_KEY 64 /* "ip:" + an IPv6 address (45) fits whole */
 
 typedef struct {
 	char key[RL_KEY]; /* "" empty */
@@ -81,14 +81,4 @@ int cb_rl_take(cb_rl_class cls, const char *key, cb_ms now, int *retry_s)
 	if (!ok && *retry_s < 1)
 		*retry_s = 1;
 	return ok;
-}
-
-void cb_rl_reset(void)
-{
-	pthread_once(&once, init);
-	for (size_t i = 0; i < RL_SLOTS; i++) {
-		pthread_mutex_lock(&mu[i % RL_STRIPES]);
-		memset(&B[i], 0, sizeof B[i]);
-		pthread_mutex_unlock(&mu[i % RL_STRIPES]);
-	}
 }

@@ -24,7 +24,4 @@ double cb_rl_rate(cb_rl_class cls);
  * *retry_s (>= 1) seconds until one is available. */
 int cb_rl_take(cb_rl_class cls, const char *key, cb_ms now, int *retry_s);
 
-/* Forgets every bucket (tests). */
-void cb_rl_reset(void);
-
 #endif

@@ -736,9 +736,12 @@ static int mark_fn(cb_conn *c, void *arg, cb_err *err)
 	return cb_q_exec(q, err);
 }
 
-int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed)
+/* One pass over the due outbox rows; *configured: an SMTP server is set
+ * (the sleep that follows depends on it). */
+static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configured)
 {
 	*sent = *failed = 0;
+	*configured = 0;
 	cb_err err = {0};
 	cb_conn *c = cb_db_reader(app->db, &err);
 	if (!c)
@@ -749,6 +752,7 @@ int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed)
 		return -1;
 	if (!*url)
 		return 0;
+	*configured = 1;
 	due_row rows[16];
 	int n = 0;
 	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_DUE, &err);
@@ -811,15 +815,14 @@ int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed)
  * at most a second (new mail kicks the sender, but a kick can come before
  * its commit is visible); 5 s while no SMTP server is set (setting one
  * kicks it). */
-static long sender_sleep(cb_app *app)
+static long sender_sleep(cb_app *app, int configured)
 {
+	if (!configured)
+		return 5000;
 	cb_err err = {0};
 	cb_conn *c = cb_db_reader(app->db, &err);
-	char url[512];
-	if (!c || get(c, "smtp_url", url, sizeof url, &err))
+	if (!c)
 		return 1000;
-	if (!*url)
-		return 5000;
 	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_NEXT_DUE, &err);
 	long ms = 1000;
 	if (q && cb_q_step(q, &err) == 1) {
@@ -834,9 +837,10 @@ static long sender_sleep(cb_app *app)
 
 static long sender_run(void *arg)
 {
-	int sent = 0, failed = 0;
-	cb_mail_sender_run_once(arg, cb_now_ms(), &sent, &failed);
-	return sender_sleep(arg);
+	int sent = 0, failed = 0, configured = 0;
+	if (run_once(arg, cb_now_ms(), &sent, &failed, &configured))
+		return 1000;
+	return sender_sleep(arg, configured);
 }
 
 int cb_mail_sender_start(cb_app *app, cb_err *err)

@@ -70,7 +70,5 @@ void cb_mail_metrics_render(cb_db *db, cb_buf *b);
 int cb_mail_sender_start(cb_app *app, cb_err *err);
 void cb_mail_sender_stop(void);
 void cb_mail_sender_kick(void);
-/* One pass over the due outbox rows (the thread's body; for tests). */
-int cb_mail_sender_run_once(cb_app *app, cb_ms now, int *sent, int *failed);
 
 #endif
