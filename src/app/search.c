@@ -330,28 +330,47 @@ static struct {
 	} e[DF_SLOTS];
 } DF = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-/* what a count covers: the whole index, or one kind's rowid range */
-enum { DF_ALL = 0, DF_TICKETS = KIND_TICKET, DF_ARTICLES = KIND_ARTICLE };
+/* what a count covers: one kind's rowid range (the whole index is the sum) */
+enum { DF_TICKETS = KIND_TICKET, DF_ARTICLES = KIND_ARTICLE };
 static const char *const SQL_DF[] = {
-	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1",
+	NULL,
 	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid > 0",
 	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid < 0",
 };
 
 /* The number of documents in scope matching the MATCH expression
  * [expr, expr + n). */
+/* The slot of (scope, key) among the DF_PROBE after its hash, or -1; with
+ * *victim the slot to fill on a miss (an empty one, else the oldest). A
+ * probe run, not a single slot, so two keys of one query that share a hash
+ * slot do not evict each other on every search. Call with DF.mu held. */
+#define DF_PROBE 8
+static int df_find(uint32_t h, int scope, const char *key, size_t n, int *victim)
+{
+	*victim = -1;
+	for (int i = 0; i < DF_PROBE; i++) {
+		int slot = (int)((h + (uint32_t)i) % DF_SLOTS);
+		if (DF.e[slot].scope == scope && strlen(DF.e[slot].key) == n &&
+		    memcmp(DF.e[slot].key, key, n) == 0)
+			return *victim = slot;
+		if (*victim < 0 || !DF.e[slot].key[0] ||
+		    (DF.e[*victim].key[0] && DF.e[slot].at < DF.e[*victim].at))
+			*victim = slot;
+	}
+	return -1;
+}
+
 static int doc_freq(cb_conn *c, int scope, const char *expr, size_t n, int64_t *out, cb_err *err)
 {
 	uint32_t h = 2166136261u ^ (uint32_t)scope;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)expr[i]) * 16777619u;
-	size_t slot = h % DF_SLOTS;
 	cb_ms now = cb_now_ms();
-	int cacheable = n < sizeof DF.e[0].key;
+	int cacheable = n < sizeof DF.e[0].key, victim;
 	if (cacheable) {
 		pthread_mutex_lock(&DF.mu);
-		int cached = DF.e[slot].scope == scope && strlen(DF.e[slot].key) == n &&
-			     memcmp(DF.e[slot].key, expr, n) == 0 && now - DF.e[slot].at < DF_TTL_MS;
+		int slot = df_find(h, scope, expr, n, &victim);
+		int cached = slot >= 0 && now - DF.e[slot].at < DF_TTL_MS;
 		if (cached)
 			*out = DF.e[slot].df;
 		pthread_mutex_unlock(&DF.mu);
@@ -373,25 +392,31 @@ static int doc_freq(cb_conn *c, int scope, const char *expr, size_t n, int64_t *
 	cb_q_reset(q);
 	if (cacheable) {
 		pthread_mutex_lock(&DF.mu);
-		memcpy(DF.e[slot].key, expr, n);
-		DF.e[slot].key[n] = 0;
-		DF.e[slot].scope = scope;
-		DF.e[slot].df = *out;
-		DF.e[slot].at = now;
+		df_find(h, scope, expr, n, &victim); /* again: others may have filled slots */
+		memcpy(DF.e[victim].key, expr, n);
+		DF.e[victim].key[n] = 0;
+		DF.e[victim].scope = scope;
+		DF.e[victim].df = *out;
+		DF.e[victim].at = now;
 		pthread_mutex_unlock(&DF.mu);
 	}
 	return 0;
 }
 
 /* A phrase's document frequency over the text columns of the whole index
- * (bm25's IDF): phrase is "stem"[*] as written in a MATCH expression. */
+ * (bm25's IDF): phrase is "stem"[*] as written in a MATCH expression. The
+ * sum of the two kinds' counts, which the query plan (nest_and) reuses for
+ * an agent's ticket conjunct of the same phrase. */
 static int phrase_freq(cb_conn *c, const char *phrase, size_t n, int64_t *out, cb_err *err)
 {
 	cb_buf m = {0};
 	cb_buf_puts(&m, "{title body notes} : ");
 	cb_buf_append(&m, phrase, n);
-	int rc = doc_freq(c, DF_ALL, m.p, m.len, out, err);
+	int64_t t = 0, a = 0;
+	int rc = doc_freq(c, DF_TICKETS, m.p, m.len, &t, err) ||
+		 doc_freq(c, DF_ARTICLES, m.p, m.len, &a, err) ? -1 : 0;
 	cb_buf_free(&m);
+	*out = t + a;
 	return rc;
 }
 
