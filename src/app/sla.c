@@ -567,7 +567,8 @@ static json_t *policy_name(cb_conn *c, int64_t id)
  * are unchanged (the tiers are re-read, one primary-key lookup each); the
  * view at `now` is computed from it on every render, so due dates, elapsed
  * time and breaches are as exact as from a fresh fold. Direct-mapped,
- * FOLD_SLOTS entries, a lock per stripe. */
+ * FOLD_SLOTS entries in a static table (untouched slots cost no memory), a
+ * lock per stripe of slots. */
 #define FOLD_SLOTS 8192
 #define FOLD_STRIPES 64
 
@@ -580,10 +581,9 @@ typedef struct {
 	cb_sla s;
 } fold_entry;
 
-static fold_entry *FOLDS;
+static fold_entry FOLDS[FOLD_SLOTS];
 static pthread_mutex_t fold_mu[FOLD_STRIPES];
 static pthread_once_t fold_once = PTHREAD_ONCE_INIT;
-static pthread_mutex_t fold_init_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void fold_init(void)
 {
@@ -603,30 +603,12 @@ static void entry_clear(fold_entry *e)
 static void fold_cache_clear(void)
 {
 	pthread_once(&fold_once, fold_init);
-	pthread_mutex_lock(&fold_init_mu);
-	fold_entry *all = FOLDS;
-	FOLDS = NULL;
-	pthread_mutex_unlock(&fold_init_mu);
-	if (!all)
-		return;
 	for (size_t i = 0; i < FOLD_SLOTS; i++) {
 		pthread_mutex_t *mu = &fold_mu[i % FOLD_STRIPES];
 		pthread_mutex_lock(mu);
-		entry_clear(&all[i]);
+		entry_clear(&FOLDS[i]);
 		pthread_mutex_unlock(mu);
 	}
-	cb_free(all);
-}
-
-static fold_entry *fold_table(void)
-{
-	pthread_once(&fold_once, fold_init);
-	pthread_mutex_lock(&fold_init_mu);
-	if (!FOLDS)
-		FOLDS = cb_xcalloc(FOLD_SLOTS, sizeof *FOLDS);
-	fold_entry *t = FOLDS;
-	pthread_mutex_unlock(&fold_init_mu);
-	return t;
 }
 
 static int tiers_current(cb_conn *c, const tiers_read *r)
@@ -644,21 +626,24 @@ static int fold_views(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int neven
 		      cb_sla_view v[CB_CLOCK__COUNT], const char **policy, cb_err *err)
 {
 	const void *db = cb_conn_db(c);
-	fold_entry *tab = nevents > 0 ? fold_table() : NULL;
+	int cache = nevents > 0;
+	pthread_once(&fold_once, fold_init);
 	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
 	pthread_mutex_t *mu = &fold_mu[slot % FOLD_STRIPES];
-	if (tab) {
-		/* the tiers are read before taking the lock (statements outside it) */
+	fold_entry *e = &FOLDS[slot];
+#define FOLD_IS_CURRENT (e->id == id && e->db == db && e->nevents == nevents && e->cs == cs)
+	if (cache) {
+		/* the tiers are read without the lock (statements), then the entry
+		 * is checked again under it */
 		tiers_read seen = {0};
 		pthread_mutex_lock(mu);
-		fold_entry *e = &tab[slot];
-		int hit = e->id == id && e->db == db && e->nevents == nevents && e->cs == cs;
+		int hit = FOLD_IS_CURRENT;
 		if (hit)
 			seen = e->tiers;
 		pthread_mutex_unlock(mu);
 		if (hit && tiers_current(c, &seen)) {
 			pthread_mutex_lock(mu);
-			hit = e->id == id && e->db == db && e->nevents == nevents && e->cs == cs;
+			hit = FOLD_IS_CURRENT;
 			if (hit) {
 				cb_sla_view_at(&e->s, now, v);
 				/* policy names live in cs, which the caller holds */
@@ -678,7 +663,8 @@ static int fold_views(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int neven
 		return -1;
 	cb_sla_view_at(&s, now, v);
 	*policy = s.policy ? s.policy->name : NULL;
-	if (!tab || seen.overflow) {
+#undef FOLD_IS_CURRENT
+	if (!cache || seen.overflow) {
 		cb_sla_free(&s);
 		return 0;
 	}
@@ -688,8 +674,8 @@ static int fold_views(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int neven
 	pthread_mutex_unlock(&cache_mu);
 	fold_entry old;
 	pthread_mutex_lock(mu);
-	old = tab[slot];
-	tab[slot] = (fold_entry){db, id, nevents, held, seen, s};
+	old = *e;
+	*e = (fold_entry){db, id, nevents, held, seen, s};
 	pthread_mutex_unlock(mu);
 	entry_clear(&old); /* outside the stripe lock: it may free a cfgset */
 	return 0;
