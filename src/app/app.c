@@ -29,6 +29,19 @@ int cb_role_parse(const char *s, cb_role *out)
 	return -1;
 }
 
+json_t *cb_app_rows(cb_conn *c, cb_q *q, json_t *(*render)(cb_conn *c, cb_q *q), cb_err *err)
+{
+	json_t *a = json_array();
+	int r;
+	while ((r = cb_q_step(q, err)) == 1)
+		json_array_append_new(a, render(c, q));
+	if (r < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 int cb_app_page(cb_conn *c, cb_q *q, int limit, json_t *(*render)(cb_conn *c, cb_q *q),
 		json_t **items, int64_t *next, cb_err *err)
 {

@@ -49,5 +49,8 @@ static inline int cb_role_is_agent_side(cb_role r)
  * the last item when more rows follow, else 0. 0 or -1 (with err). */
 int cb_app_page(cb_conn *c, cb_q *q, int limit, json_t *(*render)(cb_conn *c, cb_q *q),
 		json_t **items, int64_t *next, cb_err *err);
+/* Every row of the bound query q, each rendered by render(c, q), as a new
+ * array; NULL with err on a database error. */
+json_t *cb_app_rows(cb_conn *c, cb_q *q, json_t *(*render)(cb_conn *c, cb_q *q), cb_err *err);
 
 #endif

@@ -237,39 +237,36 @@ static int reclock(cb_conn *c, inc_row *r, const int cad[5], cb_err *err)
 
 /* ---- rendering ---- */
 
-static json_t *id_list(cb_conn *c, const char *sql, int64_t id, cb_err *err)
+/* The rows of sql bound to ?1 = id, each rendered (cb_app_rows). */
+static json_t *rows_of(cb_conn *c, const char *sql, int64_t id,
+		       json_t *(*render)(cb_conn *c, cb_q *q), cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
 	if (!q)
 		return NULL;
 	cb_q_bind_i64(q, 1, id);
-	json_t *a = json_array();
-	int rc;
-	while ((rc = cb_q_step(q, err)) == 1)
-		json_array_append_new(a, json_integer(cb_q_i64(q, 0)));
-	if (rc < 0) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return cb_app_rows(c, q, render, err);
+}
+
+static json_t *row_id(cb_conn *c, cb_q *q)
+{
+	return json_integer(cb_q_i64(q, 0));
+}
+
+static json_t *id_list(cb_conn *c, const char *sql, int64_t id, cb_err *err)
+{
+	return rows_of(c, sql, id, row_id, err);
+}
+
+static json_t *row_component_ref(cb_conn *c, cb_q *q)
+{
+	return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)cb_q_i64(q, 0), "name",
+			 cb_q_text(q, 1), "state", cb_q_text(q, 2));
 }
 
 static json_t *components_of(cb_conn *c, int64_t id, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_COMPONENTS, err);
-	if (!q)
-		return NULL;
-	cb_q_bind_i64(q, 1, id);
-	json_t *a = json_array();
-	int rc;
-	while ((rc = cb_q_step(q, err)) == 1)
-		json_array_append_new(a, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)cb_q_i64(q, 0),
-						   "name", cb_q_text(q, 1), "state", cb_q_text(q, 2)));
-	if (rc < 0) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return rows_of(c, CB_SQL_INCIDENT_COMPONENTS, id, row_component_ref, err);
 }
 
 static json_t *render(cb_conn *c, const inc_row *r, const int cad[5], cb_ms now, cb_err *err)
@@ -1107,7 +1104,7 @@ int cb_incident_fire_overdue(cb_conn *c, int64_t id, cb_ms due, cb_err *err)
 
 /* ---- components ---- */
 
-static json_t *render_component(cb_q *q)
+static json_t *render_component(cb_conn *c, cb_q *q)
 {
 	return json_pack("{s:I, s:s, s:s, s:I, s:s, s:o, s:o}", "id", (json_int_t)cb_q_i64(q, 0),
 			 "name", cb_q_text(q, 1), "description", cb_q_text(q, 2), "position",
@@ -1128,7 +1125,7 @@ json_t *cb_component_get(cb_conn *c, int64_t id, cb_err *err)
 			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such component: %lld", (long long)id);
 		return NULL;
 	}
-	json_t *o = render_component(q);
+	json_t *o = render_component(c, q);
 	cb_q_reset(q);
 	return o;
 }
@@ -1136,17 +1133,7 @@ json_t *cb_component_get(cb_conn *c, int64_t id, cb_err *err)
 json_t *cb_component_list(cb_conn *c, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_COMPONENT_LIST, err);
-	if (!q)
-		return NULL;
-	json_t *a = json_array();
-	int rc;
-	while ((rc = cb_q_step(q, err)) == 1)
-		json_array_append_new(a, render_component(q));
-	if (rc < 0) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return q ? cb_app_rows(c, q, render_component, err) : NULL;
 }
 
 static const char *const comp_keys[] = {"name", "description", "position", "state", NULL};

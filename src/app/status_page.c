@@ -18,21 +18,30 @@
 #include <stdio.h>
 #include <string.h>
 
+static json_t *row_name(cb_conn *c, cb_q *q)
+{
+	return json_string(cb_q_text(q, 1));
+}
+
 static json_t *incident_components(cb_conn *c, int64_t id, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_COMPONENTS, err);
 	if (!q)
 		return NULL;
 	cb_q_bind_i64(q, 1, id);
-	json_t *a = json_array();
-	int rc;
-	while ((rc = cb_q_step(q, err)) == 1)
-		json_array_append_new(a, json_string(cb_q_text(q, 1)));
-	if (rc < 0) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return cb_app_rows(c, q, row_name, err);
+}
+
+static json_t *row_update(cb_conn *c, cb_q *q)
+{
+	json_t *d = json_loads(cb_q_text(q, 2), 0, NULL);
+	const char *st = json_string_value(json_object_get(d, "status"));
+	const char *body = json_string_value(json_object_get(d, "body"));
+	json_t *o = json_pack("{s:I, s:o, s:s, s:s}", "id", (json_int_t)cb_q_i64(q, 0), "at",
+			      cb_incident_time_json(cb_q_i64(q, 1)), "status",
+			      st ? st : "investigating", "body", body ? body : "");
+	json_decref(d);
+	return o;
 }
 
 static json_t *public_updates(cb_conn *c, int64_t id, cb_err *err)
@@ -41,22 +50,7 @@ static json_t *public_updates(cb_conn *c, int64_t id, cb_err *err)
 	if (!q)
 		return NULL;
 	cb_q_bind_i64(q, 1, id);
-	json_t *a = json_array();
-	int rc;
-	while ((rc = cb_q_step(q, err)) == 1) {
-		json_t *d = json_loads(cb_q_text(q, 2), 0, NULL);
-		const char *st = json_string_value(json_object_get(d, "status"));
-		const char *body = json_string_value(json_object_get(d, "body"));
-		json_array_append_new(a, json_pack("{s:I, s:o, s:s, s:s}", "id", (json_int_t)cb_q_i64(q, 0),
-						   "at", cb_incident_time_json(cb_q_i64(q, 1)), "status",
-						   st ? st : "investigating", "body", body ? body : ""));
-		json_decref(d);
-	}
-	if (rc < 0) {
-		json_decref(a);
-		return NULL;
-	}
-	return a;
+	return cb_app_rows(c, q, row_update, err);
 }
 
 json_t *cb_status_page(cb_conn *c, cb_ms now, int days, cb_err *err)
