@@ -1,5 +1,6 @@
 /* app.c - roles and other shared application helpers. */
 #include "app/app.h"
+#include "util/jsonx.h"
 
 #include <string.h>
 
@@ -27,6 +28,24 @@ int cb_role_parse(const char *s, cb_role *out)
 			return 0;
 		}
 	return -1;
+}
+
+int cb_app_one_of(const char *s, const char *const *list)
+{
+	for (; s && *list; list++)
+		if (strcmp(s, *list) == 0)
+			return 1;
+	return 0;
+}
+
+json_t *cb_app_col_text(cb_q *q, int col)
+{
+	return cb_q_isnull(q, col) ? json_null() : json_string(cb_q_text(q, col));
+}
+
+json_t *cb_app_col_time(cb_q *q, int col)
+{
+	return cb_q_isnull(q, col) ? json_null() : cb_json_time(cb_q_i64(q, col));
 }
 
 json_t *cb_app_rows(cb_conn *c, cb_q *q, json_t *(*render)(cb_conn *c, cb_q *q), cb_err *err)

@@ -43,6 +43,13 @@ static inline int cb_role_is_agent_side(cb_role r)
 	return r == CB_ROLE_ADMIN || r == CB_ROLE_AGENT || r == CB_ROLE_ENGINEER;
 }
 
+/* 1 when s (not NULL) is one of the NULL-terminated list. */
+int cb_app_one_of(const char *s, const char *const *list);
+/* Column col of the current row as JSON: text or null, an RFC 3339 time or
+ * null. */
+json_t *cb_app_col_text(cb_q *q, int col);
+json_t *cb_app_col_time(cb_q *q, int col);
+
 /* A page of a list query whose cursor and limit + 1 the caller bound:
  * steps q, appending
  * render(c, q) for up to limit rows to a new *items; *next is the id of

@@ -23,14 +23,6 @@ static const char *const text_fields[] = {"type", "state", "visibility", "title"
 					  "review_by", "defect", "symptoms", "cause", "workaround",
 					  "body", NULL};
 
-static int one_of(const char *s, const char *const *list)
-{
-	for (; s && *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
 static const char *opt_text(cb_q *q, int col)
 {
 	return cb_q_isnull(q, col) ? NULL : cb_q_text(q, col);
@@ -121,7 +113,7 @@ static int merge(cb_conn *c, json_t *s, json_t *in, int creating, cb_err *err)
 	json_object_foreach(in, k, v) {
 		if (strcmp(k, "type") == 0 || strcmp(k, "state") == 0 || strcmp(k, "visibility") == 0) {
 			const char *const *list = k[0] == 't' ? types : k[0] == 's' ? states : visibilities;
-			if (!one_of(json_string_value(v), list))
+			if (!cb_app_one_of(json_string_value(v), list))
 				return cb_err_set(err, CB_E_INVALID, k, "unknown %s", k);
 		} else if (strcmp(k, "title") == 0) {
 			const char *t = json_string_value(v);

@@ -7,6 +7,8 @@
 #include "store/sql_auth.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cb_auth_init(void)
@@ -112,4 +114,19 @@ int cb_audit(cb_conn *c, const cb_actor *actor, cb_ms now, const char *action,
 	cb_q_bind_text(q, 4, target ? target : "");
 	cb_q_bind_text(q, 5, data_json ? data_json : "{}");
 	return cb_q_exec(q, err);
+}
+
+int cb_audit_json(cb_conn *c, const cb_actor *actor, cb_ms now, const char *action,
+		  const char *kind, int64_t id, json_t *data, cb_err *err)
+{
+	char target[64];
+	if (id)
+		snprintf(target, sizeof target, "%s:%lld", kind, (long long)id);
+	else
+		snprintf(target, sizeof target, "%s", kind);
+	char *s = data ? json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(data);
+	int rc = cb_audit(c, actor, now, action, target, s ? s : "{}", err);
+	free(s);
+	return rc;
 }

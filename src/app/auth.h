@@ -18,5 +18,9 @@ int cb_auth_password_verify(const char *hash, const char *password); /* 1 ok */
 /* Appends to the audit trail (inside the caller's write transaction). */
 int cb_audit(cb_conn *c, const cb_actor *actor, cb_ms now, const char *action,
 	     const char *target, const char *data_json, cb_err *err);
+/* The same with data as JSON (compact, keys sorted; taken: decref'd) and
+ * the target "<kind>:<id>" ("<kind>" when id is 0). */
+int cb_audit_json(cb_conn *c, const cb_actor *actor, cb_ms now, const char *action,
+		  const char *kind, int64_t id, json_t *data, cb_err *err);
 
 #endif

@@ -15,28 +15,6 @@
 static const char *const statuses[] = {"open", "in_progress", "fixed", "wont_fix", "duplicate",
 				       NULL};
 
-static int one_of(const char *s, const char *const *list)
-{
-	for (; s && *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
-static json_t *time_or_null(cb_q *q, int col)
-{
-	if (cb_q_isnull(q, col))
-		return json_null();
-	char b[40];
-	cb_time_format(cb_q_i64(q, col), b, sizeof b);
-	return json_string(b);
-}
-
-static json_t *opt_text(cb_q *q, int col)
-{
-	return cb_q_isnull(q, col) ? json_null() : json_string(cb_q_text(q, col));
-}
-
 /* A row of CB_DEFECT_COLS. */
 static json_t *row_json(cb_conn *c, cb_q *q)
 {
@@ -44,14 +22,14 @@ static json_t *row_json(cb_conn *c, cb_q *q)
 	json_object_set_new(o, "id", json_integer(cb_q_i64(q, 0)));
 	json_object_set_new(o, "tracker", json_string(cb_q_text(q, 1)));
 	json_object_set_new(o, "key", json_string(cb_q_text(q, 2)));
-	json_object_set_new(o, "url", opt_text(q, 3));
+	json_object_set_new(o, "url", cb_app_col_text(q, 3));
 	json_object_set_new(o, "title", json_string(cb_q_text(q, 4)));
 	json_object_set_new(o, "status", json_string(cb_q_text(q, 5)));
-	json_object_set_new(o, "fixed_at", time_or_null(q, 6));
+	json_object_set_new(o, "fixed_at", cb_app_col_time(q, 6));
 	json_object_set_new(o, "created_by",
 			    cb_dir_user_ref(c, cb_q_isnull(q, 7) ? 0 : cb_q_i64(q, 7)));
-	json_object_set_new(o, "created_at", time_or_null(q, 8));
-	json_object_set_new(o, "updated_at", time_or_null(q, 9));
+	json_object_set_new(o, "created_at", cb_app_col_time(q, 8));
+	json_object_set_new(o, "updated_at", cb_app_col_time(q, 9));
 	json_object_set_new(o, "linked_tickets", json_integer(cb_q_i64(q, 10)));
 	return o;
 }
@@ -96,7 +74,7 @@ static int check(json_t *in, int creating, cb_err *err)
 			if (!json_is_string(v) || json_string_length(v) > 500)
 				return cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 500)");
 		} else if (!strcmp(k, "status")) {
-			if (!one_of(json_string_value(v), statuses))
+			if (!cb_app_one_of(json_string_value(v), statuses))
 				return cb_err_set(err, CB_E_INVALID, k,
 						  "must be one of open, in_progress, fixed, wont_fix, duplicate");
 		}
@@ -108,18 +86,6 @@ static int check(json_t *in, int creating, cb_err *err)
 			return cb_err_set(err, CB_E_INVALID, "key", "is required");
 	}
 	return 0;
-}
-
-static int audit_json(cb_conn *c, const cb_actor *actor, cb_ms now, const char *action,
-		      const char *kind, int64_t id, json_t *data, cb_err *err)
-{
-	char target[48];
-	snprintf(target, sizeof target, "%s:%lld", kind, (long long)id);
-	char *s = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(data);
-	int rc = cb_audit(c, actor, now, action, target, s ? s : "{}", err);
-	free(s);
-	return rc;
 }
 
 static int insert(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,
@@ -163,7 +129,7 @@ static int insert(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int6
 	if (cb_q_exec(q, err))
 		return -1;
 	*out_id = cb_conn_last_id(c);
-	return audit_json(c, actor, now, "defect.create", "defect", *out_id,
+	return cb_audit_json(c, actor, now, "defect.create", "defect", *out_id,
 			  json_pack("{s:s, s:s, s:s}", "tracker", tracker, "key", key, "status", status),
 			  err);
 }
@@ -254,7 +220,7 @@ int cb_defect_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
 	json_t *changed = json_deep_copy(in);
 	json_object_set_new(changed, "from_status", json_string(old));
 	json_object_set_new(changed, "notified_tickets", notified);
-	rc = audit_json(c, actor, now, "defect.update", "defect", id, changed, err);
+	rc = cb_audit_json(c, actor, now, "defect.update", "defect", id, changed, err);
 out:
 	json_decref(cur);
 	return rc;
@@ -388,7 +354,7 @@ json_t *cb_defect_get(cb_conn *c, int64_t id, cb_err *err)
 int cb_defect_list(cb_conn *c, const char *status, const char *tracker, int limit, int64_t after,
 		   json_t **items, int64_t *next, cb_err *err)
 {
-	if (status && !one_of(status, statuses))
+	if (status && !cb_app_one_of(status, statuses))
 		return cb_err_set(err, CB_E_BADREQ, "status",
 				  "must be one of open, in_progress, fixed, wont_fix, duplicate");
 	cb_q *q = cb_q_get(c, CB_SQL_DEFECT_LIST, err);
@@ -468,7 +434,7 @@ json_t *cb_defect_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t tic
 	if (ticket_event(c, actor, now, ticket, "linked", id,
 			 json_string_value(json_object_get(d, "tracker")),
 			 json_string_value(json_object_get(d, "key")), err) ||
-	    audit_json(c, actor, now, "defect.link", "defect", id,
+	    cb_audit_json(c, actor, now, "defect.link", "defect", id,
 		       json_pack("{s:I}", "ticket", (json_int_t)ticket), err)) {
 		json_decref(d);
 		return NULL;
@@ -503,7 +469,7 @@ int cb_defect_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticke
 	rc = ticket_event(c, actor, now, ticket, "unlinked", defect,
 			  json_string_value(json_object_get(d, "tracker")),
 			  json_string_value(json_object_get(d, "key")), err) ||
-			     audit_json(c, actor, now, "defect.unlink", "defect", defect,
+			     cb_audit_json(c, actor, now, "defect.unlink", "defect", defect,
 					json_pack("{s:I}", "ticket", (json_int_t)ticket), err)
 		     ? -1
 		     : 0;
@@ -524,7 +490,7 @@ int cb_defect_of_ticket(cb_conn *c, int64_t ticket, json_t **items, cb_err *err)
 	int r;
 	while ((r = cb_q_step(q, err)) == 1) {
 		json_t *o = row_json(c, q);
-		json_object_set_new(o, "linked_at", time_or_null(q, 11));
+		json_object_set_new(o, "linked_at", cb_app_col_time(q, 11));
 		json_array_append_new(*items, o);
 	}
 	if (r < 0) {
@@ -576,8 +542,8 @@ int cb_defect_fix_available(cb_conn *c, const cb_actor *viewer, cb_ms now, int l
 			json_array_append_new(fixed, json_pack("{s:I, s:s, s:s, s:o, s:s, s:o}", "id",
 							       (json_int_t)cb_q_i64(q, 0), "tracker",
 							       cb_q_text(q, 1), "key", cb_q_text(q, 2),
-							       "url", opt_text(q, 3), "title",
-							       cb_q_text(q, 4), "fixed_at", time_or_null(q, 5)));
+							       "url", cb_app_col_text(q, 3), "title",
+							       cb_q_text(q, 4), "fixed_at", cb_app_col_time(q, 5)));
 		json_object_set_new(t, "fixed_defects", fixed);
 		json_array_append_new(*items, t);
 		if (r < 0)

@@ -342,18 +342,13 @@ static void history_add(esc_row *r, cb_esc_status to, cb_ms at, int64_t by, cons
 static int audit_step(cb_conn *c, const cb_actor *actor, cb_ms now, const esc_row *r,
 		      const char *from, cb_err *err)
 {
-	char action[64], target[40];
+	char action[64];
 	snprintf(action, sizeof action, "escalation.%s", from ? cb_esc_status_name(r->status) : "create");
-	snprintf(target, sizeof target, "escalation:%lld", (long long)r->id);
 	json_t *d = json_pack("{s:I, s:s, s:i}", "ticket", (json_int_t)r->ticket, "to",
 			      cb_esc_status_name(r->status), "score", r->score);
 	if (from)
 		json_object_set_new(d, "from", json_string(from));
-	char *s = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(d);
-	int rc = cb_audit(c, actor, now, action, target, s, err);
-	free(s);
-	return rc;
+	return cb_audit_json(c, actor, now, action, "escalation", r->id, d, err);
 }
 
 int cb_escalation_create(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket,

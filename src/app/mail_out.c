@@ -169,11 +169,7 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 	json_t *shown = json_deep_copy(in);
 	if (json_object_get(shown, "imap_password"))
 		json_object_set_new(shown, "imap_password", json_string("(changed)"));
-	char *detail = json_dumps(shown, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(shown);
-	int rc = cb_audit(c, actor, now, "mail.settings", "mail", detail, err);
-	free(detail);
-	return rc;
+	return cb_audit_json(c, actor, now, "mail.settings", "mail", 0, shown, err);
 }
 
 /* ---- templates ----------------------------------------------------------- */

@@ -14,24 +14,6 @@
 
 static const char *const statuses[] = {"open", "known_error", "resolved", NULL};
 
-static int one_of(const char *s, const char *const *list)
-{
-	for (; s && *list; list++)
-		if (strcmp(s, *list) == 0)
-			return 1;
-	return 0;
-}
-
-static json_t *time_or_null(cb_q *q, int col)
-{
-	return cb_q_isnull(q, col) ? json_null() : cb_json_time(cb_q_i64(q, col));
-}
-
-static json_t *opt_text(cb_q *q, int col)
-{
-	return cb_q_isnull(q, col) ? json_null() : json_string(cb_q_text(q, col));
-}
-
 static json_t *row_json(cb_conn *c, cb_q *q)
 {
 	json_t *o = json_object();
@@ -39,16 +21,16 @@ static json_t *row_json(cb_conn *c, cb_q *q)
 	json_object_set_new(o, "title", json_string(cb_q_text(q, 1)));
 	json_object_set_new(o, "description", json_string(cb_q_text(q, 2)));
 	json_object_set_new(o, "status", json_string(cb_q_text(q, 3)));
-	json_object_set_new(o, "category", opt_text(q, 4));
-	json_object_set_new(o, "root_cause", opt_text(q, 5));
-	json_object_set_new(o, "workaround", opt_text(q, 6));
+	json_object_set_new(o, "category", cb_app_col_text(q, 4));
+	json_object_set_new(o, "root_cause", cb_app_col_text(q, 5));
+	json_object_set_new(o, "workaround", cb_app_col_text(q, 6));
 	json_object_set_new(o, "article", cb_q_isnull(q, 7) ? json_null()
 							   : json_integer(cb_q_i64(q, 7)));
 	json_object_set_new(o, "created_by",
 			    cb_dir_user_ref(c, cb_q_isnull(q, 8) ? 0 : cb_q_i64(q, 8)));
-	json_object_set_new(o, "created_at", time_or_null(q, 9));
-	json_object_set_new(o, "updated_at", time_or_null(q, 10));
-	json_object_set_new(o, "resolved_at", time_or_null(q, 11));
+	json_object_set_new(o, "created_at", cb_app_col_time(q, 9));
+	json_object_set_new(o, "updated_at", cb_app_col_time(q, 10));
+	json_object_set_new(o, "resolved_at", cb_app_col_time(q, 11));
 	json_object_set_new(o, "linked_tickets", json_integer(cb_q_i64(q, 12)));
 	return o;
 }
@@ -112,7 +94,7 @@ static int merge(cb_conn *c, json_t *p, json_t *in, int creating, cb_err *err)
 			if (!json_is_string(v) || json_string_length(v) > 100000)
 				return cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 100000)");
 		} else if (!strcmp(k, "status")) {
-			if (!one_of(json_string_value(v), statuses))
+			if (!cb_app_one_of(json_string_value(v), statuses))
 				return cb_err_set(err, CB_E_INVALID, k, "must be one of open, known_error, resolved");
 			const char *from = json_string_value(json_object_get(p, "status"));
 			const char *to = json_string_value(v);
@@ -181,18 +163,6 @@ static void bind_fields(cb_q *q, int first, json_t *p)
 		cb_q_bind_null(q, first + 6);
 }
 
-static int audit_json(cb_conn *c, const cb_actor *actor, cb_ms now, const char *action, int64_t id,
-		      json_t *data, cb_err *err)
-{
-	char target[48];
-	snprintf(target, sizeof target, "problem:%lld", (long long)id);
-	char *s = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(data);
-	int rc = cb_audit(c, actor, now, action, target, s ? s : "{}", err);
-	free(s);
-	return rc;
-}
-
 int cb_problem_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,
 		      cb_err *err)
 {
@@ -213,7 +183,7 @@ int cb_problem_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, 
 	if (cb_q_exec(q, err))
 		goto out;
 	*out_id = cb_conn_last_id(c);
-	rc = audit_json(c, actor, now, "problem.create", *out_id, json_incref(p), err);
+	rc = cb_audit_json(c, actor, now, "problem.create", "problem", *out_id, json_incref(p), err);
 out:
 	json_decref(p);
 	return rc;
@@ -252,7 +222,7 @@ int cb_problem_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 		goto out;
 	json_t *d = json_deep_copy(in);
 	json_object_set_new(d, "from_status", json_string(from));
-	rc = audit_json(c, actor, now, "problem.update", id, d, err);
+	rc = cb_audit_json(c, actor, now, "problem.update", "problem", id, d, err);
 out:
 	json_decref(p);
 	return rc;
@@ -270,7 +240,7 @@ static int tickets_of(cb_conn *c, int64_t id, json_t **out, cb_err *err)
 		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "id",
 						     (json_int_t)cb_q_i64(q, 0), "subject", cb_q_text(q, 1),
 						     "status", cb_q_text(q, 2), "priority", cb_q_text(q, 3),
-						     "category", opt_text(q, 4), "linked_at",
+						     "category", cb_app_col_text(q, 4), "linked_at",
 						     cb_json_time(cb_q_i64(q, 5))));
 	if (r < 0) {
 		json_decref(arr);
@@ -295,7 +265,7 @@ json_t *cb_problem_get(cb_conn *c, int64_t id, cb_err *err)
 int cb_problem_list(cb_conn *c, const char *status, const char *category, int limit,
 		    int64_t after, json_t **items, int64_t *next, cb_err *err)
 {
-	if (status && !one_of(status, statuses))
+	if (status && !cb_app_one_of(status, statuses))
 		return cb_err_set(err, CB_E_BADREQ, "status", "must be one of open, known_error, resolved");
 	cb_q *q = cb_q_get(c, CB_SQL_PROBLEM_LIST, err);
 	if (!q)
@@ -345,7 +315,7 @@ json_t *cb_problem_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 	}
 	json_t *d = json_pack("{s:s, s:I}", "action", "linked", "problem", (json_int_t)id);
 	if (cb_ticket_append(c, ticket, CB_EV_PROBLEM, now, actor->user_id, d, err) ||
-	    audit_json(c, actor, now, "problem.link", id, json_pack("{s:I}", "ticket", (json_int_t)ticket),
+	    cb_audit_json(c, actor, now, "problem.link", "problem", id, json_pack("{s:I}", "ticket", (json_int_t)ticket),
 		       err))
 		return NULL;
 	json_t *p = load(c, id, err);
@@ -373,7 +343,7 @@ int cb_problem_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t tick
 	json_t *d = json_pack("{s:s, s:I}", "action", "unlinked", "problem", (json_int_t)problem);
 	if (cb_ticket_append(c, ticket, CB_EV_PROBLEM, now, actor->user_id, d, err))
 		return -1;
-	return audit_json(c, actor, now, "problem.unlink", problem,
+	return cb_audit_json(c, actor, now, "problem.unlink", "problem", problem,
 			  json_pack("{s:I}", "ticket", (json_int_t)ticket), err);
 }
 
@@ -389,7 +359,7 @@ int cb_problem_of_ticket(cb_conn *c, int64_t ticket, json_t **items, cb_err *err
 	int r;
 	while ((r = cb_q_step(q, err)) == 1) {
 		json_t *o = row_json(c, q);
-		json_object_set_new(o, "linked_at", time_or_null(q, 13));
+		json_object_set_new(o, "linked_at", cb_app_col_time(q, 13));
 		json_array_append_new(*items, o);
 	}
 	if (r < 0) {
