@@ -48,6 +48,24 @@ json_t *cb_app_col_time(cb_q *q, int col)
 	return cb_q_isnull(q, col) ? json_null() : cb_json_time(cb_q_i64(q, col));
 }
 
+json_t *cb_app_row(cb_conn *c, const char *sql, int64_t id, json_t *(*render)(cb_conn *c, cb_q *q),
+		   const char *what, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, sql, err);
+	if (!q)
+		return NULL;
+	cb_q_bind_i64(q, 1, id);
+	int rc = cb_q_step(q, err);
+	if (rc <= 0) {
+		if (rc == 0)
+			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such %s: %lld", what, (long long)id);
+		return NULL;
+	}
+	json_t *o = render(c, q);
+	cb_q_reset(q);
+	return o;
+}
+
 json_t *cb_app_rows(cb_conn *c, cb_q *q, json_t *(*render)(cb_conn *c, cb_q *q), cb_err *err)
 {
 	json_t *a = json_array();

@@ -36,19 +36,7 @@ static json_t *row_json(cb_conn *c, cb_q *q)
 
 static json_t *load(cb_conn *c, int64_t id, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, CB_SQL_DEFECT_GET, err);
-	if (!q)
-		return NULL;
-	cb_q_bind_i64(q, 1, id);
-	int rc = cb_q_step(q, err);
-	if (rc <= 0) {
-		if (rc == 0)
-			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such defect: %lld", (long long)id);
-		return NULL;
-	}
-	json_t *o = row_json(c, q);
-	cb_q_reset(q);
-	return o;
+	return cb_app_row(c, CB_SQL_DEFECT_GET, id, row_json, "defect", err);
 }
 
 /* Validates the fields of a create (all keys) or update (url, title, status). */

@@ -1115,19 +1115,7 @@ static json_t *render_component(cb_conn *c, cb_q *q)
 
 json_t *cb_component_get(cb_conn *c, int64_t id, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, CB_SQL_COMPONENT_COLS_GET, err);
-	if (!q)
-		return NULL;
-	cb_q_bind_i64(q, 1, id);
-	int rc = cb_q_step(q, err);
-	if (rc <= 0) {
-		if (rc == 0)
-			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such component: %lld", (long long)id);
-		return NULL;
-	}
-	json_t *o = render_component(c, q);
-	cb_q_reset(q);
-	return o;
+	return cb_app_row(c, CB_SQL_COMPONENT_COLS_GET, id, render_component, "component", err);
 }
 
 json_t *cb_component_list(cb_conn *c, cb_err *err)
