@@ -112,6 +112,12 @@ int cb_api_page(const cb_req *req, int *limit, int64_t *after, cb_err *err);
 char *cb_api_cursor(cb_req *req, int64_t last);
 /* Responds 200 {"items": items, "next_cursor": cursor of next or null}. */
 int cb_api_list(cb_req *req, cb_resp *resp, json_t *items, int64_t next);
+/* A paged list read: checks the query string against known, reads limit
+ * and cursor, runs fn on the request's reader and answers cb_api_list. */
+typedef int (*cb_api_page_fn)(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+			      int64_t *next, cb_err *err);
+int cb_api_paged(cb_req *req, cb_resp *resp, const char *const *known, cb_api_page_fn fn,
+		 cb_err *err);
 /* Decodes a cursor made by cb_api_cursor; -1 if invalid. */
 int cb_api_cursor_decode(const char *s, int64_t *out);
 

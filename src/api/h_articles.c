@@ -59,14 +59,9 @@ int cb_h_articles_patch(cb_req *req, cb_resp *resp, cb_err *err)
 	return a.in ? cb_api_commit(req, resp, 200, update_fn, &a, err) : -1;
 }
 
-int cb_h_articles_list(cb_req *req, cb_resp *resp, cb_err *err)
+static int list_fn(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+		   int64_t *next, cb_err *err)
 {
-	static const char *const known[] = {"limit", "cursor", "type", "state", "visibility", "tag",
-					    "product_area", "stale", NULL};
-	int limit;
-	int64_t after;
-	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
-		return -1;
 	const char *stale = cb_api_query(req, "stale");
 	if (stale && strcmp(stale, "true") && strcmp(stale, "false"))
 		return cb_err_set(err, CB_E_BADREQ, "stale", "must be true or false");
@@ -78,14 +73,14 @@ int cb_h_articles_list(cb_req *req, cb_resp *resp, cb_err *err)
 		.product_area = cb_api_query(req, "product_area"),
 		.stale = stale && strcmp(stale, "true") == 0,
 	};
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items = NULL;
-	int64_t next = 0;
-	int rc = cb_article_list(c, &req->actor, &f, req->now, limit, after, &items, &next, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, next);
+	return cb_article_list(c, &req->actor, &f, req->now, limit, after, items, next, err);
+}
+
+int cb_h_articles_list(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	static const char *const known[] = {"limit", "cursor", "type", "state", "visibility", "tag",
+					    "product_area", "stale", NULL};
+	return cb_api_paged(req, resp, known, list_fn, err);
 }
 
 /* Records a view or search for the reuse and deflection counts, queued
@@ -112,22 +107,18 @@ int cb_h_articles_get(cb_req *req, cb_resp *resp, cb_err *err)
 	return cb_api_json(req, resp, 200, o);
 }
 
+static int versions_fn(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+		       int64_t *next, cb_err *err)
+{
+	int64_t id;
+	return cb_api_param_id(req, 0, &id, err) ||
+	       cb_article_versions(c, &req->actor, id, limit, after, items, next, err) ? -1 : 0;
+}
+
 int cb_h_articles_versions(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"limit", "cursor", NULL};
-	int64_t id, after;
-	int limit;
-	if (cb_api_param_id(req, 0, &id, err) || cb_api_check_query(req, known, err) ||
-	    cb_api_page(req, &limit, &after, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items = NULL;
-	int64_t next = 0;
-	int rc = cb_article_versions(c, &req->actor, id, limit, after, &items, &next, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, next);
+	return cb_api_paged(req, resp, known, versions_fn, err);
 }
 
 static int version_param(const cb_req *req, const char *key, int64_t *out, cb_err *err)

@@ -23,39 +23,29 @@ int cb_h_defects_get(cb_req *req, cb_resp *resp, cb_err *err)
 	return cb_api_resource_get(req, resp, &defects, err);
 }
 
+static int list_fn(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+		   int64_t *next, cb_err *err)
+{
+	return cb_defect_list(c, cb_api_query(req, "status"), cb_api_query(req, "tracker"), limit,
+			      after, items, next, err);
+}
+
 int cb_h_defects_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"limit", "cursor", "status", "tracker", NULL};
-	int limit;
-	int64_t after;
-	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items = NULL;
-	int64_t next = 0;
-	int rc = cb_defect_list(c, cb_api_query(req, "status"), cb_api_query(req, "tracker"), limit,
-				after, &items, &next, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, next);
+	return cb_api_paged(req, resp, known, list_fn, err);
+}
+
+static int fix_available_fn(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+			    int64_t *next, cb_err *err)
+{
+	return cb_defect_fix_available(c, &req->actor, req->now, limit, after, items, next, err);
 }
 
 int cb_h_defects_fix_available(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"limit", "cursor", NULL};
-	int limit;
-	int64_t after;
-	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items = NULL;
-	int64_t next = 0;
-	int rc = cb_defect_fix_available(c, &req->actor, req->now, limit, after, &items, &next, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, next);
+	return cb_api_paged(req, resp, known, fix_available_fn, err);
 }
 
 int cb_h_ticket_defects_link(cb_req *req, cb_resp *resp, cb_err *err)

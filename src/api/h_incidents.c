@@ -162,22 +162,18 @@ int cb_h_incidents_post_update(cb_req *req, cb_resp *resp, cb_err *err)
 	return with_id_body(req, &a, err) ? -1 : commit_kick(req, resp, 201, post_update_fn, &a, err);
 }
 
+static int timeline_fn(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+		       int64_t *next, cb_err *err)
+{
+	int64_t id;
+	return cb_api_param_id(req, 0, &id, err) ||
+	       cb_incident_timeline(c, id, limit, after, items, next, err) ? -1 : 0;
+}
+
 int cb_h_incidents_timeline(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"limit", "cursor", NULL};
-	int64_t id, after;
-	int limit;
-	if (cb_api_param_id(req, 0, &id, err) || cb_api_check_query(req, known, err) ||
-	    cb_api_page(req, &limit, &after, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items = NULL;
-	int64_t next = 0;
-	int rc = cb_incident_timeline(c, id, limit, after, &items, &next, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, next);
+	return cb_api_paged(req, resp, known, timeline_fn, err);
 }
 
 /* ---- settings ---- */

@@ -73,22 +73,18 @@ int cb_h_mail_message_raw(cb_req *req, cb_resp *resp, cb_err *err)
 	return 0;
 }
 
+static int ticket_mail_fn(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+			  int64_t *next, cb_err *err)
+{
+	int64_t id;
+	return cb_api_param_id(req, 0, &id, err) ||
+	       cb_mail_ticket_messages(c, &req->actor, id, limit, after, items, next, err) ? -1 : 0;
+}
+
 int cb_h_ticket_mail(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"limit", "cursor", NULL};
-	int64_t id, after;
-	int limit;
-	if (cb_api_check_query(req, known, err) || cb_api_param_id(req, 0, &id, err) ||
-	    cb_api_page(req, &limit, &after, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items;
-	int64_t next;
-	if (cb_mail_ticket_messages(c, &req->actor, id, limit, after, &items, &next, err))
-		return -1;
-	return cb_api_list(req, resp, items, next);
+	return cb_api_paged(req, resp, known, ticket_mail_fn, err);
 }
 
 int cb_h_ticket_attachments(cb_req *req, cb_resp *resp, cb_err *err)

@@ -23,22 +23,17 @@ int cb_h_problems_get(cb_req *req, cb_resp *resp, cb_err *err)
 	return cb_api_resource_get(req, resp, &problems, err);
 }
 
+static int list_fn(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
+		   int64_t *next, cb_err *err)
+{
+	return cb_problem_list(c, cb_api_query(req, "status"), cb_api_query(req, "category"), limit,
+			       after, items, next, err);
+}
+
 int cb_h_problems_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	static const char *const known[] = {"limit", "cursor", "status", "category", NULL};
-	int limit;
-	int64_t after;
-	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
-		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *items = NULL;
-	int64_t next = 0;
-	int rc = cb_problem_list(c, cb_api_query(req, "status"), cb_api_query(req, "category"), limit,
-				 after, &items, &next, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, next);
+	return cb_api_paged(req, resp, known, list_fn, err);
 }
 
 int cb_h_ticket_problems_link(cb_req *req, cb_resp *resp, cb_err *err)

@@ -293,6 +293,23 @@ const char *cb_api_cookie(cb_req *req, const char *name)
 	return NULL;
 }
 
+int cb_api_paged(cb_req *req, cb_resp *resp, const char *const *known, cb_api_page_fn fn,
+		 cb_err *err)
+{
+	int limit;
+	int64_t after;
+	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
+		return -1;
+	cb_conn *c = cb_db_reader(req->app->db, err);
+	if (!c)
+		return -1;
+	json_t *items = NULL;
+	int64_t next = 0;
+	int rc = fn(c, req, limit, after, &items, &next, err);
+	cb_conn_reset_all(c);
+	return rc ? -1 : cb_api_list(req, resp, items, next);
+}
+
 /* ---- resources with create / update / get use cases (write.h) ---- */
 
 struct resource_job {
