@@ -5,36 +5,30 @@ import { h, fmtDuration } from './dom.js';
 
 const NAMES = { first_response: 'First response', next_update: 'Next update', resolution: 'Resolution' };
 
-// The clock a badge shows: the running one due soonest, else the latest breach.
+// The clock a badge shows: the ticket's urgency as the server defines it
+// (sla.urgency, docs/metrics.md "Urgency"), the same one the queues are
+// ordered by: an unsettled breach (longest overdue first), else the running
+// clock due soonest, else a paused clock.
 export function urgentClock(sla) {
-  if (!sla) return null;
-  let best = null;
-  for (const [name, c] of Object.entries(sla)) {
-    if (!c || typeof c !== 'object' || !NAMES[name]) continue;
-    if (c.state === 'running' && c.due_at) {
-      const due = Date.parse(c.due_at);
-      if (!best || best.kind !== 'due' || due < best.at) best = { kind: 'due', name, at: due, clock: c };
-    }
-  }
-  if (best) return best;
-  for (const [name, c] of Object.entries(sla)) {
-    if (!c || typeof c !== 'object' || !NAMES[name]) continue;
-    if (c.state === 'breached' && c.breached_at) {
-      const at = Date.parse(c.breached_at);
-      if (!best || at > best.at) best = { kind: 'breached', name, at, clock: c };
-    }
-  }
-  if (best) return best;
-  for (const [name, c] of Object.entries(sla)) {
-    if (c && typeof c === 'object' && NAMES[name] && c.state === 'paused') return { kind: 'paused', name, clock: c };
-  }
-  return null;
+  const u = sla && sla.urgency;
+  if (!u || !NAMES[u.clock]) return null;
+  const clock = sla[u.clock] || {};
+  if (u.state === 'paused') return { kind: 'paused', name: u.clock, clock };
+  return { kind: u.state === 'breached' ? 'breached' : 'due', name: u.clock, at: Date.parse(u.at), clock };
+}
+
+// No clock is open: what the settled clocks say.
+function settled(sla) {
+  const cs = Object.entries(sla || {}).filter(([n, c]) => NAMES[n] && c && typeof c === 'object');
+  if (!cs.length) return { text: 'no SLA', cls: 'sla-none' };
+  if (cs.some(([, c]) => c.state === 'breached')) return { text: 'SLA breached', cls: 'sla-settled-breached' };
+  return { text: 'SLA met', cls: 'sla-none' };
 }
 
 export function badge(sla) {
   const u = urgentClock(sla);
   const el = h('span', { class: 'sla-badge' });
-  if (!u) { el.textContent = 'no SLA'; el.classList.add('sla-none'); return el; }
+  if (!u) { const st = settled(sla); el.textContent = st.text; el.classList.add(st.cls); return el; }
   el.dataset.label = NAMES[u.name];
   if (u.kind === 'paused') { el.textContent = `${NAMES[u.name]} paused`; el.classList.add('sla-paused'); return el; }
   el.dataset.at = String(u.at);

@@ -395,7 +395,7 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 	cb_sla_view_at(&s, now, v);
 	int rc = -1;
 	cb_ms next_due = 0, risk = 0, urgency = INT64_MAX;
-	int breached = 0;
+	int breached;
 	int open = s.t.status != CB_ST_SOLVED && s.t.status != CB_ST_CLOSED;
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_JOBS_DELETE, err);
 	if (!q || (cb_q_bind_i64(q, 1, id), cb_q_exec(q, err)))
@@ -406,8 +406,6 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 		if (v[k].state == CB_SLA_BREACHED && v[k].breached_at) {
 			if (fire(c, id, k, v[k].instance, "breached", v[k].breached_at, err))
 				goto out;
-			if (open && (v[k].state == CB_SLA_BREACHED))
-				breached = 1;
 		}
 		if (v[k].state != CB_SLA_RUNNING)
 			continue;
@@ -424,25 +422,14 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 		if (put_job(c, v[k].due_at, "sla.breached", id, k, v[k].instance, err))
 			goto out;
 	}
-	/* the breached flag of the queue: a clock breached and not settled by its
-	 * fulfilment (still running or paused) */
-	breached = 0;
-	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
-		int n;
-		const cb_sla_instance *in = cb_sla_instances(&s, k, &n);
-		/* the fold knows breaches up to the last event, the view at now
-		 * those since (a breach timer re-folds the ticket after its due) */
-		if (n > 0 && in[n - 1].ever_target && !in[n - 1].ended &&
-		    (in[n - 1].breached || v[k].state == CB_SLA_BREACHED)) {
-			breached = 1;
-			if (v[k].breached_at && v[k].breached_at < urgency)
-				urgency = v[k].breached_at;
-		}
-	}
-	if (next_due && next_due < urgency)
-		urgency = next_due;
-	if (!open)
-		urgency = INT64_MAX;
+	/* the queue's breached flag and order: the ticket's urgency (a breach
+	 * since the last event shows in the view at now: a breach timer
+	 * re-folds the ticket after its due) */
+	cb_sla_urgency u;
+	cb_sla_urgency_of(v, &u);
+	breached = u.kind == CB_URG_BREACHED;
+	if (open && (u.kind == CB_URG_BREACHED || u.kind == CB_URG_DUE))
+		urgency = u.at;
 	q = cb_q_get(c, CB_SQL_SLA_UPSERT, err);
 	if (!q)
 		goto out;
@@ -704,6 +691,14 @@ json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int 
 			json_object_set_new(cl, "instance", json_integer(v[k].instance));
 		json_object_set_new(o, clock_keys[k], cl);
 	}
+	/* the clock the queue order and the badges go by */
+	cb_sla_urgency u;
+	cb_sla_urgency_of(v, &u);
+	json_object_set_new(o, "urgency",
+			    u.kind == CB_URG_NONE
+				    ? json_null()
+				    : json_pack("{s:s, s:s, s:o}", "clock", clock_keys[u.clock], "state",
+						cb_sla_urgency_name(u.kind), "at", time_or_null(u.at)));
 	return o;
 }
 

@@ -184,6 +184,14 @@ static void switch_policy(cb_sla *s, int clock, cb_sla_instance *in, const cb_sl
 			in->running = 0;
 			in->cancelled = 1;
 			hist(s, clock, in, CB_SLA_H_CANCEL, t, in->elapsed_ms);
+		} else if (has_target(in)) {
+			/* breached: keeps the target it ran against and its
+			 * breached_at, and accrues on the new policy's calendar
+			 * from now on (the old one when no policy applies) */
+			if (p)
+				in->cal = &p->calendar;
+			in->policy_id = p ? p->id : 0;
+			hist(s, clock, in, CB_SLA_H_POLICY, t, in->elapsed_ms);
 		}
 		return;
 	}
@@ -382,6 +390,7 @@ static void view_one(const cb_sla_instance *src, cb_ms now, cb_sla_view *v)
 	v->target_ms = in.target_ms;
 	v->elapsed_ms = in.elapsed_ms;
 	v->breached_at = in.breached ? in.breached_at : 0;
+	v->open = !in.ended;
 	if (in.cancelled)
 		v->state = CB_SLA_CANCELLED;
 	else if (in.breached)
@@ -405,12 +414,37 @@ static void view_one(const cb_sla_instance *src, cb_ms now, cb_sla_view *v)
 void cb_sla_view_at(const cb_sla *s, cb_ms now, cb_sla_view out[CB_CLOCK__COUNT])
 {
 	view_one(&s->fr, now, &out[CB_CLOCK_FR]);
-	const cb_sla_instance *last = s->nnu ? &s->nu[s->nnu - 1] : NULL;
-	/* the latest instance that ever had a target */
-	for (int i = s->nnu - 1; i >= 0 && last && !last->ever_target; i--)
-		last = &s->nu[i];
-	view_one(last, now, &out[CB_CLOCK_NU]);
+	/* the latest instance, absent when it never had a target (an earlier
+	 * one is never shown in its place) */
+	view_one(s->nnu ? &s->nu[s->nnu - 1] : NULL, now, &out[CB_CLOCK_NU]);
 	view_one(&s->res, now, &out[CB_CLOCK_RES]);
+}
+
+void cb_sla_urgency_of(const cb_sla_view v[CB_CLOCK__COUNT], cb_sla_urgency *out)
+{
+	*out = (cb_sla_urgency){.kind = CB_URG_NONE, .clock = -1};
+	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
+		const cb_sla_view *c = &v[k];
+		cb_sla_urgency u;
+		if (!c->present || !c->open)
+			continue;
+		if (c->state == CB_SLA_BREACHED)
+			u = (cb_sla_urgency){CB_URG_BREACHED, k, c->breached_at};
+		else if (c->state == CB_SLA_RUNNING && c->due_at)
+			u = (cb_sla_urgency){CB_URG_DUE, k, c->due_at};
+		else if (c->state == CB_SLA_PAUSED)
+			u = (cb_sla_urgency){CB_URG_PAUSED, k, 0};
+		else
+			continue;
+		if (u.kind < out->kind || (u.kind == out->kind && u.at < out->at))
+			*out = u;
+	}
+}
+
+const char *cb_sla_urgency_name(cb_sla_urgency_kind k)
+{
+	static const char *const n[] = {"breached", "due", "paused", "none"};
+	return (unsigned)k < 4 ? n[k] : "none";
 }
 
 const cb_sla_instance *cb_sla_instances(const cb_sla *s, int clock, int *n)

@@ -116,7 +116,22 @@ typedef struct {
 	int at_risk;
 	cb_ms at_risk_at;     /* running, not breached: instant it becomes at risk */
 	int instance;
+	int open;             /* not settled by fulfilment, cancellation or a solve */
 } cb_sla_view;
+
+/* The urgency of a ticket, one definition for the queue order and the badge
+ * (docs/metrics.md "Urgency"): an unsettled breached clock first, the one
+ * that breached longest ago; else the running clock due soonest; else a
+ * paused clock; else none. Ties go to the first clock in the order
+ * first_response, next_update, resolution. */
+typedef enum { CB_URG_BREACHED, CB_URG_DUE, CB_URG_PAUSED, CB_URG_NONE } cb_sla_urgency_kind;
+typedef struct {
+	cb_sla_urgency_kind kind;
+	int clock;            /* CB_CLOCK_*, -1 for CB_URG_NONE */
+	cb_ms at;             /* breached_at (BREACHED) or due_at (DUE); else 0 */
+} cb_sla_urgency;
+void cb_sla_urgency_of(const cb_sla_view v[CB_CLOCK__COUNT], cb_sla_urgency *out);
+const char *cb_sla_urgency_name(cb_sla_urgency_kind k);
 
 /* Views the latest instance of each clock at `now` (>= the last event). */
 void cb_sla_view_at(const cb_sla *s, cb_ms now, cb_sla_view out[CB_CLOCK__COUNT]);

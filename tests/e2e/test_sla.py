@@ -263,3 +263,65 @@ def test_sla_render_follows_events_tiers_config_and_time():
         listed = [t for t in s.get("/api/v1/tickets?status=open").json["items"] if t["id"] == tid]
         assert listed and listed[0]["sla"]["first_response"]["state"] == "met", listed
         assert metric(s, "casebook_sqlite_cache_bytes") > 0
+
+
+def test_urgency_is_one_definition_for_order_and_badge():
+    """Issue 14 item 3: a breached first response outranks a running
+    resolution clock in the ticket's urgency (the badge's clock), breached
+    tickets come first, longest overdue first, then running clocks by due
+    instant, paused and clock-less tickets last; the queue is in that order."""
+    import datetime
+    with Server() as s:
+        setup(s)
+        s.post("/api/v1/sla-policies", {"name": "p1-247", "position": 0, "conditions": {"priority": "P1"},
+                                        "targets": {"first_response": 30, "resolution": 100000}})
+        now = datetime.datetime.now(datetime.timezone.utc)
+
+        def ago(minutes):
+            return (now - datetime.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        late = imp(s, dict(WORKED, external_id="U-1", priority="P1", created_at=ago(45), events=[]))
+        later = imp(s, dict(WORKED, external_id="U-2", priority="P1", created_at=ago(90), events=[]))
+        fresh = imp(s, dict(WORKED, external_id="U-3", priority="P1", created_at=ago(5), events=[]))
+        # answered, then pending: every clock met or paused
+        paused = imp(s, dict(WORKED, external_id="U-4", priority="P1", created_at=ago(20), events=[
+            {"at": ago(19), "type": "comment", "author": "agent1@support.test", "public": True, "body": "on it"},
+            {"at": ago(18), "type": "status", "status": "pending", "author": "agent1@support.test"}]))
+        nosla = s.post("/api/v1/tickets", {"subject": "n", "priority": "P4", "requester": "alice@acme.test"}).json["id"]
+        sla = s.get(f"/api/v1/tickets/{late}").json["sla"]
+        assert sla["resolution"]["state"] == "running" and sla["first_response"]["state"] == "breached", sla
+        assert sla["urgency"] == {"clock": "first_response", "state": "breached",
+                                  "at": sla["first_response"]["breached_at"]}, sla
+        f = s.get(f"/api/v1/tickets/{fresh}").json["sla"]
+        assert f["urgency"] == {"clock": "first_response", "state": "due", "at": f["first_response"]["due_at"]}, f
+        p = s.get(f"/api/v1/tickets/{paused}").json["sla"]
+        assert p["urgency"]["state"] == "paused" and p["urgency"]["clock"] == "resolution" and p["urgency"]["at"] is None, p
+        assert s.get(f"/api/v1/tickets/{nosla}").json["sla"]["urgency"] is None
+        items = s.get("/api/v1/views/all_open/tickets").json["items"]
+        assert [t["id"] for t in items] == [later, late, fresh, paused, nosla], [t["id"] for t in items]
+        rank = {"breached": 0, "due": 1, "paused": 2}
+        keys = [(rank[t["sla"]["urgency"]["state"]] if t["sla"]["urgency"] else 3,
+                 t["sla"]["urgency"]["at"] or "" if t["sla"]["urgency"] else "") for t in items]
+        assert keys == sorted(keys), keys
+        assert all(t["sla"]["urgency"]["state"] == "breached"
+                   for t in s.get("/api/v1/views/breached/tickets").json["items"])
+
+
+def test_demo_queues_are_in_urgency_order():
+    """On the demo data, every queue's rows are in the order of their
+    urgency, and every row of the breached queue has a breached urgency."""
+    import subprocess
+    from lib import BIN
+    srv = Server()
+    subprocess.run([BIN, "demo", "--data", srv.dir], check=True, capture_output=True)
+    with srv as s:
+        rank = {"breached": 0, "due": 1, "paused": 2}
+        for view in ("all_open", "breached", "unassigned"):
+            items = s.get(f"/api/v1/views/{view}/tickets?limit=100").json["items"]
+            assert items, view
+            keys = []
+            for t in items:
+                u = t["sla"]["urgency"]
+                keys.append((rank[u["state"]], u["at"] or "") if u else (3, ""))
+            assert keys == sorted(keys), (view, keys)
+            if view == "breached":
+                assert all(k[0] == 0 for k in keys), keys

@@ -314,3 +314,174 @@ CB_TEST(sla_history_lists_every_step)
 	cb_free(h);
 	cb_sla_free(&s);
 }
+
+/* ---- two calendars: a 24x7 P1 policy and business-hours policies ----
+ * Issue 14 items 1 and 2 (METRICS.md section 4): calendar Mon-Fri
+ * 09:00-17:00 (UTC); policies in order P1 24x7 (FR 30, NU 60, RES 480), P4
+ * on the business calendar with a resolution target only, a catch-all on
+ * the business calendar (FR 240, NU 480, RES 1440). */
+#include "core/calendar.h"
+#include "util/timeutil.h"
+#include "util/tz.h"
+
+static cb_cal *biz_cal;
+
+static int64_t bt_biz(const void *cal, cb_ms a, cb_ms b)
+{
+	return cb_cal_business_time((cb_cal *)cal, a, b);
+}
+
+static cb_ms due_biz(const void *cal, cb_ms start, int64_t ms)
+{
+	return cb_cal_business_due((cb_cal *)cal, start, ms);
+}
+
+static cb_ms at_utc(const char *s)
+{
+	cb_ms t = 0;
+	if (cb_time_parse(s, &t) != 0)
+		cb_test_fail(__FILE__, __LINE__, s);
+	return t;
+}
+
+static void setup_two_calendars(void)
+{
+	json_t *doc = json_loads("{\"name\": \"biz\", \"timezone\": \"UTC\", \"hours\": {"
+				 "\"mon\": [[\"09:00\", \"17:00\"]], \"tue\": [[\"09:00\", \"17:00\"]],"
+				 "\"wed\": [[\"09:00\", \"17:00\"]], \"thu\": [[\"09:00\", \"17:00\"]],"
+				 "\"fri\": [[\"09:00\", \"17:00\"]]}}", 0, NULL);
+	cb_err err = {0};
+	cb_cal_free(biz_cal);
+	biz_cal = NULL;
+	if (cb_cal_from_json(&biz_cal, doc, cb_tz_load, NULL, &err) != 0)
+		cb_test_fail(__FILE__, __LINE__, err.message);
+	json_decref(doc);
+	memset(pols, 0, sizeof pols);
+	cb_sla_calendar c247 = {NULL, bt247, due247};
+	cb_sla_calendar biz = {biz_cal, bt_biz, due_biz};
+	pols[0] = (cb_sla_policy){.id = 11, .name = "p1-24x7", .priorities = 1u << 1,
+				  .target_ms = {30 * MIN, 60 * MIN, 480 * MIN}, .calendar = c247};
+	pols[1] = (cb_sla_policy){.id = 14, .name = "p4-biz", .priorities = 1u << 4,
+				  .target_ms = {-1, -1, 2400 * MIN}, .calendar = biz};
+	pols[2] = (cb_sla_policy){.id = 19, .name = "default-biz",
+				  .target_ms = {240 * MIN, 480 * MIN, 1440 * MIN}, .calendar = biz};
+	cfg = (cb_sla_config){.policies = pols, .npolicies = 3, .tier_of = tier_any};
+}
+
+static void assign(cb_sla *s, cb_ms at)
+{
+	ev(s, CB_EV_ASSIGN, at, json_pack("{s:I}", "assignee", (json_int_t)3));
+}
+
+static void priority(cb_sla *s, const char *from, const char *to, cb_ms at)
+{
+	ev(s, CB_EV_PRIORITY, at, json_pack("{s:s, s:s}", "from", from, "to", to));
+}
+
+/* Item 1: the latest next-update instance started under P4 (no next-update
+ * target): next_update is absent, not the earlier cancelled instance. */
+CB_TEST(sla_view_shows_latest_next_update_instance_only)
+{
+	setup_two_calendars();
+	cb_sla s;
+	cb_sla_init(&s, &cfg);
+	created(&s, "P3", at_utc("2026-03-09T10:00:00Z")); /* a Monday */
+	assign(&s, at_utc("2026-03-09T10:00:00Z"));
+	reply(&s, at_utc("2026-03-09T10:30:00Z"), "agent");
+	priority(&s, "P3", "P4", at_utc("2026-03-09T11:00:00Z"));
+	reply(&s, at_utc("2026-03-09T12:00:00Z"), "agent");
+	cb_sla_view v[3];
+	cb_sla_view_at(&s, at_utc("2026-03-09T13:00:00Z"), v);
+	CB_CHECK(!v[CB_CLOCK_NU].present);
+	/* instance 1 was cancelled at 1,800 s and stays in the KPI instances */
+	int n = 0;
+	const cb_sla_instance *in = cb_sla_instances(&s, CB_CLOCK_NU, &n);
+	CB_CHECK_INT(n, 2);
+	CB_CHECK(in[0].cancelled);
+	CB_CHECK_INT(in[0].elapsed_ms, 30 * MIN);
+	CB_CHECK_INT(in[0].target_ms, 480 * MIN);
+	CB_CHECK(!in[1].ever_target);
+	/* a switch back to the catch-all gives instance 2 its target, measured
+	 * from its normal start on the business calendar: then it is shown */
+	priority(&s, "P4", "P3", at_utc("2026-03-09T14:00:00Z"));
+	cb_sla_view_at(&s, at_utc("2026-03-09T15:00:00Z"), v);
+	CB_CHECK(v[CB_CLOCK_NU].present);
+	CB_CHECK_INT(v[CB_CLOCK_NU].instance, 2);
+	CB_CHECK_INT(v[CB_CLOCK_NU].state, CB_SLA_RUNNING);
+	CB_CHECK_INT(v[CB_CLOCK_NU].elapsed_ms, 180 * MIN);
+	cb_sla_free(&s);
+}
+
+/* Item 2: a breached first response switched to P4 (no first-response
+ * target) keeps its target and breached_at and accrues on P4's business
+ * calendar from the switch on. */
+CB_TEST(sla_breached_clock_switched_to_policy_without_target_moves_calendar)
+{
+	setup_two_calendars();
+	cb_sla s;
+	cb_sla_init(&s, &cfg);
+	created(&s, "P1", at_utc("2026-03-09T08:00:00Z"));
+	assign(&s, at_utc("2026-03-09T08:00:00Z"));
+	priority(&s, "P1", "P4", at_utc("2026-03-09T09:00:00Z"));
+	reply(&s, at_utc("2026-03-10T10:00:00Z"), "agent");
+	cb_sla_view v[3];
+	cb_sla_view_at(&s, at_utc("2026-03-10T11:00:00Z"), v);
+	CB_CHECK(v[CB_CLOCK_FR].present);
+	CB_CHECK_INT(v[CB_CLOCK_FR].state, CB_SLA_BREACHED);
+	CB_CHECK_INT(v[CB_CLOCK_FR].target_ms, 30 * MIN);
+	CB_CHECK_INT(v[CB_CLOCK_FR].breached_at, at_utc("2026-03-09T08:30:00Z"));
+	/* 3,600 s on 24x7, then Monday 09-17 and Tuesday 09-10 on business hours */
+	CB_CHECK_INT(v[CB_CLOCK_FR].elapsed_ms, 36000 * 1000LL);
+	/* the switch is a policy step of the clock's history, with P4 in force */
+	int found = 0;
+	for (int i = 0; i < s.nhist; i++)
+		if (s.hist[i].clock == CB_CLOCK_FR && s.hist[i].kind == CB_SLA_H_POLICY &&
+		    s.hist[i].at == at_utc("2026-03-09T09:00:00Z")) {
+			found = 1;
+			CB_CHECK_INT(s.hist[i].policy_id, 14);
+			CB_CHECK_INT(s.hist[i].target_ms, 30 * MIN);
+			CB_CHECK_INT(s.hist[i].elapsed_ms, 3600 * 1000LL);
+		}
+	CB_CHECK(found);
+	cb_sla_free(&s);
+}
+
+CB_TEST(sla_breached_next_update_switched_to_policy_without_target_moves_calendar)
+{
+	setup_two_calendars();
+	cb_sla s;
+	cb_sla_init(&s, &cfg);
+	created(&s, "P1", at_utc("2026-03-09T08:00:00Z"));
+	assign(&s, at_utc("2026-03-09T08:00:00Z"));
+	reply(&s, at_utc("2026-03-09T08:10:00Z"), "agent");
+	status(&s, "open", at_utc("2026-03-09T08:10:00Z"));
+	priority(&s, "P1", "P4", at_utc("2026-03-09T10:10:00Z"));
+	status(&s, "solved", at_utc("2026-03-10T12:00:00Z"));
+	int n = 0;
+	const cb_sla_instance *in = cb_sla_instances(&s, CB_CLOCK_NU, &n);
+	CB_CHECK_INT(n, 1);
+	CB_CHECK(in[0].breached);
+	CB_CHECK(!in[0].cancelled);
+	CB_CHECK_INT(in[0].breached_at, at_utc("2026-03-09T09:10:00Z"));
+	CB_CHECK_INT(in[0].target_ms, 60 * MIN);
+	CB_CHECK_INT(in[0].elapsed_ms, 42600 * 1000LL); /* 7,200 + 24,600 + 10,800 */
+	cb_sla_view v[3];
+	cb_sla_view_at(&s, at_utc("2026-03-11T12:00:00Z"), v);
+	CB_CHECK_INT(v[CB_CLOCK_NU].state, CB_SLA_BREACHED);
+	CB_CHECK_INT(v[CB_CLOCK_NU].elapsed_ms, 42600 * 1000LL); /* frozen at the solve */
+	/* a switch back to P1 is not skipped: the clock takes P1's target and
+	 * calendar again (here after a reopen, on the resolution clock too) */
+	cb_sla_free(&s);
+
+	cb_sla_init(&s, &cfg);
+	created(&s, "P1", at_utc("2026-03-09T08:00:00Z"));
+	priority(&s, "P1", "P4", at_utc("2026-03-09T09:00:00Z"));
+	priority(&s, "P4", "P1", at_utc("2026-03-09T18:00:00Z"));
+	cb_sla_view_at(&s, at_utc("2026-03-09T19:00:00Z"), v);
+	/* 1 h on 24x7, 8 h of Monday's business hours on P4, 1 h on 24x7 */
+	CB_CHECK_INT(v[CB_CLOCK_FR].elapsed_ms, 10 * 60 * MIN);
+	CB_CHECK_INT(v[CB_CLOCK_FR].state, CB_SLA_BREACHED);
+	cb_sla_free(&s);
+	cb_cal_free(biz_cal);
+	biz_cal = NULL;
+}

@@ -120,6 +120,33 @@ test('headers_and_assets', async () => {
     assert((await fetch(srv.base + bad)).status === 404, `${bad} is a 404`);
 });
 
+// Issue 14 item 3: the badge shows the clock the queue is ordered by: every
+// row of the breached queue shows a breach, and the badges of a queue go
+// breached (longest overdue first), then due (soonest first), then paused,
+// then none.
+test('badges_follow_the_urgency_order', async () => {
+  const p = await page(AGENT);
+  for (const [link, heading] of [['Breached', 'Queue: Breached'], ['All open', 'Queue: All open']]) {
+    await p.getByRole('link', { name: link, exact: true }).click();
+    await p.getByRole('heading', { name: heading }).waitFor();
+    const badges = await p.locator('table.tickets tbody tr .sla-badge').evaluateAll((els) => els.map((el) => ({
+      kind: el.dataset.kind || (el.classList.contains('sla-paused') ? 'paused' : 'none'),
+      at: Number(el.dataset.at || 0), text: el.textContent })));
+    assert(badges.length > 0, `${link}: no rows`);
+    if (link === 'Breached') {
+      const wrong = badges.filter((b) => b.kind !== 'breached' || !/breached/.test(b.text));
+      assert(wrong.length === 0, `${wrong.length} of ${badges.length} breached rows show ${wrong.map((b) => b.text).slice(0, 3).join(', ')}`);
+    }
+    const rank = { breached: 0, due: 1, paused: 2, none: 3 };
+    for (let i = 1; i < badges.length; i++) {
+      const a = badges[i - 1], b = badges[i];
+      const inOrder = rank[a.kind] < rank[b.kind] || (rank[a.kind] === rank[b.kind] && (a.at <= b.at || a.kind === 'paused' || a.kind === 'none'));
+      assert(inOrder, `${link}: row ${i} "${a.text}" before "${b.text}"`);
+    }
+  }
+  await done(p);
+});
+
 test('login_logout_and_wrong_password', async () => {
   const p = await page();
   await p.goto(srv.base + '/');
