@@ -325,3 +325,56 @@ def test_demo_queues_are_in_urgency_order():
             assert keys == sorted(keys), (view, keys)
             if view == "breached":
                 assert all(k[0] == 0 for k in keys), keys
+
+
+def two_calendar_setup(s):
+    """Issue 14's configuration: Mon-Fri 09:00-17:00; P1 24x7 (30/60/480),
+    P4 on business hours with a resolution target only, a catch-all on
+    business hours (240/480/1440)."""
+    setup(s)
+    biz = {"name": "biz", "timezone": "UTC", "hours": {d: [["09:00", "17:00"]] for d in ["mon", "tue", "wed", "thu", "fri"]}}
+    assert s.post("/api/v1/calendars", biz).status == 201
+    for pos, name, cond, cal, targets in [
+            (10, "p1", {"priority": "P1"}, None, {"first_response": 30, "next_update": 60, "resolution": 480}),
+            (11, "p4", {"priority": "P4"}, "biz", {"resolution": 2400}),
+            (12, "catch-all", {}, "biz", {"first_response": 240, "next_update": 480, "resolution": 1440})]:
+        body = {"name": name, "position": pos, "conditions": cond, "targets": targets}
+        if cal:
+            body["calendar"] = cal
+        r = s.post("/api/v1/sla-policies", body)
+        assert r.status == 201, r
+
+
+def test_latest_next_update_instance_and_breached_clock_calendar_switch():
+    with Server() as s:
+        two_calendar_setup(s)
+        ag = "agent1@support.test"
+        # item 1: the latest next-update instance never had a target: absent
+        t = imp(s, dict(WORKED, external_id="N-1", priority="P3", created_at="2026-03-09T10:00:00Z", events=[
+            {"at": "2026-03-09T10:00:00Z", "type": "assign", "assignee": ag, "author": ag},
+            {"at": "2026-03-09T10:30:00Z", "type": "comment", "author": ag, "public": True, "body": "a"},
+            {"at": "2026-03-09T11:00:00Z", "type": "priority", "priority": "P4", "author": ag},
+            {"at": "2026-03-09T12:00:00Z", "type": "comment", "author": ag, "public": True, "body": "b"}]))
+        sla = s.get(f"/api/v1/tickets/{t}").json["sla"]
+        assert sla["policy"] == "p4", sla
+        assert "next_update" not in sla, sla
+        # item 2: a breached first response moves to P4's calendar at the switch
+        t = imp(s, dict(WORKED, external_id="N-2", priority="P1", created_at="2026-03-09T08:00:00Z", events=[
+            {"at": "2026-03-09T08:00:00Z", "type": "assign", "assignee": ag, "author": ag},
+            {"at": "2026-03-09T09:00:00Z", "type": "priority", "priority": "P4", "author": ag},
+            {"at": "2026-03-10T10:00:00Z", "type": "comment", "author": ag, "public": True, "body": "a"}]))
+        fr = s.get(f"/api/v1/tickets/{t}").json["sla"]["first_response"]
+        assert fr["state"] == "breached" and fr["target_s"] == 1800 and fr["elapsed_s"] == 36000, fr
+        assert fr["breached_at"] == "2026-03-09T08:30:00Z", fr
+        h = s.get(f"/api/v1/tickets/{t}/sla/history").json["items"]
+        step = [e for e in h if e["clock"] == "first_response" and e["kind"] == "policy"]
+        assert [(e["at"], e["policy"], e["target_s"], e["elapsed_s"]) for e in step] == \
+            [("2026-03-09T09:00:00Z", "p4", 1800, 3600)], step
+        # next-update variant
+        t = imp(s, dict(WORKED, external_id="N-3", priority="P1", created_at="2026-03-09T08:00:00Z", events=[
+            {"at": "2026-03-09T08:00:00Z", "type": "assign", "assignee": ag, "author": ag},
+            {"at": "2026-03-09T08:10:00Z", "type": "comment", "author": ag, "public": True, "body": "a"},
+            {"at": "2026-03-09T10:10:00Z", "type": "priority", "priority": "P4", "author": ag},
+            {"at": "2026-03-10T12:00:00Z", "type": "status", "status": "solved", "author": ag}]))
+        nu = s.get(f"/api/v1/tickets/{t}").json["sla"]["next_update"]
+        assert nu["state"] == "breached" and nu["elapsed_s"] == 42600 and nu["target_s"] == 3600, nu

@@ -485,3 +485,46 @@ CB_TEST(sla_breached_next_update_switched_to_policy_without_target_moves_calenda
 	cb_cal_free(biz_cal);
 	biz_cal = NULL;
 }
+
+/* Issue 14 item 3: one urgency per ticket. */
+CB_TEST(sla_urgency_breached_first_longest_overdue_then_due_then_paused)
+{
+	cb_sla_view v[3];
+	cb_sla_urgency u;
+	memset(v, 0, sizeof v);
+	cb_sla_urgency_of(v, &u);
+	CB_CHECK_INT(u.kind, CB_URG_NONE);
+	CB_CHECK_INT(u.clock, -1);
+	/* a running resolution due soon does not hide a breached first response */
+	v[CB_CLOCK_FR] = (cb_sla_view){.present = 1, .open = 1, .state = CB_SLA_BREACHED, .breached_at = T0};
+	v[CB_CLOCK_RES] = (cb_sla_view){.present = 1, .open = 1, .state = CB_SLA_RUNNING, .due_at = T0 + MIN};
+	cb_sla_urgency_of(v, &u);
+	CB_CHECK_INT(u.kind, CB_URG_BREACHED);
+	CB_CHECK_INT(u.clock, CB_CLOCK_FR);
+	CB_CHECK_INT(u.at, T0);
+	/* two breaches: the one that breached longest ago */
+	v[CB_CLOCK_NU] = (cb_sla_view){.present = 1, .open = 1, .state = CB_SLA_BREACHED, .breached_at = T0 - MIN};
+	cb_sla_urgency_of(v, &u);
+	CB_CHECK_INT(u.clock, CB_CLOCK_NU);
+	/* a settled breach (fulfilled late) is not urgent */
+	v[CB_CLOCK_FR].open = 0;
+	v[CB_CLOCK_NU].open = 0;
+	cb_sla_urgency_of(v, &u);
+	CB_CHECK_INT(u.kind, CB_URG_DUE);
+	CB_CHECK_INT(u.clock, CB_CLOCK_RES);
+	CB_CHECK_INT(u.at, T0 + MIN);
+	/* running before paused, whatever the order of the clocks */
+	v[CB_CLOCK_FR] = (cb_sla_view){.present = 1, .open = 1, .state = CB_SLA_PAUSED};
+	cb_sla_urgency_of(v, &u);
+	CB_CHECK_INT(u.clock, CB_CLOCK_RES);
+	v[CB_CLOCK_RES].state = CB_SLA_PAUSED;
+	v[CB_CLOCK_RES].due_at = 0;
+	cb_sla_urgency_of(v, &u);
+	CB_CHECK_INT(u.kind, CB_URG_PAUSED);
+	CB_CHECK_INT(u.clock, CB_CLOCK_FR);
+	/* a breached clock paused while pending stays a breach */
+	v[CB_CLOCK_RES] = (cb_sla_view){.present = 1, .open = 1, .state = CB_SLA_BREACHED, .breached_at = T0 + 5 * MIN};
+	cb_sla_urgency_of(v, &u);
+	CB_CHECK_INT(u.kind, CB_URG_BREACHED);
+	CB_CHECK_INT(u.clock, CB_CLOCK_RES);
+}
