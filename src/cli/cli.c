@@ -62,7 +62,10 @@ int cb_cli_wants_help(int argc, char **argv)
 	return cb_cli_flag(argc, argv, "--help") || cb_cli_flag(argc, argv, "-h");
 }
 
-int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage)
+/* The one place the command line opens a data directory. create: `init`
+ * makes DIR and its database; every other command opens an initialised
+ * Casebook data directory or fails naming DIR, creating nothing. */
+static int open_data(cb_app *app, int argc, char **argv, const char *usage, int create)
 {
 	const char *dir = cb_cli_opt(argc, argv, "--data");
 	if (!dir) {
@@ -73,17 +76,31 @@ int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage)
 		cb_cli_error("cannot initialize libsodium");
 		return 1;
 	}
-	cb_db_opts o = {.synchronous_full = 1};
+	cb_db_opts o = {.synchronous_full = 1, .existing = !create};
 	const char *sync = cb_cli_opt(argc, argv, "--sync");
 	if (sync && strcmp(sync, "normal") == 0)
 		o.synchronous_full = 0;
 	cb_err err = {0};
 	if (cb_db_open(&app->db, dir, &o, &err)) {
-		cb_cli_error("%s", err.message);
+		if (err.code == CB_E_NOTFOUND)
+			cb_cli_error("%s; create one with 'casebook init --data %s'", err.message, dir);
+		else
+			cb_cli_error("%s", err.message);
 		return 1;
 	}
 	app->data_dir = dir;
+	if (!create && cb_setup_check(app, &err)) {
+		cb_cli_error("%s; create one with 'casebook init --data %s'", err.message, dir);
+		cb_db_close(app->db);
+		app->db = NULL;
+		return 1;
+	}
 	return 0;
+}
+
+int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage)
+{
+	return open_data(app, argc, argv, usage, 0);
 }
 
 /* ---- init ---- */
@@ -100,7 +117,7 @@ static int cmd_init(int argc, char **argv)
 		return 0;
 	}
 	cb_app app = {0};
-	int rc = cb_cli_open(&app, argc, argv, init_usage);
+	int rc = open_data(&app, argc, argv, init_usage, 1);
 	if (rc)
 		return rc;
 	const char *email = cb_cli_opt(argc, argv, "--admin-email");
@@ -244,8 +261,15 @@ static int cmd_serve(int argc, char **argv)
 	int rc = cb_cli_open(&app, argc, argv, serve_usage);
 	if (rc)
 		return rc;
-	cb_db_set_write_limits(app.db, max_queue, max_wait);
 	cb_err err = {0};
+	/* one server per data directory, and no restore beneath it */
+	int lock = cb_db_lock_dir(app.data_dir, &err);
+	if (lock < 0) {
+		cb_cli_error("%s", err.message);
+		cb_db_close(app.db);
+		return 1;
+	}
+	cb_db_set_write_limits(app.db, max_queue, max_wait);
 	/* the job scheduler (SLA timers, re-folds) runs while the server does;
 	 * it inherits the blocked signal mask set above */
 	rc = cb_jobs_start(&app, &err);
@@ -272,6 +296,7 @@ static int cmd_serve(int argc, char **argv)
 	cb_kb_log_stop(); /* queued portal activity is written before the close */
 	cb_jobs_stop();
 	cb_db_close(app.db);
+	cb_db_unlock_dir(lock);
 	return rc ? 1 : 0;
 }
 
@@ -318,7 +343,8 @@ static int cmd_backup(int argc, char **argv)
 
 static const char restore_usage[] =
 	"usage: casebook restore --data DIR FILE\n"
-	"Replaces the database in DIR with the backup FILE (the server must be stopped).\n";
+	"Replaces the database in DIR with the backup FILE, creating DIR when it does\n"
+	"not exist. Refused while a server runs on DIR (stop it first).\n";
 
 static int cmd_restore(int argc, char **argv)
 {

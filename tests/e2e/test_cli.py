@@ -3,6 +3,7 @@ restore of a live instance, and graceful shutdown under write load."""
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -144,3 +145,84 @@ def test_sigterm_under_write_load_loses_nothing_acknowledged():
     c = run("check", "--data", s.dir)
     assert c.returncode == 0, c.stdout + c.stderr
     shutil.rmtree(s.dir, ignore_errors=True)
+
+
+def commands_on(d, tmp):
+    """Every command that opens an existing data directory, run on d."""
+    nd = os.path.join(tmp, "in.ndjson")
+    with open(nd, "w") as f:
+        f.write("")
+    return [
+        ["report", "kpis", "--data", d, "--from", "2024-01-01T00:00:00Z",
+         "--to", "2024-02-01T00:00:00Z"],
+        ["report", "rebuild", "--data", d],
+        ["check", "--data", d],
+        ["export", "--data", d],
+        ["import", "--data", d, nd],
+        ["serve", "--data", d, "--listen", "127.0.0.1:0"],
+        ["backup", "--data", d, os.path.join(tmp, "b.db")],
+        ["demo", "--data", d, "--tickets", "3"],
+        ["sla", "explain", "--data", d, "1"],
+        ["account", "add", "--data", d, "--name", "Acme", "--tier", "standard"],
+        ["user", "add", "--data", d, "--email", "a@acme.test", "--role", "agent"],
+        ["token", "create", "--data", d, "--user", "admin@casebook.local"],
+    ]
+
+
+def test_commands_refuse_a_directory_that_is_not_a_data_directory():
+    tmp = tempfile.mkdtemp(prefix="cb-cli-")
+    try:
+        typo = os.path.join(tmp, "no-such-dir")          # a mistyped path
+        empty = os.path.join(tmp, "empty")               # an existing, empty directory
+        os.mkdir(empty)
+        bare = os.path.join(tmp, "bare")                 # a database file with no schema
+        os.mkdir(bare)
+        open(os.path.join(bare, "casebook.db"), "wb").close()
+        nousers = os.path.join(tmp, "nousers")           # a schema nobody initialised
+        assert run("init", "--data", nousers).returncode == 0
+        db = sqlite3.connect(os.path.join(nousers, "casebook.db"))
+        db.execute("DELETE FROM users")
+        db.commit()
+        db.close()
+        for d in (typo, empty, bare, nousers):
+            for args in commands_on(d, tmp):
+                r = run(*args)
+                assert r.returncode == 1, (args, r.returncode, r.stdout, r.stderr)
+                assert d in r.stderr and "casebook init" in r.stderr, (args, r.stderr)
+                assert "listening" not in r.stdout, args
+        assert not os.path.exists(typo), "a command created the mistyped directory"
+        assert os.listdir(empty) == [], os.listdir(empty)
+        assert os.path.getsize(os.path.join(bare, "casebook.db")) == 0
+        assert not os.path.exists(os.path.join(tmp, "b.db"))
+        # init still creates one, and then the same commands work
+        assert run("init", "--data", typo).returncode == 0
+        assert run("check", "--data", typo).returncode == 0
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_restore_refuses_while_a_server_holds_the_data_directory():
+    s = Server()
+    s.own_dir = False
+    bkdir = tempfile.mkdtemp(prefix="cb-backup-")
+    try:
+        with s:
+            tid = s.post("/api/v1/tickets", {"subject": "kept"}).json["id"]
+            bk = os.path.join(bkdir, "backup.db")
+            assert run("backup", "--data", s.dir, bk).returncode == 0
+            s.post("/api/v1/tickets", {"subject": "after the backup"})
+            r = run("restore", "--data", s.dir, bk)
+            assert r.returncode == 1, (r.stdout, r.stderr)
+            assert s.dir in r.stderr and "server" in r.stderr, r.stderr
+            # a second server on the same directory is refused as well
+            r2 = run("serve", "--data", s.dir, "--listen", "127.0.0.1:0")
+            assert r2.returncode == 1 and s.dir in r2.stderr, r2.stderr
+            # nothing was replaced: the server still has both tickets
+            assert len(s.get("/api/v1/tickets").json["items"]) == 2
+        r = run("restore", "--data", s.dir, bk)          # once it stopped
+        assert r.returncode == 0, r.stderr
+        with s:
+            assert [t["id"] for t in s.get("/api/v1/tickets").json["items"]] == [tid]
+    finally:
+        shutil.rmtree(bkdir)
+        shutil.rmtree(s.dir, ignore_errors=True)
