@@ -17,6 +17,7 @@
 #include "app/mail_out.h"
 #include "util/alloc.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <pthread.h>
 #include <jansson.h>
@@ -406,8 +407,27 @@ static int cmd_check(int argc, char **argv)
 static const char demo_usage[] =
 	"usage: casebook demo --data DIR [--tickets N] [--days N] [--seed N]\n"
 	"Loads a demo data set into an initialized DIR: accounts of every tier,\n"
-	"agents, engineers, customers, groups and N tickets (default 300) in every\n"
-	"status spread over the past N days (default 42).\n";
+	"agents, engineers, customers, groups, N tickets (default 300, at most\n"
+	"100000) in every status spread over the past N days (default 42, at most\n"
+	"3650), a knowledge base (articles, runbooks, a known error), incidents,\n"
+	"defects, a problem and macros. --seed N (default 42) picks another data set.\n"
+	"A data directory takes the demo data once: a second run changes nothing\n"
+	"and exits 1.\n";
+
+/* A whole number in [lo, hi], else an error line naming the option. */
+static int demo_number(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long long n = v ? strtoll(v, &end, 10) : 0;
+	if (!v || !*v || *end || errno || n < lo || n > hi) {
+		fprintf(stderr, "casebook demo: %s: must be a whole number from %lld to %lld (got '%s')\n",
+			opt, lo, hi, v ? v : "");
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
 
 static int cmd_demo(int argc, char **argv)
 {
@@ -415,15 +435,62 @@ static int cmd_demo(int argc, char **argv)
 		fputs(demo_usage, stdout);
 		return 0;
 	}
+	/* every argument is checked, and every bad one named, before anything runs */
 	cb_demo_opts o = {0};
-	const char *v;
-	if ((v = cb_cli_opt(argc, argv, "--tickets")))
-		o.tickets = atoi(v);
-	if ((v = cb_cli_opt(argc, argv, "--days")))
-		o.days = atoi(v);
-	if ((v = cb_cli_opt(argc, argv, "--seed")))
-		o.seed = (unsigned)strtoul(v, NULL, 10);
-	if (o.tickets < 0 || o.days < 0) {
+	int bad = 0;
+	const char *data = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		static const char *const valued[] = {"--data", "--tickets", "--days", "--seed",
+						     "--sync", NULL};
+		const char *name = NULL, *v = NULL;
+		for (const char *const *k = valued; *k && !name; k++) {
+			size_t n = strlen(*k);
+			if (strncmp(a, *k, n) == 0 && (a[n] == '=' || a[n] == '\0')) {
+				name = *k;
+				if (a[n] == '=')
+					v = a + n + 1;
+				else if (i + 1 < argc)
+					v = argv[++i];
+			}
+		}
+		if (!name) {
+			fprintf(stderr, "casebook demo: %s: %s\n", a,
+				a[0] == '-' ? "unknown option" : "unexpected argument");
+			bad = 1;
+			continue;
+		}
+		long long n;
+		if (!v) {
+			fprintf(stderr, "casebook demo: %s: needs a value\n", name);
+			bad = 1;
+		} else if (strcmp(name, "--data") == 0) {
+			data = v;
+		} else if (strcmp(name, "--tickets") == 0) {
+			if (demo_number(name, v, 1, 100000, &n))
+				bad = 1;
+			else
+				o.tickets = (int)n;
+		} else if (strcmp(name, "--days") == 0) {
+			if (demo_number(name, v, 1, 3650, &n))
+				bad = 1;
+			else
+				o.days = (int)n;
+		} else if (strcmp(name, "--seed") == 0) {
+			if (demo_number(name, v, 1, 4294967295LL, &n))
+				bad = 1;
+			else
+				o.seed = (unsigned)n;
+		} else if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0) { /* --sync */
+			fprintf(stderr, "casebook demo: --sync: must be full or normal (got '%s')\n", v);
+			bad = 1;
+		}
+	}
+	if (!data && !bad) {
+		fputs("casebook demo: --data: required\n", stderr);
+		bad = 1;
+	}
+	if (bad) {
 		fputs(demo_usage, stderr);
 		return 2;
 	}
@@ -437,8 +504,9 @@ static int cmd_demo(int argc, char **argv)
 	if (rc)
 		cb_cli_error("%s", err.message);
 	else
-		printf("demo data: %d accounts, %d users, %d groups, %d tickets, %d events\n",
-		       r.accounts, r.users, r.groups, r.tickets, r.events);
+		printf("demo data: %d accounts, %d users, %d groups, %d tickets, %d events, "
+		       "%d articles\n",
+		       r.accounts, r.users, r.groups, r.tickets, r.events, r.articles);
 	cb_db_close(app.db);
 	return rc ? 1 : 0;
 }

@@ -43,6 +43,8 @@ def test_demo_data_is_varied_and_consistent():
     r = run("demo", "--data", s.dir, "--tickets", "120", "--days", "30")
     assert r.returncode == 0, r.stderr
     assert "120 tickets" in r.stdout
+    customer = run("token", "create", "--data", s.dir, "--user",
+                   "alice@northwind.example").stdout.strip().splitlines()[-1]
     c = run("check", "--data", s.dir)
     assert c.returncode == 0 and "120 tickets checked, 0 differ" in c.stdout, c.stdout
     with s:
@@ -70,8 +72,62 @@ def test_demo_data_is_varied_and_consistent():
         assert s.get("/api/v1/defects/fix-available").json["items"], "a fixed defect's tickets"
         assert len(s.get("/api/v1/problems").json["items"]) == 1
         assert {m["name"] for m in s.get("/api/v1/macros").json["items"]} >= {"Solved: confirm the fix"}
+        # the knowledge base: published KB articles, runbooks, and the known
+        # error of the demo problem, on /known-issues
+        arts = s.get("/api/v1/articles?limit=100").json["items"]
+        published = [a for a in arts if a["state"] == "published"]
+        assert {a["type"] for a in published} >= {"kb", "runbook", "known_error"}, published
+        assert any(a["visibility"] == "internal" for a in published if a["type"] == "runbook")
+        problem = s.get("/api/v1/problems").json["items"][0]
+        ke = s.get(f"/api/v1/articles/{problem['article']}").json
+        assert ke["type"] == "known_error" and ke["state"] == "published", ke
+        assert ke["visibility"] == "public" and ke["symptoms"] and ke["workaround"], ke
+        known = s.get("/known-issues.json", token=None).json["items"]
+        assert [k["id"] for k in known] == [ke["id"]], known
+        assert ke["title"] in s.get("/known-issues", token=None).body
+        # suggestions on a demo ticket name the article that answers it
+        tickets = s.get("/api/v1/tickets?limit=500").json["items"]
+        by_subject = {}
+        for t in tickets:
+            by_subject.setdefault(t["subject"], t["id"])
+        for words in ("SAML", "429", "Webhook", "CSV export"):
+            tid = [t for subj, t in by_subject.items() if words in subj]
+            assert tid, (words, sorted(by_subject))
+            sug = s.get(f"/api/v1/tickets/{tid[0]}/suggestions").json["articles"]
+            assert sug and words in sug[0]["title"], (words, sug)
+        # portal search: a customer finds public articles, never internal runbooks
+        found = s.get("/api/v1/search?q=webhook&type=article", token=customer).json["items"]
+        assert [a["title"] for a in found] == ["Webhook deliveries are delayed or have stopped"]
+        assert s.get("/api/v1/search?q=outage&type=article", token=customer).json["items"] == []
+        assert s.get("/api/v1/search?q=outage&type=article").json["items"], "staff see runbooks"
         c2 = run("check", "--data", s.dir)
         assert c2.returncode == 0 and "0 differ" in c2.stdout, c2.stdout
+
+
+def test_demo_validates_its_arguments_and_loads_once():
+    s = Server()
+    try:
+        r = run("demo", "--data", s.dir, "--tickets", "many", "--days=0", "--seed", "-3",
+                "--bogus", "extra")
+        assert r.returncode == 2, r
+        for expected in ("--tickets: must be a whole number from 1 to 100000 (got 'many')",
+                         "--days: must be a whole number from 1 to 3650 (got '0')",
+                         "--seed: must be a whole number", "--bogus: unknown option",
+                         "extra: unexpected argument"):
+            assert expected in r.stderr, (expected, r.stderr)
+        assert run("demo", "--tickets", "5").returncode == 2          # no --data
+        assert run("demo", "--data", s.dir, "--tickets").returncode == 2
+        r = run("check", "--data", s.dir)
+        assert "0 tickets checked" in r.stdout, r.stdout             # nothing was loaded
+        r = run("demo", "--data", s.dir, "--tickets", "12", "--days", "5")
+        assert r.returncode == 0 and "12 tickets" in r.stdout, r.stderr
+        r = run("demo", "--data", s.dir, "--tickets", "12", "--days", "5")
+        assert r.returncode == 1, r
+        assert "already loaded" in r.stderr and "nothing was changed" in r.stderr, r.stderr
+        r = run("check", "--data", s.dir)
+        assert "12 tickets checked" in r.stdout, r.stdout
+    finally:
+        shutil.rmtree(s.dir, ignore_errors=True)
 
 
 def test_backup_restore_of_a_live_instance():
