@@ -16,12 +16,14 @@
 #include "app/mail_channels.h"
 #include "app/mail_out.h"
 #include "util/alloc.h"
+#include "util/timeutil.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <pthread.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,8 +518,43 @@ static int cmd_demo(int argc, char **argv)
 static const char sla_usage[] =
 	"usage: casebook sla explain --data DIR TICKET\n"
 	"Lists every start, pause, resume, fulfilment, breach, cancellation and\n"
-	"policy switch of the ticket's SLA clocks, with instants and the business\n"
-	"time accrued, as of now.\n";
+	"policy switch of the ticket's SLA clocks in time order, with instants and\n"
+	"the business time accrued (seconds, and in days, hours and minutes), as of\n"
+	"now. The clock rules are those of docs/metrics.md.\n";
+
+/* "5400 s (1 h 30 min)": seconds, then the same span in hours and minutes
+ * (never days: a business clock's 24 h are not a calendar day). */
+static void fmt_span(char *buf, size_t n, long long s)
+{
+	long long a = s < 0 ? -s : s;
+	long long h = a / 3600, m = a % 3600 / 60, sec = a % 60;
+	char human[64] = "";
+	size_t k = 0;
+	if (h)
+		k += (size_t)snprintf(human + k, sizeof human - k, "%lld h", h);
+	if (m)
+		k += (size_t)snprintf(human + k, sizeof human - k, "%s%lld min", k ? " " : "", m);
+	if (sec && !h)
+		k += (size_t)snprintf(human + k, sizeof human - k, "%s%lld s", k ? " " : "", sec);
+	if (a < 60)
+		snprintf(buf, n, "%lld s", s);
+	else
+		snprintf(buf, n, "%lld s (%s%s)", s, s < 0 ? "-" : "", human);
+}
+
+struct sla_step {
+	cb_ms at; /* INT64_MAX when the step has no instant */
+	size_t pos;
+	json_t *e;
+};
+
+static int step_cmp(const void *a, const void *b)
+{
+	const struct sla_step *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos; /* stable: the engine's order */
+}
 
 static int cmd_sla(int argc, char **argv)
 {
@@ -547,35 +584,61 @@ static int cmd_sla(int argc, char **argv)
 	} else {
 		printf("ticket %lld, policy %s\n", id,
 		       json_is_string(json_object_get(sla, "policy")) ? json_string_value(json_object_get(sla, "policy")) : "(none)");
-		printf("%-24s %-15s %-4s %-8s %12s %12s  %s\n", "at", "clock", "inst", "kind",
-		       "elapsed_s", "target_s", "policy");
-		size_t i;
-		json_t *e;
-		json_array_foreach(json_object_get(h, "items"), i, e) {
+		/* the engine lists each clock's steps together; a reader wants the
+		 * ticket's story: every step in the order it happened */
+		json_t *items = json_object_get(h, "items");
+		size_t n = json_array_size(items);
+		struct sla_step *st = cb_xcalloc(n ? n : 1, sizeof *st);
+		for (size_t i = 0; i < n; i++) {
+			json_t *e = json_array_get(items, i);
+			const char *at = json_string_value(json_object_get(e, "at"));
+			st[i].pos = i;
+			st[i].e = e;
+			if (!at || cb_time_parse(at, &st[i].at))
+				st[i].at = INT64_MAX;
+		}
+		qsort(st, n, sizeof *st, step_cmp);
+		/* the spans first, so their columns are as wide as the longest */
+		char(*span)[2][64] = cb_xcalloc(n ? n : 1, sizeof *span);
+		int we = (int)strlen("elapsed"), wt = (int)strlen("target");
+		for (size_t i = 0; i < n; i++) {
+			json_t *e = st[i].e;
 			json_t *tg = json_object_get(e, "target_s");
-			json_t *pol = json_object_get(e, "policy");
-			char target[24];
+			fmt_span(span[i][0], sizeof span[i][0],
+				 (long long)json_integer_value(json_object_get(e, "elapsed_s")));
 			if (json_is_integer(tg))
-				snprintf(target, sizeof target, "%lld", (long long)json_integer_value(tg));
+				fmt_span(span[i][1], sizeof span[i][1], (long long)json_integer_value(tg));
 			else
-				snprintf(target, sizeof target, "-");
-			printf("%-24s %-15s %-4lld %-8s %12lld %12s  %s\n",
-			       json_string_value(json_object_get(e, "at")),
+				snprintf(span[i][1], sizeof span[i][1], "-");
+			if ((int)strlen(span[i][0]) > we)
+				we = (int)strlen(span[i][0]);
+			if ((int)strlen(span[i][1]) > wt)
+				wt = (int)strlen(span[i][1]);
+		}
+		printf("%-20s  %-14s  %4s  %-8s  %-*s  %-*s  %s\n", "at", "clock", "inst", "kind", we,
+		       "elapsed", wt, "target", "policy");
+		for (size_t i = 0; i < n; i++) {
+			json_t *e = st[i].e;
+			json_t *pol = json_object_get(e, "policy");
+			const char *at = json_string_value(json_object_get(e, "at"));
+			printf("%-20s  %-14s  %4lld  %-8s  %-*s  %-*s  %s\n", at ? at : "-",
 			       json_string_value(json_object_get(e, "clock")),
 			       (long long)json_integer_value(json_object_get(e, "instance")),
-			       json_string_value(json_object_get(e, "kind")),
-			       (long long)json_integer_value(json_object_get(e, "elapsed_s")), target,
-			       json_is_string(pol) ? json_string_value(pol) : "-");
+			       json_string_value(json_object_get(e, "kind")), we, span[i][0], wt,
+			       span[i][1], json_is_string(pol) ? json_string_value(pol) : "-");
 		}
+		cb_free(span);
+		cb_free(st);
 		static const char *const clocks[] = {"first_response", "next_update", "resolution"};
 		for (int k = 0; k < 3; k++) {
 			json_t *cl = json_object_get(sla, clocks[k]);
 			if (!cl)
 				continue;
-			printf("%s: %s, %lld of %lld s%s%s\n", clocks[k],
-			       json_string_value(json_object_get(cl, "state")),
-			       (long long)json_integer_value(json_object_get(cl, "elapsed_s")),
-			       (long long)json_integer_value(json_object_get(cl, "target_s")),
+			char elapsed[64], target[64];
+			fmt_span(elapsed, sizeof elapsed, (long long)json_integer_value(json_object_get(cl, "elapsed_s")));
+			fmt_span(target, sizeof target, (long long)json_integer_value(json_object_get(cl, "target_s")));
+			printf("%s: %s, %s of %s%s%s\n", clocks[k],
+			       json_string_value(json_object_get(cl, "state")), elapsed, target,
 			       json_is_string(json_object_get(cl, "breached_at")) ? ", breached at " : "",
 			       json_is_string(json_object_get(cl, "breached_at")) ? json_string_value(json_object_get(cl, "breached_at")) : "");
 		}

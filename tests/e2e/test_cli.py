@@ -1,8 +1,11 @@
 """The command line: --help everywhere, exit codes, demo data, backup and
 restore of a live instance, and graceful shutdown under write load."""
+import http.client
+import json
 import os
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -281,4 +284,139 @@ def test_restore_refuses_while_a_server_holds_the_data_directory():
             assert [t["id"] for t in s.get("/api/v1/tickets").json["items"]] == [tid]
     finally:
         shutil.rmtree(bkdir)
+        shutil.rmtree(s.dir, ignore_errors=True)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run_script(env_extra, **kw):
+    env = dict(os.environ, BIN=BIN, **env_extra)
+    return subprocess.Popen(["sh", os.path.join(ROOT, "scripts", "run.sh")], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kw)
+
+
+def test_make_run_refuses_a_taken_port_before_printing_a_token():
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    assert "make run LISTEN=" in readme and "DATA=" in readme, "README: choosing port and data dir"
+    tmp = tempfile.mkdtemp(prefix="cb-run-")
+    busy = socket.socket()
+    try:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        p = run_script({"DATA": os.path.join(tmp, "var"), "LISTEN": f"127.0.0.1:{port}"})
+        out, err = p.communicate(timeout=300)
+        assert p.returncode != 0, (out, err)
+        token = open(os.path.join(tmp, "var", "admin.token")).read().strip()
+        assert token and token not in out + err, (out, err)
+        assert "Admin token" not in out, out
+        assert f"127.0.0.1:{port}" in err and "LISTEN=" in err, err
+    finally:
+        busy.close()
+        shutil.rmtree(tmp)
+
+
+def test_make_run_prints_the_token_once_the_server_listens():
+    tmp = tempfile.mkdtemp(prefix="cb-run-")
+    data = os.path.join(tmp, "mydata")
+    p = run_script({"DATA": data, "LISTEN": "127.0.0.1:0"})
+    try:
+        lines = []
+        while not any(l.startswith("Admin token:") for l in lines):
+            line = p.stdout.readline()
+            assert line, (lines, p.stderr.read())
+            lines.append(line)
+        url = next(l for l in lines if l.startswith("Casebook is running on ")).split()[-1]
+        token = lines[-1].split(": ", 1)[1].strip()
+        assert token == open(os.path.join(data, "admin.token")).read().strip()
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        c = http.client.HTTPConnection(host, int(port), timeout=30)
+        c.request("GET", "/api/v1/tickets?limit=1", headers={"Authorization": f"Bearer {token}"})
+        r = c.getresponse()
+        assert r.status == 200 and json.loads(r.read())["items"], "the demo data is served"
+        c.close()
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        p.communicate(timeout=60)
+        shutil.rmtree(tmp)
+
+
+def test_sla_explain_lists_steps_in_time_order_with_readable_durations():
+    s = Server()
+    s.own_dir = False
+    try:
+        with s:
+            assert s.post("/api/v1/accounts", {"name": "acme", "tier": "enterprise"}).status == 201
+            assert s.post("/api/v1/users", {"email": "agent1@support.test", "role": "agent",
+                                            "name": "A"}).status == 201
+            assert s.post("/api/v1/users", {"email": "alice@acme.test", "role": "customer",
+                                            "account": "acme"}).status == 201
+            r = s.post("/api/v1/sla-policies", {
+                "name": "p1", "position": 1, "conditions": {"priority": "P1"}, "calendar": "24x7",
+                "targets": {"first_response": 60, "next_update": 120, "resolution": 1440}})
+            assert r.status == 201, r
+            a = "agent1@support.test"
+            line = {"external_id": "X-1", "subject": "Outage", "requester": "alice@acme.test",
+                    "account": "acme", "priority": "P1", "created_at": "2026-03-02T10:00:00Z",
+                    "events": [
+                        {"at": "2026-03-02T12:00:00Z", "type": "comment", "author": a,
+                         "public": True, "body": "Looking"},
+                        {"at": "2026-03-04T12:30:00Z", "type": "comment", "author": a,
+                         "public": True, "body": "Still looking"}]}
+            r = s.request("POST", "/api/v1/import/tickets", raw=json.dumps(line) + "\n",
+                          content_type="application/x-ndjson")
+            assert r.status == 200 and r.json["imported"] == 1, r
+            tid = r.json["results"][0]["id"]
+        r = run("sla", "explain", "--data", s.dir, str(tid))
+        assert r.returncode == 0, r.stderr
+        rows = [l.split() for l in r.stdout.splitlines() if l[:2] == "20"]
+        ats = [row[0] for row in rows]
+        assert ats == sorted(ats), "\n" + r.stdout
+        # the resolution breach (a day in) comes before the reply two days in
+        steps = [(row[1], row[3]) for row in rows]
+        assert steps.index(("resolution", "breach")) < steps.index(("next_update", "fulfil")), r.stdout
+        assert "3600 s (1 h)" in r.stdout and "86400 s (24 h)" in r.stdout, r.stdout
+        # first next-update instance: 12:00 on the 2nd to 12:30 on the 4th
+        assert "174600 s (48 h 30 min)" in r.stdout, r.stdout
+    finally:
+        shutil.rmtree(s.dir, ignore_errors=True)
+
+
+def test_report_tables_never_cut_names_or_addresses():
+    long_email = "alexandra.konstantinopoulou-whitfield@support-engineering.example"
+    long_account = "Zoë Müller Ingeniería Consolidated Holdings"
+    s = Server()
+    s.own_dir = False
+    try:
+        with s:
+            assert s.post("/api/v1/accounts", {"name": long_account, "tier": "business"}).status == 201
+            assert s.post("/api/v1/users", {"email": long_email, "role": "agent",
+                                            "name": "Alexandra"}).status == 201
+            assert s.post("/api/v1/users", {"email": "bo@zoe.example", "role": "customer",
+                                            "account": long_account}).status == 201
+            t = s.post("/api/v1/tickets", {"subject": "Export fails", "requester": "bo@zoe.example",
+                                           "account": long_account, "priority": "P2"}).json
+            assert s.patch(f"/api/v1/tickets/{t['id']}", {"assignee": long_email}).status == 200
+            agent = s.post("/api/v1/tokens", {"user": long_email}).json["token"]
+            r = s.post(f"/api/v1/tickets/{t['id']}/comments", {"body": "On it", "public": True},
+                       token=agent)
+            assert r.status == 201, r
+        import datetime
+        now = datetime.datetime.now(datetime.timezone.utc)
+        frm = (now - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        to = (now + datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        for by, name in (("assignee", long_email), ("account", long_account)):
+            r = run("report", "kpis", "--data", s.dir, "--from", frm, "--to", to, "--group-by", by)
+            assert r.returncode == 0, r.stderr
+            lines = r.stdout.splitlines()
+            header = lines[1]
+            assert name in header, (name, header)
+            table = [l for l in lines[1:] if l]
+            assert len({len(l) for l in table}) == 1, "columns are not aligned:\n" + r.stdout
+            frt = next(l for l in table if l.startswith("frt.count "))
+            # the group's column holds its count right under its name
+            assert frt.split()[-1] == "1" or frt.split()[-2] == "1", frt
+    finally:
         shutil.rmtree(s.dir, ignore_errors=True)
