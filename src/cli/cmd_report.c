@@ -16,7 +16,7 @@ static const char report_usage[] =
 	"                            [--bucket day|week|month [--tz ZONE]] [--csv | --json]\n"
 	"                            [--source facts]\n"
 	"       casebook report rebuild --data DIR [--rollups]\n"
-	"kpis prints the KPIs of METRICS.md section 5 over [from, to) (RFC 3339) as a\n"
+	"kpis prints the KPIs of docs/metrics.md section 5 over [from, to) (RFC 3339) as a\n"
 	"table: one row per KPI, one column per group (KEY: priority, account, tier,\n"
 	"category, group, assignee), as the API computes them; --csv and --json print\n"
 	"the API's CSV or JSON; --source facts computes them from the per-ticket facts\n"

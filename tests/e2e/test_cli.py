@@ -3,6 +3,7 @@ restore of a live instance, and graceful shutdown under write load."""
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -420,3 +421,47 @@ def test_report_tables_never_cut_names_or_addresses():
             assert frt.split()[-1] == "1" or frt.split()[-2] == "1", frt
     finally:
         shutil.rmtree(s.dir, ignore_errors=True)
+
+
+DOC_REF = re.compile(r"(?<![\w/.-])((?:[\w-]+/)*[\w.-]*\w\.(?:md|yaml|yml))(?![\w/])")
+
+
+def doc_sources():
+    """(name, directory references resolve against, text) of every document,
+    source file and --help text that can name a documentation file."""
+    out = []
+    files = ["README.md", "Makefile"]
+    for d, exts in (("docs", (".md", ".yaml")), ("bench", (".md",)), ("fuzz", (".md",)),
+                    ("scripts", ("",)), ("web", ("",))):
+        files += [os.path.join(d, f) for f in sorted(os.listdir(os.path.join(ROOT, d)))
+                  if f.endswith(exts) and os.path.isfile(os.path.join(ROOT, d, f))]
+    for dirpath, _, names in os.walk(os.path.join(ROOT, "src")):
+        files += [os.path.relpath(os.path.join(dirpath, n), ROOT) for n in sorted(names)
+                  if n.endswith((".c", ".h"))]
+    for f in files:
+        with open(os.path.join(ROOT, f), errors="replace") as fh:
+            out.append((f, os.path.dirname(f), fh.read()))
+    top = run("--help").stdout
+    out.append(("casebook --help", "", top))
+    for c in [l.split()[0] for l in top.splitlines() if l.startswith("  ")]:
+        out.append((f"casebook {c} --help", "", run(c, "--help").stdout))
+    return out
+
+
+def test_every_doc_reference_names_a_file_of_the_repository():
+    missing = []
+    seen = 0
+    for name, base, text in doc_sources():
+        for ref in DOC_REF.findall(text):
+            seen += 1
+            if not any(os.path.isfile(os.path.join(ROOT, d, ref)) for d in (base, "")):
+                missing.append(f"{name}: {ref}")
+    assert seen > 20, seen
+    assert not missing, "references to files that are not in the repository:\n" + "\n".join(missing)
+    # the contract documents the issue named are there and say what they must
+    metrics = open(os.path.join(ROOT, "docs", "metrics.md")).read()
+    for term in ("business_time", "breached_at", "at risk", "cancelled", "Policy switches",
+                 "frt", "ttr", "sla_attainment", "reopen_rate", "fcr", "escalation_rate", "mtte",
+                 "escalation_acceptance_rate", "backlog_aging", "csat", "ces", "volume",
+                 "nearest-rank", "group_by"):
+        assert term in metrics, term
