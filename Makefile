@@ -1,6 +1,7 @@
 # Casebook build. `make` builds build/casebook; `make test` builds with
 # AddressSanitizer + UndefinedBehaviorSanitizer and runs every suite;
-# `make run` serves a demo instance on 127.0.0.1:8080; `make fuzz` runs each
+# `make run` serves a demo instance on 127.0.0.1:8080 (`make run LISTEN=HOST:PORT
+# DATA=DIR` for another address or data directory); `make fuzz` runs each
 # libFuzzer harness FUZZ_SECONDS (default 60) (fuzz/README.md).
 # `make check-valgrind` runs an end-to-end smoke under valgrind memcheck
 # (build/vg: -O0, no sanitizers); `make soak` runs a bounded mixed load

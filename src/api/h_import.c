@@ -1,5 +1,5 @@
-/* h_import.c - bulk import and export of tickets over HTTP (API.md "Import
- * format"). The work is app/import.c's; this file maps content types, the
+/* h_import.c - bulk import and export of tickets over HTTP (docs/openapi.yaml,
+ * `ImportTicket`). The work is app/import.c's; this file maps content types, the
  * per-line results and the export stream to HTTP.
  *
  * The import is not one transaction: each batch of lines commits on its

@@ -37,7 +37,7 @@ typedef struct {
 
 const char *cb_role_name(cb_role r);
 int cb_role_parse(const char *s, cb_role *out); /* 0 ok, -1 unknown */
-/* Agent side = admin, agent, engineer (METRICS.md section 3). */
+/* Agent side = admin, agent, engineer (docs/metrics.md section 3). */
 static inline int cb_role_is_agent_side(cb_role r)
 {
 	return r == CB_ROLE_ADMIN || r == CB_ROLE_AGENT || r == CB_ROLE_ENGINEER;

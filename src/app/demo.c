@@ -12,8 +12,10 @@
 #include "app/ticket.h"
 #include "app/sla.h"
 #include "app/sla_config.h"
+#include "store/sql_demo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MIN_MS (60 * 1000LL)
@@ -438,10 +440,54 @@ struct job {
 	int people;
 };
 
+/* A data directory takes the demo data set once: the first job records it
+ * (settings 'demo') and refuses when it is already there, or when a data
+ * set from before that record is (its demo agent exists). */
+static int mark_loaded(cb_conn *c, struct ctx *x, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_DEMO_MARK_GET, err);
+	if (!q)
+		return -1;
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		json_t *m = json_loads(cb_q_text(q, 0), 0, NULL);
+		cb_q_reset(q);
+		const char *at = json_string_value(json_object_get(m, "loaded_at"));
+		cb_err_set(err, CB_E_CONFLICT, NULL,
+			   "the demo data set is already loaded in this data directory (%lld "
+			   "tickets, at %s); nothing was changed",
+			   (long long)json_integer_value(json_object_get(m, "tickets")), at ? at : "?");
+		json_decref(m);
+		return -1;
+	}
+	int64_t uid;
+	r = cb_q_one_by_text(c, CB_SQL_DEMO_USER, staff[0].email, &uid, err);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		return cb_err_set(err, CB_E_CONFLICT, NULL,
+				  "the demo data set is already loaded in this data directory (its "
+				  "agent %s exists); nothing was changed",
+				  staff[0].email);
+	json_t *m = json_pack("{s:s, s:i, s:i, s:I}", "loaded_at", iso(x, x->now), "tickets",
+			      x->o->tickets, "days", x->o->days, "seed", (json_int_t)x->o->seed);
+	char *v = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	q = cb_q_get(c, CB_SQL_DEMO_MARK_SET, err);
+	if (q)
+		cb_q_bind_text(q, 1, v);
+	int rc = q ? cb_q_exec(q, err) : -1;
+	free(v);
+	return rc;
+}
+
 static int job_fn(cb_conn *c, void *p, cb_err *err)
 {
 	struct job *j = p;
-	if (j->people && (add_sla(c, j->x, err) || add_people(c, j->x, err)))
+	if (j->people &&
+	    (mark_loaded(c, j->x, err) || add_sla(c, j->x, err) || add_people(c, j->x, err)))
 		return -1;
 	for (int n = j->from; n < j->to; n++) {
 		/* the history first, then its clocks folded once, as of now */
@@ -477,6 +523,6 @@ int cb_demo_load(cb_app *app, const cb_demo_opts *opts, cb_ms now, cb_demo_repor
 		cb_arena_free(x.a);
 	}
 	if (rc == 0)
-		rc = cb_demo_operations(app, now, err);
+		rc = cb_demo_operations(app, now, out, err);
 	return rc;
 }

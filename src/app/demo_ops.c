@@ -2,18 +2,21 @@
  * status page components, a resolved SEV1 with its post-incident review
  * and corrective actions (one overdue), an active SEV2 with linked tickets
  * and public updates, defects in the engineering tracker (one fixed), a
- * known-error problem grouping tickets, and shared macros. Everything goes
+ * known-error problem grouping tickets with its known_error article
+ * (demo_kb.c writes the knowledge base), and shared macros. Everything goes
  * through the same use cases as the API, at instants in the past. */
 #include "app/demo.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "app/article.h"
 #include "app/defect.h"
 #include "app/incident.h"
 #include "app/macro.h"
 #include "app/problem.h"
 #include "app/review.h"
+#include "store/sql_demo.h"
 
 #define MIN_MS (60 * 1000LL)
 #define HOUR_MS (60 * MIN_MS)
@@ -21,6 +24,7 @@
 
 struct ops {
 	cb_ms now;
+	cb_demo_report *r;
 	int64_t open[24]; /* open tickets, newest first */
 	int nopen;
 };
@@ -29,10 +33,7 @@ struct ops {
  * (all within the last 90 minutes) stay in time order. */
 static int collect(cb_conn *c, struct ops *o, cb_err *err)
 {
-	static const char sql[] =
-		"SELECT id FROM tickets WHERE status IN ('new','open','pending','on_hold')"
-		" AND updated_at < ?1 ORDER BY id DESC LIMIT 24";
-	cb_q *q = cb_q_get(c, sql, err);
+	cb_q *q = cb_q_get(c, CB_SQL_DEMO_OPEN_TICKETS, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, o->now - 2 * HOUR_MS);
@@ -182,7 +183,8 @@ static int active_incident(cb_conn *c, const cb_actor *a, struct ops *o, cb_err 
 	return 0;
 }
 
-static int defects_and_problems(cb_conn *c, const cb_actor *a, struct ops *o, cb_err *err)
+static int defects_and_problems(cb_conn *c, const cb_actor *a, struct ops *o, int64_t known_error,
+				cb_err *err)
 {
 	static const struct {
 		const char *key, *title, *status;
@@ -220,12 +222,13 @@ static int defects_and_problems(cb_conn *c, const cb_actor *a, struct ops *o, cb
 				return -1;
 		}
 	}
-	json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s}", "title",
-			       "Sync stalls after an OAuth token refresh", "category", "integration",
+	json_t *in = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I}", "title",
+			       "Sync stalls after an OAuth token refresh", "category", "integrations",
 			       "status", "known_error", "root_cause",
 			       "The refresh response is cached for the old scope set, so the next sync "
 			       "call is rejected and the job waits for its hourly retry.",
-			       "workaround", "Disconnect and reconnect the integration; the job restarts at once.");
+			       "workaround", "Disconnect and reconnect the integration; the job restarts at once.",
+			       "article", (json_int_t)known_error);
 	int64_t pid;
 	int rc = cb_problem_create(c, a, o->now - 20 * DAY_MS, in, &pid, err);
 	json_decref(in);
@@ -234,6 +237,13 @@ static int defects_and_problems(cb_conn *c, const cb_actor *a, struct ops *o, cb
 	for (int n = 0; n < 4 && k < o->nopen; n++, k++) {
 		json_t *ln = json_pack("{s:I}", "problem", (json_int_t)pid);
 		json_t *out = cb_problem_link(c, a, o->now - (85 - 10 * n) * MIN_MS, o->open[k], ln, err);
+		json_decref(ln);
+		if (!out)
+			return -1;
+		json_decref(out);
+		/* the agent points the customer to the known error */
+		ln = json_pack("{s:I}", "article", (json_int_t)known_error);
+		out = cb_article_link(c, a, o->now - (80 - 10 * n) * MIN_MS, o->open[k], ln, err);
 		json_decref(ln);
 		if (!out)
 			return -1;
@@ -275,19 +285,20 @@ static int macros(cb_conn *c, const cb_actor *a, cb_ms at, cb_err *err)
 static int ops_fn(cb_conn *c, void *p, cb_err *err)
 {
 	struct ops *o = p;
-	static const char admin_sql[] =
-		"SELECT id FROM users WHERE role = 'admin' AND email != ?1 ORDER BY id LIMIT 1";
 	int64_t uid = 0;
-	if (cb_q_one_by_text(c, admin_sql, "", &uid, err) < 0)
+	if (cb_q_one_by_text(c, CB_SQL_DEMO_ADMIN, "", &uid, err) < 0)
 		return -1;
 	cb_actor admin = {.user_id = uid, .role = CB_ROLE_ADMIN, .email = "demo"};
+	int64_t known_error = 0;
 	return collect(c, o, err) || components(c, &admin, o->now - 30 * DAY_MS, err) ||
 	       past_incident(c, &admin, o, err) || active_incident(c, &admin, o, err) ||
-	       defects_and_problems(c, &admin, o, err) || macros(c, &admin, o->now - 30 * DAY_MS, err);
+	       cb_demo_knowledge(c, &admin, o->now, &known_error, &o->r->articles, err) ||
+	       defects_and_problems(c, &admin, o, known_error, err) ||
+	       macros(c, &admin, o->now - 30 * DAY_MS, err);
 }
 
-int cb_demo_operations(cb_app *app, cb_ms now, cb_err *err)
+int cb_demo_operations(cb_app *app, cb_ms now, cb_demo_report *out, cb_err *err)
 {
-	struct ops o = {.now = now - now % 1000};
+	struct ops o = {.now = now - now % 1000, .r = out};
 	return cb_db_write(app->db, ops_fn, &o, err);
 }

@@ -1,5 +1,5 @@
 /* import.h - bulk import and export of tickets with their timelines
- * (API.md "Import format"). The HTTP API (api/h_import.c) and the CLI
+ * (docs/openapi.yaml, `ImportTicket`). The HTTP API (api/h_import.c) and the CLI
  * (cli/cmd_import.c) both call these functions.
  *
  * Import: the input is NDJSON (one ticket per line; blank lines are skipped

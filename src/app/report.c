@@ -504,7 +504,7 @@ static int prio_index(report *r, int64_t p)
 	return r->prio_gi1[i] - 1;
 }
 
-/* The group of an account's tier at instant `at` (METRICS.md: the tier at
+/* The group of an account's tier at instant `at` (docs/metrics.md: the tier at
  * that instant): the latest tier whose start is at or before `at` (strictly
  * before with `before`); before the first, the first. An account without
  * history (deleted) falls back to its current tier, if any. */

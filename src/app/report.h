@@ -1,4 +1,4 @@
-/* report.h - reporting use cases: the KPIs of METRICS.md section 5 over a
+/* report.h - reporting use cases: the KPIs of docs/metrics.md section 5 over a
  * period (grouped, bucketed in a time zone, as JSON or CSV), the
  * operational reports (backlog, queue health, top drivers, throughput) and
  * the business gauges of /metrics.
@@ -27,7 +27,7 @@ typedef struct {
 				   rollups (a check of the rollups: same result) */
 } cb_report_spec;
 
-/* The KPIs report (METRICS.md layout); with a bucket,
+/* The KPIs report (docs/metrics.md section 5 layout); with a bucket,
  * {"from", "to", "group_by", "bucket", "tz", "buckets": [{"from", "to",
  * "kpis", "groups"?}]}. 422 names the bad parameter. */
 json_t *cb_report_kpis(cb_conn *c, const cb_report_spec *spec, cb_ms now, cb_err *err);

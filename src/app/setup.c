@@ -56,3 +56,18 @@ int cb_setup_init(cb_app *app, cb_arena *a, const char *admin_email, cb_ms now,
 	*out_token = j.token;
 	return 0;
 }
+
+int cb_setup_check(cb_app *app, cb_err *err)
+{
+	cb_conn *c = cb_db_reader(app->db, err);
+	cb_q *q = c ? cb_q_get(c, CB_SQL_SETUP_COUNT_USERS, err) : NULL;
+	if (!q || cb_q_step(q, err) != 1)
+		return -1;
+	int64_t n = cb_q_i64(q, 0);
+	cb_q_reset(q);
+	if (n == 0)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL,
+				  "%s is not an initialized Casebook data directory (no users)",
+				  app->data_dir ? app->data_dir : "the data directory");
+	return 0;
+}

@@ -8,4 +8,8 @@
 int cb_setup_init(cb_app *app, cb_arena *a, const char *admin_email, cb_ms now,
 		  char **out_token, cb_err *err);
 
+/* 0 when the open data directory has been initialised (`casebook init` made
+ * its first admin), else CB_E_NOTFOUND naming app->data_dir. */
+int cb_setup_check(cb_app *app, cb_err *err);
+
 #endif

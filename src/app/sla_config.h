@@ -1,5 +1,5 @@
 /* sla_config.h - the SLA configuration: business calendars and SLA
- * policies (METRICS.md sections 2 and 4, API.md).
+ * policies (docs/metrics.md sections 2 and 4, docs/openapi.yaml).
  *
  * Calendars are validated by core/calendar.h (cb_cal_from_json with the
  * system zone loader), so every problem comes back as a 422 item with its

@@ -1,4 +1,4 @@
-/* survey.h - CSAT and CES responses (METRICS.md section 5: the KPIs use each
+/* survey.h - CSAT and CES responses (docs/metrics.md section 5: the KPIs use each
  * ticket's latest response).
  *
  * A response is recorded as a `csat` ({score 1-5, comment}) or `ces`

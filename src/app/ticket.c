@@ -645,7 +645,7 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 
 	int rc = emit_created(c, &t, at, actor->user_id, d, NULL, err);
 	if (rc == 0 && assignee) {
-		/* assigning a person at creation opens the ticket (METRICS.md 3) */
+		/* assigning a person at creation opens the ticket (docs/metrics.md section 3) */
 		rc = emit_status(c, &t, CB_ST_OPEN, 1, at, actor->user_id, err);
 	}
 	if (rc == 0)

@@ -21,7 +21,7 @@ enum {
 	CB_TICKET_IMPORT = 1 << 0, /* input is an import line: allows created_at, events */
 };
 
-/* Creates a ticket from `in` (API.md ticket fields). With CB_TICKET_IMPORT
+/* Creates a ticket from `in` (docs/openapi.yaml `TicketCreate`). With CB_TICKET_IMPORT
  * the SLA clocks are not folded: the importer calls cb_sla_refresh() once
  * after the line's last event (see cb_ticket_import_event). */
 int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
@@ -34,7 +34,7 @@ int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
  * (*out_ticket is then the new ticket's id). *out_event is the comment's id. */
 int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		      int64_t *out_event, int64_t *out_ticket, cb_err *err);
-/* Appends one imported event (API.md import format) at its own instant.
+/* Appends one imported event (docs/openapi.yaml `ImportTicket`) at its own instant.
  * Does not fold the SLA clocks: after a ticket's last imported event the
  * caller runs cb_sla_refresh(c, id, instant of that event) once, which
  * records breaches at their own instants and sets the timers. */

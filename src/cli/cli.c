@@ -16,11 +16,14 @@
 #include "app/mail_channels.h"
 #include "app/mail_out.h"
 #include "util/alloc.h"
+#include "util/timeutil.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <pthread.h>
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +65,10 @@ int cb_cli_wants_help(int argc, char **argv)
 	return cb_cli_flag(argc, argv, "--help") || cb_cli_flag(argc, argv, "-h");
 }
 
-int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage)
+/* The one place the command line opens a data directory. create: `init`
+ * makes DIR and its database; every other command opens an initialised
+ * Casebook data directory or fails naming DIR, creating nothing. */
+static int open_data(cb_app *app, int argc, char **argv, const char *usage, int create)
 {
 	const char *dir = cb_cli_opt(argc, argv, "--data");
 	if (!dir) {
@@ -73,17 +79,31 @@ int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage)
 		cb_cli_error("cannot initialize libsodium");
 		return 1;
 	}
-	cb_db_opts o = {.synchronous_full = 1};
+	cb_db_opts o = {.synchronous_full = 1, .existing = !create};
 	const char *sync = cb_cli_opt(argc, argv, "--sync");
 	if (sync && strcmp(sync, "normal") == 0)
 		o.synchronous_full = 0;
 	cb_err err = {0};
 	if (cb_db_open(&app->db, dir, &o, &err)) {
-		cb_cli_error("%s", err.message);
+		if (err.code == CB_E_NOTFOUND)
+			cb_cli_error("%s; create one with 'casebook init --data %s'", err.message, dir);
+		else
+			cb_cli_error("%s", err.message);
 		return 1;
 	}
 	app->data_dir = dir;
+	if (!create && cb_setup_check(app, &err)) {
+		cb_cli_error("%s; create one with 'casebook init --data %s'", err.message, dir);
+		cb_db_close(app->db);
+		app->db = NULL;
+		return 1;
+	}
 	return 0;
+}
+
+int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage)
+{
+	return open_data(app, argc, argv, usage, 0);
 }
 
 /* ---- init ---- */
@@ -100,7 +120,7 @@ static int cmd_init(int argc, char **argv)
 		return 0;
 	}
 	cb_app app = {0};
-	int rc = cb_cli_open(&app, argc, argv, init_usage);
+	int rc = open_data(&app, argc, argv, init_usage, 1);
 	if (rc)
 		return rc;
 	const char *email = cb_cli_opt(argc, argv, "--admin-email");
@@ -244,8 +264,15 @@ static int cmd_serve(int argc, char **argv)
 	int rc = cb_cli_open(&app, argc, argv, serve_usage);
 	if (rc)
 		return rc;
-	cb_db_set_write_limits(app.db, max_queue, max_wait);
 	cb_err err = {0};
+	/* one server per data directory, and no restore beneath it */
+	int lock = cb_db_lock_dir(app.data_dir, &err);
+	if (lock < 0) {
+		cb_cli_error("%s", err.message);
+		cb_db_close(app.db);
+		return 1;
+	}
+	cb_db_set_write_limits(app.db, max_queue, max_wait);
 	/* the job scheduler (SLA timers, re-folds) runs while the server does;
 	 * it inherits the blocked signal mask set above */
 	rc = cb_jobs_start(&app, &err);
@@ -272,6 +299,7 @@ static int cmd_serve(int argc, char **argv)
 	cb_kb_log_stop(); /* queued portal activity is written before the close */
 	cb_jobs_stop();
 	cb_db_close(app.db);
+	cb_db_unlock_dir(lock);
 	return rc ? 1 : 0;
 }
 
@@ -318,7 +346,8 @@ static int cmd_backup(int argc, char **argv)
 
 static const char restore_usage[] =
 	"usage: casebook restore --data DIR FILE\n"
-	"Replaces the database in DIR with the backup FILE (the server must be stopped).\n";
+	"Replaces the database in DIR with the backup FILE, creating DIR when it does\n"
+	"not exist. Refused while a server runs on DIR (stop it first).\n";
 
 static int cmd_restore(int argc, char **argv)
 {
@@ -380,8 +409,27 @@ static int cmd_check(int argc, char **argv)
 static const char demo_usage[] =
 	"usage: casebook demo --data DIR [--tickets N] [--days N] [--seed N]\n"
 	"Loads a demo data set into an initialized DIR: accounts of every tier,\n"
-	"agents, engineers, customers, groups and N tickets (default 300) in every\n"
-	"status spread over the past N days (default 42).\n";
+	"agents, engineers, customers, groups, N tickets (default 300, at most\n"
+	"100000) in every status spread over the past N days (default 42, at most\n"
+	"3650), a knowledge base (articles, runbooks, a known error), incidents,\n"
+	"defects, a problem and macros. --seed N (default 42) picks another data set.\n"
+	"A data directory takes the demo data once: a second run changes nothing\n"
+	"and exits 1.\n";
+
+/* A whole number in [lo, hi], else an error line naming the option. */
+static int demo_number(const char *opt, const char *v, long long lo, long long hi, long long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long long n = v ? strtoll(v, &end, 10) : 0;
+	if (!v || !*v || *end || errno || n < lo || n > hi) {
+		fprintf(stderr, "casebook demo: %s: must be a whole number from %lld to %lld (got '%s')\n",
+			opt, lo, hi, v ? v : "");
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
 
 static int cmd_demo(int argc, char **argv)
 {
@@ -389,15 +437,62 @@ static int cmd_demo(int argc, char **argv)
 		fputs(demo_usage, stdout);
 		return 0;
 	}
+	/* every argument is checked, and every bad one named, before anything runs */
 	cb_demo_opts o = {0};
-	const char *v;
-	if ((v = cb_cli_opt(argc, argv, "--tickets")))
-		o.tickets = atoi(v);
-	if ((v = cb_cli_opt(argc, argv, "--days")))
-		o.days = atoi(v);
-	if ((v = cb_cli_opt(argc, argv, "--seed")))
-		o.seed = (unsigned)strtoul(v, NULL, 10);
-	if (o.tickets < 0 || o.days < 0) {
+	int bad = 0;
+	const char *data = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		static const char *const valued[] = {"--data", "--tickets", "--days", "--seed",
+						     "--sync", NULL};
+		const char *name = NULL, *v = NULL;
+		for (const char *const *k = valued; *k && !name; k++) {
+			size_t n = strlen(*k);
+			if (strncmp(a, *k, n) == 0 && (a[n] == '=' || a[n] == '\0')) {
+				name = *k;
+				if (a[n] == '=')
+					v = a + n + 1;
+				else if (i + 1 < argc)
+					v = argv[++i];
+			}
+		}
+		if (!name) {
+			fprintf(stderr, "casebook demo: %s: %s\n", a,
+				a[0] == '-' ? "unknown option" : "unexpected argument");
+			bad = 1;
+			continue;
+		}
+		long long n;
+		if (!v) {
+			fprintf(stderr, "casebook demo: %s: needs a value\n", name);
+			bad = 1;
+		} else if (strcmp(name, "--data") == 0) {
+			data = v;
+		} else if (strcmp(name, "--tickets") == 0) {
+			if (demo_number(name, v, 1, 100000, &n))
+				bad = 1;
+			else
+				o.tickets = (int)n;
+		} else if (strcmp(name, "--days") == 0) {
+			if (demo_number(name, v, 1, 3650, &n))
+				bad = 1;
+			else
+				o.days = (int)n;
+		} else if (strcmp(name, "--seed") == 0) {
+			if (demo_number(name, v, 1, 4294967295LL, &n))
+				bad = 1;
+			else
+				o.seed = (unsigned)n;
+		} else if (strcmp(v, "full") != 0 && strcmp(v, "normal") != 0) { /* --sync */
+			fprintf(stderr, "casebook demo: --sync: must be full or normal (got '%s')\n", v);
+			bad = 1;
+		}
+	}
+	if (!data && !bad) {
+		fputs("casebook demo: --data: required\n", stderr);
+		bad = 1;
+	}
+	if (bad) {
 		fputs(demo_usage, stderr);
 		return 2;
 	}
@@ -411,8 +506,9 @@ static int cmd_demo(int argc, char **argv)
 	if (rc)
 		cb_cli_error("%s", err.message);
 	else
-		printf("demo data: %d accounts, %d users, %d groups, %d tickets, %d events\n",
-		       r.accounts, r.users, r.groups, r.tickets, r.events);
+		printf("demo data: %d accounts, %d users, %d groups, %d tickets, %d events, "
+		       "%d articles\n",
+		       r.accounts, r.users, r.groups, r.tickets, r.events, r.articles);
 	cb_db_close(app.db);
 	return rc ? 1 : 0;
 }
@@ -422,8 +518,43 @@ static int cmd_demo(int argc, char **argv)
 static const char sla_usage[] =
 	"usage: casebook sla explain --data DIR TICKET\n"
 	"Lists every start, pause, resume, fulfilment, breach, cancellation and\n"
-	"policy switch of the ticket's SLA clocks, with instants and the business\n"
-	"time accrued, as of now.\n";
+	"policy switch of the ticket's SLA clocks in time order, with instants and\n"
+	"the business time accrued (seconds, and in days, hours and minutes), as of\n"
+	"now. The clock rules are those of docs/metrics.md.\n";
+
+/* "5400 s (1 h 30 min)": seconds, then the same span in hours and minutes
+ * (never days: a business clock's 24 h are not a calendar day). */
+static void fmt_span(char *buf, size_t n, long long s)
+{
+	long long a = s < 0 ? -s : s;
+	long long h = a / 3600, m = a % 3600 / 60, sec = a % 60;
+	char human[64] = "";
+	size_t k = 0;
+	if (h)
+		k += (size_t)snprintf(human + k, sizeof human - k, "%lld h", h);
+	if (m)
+		k += (size_t)snprintf(human + k, sizeof human - k, "%s%lld min", k ? " " : "", m);
+	if (sec && !h)
+		k += (size_t)snprintf(human + k, sizeof human - k, "%s%lld s", k ? " " : "", sec);
+	if (a < 60)
+		snprintf(buf, n, "%lld s", s);
+	else
+		snprintf(buf, n, "%lld s (%s%s)", s, s < 0 ? "-" : "", human);
+}
+
+struct sla_step {
+	cb_ms at; /* INT64_MAX when the step has no instant */
+	size_t pos;
+	json_t *e;
+};
+
+static int step_cmp(const void *a, const void *b)
+{
+	const struct sla_step *x = a, *y = b;
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos; /* stable: the engine's order */
+}
 
 static int cmd_sla(int argc, char **argv)
 {
@@ -453,35 +584,61 @@ static int cmd_sla(int argc, char **argv)
 	} else {
 		printf("ticket %lld, policy %s\n", id,
 		       json_is_string(json_object_get(sla, "policy")) ? json_string_value(json_object_get(sla, "policy")) : "(none)");
-		printf("%-24s %-15s %-4s %-8s %12s %12s  %s\n", "at", "clock", "inst", "kind",
-		       "elapsed_s", "target_s", "policy");
-		size_t i;
-		json_t *e;
-		json_array_foreach(json_object_get(h, "items"), i, e) {
+		/* the engine lists each clock's steps together; a reader wants the
+		 * ticket's story: every step in the order it happened */
+		json_t *items = json_object_get(h, "items");
+		size_t n = json_array_size(items);
+		struct sla_step *st = cb_xcalloc(n ? n : 1, sizeof *st);
+		for (size_t i = 0; i < n; i++) {
+			json_t *e = json_array_get(items, i);
+			const char *at = json_string_value(json_object_get(e, "at"));
+			st[i].pos = i;
+			st[i].e = e;
+			if (!at || cb_time_parse(at, &st[i].at))
+				st[i].at = INT64_MAX;
+		}
+		qsort(st, n, sizeof *st, step_cmp);
+		/* the spans first, so their columns are as wide as the longest */
+		char(*span)[2][64] = cb_xcalloc(n ? n : 1, sizeof *span);
+		int we = (int)strlen("elapsed"), wt = (int)strlen("target");
+		for (size_t i = 0; i < n; i++) {
+			json_t *e = st[i].e;
 			json_t *tg = json_object_get(e, "target_s");
-			json_t *pol = json_object_get(e, "policy");
-			char target[24];
+			fmt_span(span[i][0], sizeof span[i][0],
+				 (long long)json_integer_value(json_object_get(e, "elapsed_s")));
 			if (json_is_integer(tg))
-				snprintf(target, sizeof target, "%lld", (long long)json_integer_value(tg));
+				fmt_span(span[i][1], sizeof span[i][1], (long long)json_integer_value(tg));
 			else
-				snprintf(target, sizeof target, "-");
-			printf("%-24s %-15s %-4lld %-8s %12lld %12s  %s\n",
-			       json_string_value(json_object_get(e, "at")),
+				snprintf(span[i][1], sizeof span[i][1], "-");
+			if ((int)strlen(span[i][0]) > we)
+				we = (int)strlen(span[i][0]);
+			if ((int)strlen(span[i][1]) > wt)
+				wt = (int)strlen(span[i][1]);
+		}
+		printf("%-20s  %-14s  %4s  %-8s  %-*s  %-*s  %s\n", "at", "clock", "inst", "kind", we,
+		       "elapsed", wt, "target", "policy");
+		for (size_t i = 0; i < n; i++) {
+			json_t *e = st[i].e;
+			json_t *pol = json_object_get(e, "policy");
+			const char *at = json_string_value(json_object_get(e, "at"));
+			printf("%-20s  %-14s  %4lld  %-8s  %-*s  %-*s  %s\n", at ? at : "-",
 			       json_string_value(json_object_get(e, "clock")),
 			       (long long)json_integer_value(json_object_get(e, "instance")),
-			       json_string_value(json_object_get(e, "kind")),
-			       (long long)json_integer_value(json_object_get(e, "elapsed_s")), target,
-			       json_is_string(pol) ? json_string_value(pol) : "-");
+			       json_string_value(json_object_get(e, "kind")), we, span[i][0], wt,
+			       span[i][1], json_is_string(pol) ? json_string_value(pol) : "-");
 		}
+		cb_free(span);
+		cb_free(st);
 		static const char *const clocks[] = {"first_response", "next_update", "resolution"};
 		for (int k = 0; k < 3; k++) {
 			json_t *cl = json_object_get(sla, clocks[k]);
 			if (!cl)
 				continue;
-			printf("%s: %s, %lld of %lld s%s%s\n", clocks[k],
-			       json_string_value(json_object_get(cl, "state")),
-			       (long long)json_integer_value(json_object_get(cl, "elapsed_s")),
-			       (long long)json_integer_value(json_object_get(cl, "target_s")),
+			char elapsed[64], target[64];
+			fmt_span(elapsed, sizeof elapsed, (long long)json_integer_value(json_object_get(cl, "elapsed_s")));
+			fmt_span(target, sizeof target, (long long)json_integer_value(json_object_get(cl, "target_s")));
+			printf("%s: %s, %s of %s%s%s\n", clocks[k],
+			       json_string_value(json_object_get(cl, "state")), elapsed, target,
 			       json_is_string(json_object_get(cl, "breached_at")) ? ", breached at " : "",
 			       json_is_string(json_object_get(cl, "breached_at")) ? json_string_value(json_object_get(cl, "breached_at")) : "");
 		}

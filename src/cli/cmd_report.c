@@ -16,7 +16,7 @@ static const char report_usage[] =
 	"                            [--bucket day|week|month [--tz ZONE]] [--csv | --json]\n"
 	"                            [--source facts]\n"
 	"       casebook report rebuild --data DIR [--rollups]\n"
-	"kpis prints the KPIs of METRICS.md section 5 over [from, to) (RFC 3339) as a\n"
+	"kpis prints the KPIs of docs/metrics.md section 5 over [from, to) (RFC 3339) as a\n"
 	"table: one row per KPI, one column per group (KEY: priority, account, tier,\n"
 	"category, group, assignee), as the API computes them; --csv and --json print\n"
 	"the API's CSV or JSON; --source facts computes them from the per-ticket facts\n"
@@ -75,34 +75,81 @@ static void leaves_free(leaves *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* One table: KPI rows, a column for all tickets and one per group. */
+/* Display width of UTF-8 text: one column per code point (names and e-mail
+ * addresses are not cut, and accents do not shift the columns). */
+static int text_width(const char *s)
+{
+	int w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void put_padded(const char *s, int width, int right)
+{
+	int pad = width - text_width(s);
+	if (right)
+		for (int i = 0; i < pad; i++)
+			putchar(' ');
+	fputs(s, stdout);
+	if (!right)
+		for (int i = 0; i < pad; i++)
+			putchar(' ');
+}
+
+/* One table: KPI rows, a column for all tickets and one per group (its key:
+ * an account or group name, an assignee's e-mail). Every column is as wide
+ * as its widest cell, so nothing is ever cut. */
 static void table(json_t *block, const char *from, const char *to, json_t *gb)
 {
 	json_t *groups = json_object_get(block, "groups");
 	int ncol = 1 + (int)json_array_size(groups);
 	leaves *cols = cb_xcalloc((size_t)ncol, sizeof *cols);
+	const char **head = cb_xcalloc((size_t)ncol, sizeof *head);
+	int *w = cb_xcalloc((size_t)ncol, sizeof *w);
 	flatten(&cols[0], json_object_get(block, "kpis"), "");
-	for (int i = 1; i < ncol; i++)
-		flatten(&cols[i], json_object_get(json_array_get(groups, (size_t)i - 1), "kpis"), "");
+	head[0] = "all";
+	for (int i = 1; i < ncol; i++) {
+		json_t *g = json_array_get(groups, (size_t)i - 1);
+		json_t *k = json_object_get(g, "key");
+		flatten(&cols[i], json_object_get(g, "kpis"), "");
+		head[i] = json_is_string(k) ? json_string_value(k) : "(none)";
+	}
+	int wname = 0;
+	for (int r = 0; r < cols[0].n; r++)
+		if (text_width(cols[0].name[r]) > wname)
+			wname = text_width(cols[0].name[r]);
+	for (int i = 0; i < ncol; i++) {
+		w[i] = text_width(head[i]);
+		for (int r = 0; r < cols[i].n; r++)
+			if (text_width(cols[i].val[r]) > w[i])
+				w[i] = text_width(cols[i].val[r]);
+	}
 	printf("KPIs %s .. %s", from, to);
 	if (json_is_string(gb))
 		printf(" by %s", json_string_value(gb));
-	printf("\n%-44s %12s", "", "all");
-	for (int i = 1; i < ncol; i++) {
-		json_t *k = json_object_get(json_array_get(groups, (size_t)i - 1), "key");
-		printf(" %12.12s", json_is_string(k) ? json_string_value(k) : "(none)");
+	putchar('\n');
+	put_padded("", wname, 0);
+	for (int i = 0; i < ncol; i++) {
+		fputs("  ", stdout);
+		put_padded(head[i], w[i], 1);
 	}
 	putchar('\n');
 	for (int r = 0; r < cols[0].n; r++) {
-		printf("%-44s", cols[0].name[r]);
-		for (int i = 0; i < ncol; i++)
-			printf(" %12s", r < cols[i].n ? cols[i].val[r] : "");
+		put_padded(cols[0].name[r], wname, 0);
+		for (int i = 0; i < ncol; i++) {
+			fputs("  ", stdout);
+			put_padded(r < cols[i].n ? cols[i].val[r] : "", w[i], 1);
+		}
 		putchar('\n');
 	}
 	putchar('\n');
 	for (int i = 0; i < ncol; i++)
 		leaves_free(&cols[i]);
 	cb_free(cols);
+	cb_free(head);
+	cb_free(w);
 }
 
 static int kpis(int argc, char **argv)

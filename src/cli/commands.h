@@ -4,7 +4,9 @@
 #define CB_COMMANDS_H
 #include "app/app.h"
 
-/* Opens the data directory named by --data into app (2 = usage, 1 = error). */
+/* Opens the initialised data directory named by --data into app (2 = usage,
+ * 1 = error: a directory that `casebook init` did not make is refused with
+ * its path, and nothing is created). */
 int cb_cli_open(cb_app *app, int argc, char **argv, const char *usage);
 
 /* cmd_directory.c: account add, user add, token create */

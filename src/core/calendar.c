@@ -5,7 +5,7 @@
  * linear between the zone's transitions. The UTC instants whose local time
  * lies in [L0, L1) are therefore, for each offset segment k (UTC range
  * [t_k, t_k+1) with offset o_k), the interval [L0 - o_k, L1 - o_k) clipped
- * to the segment. That one rule gives METRICS.md section 2 exactly: a
+ * to the segment. That one rule gives docs/metrics.md section 2 exactly: a
  * spring-forward gap has no preimage (the skipped hour is absent), a
  * fall-back overlap has one preimage in each segment (the repeated hour
  * counts twice). Every UTC instant has one local date and time, so the

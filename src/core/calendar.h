@@ -1,4 +1,4 @@
-/* calendar.h - business calendars and business time (METRICS.md section 2).
+/* calendar.h - business calendars and business time (docs/metrics.md section 2).
  * Pure: no I/O, no clock; instants are passed in.
  *
  * A calendar is an IANA zone, weekly open hours (per weekday, zero or more

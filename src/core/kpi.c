@@ -1,4 +1,4 @@
-/* kpi.c - KPI facts and statistics (see kpi.h and METRICS.md section 5).
+/* kpi.c - KPI facts and statistics (see kpi.h and docs/metrics.md section 5).
  *
  * DESIGN
  * cb_kpi_apply() sees every event with the ticket state right after it, so

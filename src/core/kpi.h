@@ -1,4 +1,4 @@
-/* kpi.h - the KPIs of METRICS.md section 5 as facts folded from a ticket's
+/* kpi.h - the KPIs of docs/metrics.md section 5 as facts folded from a ticket's
  * timeline, and the statistics over them. Pure: no I/O, no clock.
  *
  * A ticket's events (and, at the end, its SLA fold) become "facts": one row
@@ -150,7 +150,7 @@ void cb_kpi_acc_add(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now);
 void cb_kpi_acc_add_counts(cb_kpi_acc *a, const cb_kpi_fact *f, cb_ms to, cb_ms now);
 /* Appends the distribution values of each of parts[0, n) to a. */
 void cb_kpi_acc_add_values(cb_kpi_acc *a, cb_kpi_acc *const *parts, int n);
-/* The `kpis` object of METRICS.md (reorders the vectors). New reference. */
+/* The `kpis` object of docs/metrics.md (reorders the vectors). New reference. */
 json_t *cb_kpi_acc_json(cb_kpi_acc *a);
 
 /* ---- rollups ----

@@ -1,4 +1,4 @@
-/* sla.c - SLA clocks as a fold (see sla.h and METRICS.md section 4).
+/* sla.c - SLA clocks as a fold (see sla.h and docs/metrics.md section 4).
  *
  * DESIGN
  * Every operation on an instance first advances it to the event's instant:
@@ -168,7 +168,7 @@ static void cancel(cb_sla *s, int clock, cb_sla_instance *in, cb_ms t)
 	hist(s, clock, in, CB_SLA_H_CANCEL, t, in->elapsed_ms);
 }
 
-/* A policy switch for an unsettled instance (METRICS.md section 4). */
+/* A policy switch for an unsettled instance (docs/metrics.md section 4). */
 static void switch_policy(cb_sla *s, int clock, cb_sla_instance *in, const cb_sla_policy *p,
 			  cb_ms t)
 {

@@ -1,5 +1,5 @@
 /* sla.h - SLA clocks as a fold over a ticket's event timeline
- * (METRICS.md section 4). Pure: calendars and policies are given, `now` is
+ * (docs/metrics.md section 4). Pure: calendars and policies are given, `now` is
  * given; nothing here reads the clock or the database.
  *
  * Three clocks: first_response, next_update (one instance per public agent
@@ -105,7 +105,7 @@ void cb_sla_free(cb_sla *s);
 /* Applies one ticket event (events in order; same-instant events in order). */
 void cb_sla_apply(cb_sla *s, const cb_event *e);
 
-/* A clock as reported at `now` (API.md `sla` object). */
+/* A clock as reported at `now` (docs/openapi.yaml `SlaClock`). */
 typedef struct {
 	int present;          /* 0: never had a target -> absent */
 	cb_sla_state state;

@@ -1,5 +1,5 @@
 /* ticket.h - the ticket as a fold of its events, and the status machine of
- * METRICS.md section 3. Pure: no I/O, no clock; instants are passed in.
+ * docs/metrics.md section 3. Pure: no I/O, no clock; instants are passed in.
  *
  * A ticket's state is cb_ticket_apply() folded over its events in order.
  * Deciding what events a command produces (which may include automatic
@@ -23,7 +23,7 @@ typedef enum {
 	CB_ST_CLOSED,
 } cb_status;
 
-/* Which side of the conversation acted (METRICS.md section 3). */
+/* Which side of the conversation acted (docs/metrics.md section 3). */
 typedef enum {
 	CB_SIDE_AGENT,     /* admin, agent, engineer */
 	CB_SIDE_REQUESTER, /* customers */

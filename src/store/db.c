@@ -36,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -116,7 +118,10 @@ static void note_cache(cb_conn *c)
 static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
 {
 	sqlite3 *h = NULL;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	/* only the writer of a new data directory (`casebook init`) creates the
+	 * file; every other connection opens an existing one */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    (writer && !db->opts.existing ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(db->path, &h, flags, NULL);
 	if (rc != SQLITE_OK) {
 		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", db->path,
@@ -143,7 +148,7 @@ static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
 	char *msg = NULL;
 	rc = sqlite3_exec(h, pragmas, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot configure database: %s",
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", db->path,
 			   msg ? msg : "");
 		sqlite3_free(msg);
 		sqlite3_close(h);
@@ -715,9 +720,35 @@ static void reader_exit(void *p)
 
 int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err)
 {
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (opts && opts->existing) {
+		char file[4096];
+		struct stat st;
+		snprintf(file, sizeof file, "%s/casebook.db", dir);
+		if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return cb_err_set(err, CB_E_NOTFOUND, NULL,
+					  "%s is not a Casebook data directory (%s)", dir,
+					  stat(dir, &st) != 0 ? strerror(errno) : "not a directory");
+		if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+			return cb_err_set(err, CB_E_NOTFOUND, NULL,
+					  "%s is not a Casebook data directory (no casebook.db)", dir);
+		/* look before the writer configures (and so writes) the file */
+		sqlite3 *h = NULL;
+		sqlite3_stmt *q = NULL;
+		int version = 0;
+		if (sqlite3_open_v2(file, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			version = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		sqlite3_close(h);
+		if (version <= 0)
+			return cb_err_set(err, CB_E_NOTFOUND, NULL,
+					  "%s is not a Casebook data directory (casebook.db has no "
+					  "Casebook schema)", dir);
+	} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot create %s: %s", dir,
 				  strerror(errno));
+	}
 	cb_db *db = cb_xcalloc(1, sizeof *db);
 	db->dir = cb_xstrdup(dir);
 	size_t n = strlen(dir) + 32;
@@ -727,6 +758,7 @@ int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err
 	db->opts.max_batch = opts && opts->max_batch > 0 ? opts->max_batch : 512;
 	db->opts.max_queue = opts && opts->max_queue ? opts->max_queue : 4096;
 	db->opts.queue_wait_ms = opts && opts->queue_wait_ms > 0 ? opts->queue_wait_ms : 0;
+	db->opts.existing = opts ? opts->existing : 0;
 	pthread_mutex_init(&db->mu, NULL);
 	pthread_cond_init(&db->cv_work, NULL);
 	{
@@ -919,6 +951,13 @@ int cb_db_restore_file(const char *dir, const char *path, cb_err *err)
 		sqlite3_close(from);
 		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot create %s: %s", dir, strerror(errno));
 	}
+	/* never under a running server: it would keep serving (and writing)
+	 * the database it has open while the file changes beneath it */
+	int lock = cb_db_lock_dir(dir, err);
+	if (lock < 0) {
+		sqlite3_close(from);
+		return -1;
+	}
 	size_t n = strlen(dir) + 32;
 	char *dst = cb_xmalloc(n);
 	snprintf(dst, n, "%s/casebook.db", dir);
@@ -932,5 +971,33 @@ int cb_db_restore_file(const char *dir, const char *path, cb_err *err)
 	sqlite3_close(to);
 	sqlite3_close(from);
 	cb_free(dst);
+	cb_db_unlock_dir(lock);
 	return rc;
+}
+
+int cb_db_lock_dir(const char *dir, cb_err *err)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/casebook.lock", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", path,
+				  strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return cb_err_set(err, CB_E_CONFLICT, NULL,
+					  "%s is in use by a running casebook server or restore",
+					  dir);
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot lock %s: %s", path,
+				  strerror(e));
+	}
+	return fd;
+}
+
+void cb_db_unlock_dir(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* closing the only descriptor releases the flock */
 }

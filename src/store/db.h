@@ -29,11 +29,15 @@ typedef struct {
 			       * fails at once with CB_E_BUSY; default 4096, <0 unbounded */
 	int queue_wait_ms;    /* a job not yet taken by the writer after this long is
 			       * withdrawn (CB_E_BUSY, nothing written); 0 (default) waits */
+	int existing;         /* 1: DIR/casebook.db must already exist and hold a
+			       * Casebook schema; nothing is created (CB_E_NOTFOUND
+			       * naming DIR otherwise). 0: DIR and the file are
+			       * created when missing (`casebook init`) */
 } cb_db_opts;
 
 /* Process-wide SQLite settings; call once before anything opens a database. */
 void cb_db_global_init(void);
-/* Opens (creating if needed) DIR/casebook.db and migrates it. */
+/* Opens DIR/casebook.db (creating it unless opts->existing) and migrates it. */
 int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err);
 /* Drains the writer queue, stops the writer and closes every connection. */
 void cb_db_close(cb_db *db);
@@ -82,9 +86,19 @@ typedef struct {
 } cb_db_stats;
 void cb_db_get_stats(cb_db *db, cb_db_stats *out);
 
-/* Online backup of the live database to PATH, and restore from it. */
+/* Online backup of the live database to PATH, and restore from it. The
+ * restore creates DIR when missing and holds DIR's lock (cb_db_lock_dir)
+ * while it copies: CB_E_CONFLICT when a server holds the directory. */
 int cb_db_backup(cb_db *db, const char *path, cb_err *err);
 int cb_db_restore_file(const char *dir, const char *path, cb_err *err);
+
+/* The data directory's lock: an exclusive flock on DIR/casebook.lock, held by
+ * `casebook serve` for its lifetime and by a restore while it copies (the
+ * kernel drops it when the process ends, however it ends). Returns the
+ * descriptor holding it, or -1 with CB_E_CONFLICT when another process holds
+ * it. cb_db_unlock_dir releases it (fd < 0 is ignored). */
+int cb_db_lock_dir(const char *dir, cb_err *err);
+void cb_db_unlock_dir(int fd);
 
 /* PRAGMA integrity_check on a reader: 0 when "ok", else CB_E_INTERNAL with
  * the first problem reported. */

@@ -1,5 +1,5 @@
-"""Bulk import and export of tickets with their timelines (API.md "Import
-format"): the worked example of METRICS.md section 6 through the import and
+"""Bulk import and export of tickets with their timelines (docs/openapi.yaml,
+`ImportTicket`): the worked example of docs/metrics.md section 6 through the import and
 read back through the API, per-line errors that write nothing of their
 line, JSON array bodies, idempotent retries, the export format, the byte-
 stable round trip between two instances, and the CLI commands."""
@@ -173,7 +173,7 @@ def test_import_worked_example():
         assert ev[13]["actor"] is None
         assert ev[16]["data"]["public"] is False
         assert ev[18]["data"]["score"] == 4 and ev[18]["data"]["comment"] == "thanks"
-        # the first public agent reply is the FRT instant of METRICS.md 6
+        # the first public agent reply is the FRT instant of docs/metrics.md section 6
         first = next(e for e in ev if e["type"] == "comment" and e["data"]["side"] == "agent")
         assert first["at"] == "2026-03-10T13:10:00Z"
 

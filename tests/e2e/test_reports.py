@@ -1,4 +1,4 @@
-"""Reports end to end: every KPI of METRICS.md section 5 over a small
+"""Reports end to end: every KPI of docs/metrics.md section 5 over a small
 imported history, computed by hand below (not by running the code), under
 every group_by; buckets across the DST change of America/New_York; CSV read
 back equal to the JSON; the operational reports; CSAT and CES through the
@@ -36,7 +36,7 @@ C  P1 globex sso tier2. created Thu 03-05 10:00, unassigned
    03-08 11:00 closed; csat 2 at 03-08 12:00, then 3 at 03-09 12:00 (the
          latest counts). fcr no.
 D  P2 acme sso tier1, unassigned. created Fri 03-06 21:30 (16:30 EST)
-   FR due Tue 03-10 09:30 EDT = 13:30Z (METRICS.md section 6): breached.
+   FR due Tue 03-10 09:30 EDT = 13:30Z (docs/metrics.md section 6): breached.
    03-10 15:00:01 agent reply: frt 322201; FR elapsed 30 + 120 min + 1 s =
          9001 s (breached, fulfilled by this reply: in business). NU#1 due
          19:00:01Z, no later event: breached. RES 960 min: Fri 30, Tue 480,

@@ -1,4 +1,4 @@
-"""The SLA engine end to end: the worked example of METRICS.md section 6
+"""The SLA engine end to end: the worked example of docs/metrics.md section 6
 through imported history, the clock history, queues ordered by urgency."""
 import json
 

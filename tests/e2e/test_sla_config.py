@@ -1,5 +1,5 @@
-"""Business calendars and SLA policies through the real server (API.md,
-METRICS.md sections 2 and 4): CRUD, every validation error with its field
+"""Business calendars and SLA policies through the real server (docs/openapi.yaml,
+docs/metrics.md sections 2 and 4): CRUD, every validation error with its field
 path, iCalendar holiday import, 409s, roles; the background re-fold after a
 policy change; and the job scheduler firing SLA timers: overdue timers at
 start-up (exactly once, also across a restart) and a timer that comes due

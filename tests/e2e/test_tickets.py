@@ -1,5 +1,5 @@
 """Tickets, comments and the timeline through the real server: fields,
-the status machine of METRICS.md section 3, follow-ups, visibility for
+the status machine of docs/metrics.md section 3, follow-ups, visibility for
 customers, bad input, idempotency, restarts and concurrent writers."""
 import subprocess
 import threading

@@ -1,7 +1,7 @@
 /* calendar.c - business calendars (src/core/calendar.c) and the libical
  * zone loader and iCalendar holiday import (src/util/tz.c). Core is tested
  * at given instants only; expectations are computed by hand from
- * METRICS.md sections 2 and 6. */
+ * docs/metrics.md sections 2 and 6. */
 #include "harness.h"
 #include "core/calendar.h"
 #include "util/alloc.h"
@@ -70,7 +70,7 @@ static cb_ms rnd_range(cb_ms lo, cb_ms hi) /* [lo, hi) */
 	return lo + (cb_ms)(rnd() % (uint64_t)(hi - lo));
 }
 
-/* ---- METRICS.md section 6 ---- */
+/* ---- docs/metrics.md section 6 ---- */
 
 CB_TEST(calendar_metrics_worked_example)
 {
@@ -632,7 +632,7 @@ CB_TEST(calendar_24x7_is_always_open)
 	cb_cal_free(c);
 }
 
-/* ---- properties (METRICS.md section 2), randomized ---- */
+/* ---- properties (docs/metrics.md section 2), randomized ---- */
 
 static const char *const prop_calendars[][2] = {
 	{"America/New_York", "{\"mon\": [[\"09:00\", \"17:00\"]], \"tue\": [[\"09:00\", \"17:00\"]],"

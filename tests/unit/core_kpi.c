@@ -1,5 +1,5 @@
 /* core_kpi.c - the KPI fold of src/core/kpi.c and its statistics, checked
- * by hand against METRICS.md section 5 (24x7 calendar: business time =
+ * by hand against docs/metrics.md section 5 (24x7 calendar: business time =
  * calendar time). */
 #include "harness.h"
 #include "core/kpi.h"

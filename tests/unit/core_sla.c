@@ -1,5 +1,5 @@
 /* core_sla.c - SLA clocks of src/core/sla.c on a 24x7 calendar (calendar
- * time = business time), checked against METRICS.md section 4 by hand. */
+ * time = business time), checked against docs/metrics.md section 4 by hand. */
 #include "harness.h"
 #include "core/sla.h"
 #include "util/alloc.h"
