@@ -316,7 +316,7 @@ CB_TEST(sla_history_lists_every_step)
 }
 
 /* ---- two calendars: a 24x7 P1 policy and business-hours policies ----
- * Issue 14 items 1 and 2 (METRICS.md section 4): calendar Mon-Fri
+ * Issue 14 items 1 and 2 (docs/metrics.md section 4): calendar Mon-Fri
  * 09:00-17:00 (UTC); policies in order P1 24x7 (FR 30, NU 60, RES 480), P4
  * on the business calendar with a resolution target only, a catch-all on
  * the business calendar (FR 240, NU 480, RES 1440). */
