@@ -542,20 +542,6 @@ static void fmt_span(char *buf, size_t n, long long s)
 		snprintf(buf, n, "%lld s (%s%s)", s, s < 0 ? "-" : "", human);
 }
 
-struct sla_step {
-	cb_ms at; /* INT64_MAX when the step has no instant */
-	size_t pos;
-	json_t *e;
-};
-
-static int step_cmp(const void *a, const void *b)
-{
-	const struct sla_step *x = a, *y = b;
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return x->pos < y->pos ? -1 : x->pos > y->pos; /* stable: the engine's order */
-}
-
 static int cmd_sla(int argc, char **argv)
 {
 	if (cb_cli_wants_help(argc, argv)) {
@@ -584,25 +570,14 @@ static int cmd_sla(int argc, char **argv)
 	} else {
 		printf("ticket %lld, policy %s\n", id,
 		       json_is_string(json_object_get(sla, "policy")) ? json_string_value(json_object_get(sla, "policy")) : "(none)");
-		/* the engine lists each clock's steps together; a reader wants the
-		 * ticket's story: every step in the order it happened */
+		/* the engine lists the steps in the order they happened */
 		json_t *items = json_object_get(h, "items");
 		size_t n = json_array_size(items);
-		struct sla_step *st = cb_xcalloc(n ? n : 1, sizeof *st);
-		for (size_t i = 0; i < n; i++) {
-			json_t *e = json_array_get(items, i);
-			const char *at = json_string_value(json_object_get(e, "at"));
-			st[i].pos = i;
-			st[i].e = e;
-			if (!at || cb_time_parse(at, &st[i].at))
-				st[i].at = INT64_MAX;
-		}
-		qsort(st, n, sizeof *st, step_cmp);
 		/* the spans first, so their columns are as wide as the longest */
 		char(*span)[2][64] = cb_xcalloc(n ? n : 1, sizeof *span);
 		int we = (int)strlen("elapsed"), wt = (int)strlen("target");
 		for (size_t i = 0; i < n; i++) {
-			json_t *e = st[i].e;
+			json_t *e = json_array_get(items, i);
 			json_t *tg = json_object_get(e, "target_s");
 			fmt_span(span[i][0], sizeof span[i][0],
 				 (long long)json_integer_value(json_object_get(e, "elapsed_s")));
@@ -618,7 +593,7 @@ static int cmd_sla(int argc, char **argv)
 		printf("%-20s  %-14s  %4s  %-8s  %-*s  %-*s  %s\n", "at", "clock", "inst", "kind", we,
 		       "elapsed", wt, "target", "policy");
 		for (size_t i = 0; i < n; i++) {
-			json_t *e = st[i].e;
+			json_t *e = json_array_get(items, i);
 			json_t *pol = json_object_get(e, "policy");
 			const char *at = json_string_value(json_object_get(e, "at"));
 			printf("%-20s  %-14s  %4lld  %-8s  %-*s  %-*s  %s\n", at ? at : "-",
@@ -628,7 +603,6 @@ static int cmd_sla(int argc, char **argv)
 			       span[i][1], json_is_string(pol) ? json_string_value(pol) : "-");
 		}
 		cb_free(span);
-		cb_free(st);
 		static const char *const clocks[] = {"first_response", "next_update", "resolution"};
 		for (int k = 0; k < 3; k++) {
 			json_t *cl = json_object_get(sla, clocks[k]);

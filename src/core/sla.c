@@ -482,6 +482,17 @@ int cb_sla_history_at(const cb_sla *s, cb_ms now, cb_sla_hist **out)
 					       .target_ms = in.target_ms, .policy_id = in.policy_id};
 		}
 	}
+	/* in the order things happened: a breach is found when the next event
+	 * (or now) passes its due instant, after other clocks' later steps;
+	 * stable, so same-instant steps keep the fold's order (nearly sorted:
+	 * an insertion sort is linear here) */
+	for (int i = 1; i < n; i++) {
+		cb_sla_hist x = h[i];
+		int j = i;
+		for (; j > 0 && h[j - 1].at > x.at; j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
 	*out = h;
 	return n;
 }

@@ -140,8 +140,9 @@ const cb_sla_instance *cb_sla_instances(const cb_sla *s, int clock, int *n);
 const char *cb_sla_state_name(cb_sla_state s);
 const char *cb_sla_clock_name(int clock);
 const char *cb_sla_hkind_name(cb_sla_hkind k);
-/* History entries up to `now`, including breaches that happened after the
- * last event (appended to a copy: the state is not changed). */
+/* History entries up to `now` in time order (steps of one instant in the
+ * fold's order), including breaches that happened after the last event (in
+ * a copy: the state is not changed). */
 int cb_sla_history_at(const cb_sla *s, cb_ms now, cb_sla_hist **out); /* caller frees */
 
 #endif

@@ -378,3 +378,15 @@ def test_latest_next_update_instance_and_breached_clock_calendar_switch():
             {"at": "2026-03-10T12:00:00Z", "type": "status", "status": "solved", "author": ag}]))
         nu = s.get(f"/api/v1/tickets/{t}").json["sla"]["next_update"]
         assert nu["state"] == "breached" and nu["elapsed_s"] == 42600 and nu["target_s"] == 3600, nu
+        # the history is in time order: at the solve the engine finds the
+        # resolution breach (Monday 16:00) after the next-update step of Tuesday
+        t = imp(s, dict(WORKED, external_id="N-4", priority="P1", created_at="2026-03-09T08:00:00Z", events=[
+            {"at": "2026-03-09T08:10:00Z", "type": "comment", "author": ag, "public": True, "body": "a"},
+            {"at": "2026-03-10T10:00:00Z", "type": "status", "status": "solved", "author": ag}]))
+        h = s.get(f"/api/v1/tickets/{t}/sla/history").json["items"]
+        ats = [e["at"] for e in h]
+        assert ats == sorted(ats), ats
+        steps = [(e["clock"], e["kind"], e["at"]) for e in h]
+        assert ("resolution", "breach", "2026-03-09T16:00:00Z") in steps, steps
+        assert steps.index(("resolution", "breach", "2026-03-09T16:00:00Z")) < \
+            steps.index(("next_update", "cancel", "2026-03-10T10:00:00Z")), steps
