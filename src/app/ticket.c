@@ -1378,10 +1378,13 @@ static void resolve_actors(cb_conn *c, json_t *items)
 /* A customer's walk over a ticket's timeline, oldest first. The customer
  * sees public comments and the created, status, priority and fields events,
  * stripped to customer-visible data; a fields event that changed nothing
- * they can see is left out. shown holds the custom fields they saw last. */
+ * they can see is left out. shown holds the custom fields they saw last.
+ * What they see is numbered 1..n (`seq`, and the cursor of their pages), so
+ * gaps in the ticket's own sequence never reveal hidden events. */
 typedef struct {
 	json_t *fields; /* customer-visible custom field keys */
 	json_t *shown;  /* the visible custom fields as of the last event */
+	int64_t seen;   /* events the customer saw so far: their seq */
 } customer_walk;
 
 /* 1 when the customer sees event o (then stripped in place), else 0. */
@@ -1437,8 +1440,10 @@ static int customer_walk_run(cb_conn *c, int64_t id, customer_walk *w,
 			got++;
 			cursor = cb_q_i64(q, 1);
 			json_t *o = render_event(q, id);
-			if (customer_sees(w, o))
+			if (customer_sees(w, o)) {
+				json_object_set_new(o, "seq", json_integer(++w->seen));
 				stop = take(o, arg);
+			}
 			json_decref(o);
 		}
 		if (stop) {

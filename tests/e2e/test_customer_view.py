@@ -135,3 +135,51 @@ def test_customer_routes_serve_the_customer_view():
         assert r.json["custom_fields"] == {}
         r = s.get(f"/api/v1/tickets/{tid}/events", token=alice)
         assert "platinum" not in r.body and "fields" not in [e["type"] for e in r.json["items"]]
+
+
+def pages(s, path, token, limit):
+    """Every item of a paged list, and the cursors it handed out."""
+    items, cursors, cursor = [], [], None
+    while True:
+        r = s.get(f"{path}?limit={limit}" + (f"&cursor={cursor}" if cursor else ""), token=token)
+        assert r.status == 200, r
+        items += r.json["items"]
+        cursor = r.json["next_cursor"]
+        if not cursor:
+            return items, cursors
+        cursors.append(cursor)
+
+
+def test_customer_timeline_numbers_only_what_the_customer_sees():
+    with Server() as s:
+        alice, agent, _ = setup(s)
+        tid = s.post("/api/v1/tickets", {"subject": "Login fails"}, token=alice).json["id"]
+        # hidden events (internal notes, assignment, tags) between the visible ones
+        for step in range(3):
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": f"note {step}", "public": False},
+                          token=agent).status == 201
+            assert s.patch(f"/api/v1/tickets/{tid}", {"tags": [f"t{step}"]}, token=agent).status == 200
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": f"reply {step}"},
+                          token=agent).status == 201
+        assert s.patch(f"/api/v1/tickets/{tid}", {"assignee": "agent@support.test"}, token=agent).status == 200
+        r = s.post(f"/api/v1/tickets/{tid}/comments", {"body": "my answer"}, token=alice)
+        assert r.status == 201, r
+        mine = r.json
+        agent_events = s.get(f"/api/v1/tickets/{tid}/events?limit=500", token=agent).json["items"]
+        full = s.get(f"/api/v1/tickets/{tid}/events?limit=500", token=alice).json["items"]
+        assert len(agent_events) > len(full)
+        # numbered 1..n over what the customer sees, whatever the agent's sequence says
+        assert [e["seq"] for e in full] == list(range(1, len(full) + 1)), [e["seq"] for e in full]
+        assert full[-1]["id"] == mine["id"] and full[-1]["seq"] == mine["seq"]
+        assert mine["seq"] < [e["seq"] for e in agent_events if e["id"] == mine["id"]][0]
+        comments = [e for e in full if e["type"] == "comment"]
+        assert [c["data"]["body"] for c in comments] == ["reply 0", "reply 1", "reply 2", "my answer"]
+        # pages of every size hold the same events, and the cursors count only visible events
+        for path, want in [(f"/api/v1/tickets/{tid}/events", full), (f"/api/v1/tickets/{tid}/comments", comments)]:
+            for limit in (1, 2, 3):
+                got, cursors = pages(s, path, alice, limit)
+                assert got == want, (path, limit)
+                for c in cursors:
+                    assert int(c[1:], 36) <= len(full), (c, len(full))
+        # agents keep the ticket's own sequence
+        assert [e["seq"] for e in agent_events] == list(range(1, len(agent_events) + 1))
