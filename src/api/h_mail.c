@@ -6,6 +6,7 @@
 #include "app/mail_channels.h"
 #include "app/mail_in.h"
 #include "app/mail_out.h"
+#include "app/upload.h"
 #include "app/survey.h"
 #include "app/ticket.h"
 #include "mail/transport.h"
@@ -135,10 +136,12 @@ int cb_h_attachment_get(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_attachment_get(c, &req->actor, id, &meta, &data, &len, err))
 		return -1;
 	const char *ct = json_string_value(json_object_get(meta, "content_type"));
-	/* raster images render inline; anything else (HTML, SVG, ...) is a
+	/* raster images render inline, served as their bare media type;
+	 * anything else (HTML, SVG with or without parameters, ...) is a
 	 * download, never rendered in the desk's origin */
-	int img = ct && !strncmp(ct, "image/", 6) && strcmp(ct, "image/svg+xml") != 0;
-	cb_api_raw(req, resp, 200, cb_arena_strdup(req->arena, img ? ct : "application/octet-stream"),
+	char mt[64];
+	int img = cb_media_inline(ct, mt, sizeof mt);
+	cb_api_raw(req, resp, 200, cb_arena_strdup(req->arena, img ? mt : "application/octet-stream"),
 		   data, len);
 	disposition(req, resp, json_string_value(json_object_get(meta, "filename")), img);
 	cb_api_header(req, resp, "X-Content-Type-Options", "nosniff");
