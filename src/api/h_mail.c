@@ -241,18 +241,12 @@ static void page(cb_req *req, cb_resp *resp, int status, const char *title, cons
 			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 			"<meta name=\"robots\" content=\"noindex\"><title>");
 	cb_html_escape(&b, title);
-	cb_buf_puts(&b, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;"
-			"margin:2em auto;padding:0 1em;color:#1b1b1b}fieldset{border:1px solid #888;"
-			"margin:1em 0;padding:.5em 1em}label{display:inline-block;margin:.3em .8em .3em 0}"
-			"button{font:inherit;padding:.4em 1.2em}textarea{width:100%;font:inherit}"
-			"</style></head><body><main>");
+	cb_buf_puts(&b, "</title><link rel=\"stylesheet\" href=\"/app/pages.css\">"
+			"</head><body class=\"survey\"><main>");
 	cb_buf_puts(&b, inner);
 	cb_buf_puts(&b, "</main></body></html>\n");
-	cb_api_raw(req, resp, status, "text/html; charset=utf-8", b.p, b.len);
+	cb_api_html(req, resp, status, b.p, b.len);
 	cb_api_header(req, resp, "Cache-Control", "no-store");
-	cb_api_header(req, resp, "Referrer-Policy", "no-referrer");
-	cb_api_header(req, resp, "Content-Security-Policy",
-		      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
 	cb_buf_free(&b);
 }
 
