@@ -100,7 +100,7 @@ static int run(cb_conn *c, void *arg, cb_err *err)
 		if (rc == 0) {
 			check_ticket(c, o->actor, tid, o->now);
 			cb_err e = {0};
-			json_t *r = cb_ticket_render_comment(c, tid, ev, &e);
+			json_t *r = cb_ticket_render_comment(c, o->actor, tid, ev, &e);
 			FUZZ_CHECK(r != NULL);
 			json_decref(r);
 		}

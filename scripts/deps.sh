@@ -11,7 +11,7 @@ set -eu
 PKGS="build-essential pkg-config ca-certificates
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev libical-dev libstemmer-dev tzdata
 libgmime-3.0-dev libxml2-dev libcurl4-openssl-dev
-sqlite3 python3 curl clang libclang-rt-dev nodejs npm prometheus chromium"
+sqlite3 python3 python3-yaml curl clang libclang-rt-dev nodejs npm prometheus chromium"
 if [ "${1:-}" = "bench" ]; then
   PKGS="$PKGS nginx-light wrk libevent-dev libnginx-mod-http-echo linux-perf"
 fi

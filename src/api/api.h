@@ -93,6 +93,14 @@ void cb_api_raw(cb_req *req, cb_resp *resp, int status, const char *ctype,
 		const char *body, size_t len);
 void cb_api_problem(cb_req *req, cb_resp *resp, const cb_err *err);
 void cb_api_header(cb_req *req, cb_resp *resp, const char *k, const char *v);
+/* The one place that sets the security headers of HTML pages and web
+ * assets (the console, portal and dashboard, /status, /known-issues, the
+ * survey page): Content-Security-Policy (this origin's scripts, styles and
+ * images only, no inline code, frame-ancestors 'none'), X-Frame-Options:
+ * DENY, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer. */
+void cb_api_page_headers(cb_req *req, cb_resp *resp);
+/* Responds with an HTML page (text/html; charset=utf-8) and those headers. */
+void cb_api_html(cb_req *req, cb_resp *resp, int status, const char *html, size_t len);
 
 /* Parses the body as a JSON object (400 on malformed JSON or invalid UTF-8,
  * 415 on a wrong content type). The value is released with the arena. */

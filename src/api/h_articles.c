@@ -252,7 +252,7 @@ int cb_h_known_issues_html(cb_req *req, cb_resp *resp, cb_err *err)
 		return -1;
 	char *page = cb_article_known_issues_html(o);
 	json_decref(o);
-	cb_api_raw(req, resp, 200, "text/html; charset=utf-8", page, strlen(page));
+	cb_api_html(req, resp, 200, page, strlen(page));
 	cb_free(page);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "app/mail_channels.h"
 #include "app/mail_in.h"
 #include "app/mail_out.h"
+#include "app/upload.h"
 #include "app/survey.h"
 #include "app/ticket.h"
 #include "mail/transport.h"
@@ -135,10 +136,12 @@ int cb_h_attachment_get(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_attachment_get(c, &req->actor, id, &meta, &data, &len, err))
 		return -1;
 	const char *ct = json_string_value(json_object_get(meta, "content_type"));
-	/* raster images render inline; anything else (HTML, SVG, ...) is a
+	/* raster images render inline, served as their bare media type;
+	 * anything else (HTML, SVG with or without parameters, ...) is a
 	 * download, never rendered in the desk's origin */
-	int img = ct && !strncmp(ct, "image/", 6) && strcmp(ct, "image/svg+xml") != 0;
-	cb_api_raw(req, resp, 200, cb_arena_strdup(req->arena, img ? ct : "application/octet-stream"),
+	char mt[64];
+	int img = cb_media_inline(ct, mt, sizeof mt);
+	cb_api_raw(req, resp, 200, cb_arena_strdup(req->arena, img ? mt : "application/octet-stream"),
 		   data, len);
 	disposition(req, resp, json_string_value(json_object_get(meta, "filename")), img);
 	cb_api_header(req, resp, "X-Content-Type-Options", "nosniff");
@@ -238,18 +241,12 @@ static void page(cb_req *req, cb_resp *resp, int status, const char *title, cons
 			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 			"<meta name=\"robots\" content=\"noindex\"><title>");
 	cb_html_escape(&b, title);
-	cb_buf_puts(&b, "</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36em;"
-			"margin:2em auto;padding:0 1em;color:#1b1b1b}fieldset{border:1px solid #888;"
-			"margin:1em 0;padding:.5em 1em}label{display:inline-block;margin:.3em .8em .3em 0}"
-			"button{font:inherit;padding:.4em 1.2em}textarea{width:100%;font:inherit}"
-			"</style></head><body><main>");
+	cb_buf_puts(&b, "</title><link rel=\"stylesheet\" href=\"/app/pages.css\">"
+			"</head><body class=\"survey\"><main>");
 	cb_buf_puts(&b, inner);
 	cb_buf_puts(&b, "</main></body></html>\n");
-	cb_api_raw(req, resp, status, "text/html; charset=utf-8", b.p, b.len);
+	cb_api_html(req, resp, status, b.p, b.len);
 	cb_api_header(req, resp, "Cache-Control", "no-store");
-	cb_api_header(req, resp, "Referrer-Policy", "no-referrer");
-	cb_api_header(req, resp, "Content-Security-Policy",
-		      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
 	cb_buf_free(&b);
 }
 

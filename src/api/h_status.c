@@ -54,7 +54,7 @@ int cb_h_status_html(cb_req *req, cb_resp *resp, cb_err *err)
 		return -1;
 	char *html = cb_status_page_html(o);
 	json_decref(o);
-	cb_api_raw(req, resp, 200, "text/html; charset=utf-8", html, strlen(html));
+	cb_api_html(req, resp, 200, html, strlen(html));
 	cb_api_header(req, resp, "Cache-Control", "no-cache");
 	cb_free(html);
 	return 0;

@@ -120,7 +120,7 @@ static int comment_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *
 	int64_t ev, ticket;
 	if (cb_ticket_comment(c, &req->actor, req->now, a->id, a->in, &ev, &ticket, err))
 		return -1;
-	*out = cb_ticket_render_comment(c, ticket, ev, err);
+	*out = cb_ticket_render_comment(c, &req->actor, ticket, ev, err);
 	if (*out && ticket != a->id)
 		json_object_set_new(*out, "followup_of", json_integer(a->id));
 	return *out ? 0 : -1;
@@ -166,4 +166,30 @@ int cb_h_comments_list(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	return timeline(req, resp, 0, err);
+}
+
+/* ---- the customer view's settings ---- */
+
+int cb_h_ticket_settings_get(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	cb_conn *c = reader(req, err);
+	if (!c)
+		return -1;
+	json_t *o = cb_ticket_settings_get(c, err);
+	cb_conn_reset_all(c);
+	return o ? cb_api_json(req, resp, 200, o) : -1;
+}
+
+static int settings_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
+{
+	if (cb_ticket_settings_put(c, &req->actor, req->now, arg, err))
+		return -1;
+	*out = cb_ticket_settings_get(c, err);
+	return *out ? 0 : -1;
+}
+
+int cb_h_ticket_settings_put(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	json_t *in = cb_api_body_object(req, err);
+	return in ? cb_api_commit(req, resp, 200, settings_fn, in, err) : -1;
 }

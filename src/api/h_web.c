@@ -4,18 +4,15 @@
  * authentication - every piece of data they show comes from the JSON API
  * with the session cookie. The pages are one document (web/index.html) at
  * `/`, `/portal` and `/dashboard`; the modules decide what to show from the
- * session (docs/web.md). Every answer carries a strict Content-Security-
- * Policy (scripts and styles from this origin only, no inline code), nosniff
- * and frame denial. */
+ * session (docs/web.md). Every answer carries the headers of
+ * cb_api_page_headers(): a strict Content-Security-Policy (scripts and
+ * styles from this origin only, no inline code), nosniff and frame denial.
+ * web/pages.css styles the server-rendered public pages. */
 #include "api/handlers.h"
 
 #include <string.h>
 
 #include "web_assets.h"
-
-static const char csp[] =
-	"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-	"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 static const struct cb_web_file *find(const char *name)
 {
@@ -61,10 +58,7 @@ static int serve(cb_req *req, cb_resp *resp, const char *name, cb_err *err)
 		cb_api_raw(req, resp, 200, f->content_type, (const char *)f->data, f->len);
 	cb_api_header(req, resp, "ETag", f->etag);
 	cb_api_header(req, resp, "Cache-Control", "no-cache");
-	cb_api_header(req, resp, "Content-Security-Policy", csp);
-	cb_api_header(req, resp, "X-Content-Type-Options", "nosniff");
-	cb_api_header(req, resp, "X-Frame-Options", "DENY");
-	cb_api_header(req, resp, "Referrer-Policy", "no-referrer");
+	cb_api_page_headers(req, resp);
 	return 0;
 }
 

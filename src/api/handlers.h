@@ -58,6 +58,8 @@ int cb_h_tickets_patch(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_comments_create(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_comments_list(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_settings_get(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_ticket_settings_put(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_TICKETS \
 	{"POST", "/api/v1/tickets", cb_h_tickets_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.create"}, \
 	{"GET", "/api/v1/tickets", cb_h_tickets_list, CB_ROLE_CUSTOMER, 0, "tickets.list"}, \
@@ -65,7 +67,9 @@ int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err);
 	{"PATCH", "/api/v1/tickets/{id}", cb_h_tickets_patch, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.update"}, \
 	{"POST", "/api/v1/tickets/{id}/comments", cb_h_comments_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "comments.create"}, \
 	{"GET", "/api/v1/tickets/{id}/comments", cb_h_comments_list, CB_ROLE_CUSTOMER, 0, "comments.list"}, \
-	{"GET", "/api/v1/tickets/{id}/events", cb_h_events_list, CB_ROLE_CUSTOMER, 0, "events.list"},
+	{"GET", "/api/v1/tickets/{id}/events", cb_h_events_list, CB_ROLE_CUSTOMER, 0, "events.list"}, \
+	{"GET", "/api/v1/ticket-settings", cb_h_ticket_settings_get, CB_ROLE_ENGINEER, 0, "ticket_settings.get"}, \
+	{"PUT", "/api/v1/ticket-settings", cb_h_ticket_settings_put, CB_ROLE_ADMIN, CB_R_WRITE, "ticket_settings.update"},
 
 /* h_import.c */
 int cb_h_import_tickets(cb_req *req, cb_resp *resp, cb_err *err);

@@ -59,6 +59,22 @@ void cb_api_header(cb_req *req, cb_resp *resp, const char *k, const char *v)
 	resp->nheaders++;
 }
 
+void cb_api_page_headers(cb_req *req, cb_resp *resp)
+{
+	cb_api_header(req, resp, "Content-Security-Policy",
+		      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+		      "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+	cb_api_header(req, resp, "X-Content-Type-Options", "nosniff");
+	cb_api_header(req, resp, "X-Frame-Options", "DENY");
+	cb_api_header(req, resp, "Referrer-Policy", "no-referrer");
+}
+
+void cb_api_html(cb_req *req, cb_resp *resp, int status, const char *html, size_t len)
+{
+	cb_api_raw(req, resp, status, "text/html; charset=utf-8", html, len);
+	cb_api_page_headers(req, resp);
+}
+
 void cb_api_problem(cb_req *req, cb_resp *resp, const cb_err *err)
 {
 	int status = cb_err_http_status(err->code);

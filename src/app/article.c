@@ -730,7 +730,9 @@ char *cb_article_known_issues_html(json_t *list)
 {
 	cb_buf b = {0};
 	cb_buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-			"<title>Known issues</title></head><body>\n<h1>Known issues</h1>\n");
+			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+			"<title>Known issues</title><link rel=\"stylesheet\" href=\"/app/pages.css\">"
+			"</head><body>\n<h1>Known issues</h1>\n");
 	json_t *items = json_object_get(list, "items");
 	if (!json_array_size(items))
 		cb_buf_puts(&b, "<p>No known issues.</p>\n");

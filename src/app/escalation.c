@@ -470,10 +470,10 @@ int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t i
 	if (rc != 1)
 		return -1;
 	rc = -1;
-	cb_esc_party party;
+	/* who may move it there first (403), then whether the move is legal
+	 * from here (409): the state machine is no business of outsiders */
+	cb_esc_party party = cb_esc_party_of(to);
 	cb_esc_status from = r.status;
-	if (cb_esc_decide(from, to, &party, err))
-		goto out;
 	if (party == CB_ESC_BY_RESOLVER) {
 		if (actor->role != CB_ROLE_ADMIN && actor->user_id) {
 			int m = r.group ? cb_dir_group_has_member(c, r.group, actor->user_id, err) : 0;
@@ -487,9 +487,11 @@ int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t i
 			}
 		}
 	} else if (actor->role != CB_ROLE_ADMIN && actor->role != CB_ROLE_AGENT && actor->user_id) {
-		cb_err_set(err, CB_E_FORBIDDEN, NULL, "only agents and admins answer a returned escalation");
+		cb_err_set(err, CB_E_FORBIDDEN, NULL, "only agents and admins may move an escalation to open (answer a returned one)");
 		goto out;
 	}
+	if (cb_esc_decide(from, to, NULL, err))
+		goto out;
 	cb_evtype ev = CB_EV__COUNT;
 	json_t *data = NULL;
 	const char *hkey = NULL, *htext = NULL;

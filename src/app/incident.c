@@ -951,9 +951,15 @@ json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, in
 		for (i = 0; i < n; i++)
 			tids[i] = json_integer_value(json_array_get(all, i));
 		json_decref(all);
+		/* the title of a non-public incident is internal: customers get
+		 * the update without it */
 		cb_buf text = {0};
-		cb_buf_printf(&text, "Incident update: %s [%s]\n\n%s", r.title,
-			      cb_inc_status_name(r.status), json_string_value(body));
+		if (r.pub)
+			cb_buf_printf(&text, "Incident update: %s [%s]\n\n%s", r.title,
+				      cb_inc_status_name(r.status), json_string_value(body));
+		else
+			cb_buf_printf(&text, "Incident update [%s]\n\n%s", cb_inc_status_name(r.status),
+				      json_string_value(body));
 		json_t *cin = json_pack("{s:s%, s:b}", "body", text.p, text.len, "public", 1);
 		cb_buf_free(&text);
 		for (i = 0; i < n; i++) {

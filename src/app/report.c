@@ -15,6 +15,7 @@
 #include "app/sla.h"
 #include "store/sql_report.h"
 #include "util/alloc.h"
+#include "util/csv.h"
 #include "util/tz.h"
 
 #include <stdio.h>
@@ -1149,29 +1150,16 @@ char *cb_report_dumps(json_t *v)
 
 /* ---- CSV ---- */
 
-static void csv_field(cb_buf *b, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		cb_buf_puts(b, s);
-		return;
-	}
-	cb_buf_puts(b, "\"");
-	for (; *s; s++) {
-		if (*s == '"')
-			cb_buf_puts(b, "\"");
-		cb_buf_append(b, s, 1);
-	}
-	cb_buf_puts(b, "\"");
-}
-
+/* Cells go through util/csv.h: text is neutralised against formula
+ * injection (a category "=HYPERLINK(...)" stays text), numbers stay numbers. */
 static void csv_value(cb_buf *b, json_t *v)
 {
 	if (json_is_integer(v))
-		cb_buf_printf(b, "%lld", (long long)json_integer_value(v));
+		cb_csv_int(b, (int64_t)json_integer_value(v));
 	else if (json_is_real(v))
-		cb_buf_printf(b, "%.15g", json_real_value(v));
+		cb_csv_real(b, json_real_value(v));
 	else if (json_is_string(v))
-		csv_field(b, json_string_value(v));
+		cb_csv_text(b, json_string_value(v));
 }
 
 /* Leaves of a kpis object in order: names (header) or values (row). */
@@ -1188,7 +1176,7 @@ static void csv_leaves(cb_buf *b, json_t *o, const char *prefix, int header)
 		}
 		cb_buf_puts(b, ",");
 		if (header)
-			csv_field(b, name);
+			cb_csv_text(b, name);
 		else
 			csv_value(b, v);
 	}

@@ -257,16 +257,7 @@ char *cb_status_page_html(json_t *page)
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<title>System status</title>\n"
 		    "<link rel=\"alternate\" type=\"application/atom+xml\" title=\"Status updates\" href=\"/status.atom\">\n"
-		    "<style>body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;"
-		    "max-width:48rem;padding:1rem;line-height:1.5}h1{font-size:1.75rem}"
-		    ".overall{padding:.75rem 1rem;border:2px solid #1a1a1a;border-radius:.25rem;font-weight:bold}"
-		    "ul.components{list-style:none;padding:0}ul.components li{display:flex;justify-content:space-between;"
-		    "border-bottom:1px solid #767676;padding:.5rem 0}.state{font-weight:bold}"
-		    ".state-operational{color:#1b5e20}.state-degraded_performance,.state-under_maintenance{color:#6d4c00}"
-		    ".state-partial_outage,.state-major_outage{color:#8b0000}"
-		    ".badge{border:1px solid #1a1a1a;border-radius:.25rem;padding:0 .3rem;font-size:.85em}"
-		    ".body{white-space:pre-wrap}article.incident{border-top:1px solid #767676;margin-top:1rem}"
-		    "a{color:#0b4f9c}a:focus{outline:3px solid #0b4f9c}</style>\n"
+		    "<link rel=\"stylesheet\" href=\"/app/pages.css\">\n"
 		    "</head>\n<body>\n<header><h1>System status</h1></header>\n<main>\n");
 	const char *overall = sget(page, "overall");
 	cb_buf_printf(&b, "<p class=\"overall state-%s\" role=\"status\">", overall);

@@ -8,6 +8,7 @@
  * never disagree. Inputs are validated strictly: unknown keys, wrong types
  * and unknown enum values are 422 with the field named. */
 #include "app/ticket.h"
+#include "app/auth.h"
 #include "app/directory.h"
 #include "app/escalation.h"
 #include "app/mail_out.h"
@@ -1163,9 +1164,120 @@ out:
 	return rc ? -1 : 0;
 }
 
+/* ---- the customer's view ----
+ * Customers see a ticket without its agent-side fields: these keys of the
+ * ticket and of its `created` event never reach them, custom_fields keep only
+ * the keys an admin marked customer-visible (the setting below), and the SLA
+ * object (policy and clocks) is left out. docs/openapi.yaml: CustomerTicket. */
+static const char *const agent_only_keys[] = {"external_id", "tags", "assignee", "group", NULL};
+
+#define MAX_CUSTOMER_FIELDS 100
+
+/* The custom field keys customers may see: a JSON array (empty when unset). */
+static json_t *customer_fields_load(cb_conn *c, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_TICKET_SETTING_GET, err);
+	if (!q)
+		return NULL;
+	json_t *v = NULL;
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return NULL;
+	if (r == 1) {
+		v = loads(cb_q_text(q, 0));
+		cb_q_reset(q);
+	}
+	if (!json_is_array(v)) {
+		json_decref(v);
+		v = json_array();
+	}
+	return v;
+}
+
+/* A copy of the object kv with only the keys listed in visible. */
+static json_t *kv_visible(json_t *kv, json_t *visible)
+{
+	json_t *o = json_object();
+	size_t i;
+	json_t *k;
+	json_array_foreach(visible, i, k) {
+		json_t *v = json_object_get(kv, json_string_value(k));
+		if (v)
+			json_object_set(o, json_string_value(k), v);
+	}
+	return o;
+}
+
+/* Strips an object (a ticket or the data of its created event) to what a
+ * customer may see. */
+static void customer_strip(json_t *o, json_t *visible)
+{
+	for (const char *const *k = agent_only_keys; *k; k++)
+		json_object_del(o, *k);
+	json_t *cf = json_object_get(o, "custom_fields");
+	if (cf)
+		json_object_set_new(o, "custom_fields", kv_visible(cf, visible));
+}
+
+json_t *cb_ticket_settings_get(cb_conn *c, cb_err *err)
+{
+	json_t *v = customer_fields_load(c, err);
+	return v ? json_pack("{s:o}", "customer_visible_custom_fields", v) : NULL;
+}
+
+int cb_ticket_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err)
+{
+	static const char *const keys[] = {"customer_visible_custom_fields", NULL};
+	if (cb_json_check_keys(in, keys, "", err))
+		return -1;
+	json_t *v = json_object_get(in, "customer_visible_custom_fields");
+	if (!json_is_array(v))
+		return cb_err_set(err, CB_E_INVALID, "customer_visible_custom_fields",
+				  "is required: an array of custom field keys");
+	if (json_array_size(v) > MAX_CUSTOMER_FIELDS)
+		return cb_err_set(err, CB_E_INVALID, "customer_visible_custom_fields",
+				  "at most %d keys", MAX_CUSTOMER_FIELDS);
+	json_t *norm = json_array();
+	size_t i, j;
+	json_t *k, *u;
+	json_array_foreach(v, i, k) {
+		const char *s = json_string_value(k);
+		if (!s || !*s || json_string_length(k) > 100 || strlen(s) != json_string_length(k)) {
+			char f[64];
+			snprintf(f, sizeof f, "customer_visible_custom_fields[%zu]", i);
+			cb_err_add(err, CB_E_INVALID, f, "must be a custom field key of 1 to 100 bytes");
+			continue;
+		}
+		int dup = 0;
+		json_array_foreach(norm, j, u)
+			dup |= strcmp(json_string_value(u), s) == 0;
+		if (!dup)
+			json_array_append(norm, k);
+	}
+	if (err->code) {
+		json_decref(norm);
+		return cb_err_summarize(err);
+	}
+	char *s = dumps(norm);
+	json_decref(norm);
+	cb_q *q = cb_q_get(c, CB_SQL_TICKET_SETTING_PUT, err);
+	int rc = -1;
+	if (q) {
+		cb_q_bind_text(q, 1, s);
+		rc = cb_q_exec(q, err) ||
+		     cb_audit(c, actor, now, "tickets.settings", "customer_custom_fields", s, err);
+	}
+	cb_free(s);
+	return rc ? -1 : 0;
+}
+
 /* ---- rendering ---- */
 
-static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cfgset *cs)
+/* One renderer for every reader: customer_fields is NULL for agent-side
+ * viewers (the whole ticket and its SLA object) and the customer-visible
+ * custom field keys for customers (the CustomerTicket view). */
+static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cfgset *cs,
+		      json_t *customer_fields)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(t->id));
@@ -1188,11 +1300,22 @@ static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cf
 	json_object_set_new(o, "updated_at", time_json(t->updated_at));
 	json_object_set_new(o, "solved_at", time_json(t->solved_at));
 	json_object_set_new(o, "closed_at", time_json(t->closed_at));
+	if (customer_fields) {
+		customer_strip(o, customer_fields);
+		return o;
+	}
 	cb_err e2 = {0};
 	json_t *sla = cs ? cb_sla_render_with(c, cs, t->id, t->nevents, now, &e2)
 			 : cb_sla_render(c, t->id, t->nevents, now, &e2);
 	json_object_set_new(o, "sla", sla ? sla : json_pack("{s:n}", "policy"));
 	return o;
+}
+
+/* The customer-visible custom field keys for a customer viewer, else NULL
+ * (and NULL with err set on a failure: check err->code). */
+static json_t *viewer_fields(cb_conn *c, const cb_actor *viewer, cb_err *err)
+{
+	return viewer->role == CB_ROLE_CUSTOMER ? customer_fields_load(c, err) : NULL;
 }
 
 json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err)
@@ -1201,10 +1324,14 @@ json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms n
 	if (cb_ticket_load(c, id, &t, err))
 		return NULL;
 	json_t *o = NULL;
-	if (!visible(&t, viewer))
+	if (!visible(&t, viewer)) {
 		cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
-	else
-		o = render(c, &t, now, NULL);
+	} else {
+		json_t *cf = viewer_fields(c, viewer, err);
+		if (!err->code)
+			o = render(c, &t, now, NULL, cf);
+		json_decref(cf);
+	}
 	if (o && viewer->role != CB_ROLE_CUSTOMER) {
 		/* follow-ups of this ticket, for agents */
 		cb_q *q = cb_q_get(c, CB_SQL_TICKET_FOLLOWUPS, err);
@@ -1248,28 +1375,130 @@ static void resolve_actors(cb_conn *c, json_t *items)
 	}
 }
 
-static int customer_may_see_event(const char *type, json_t *data)
+/* A customer's walk over a ticket's timeline, oldest first. The customer
+ * sees public comments and the created, status, priority and fields events,
+ * stripped to customer-visible data; a fields event that changed nothing
+ * they can see is left out. shown holds the custom fields they saw last.
+ * What they see is numbered 1..n (`seq`, and the cursor of their pages), so
+ * gaps in the ticket's own sequence never reveal hidden events. */
+typedef struct {
+	json_t *fields; /* customer-visible custom field keys */
+	json_t *shown;  /* the visible custom fields as of the last event */
+	int64_t seen;   /* events the customer saw so far: their seq */
+} customer_walk;
+
+/* 1 when the customer sees event o (then stripped in place), else 0. */
+static int customer_sees(customer_walk *w, json_t *o)
 {
+	const char *type = json_string_value(json_object_get(o, "type"));
+	json_t *d = json_object_get(o, "data");
 	if (strcmp(type, "comment") == 0)
-		return json_is_true(json_object_get(data, "public"));
-	return strcmp(type, "created") == 0 || strcmp(type, "status") == 0 ||
-	       strcmp(type, "priority") == 0 || strcmp(type, "fields") == 0;
+		return json_is_true(json_object_get(d, "public"));
+	if (strcmp(type, "status") == 0 || strcmp(type, "priority") == 0)
+		return 1;
+	if (strcmp(type, "created") == 0) {
+		customer_strip(d, w->fields);
+		json_t *cf = json_object_get(d, "custom_fields");
+		json_decref(w->shown);
+		w->shown = cf ? json_incref(cf) : json_object();
+		return 1;
+	}
+	if (strcmp(type, "fields") != 0)
+		return 0;
+	json_t *cf = json_object_get(d, "custom_fields");
+	if (cf) {
+		json_t *vis = kv_visible(cf, w->fields);
+		if (json_equal(vis, w->shown)) {
+			json_decref(vis);
+			json_object_del(d, "custom_fields");
+		} else {
+			json_object_set(d, "custom_fields", vis);
+			json_decref(w->shown);
+			w->shown = vis;
+		}
+	}
+	return json_object_size(d) > 0;
 }
 
-json_t *cb_ticket_render_comment(cb_conn *c, int64_t ticket_id, int64_t event_id, cb_err *err)
+/* Reads the timeline from the start as customer w sees it (the walk must
+ * start at the first event for `shown` to be right). Calls take(o, arg) with
+ * each visible event (data stripped, actor still unresolved); take returns
+ * 1 to stop. */
+static int customer_walk_run(cb_conn *c, int64_t id, customer_walk *w,
+			     int (*take)(json_t *o, void *arg), void *arg, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, CB_SQL_EVENT_GET, err);
-	if (!q)
-		return NULL;
-	cb_q_bind_i64(q, 1, event_id);
-	int r = cb_q_step(q, err);
-	if (r != 1) {
-		if (r == 0)
-			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such comment");
-		return NULL;
+	int64_t cursor = 0;
+	for (;;) {
+		cb_q *q = cb_q_get(c, CB_SQL_EVENTS_OF, err);
+		if (!q)
+			return -1;
+		cb_q_bind_i64(q, 1, id);
+		cb_q_bind_i64(q, 2, cursor);
+		cb_q_bind_i64(q, 3, 500);
+		int got = 0, r = 0, stop = 0;
+		while (!stop && (r = cb_q_step(q, err)) == 1) {
+			got++;
+			cursor = cb_q_i64(q, 1);
+			json_t *o = render_event(q, id);
+			if (customer_sees(w, o)) {
+				json_object_set_new(o, "seq", json_integer(++w->seen));
+				stop = take(o, arg);
+			}
+			json_decref(o);
+		}
+		if (stop) {
+			cb_q_reset(q);
+			return 0;
+		}
+		if (r < 0)
+			return -1;
+		if (got < 500)
+			return 0;
 	}
-	json_t *o = render_event(q, ticket_id);
-	cb_q_reset(q);
+}
+
+struct find_event {
+	int64_t event_id;
+	json_t *found;
+};
+
+static int take_event(json_t *o, void *arg)
+{
+	struct find_event *f = arg;
+	if (json_integer_value(json_object_get(o, "id")) != f->event_id)
+		return 0;
+	f->found = json_incref(o);
+	return 1;
+}
+
+json_t *cb_ticket_render_comment(cb_conn *c, const cb_actor *viewer, int64_t ticket_id,
+				 int64_t event_id, cb_err *err)
+{
+	json_t *o = NULL;
+	if (viewer->role == CB_ROLE_CUSTOMER) {
+		customer_walk w = {.fields = customer_fields_load(c, err), .shown = json_object()};
+		struct find_event f = {event_id, NULL};
+		if (w.fields && customer_walk_run(c, ticket_id, &w, take_event, &f, err) == 0 && !f.found)
+			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such comment");
+		json_decref(w.fields);
+		json_decref(w.shown);
+		o = f.found;
+	} else {
+		cb_q *q = cb_q_get(c, CB_SQL_EVENT_GET, err);
+		if (!q)
+			return NULL;
+		cb_q_bind_i64(q, 1, event_id);
+		int r = cb_q_step(q, err);
+		if (r != 1) {
+			if (r == 0)
+				cb_err_set(err, CB_E_NOTFOUND, NULL, "no such comment");
+			return NULL;
+		}
+		o = render_event(q, ticket_id);
+		cb_q_reset(q);
+	}
+	if (!o)
+		return NULL;
 	json_t *arr = json_array();
 	json_array_append_new(arr, o);
 	resolve_actors(c, arr);
@@ -1296,6 +1525,30 @@ static int parse_list(const char *s, const char **out, int max)
 			return n;
 		p = e + 1;
 	}
+}
+
+/* Renders the tickets ids[0..n) for viewer into a new array *items. */
+static int render_ids(cb_conn *c, const cb_actor *viewer, const int64_t *ids, int n, cb_ms now,
+		      json_t **items, cb_err *err)
+{
+	cb_sla_cfgset *cs = NULL;
+	json_t *cf = viewer_fields(c, viewer, err);
+	if (err->code || (!cf && cb_sla_cfgset_load(c, &cs, err)))
+		return -1;
+	*items = json_array();
+	for (int i = 0; i < n; i++) {
+		cb_ticket t;
+		if (cb_ticket_load(c, ids[i], &t, err)) {
+			json_decref(*items);
+			*items = NULL;
+			break;
+		}
+		json_array_append_new(*items, render(c, &t, now, cs, cf));
+		cb_ticket_clear(&t);
+	}
+	cb_sla_cfgset_free(cs);
+	json_decref(cf);
+	return *items ? 0 : -1;
 }
 
 int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
@@ -1373,6 +1626,16 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 		*refs[i].out = id; /* -1 matches nothing */
 	}
 	if (viewer->role == CB_ROLE_CUSTOMER) {
+		/* filters on agent-side fields would reveal them */
+		struct { const char *v, *field; } hidden[] = {
+			{f->assignee, "assignee"}, {f->group, "group"}, {f->tag, "tag"},
+			{f->external_id, "external_id"}};
+		for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+			if (hidden[i].v)
+				cb_err_add(err, CB_E_FORBIDDEN, hidden[i].field,
+					   "customers cannot filter by this field");
+		if (err->code)
+			goto out;
 		if (tq.account && tq.account != viewer->account_id)
 			tq.account = -1;
 		else
@@ -1407,22 +1670,8 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 		n = limit;
 		*next = ids[n - 1];
 	}
-	cb_sla_cfgset *cs = NULL;
-	if (cb_sla_cfgset_load(c, &cs, err))
+	if (render_ids(c, viewer, ids, n, now, items, err))
 		goto out;
-	*items = json_array();
-	for (int i = 0; i < n; i++) {
-		cb_ticket t;
-		if (cb_ticket_load(c, ids[i], &t, err)) {
-			json_decref(*items);
-			*items = NULL;
-			cb_sla_cfgset_free(cs);
-			goto out;
-		}
-		json_array_append_new(*items, render(c, &t, now, cs));
-		cb_ticket_clear(&t);
-	}
-	cb_sla_cfgset_free(cs);
 	rc = 0;
 out:
 	if (q)
@@ -1457,22 +1706,30 @@ int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec,
 		n = limit;
 		*next = offset + limit;
 	}
-	cb_sla_cfgset *cs = NULL;
-	if (cb_sla_cfgset_load(c, &cs, err))
-		return -1;
-	*items = json_array();
-	for (int i = 0; i < n; i++) {
-		cb_ticket t;
-		if (cb_ticket_load(c, ids[i], &t, err)) {
-			json_decref(*items);
-			*items = NULL;
-			cb_sla_cfgset_free(cs);
-			return -1;
-		}
-		json_array_append_new(*items, render(c, &t, now, cs));
-		cb_ticket_clear(&t);
+	return render_ids(c, viewer, ids, n, now, items, err);
+}
+
+struct customer_page {
+	int comments_only, limit;
+	int64_t after;
+	json_t *items;
+	int64_t next;
+};
+
+static int take_page(json_t *o, void *arg)
+{
+	struct customer_page *p = arg;
+	int64_t seq = json_integer_value(json_object_get(o, "seq"));
+	if (seq <= p->after)
+		return 0;
+	if (p->comments_only && strcmp(json_string_value(json_object_get(o, "type")), "comment") != 0)
+		return 0;
+	if ((int)json_array_size(p->items) == p->limit) {
+		/* one more exists: the page ends at the last one taken */
+		p->next = json_integer_value(json_object_get(json_array_get(p->items, json_array_size(p->items) - 1), "seq"));
+		return 1;
 	}
-	cb_sla_cfgset_free(cs);
+	json_array_append(p->items, o);
 	return 0;
 }
 
@@ -1486,62 +1743,44 @@ int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comment
 	cb_ticket_clear(&t);
 	if (!ok)
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
-	int customer = viewer->role == CB_ROLE_CUSTOMER;
 	*items = json_array();
 	*next = 0;
-	int64_t cursor = after;
-	/* customers skip hidden events, so keep reading until the page is full */
-	while ((int)json_array_size(*items) < limit) {
-		cb_q *q = cb_q_get(c, comments_only ? CB_SQL_COMMENTS_OF : CB_SQL_EVENTS_OF, err);
-		if (!q)
+	if (viewer->role == CB_ROLE_CUSTOMER) {
+		customer_walk w = {.fields = customer_fields_load(c, err), .shown = json_object()};
+		struct customer_page p = {comments_only, limit, after, *items, 0};
+		int rc = w.fields ? customer_walk_run(c, id, &w, take_page, &p, err) : -1;
+		json_decref(w.fields);
+		json_decref(w.shown);
+		if (rc)
 			goto fail;
-		cb_q_bind_i64(q, 1, id);
-		cb_q_bind_i64(q, 2, cursor);
-		int want = limit - (int)json_array_size(*items) + 1;
-		if (comments_only) {
-			cb_q_bind_i64(q, 3, customer ? 0 : 1);
-			cb_q_bind_i64(q, 4, want);
-		} else {
-			cb_q_bind_i64(q, 3, want);
-		}
-		int got = 0, r;
-		json_t *batch = json_array();
-		while ((r = cb_q_step(q, err)) == 1) {
-			got++;
-			cursor = cb_q_i64(q, 1);
-			json_t *o = render_event(q, id);
-			if (customer && !customer_may_see_event(cb_q_text(q, 4), json_object_get(o, "data"))) {
-				json_decref(o);
-			} else {
-				if (customer && strcmp(cb_q_text(q, 4), "created") == 0) {
-					/* agent-side fields of the creation stay internal */
-					json_t *d = json_object_get(o, "data");
-					static const char *const internal[] = {"assignee", "group", "tags", "custom_fields", "external_id"};
-					for (size_t k = 0; k < sizeof internal / sizeof internal[0]; k++)
-						json_object_del(d, internal[k]);
-				}
-				json_array_append_new(batch, o);
-			}
-		}
-		if (r < 0) {
-			json_decref(batch);
-			goto fail;
-		}
-		resolve_actors(c, batch);
-		size_t i;
-		json_t *o;
-		json_array_foreach(batch, i, o) {
-			if ((int)json_array_size(*items) < limit)
-				json_array_append(*items, o);
-			else
-				*next = json_integer_value(json_object_get(json_array_get(*items, json_array_size(*items) - 1), "seq"));
-		}
-		json_decref(batch);
-		if (got < want)
-			break;
-		if (*next)
-			break;
+		resolve_actors(c, *items);
+		*next = p.next;
+		return 0;
 	}
+	int64_t cursor = after;
+	cb_q *q = cb_q_get(c, comments_only ? CB_SQL_COMMENTS_OF : CB_SQL_EVENTS_OF, err);
+	if (!q)
+		goto fail;
+	cb_q_bind_i64(q, 1, id);
+	cb_q_bind_i64(q, 2, cursor);
+	if (comments_only) {
+		cb_q_bind_i64(q, 3, 1);
+		cb_q_bind_i64(q, 4, limit + 1);
+	} else {
+		cb_q_bind_i64(q, 3, limit + 1);
+	}
+	int r;
+	while ((r = cb_q_step(q, err)) == 1) {
+		if ((int)json_array_size(*items) == limit) {
+			*next = json_integer_value(json_object_get(json_array_get(*items, (size_t)limit - 1), "seq"));
+			cb_q_reset(q);
+			break;
+		}
+		json_array_append_new(*items, render_event(q, id));
+	}
+	if (r < 0)
+		goto fail;
+	resolve_actors(c, *items);
 	return 0;
 fail:
 	json_decref(*items);

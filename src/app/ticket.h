@@ -8,7 +8,9 @@
  * the importer share one validation path; errors name the offending field.
  *
  * Visibility: customers see only tickets of their own account and only
- * public comments; anything else is reported as 404. */
+ * public comments; anything else is reported as 404. Every read renders for
+ * its viewer: customers get the customer view (no agent-side fields, no SLA
+ * object, timeline numbered over what they see). */
 #ifndef CB_APP_TICKET_H
 #define CB_APP_TICKET_H
 #include <jansson.h>
@@ -49,8 +51,16 @@ int cb_ticket_append(cb_conn *c, int64_t id, cb_evtype type, cb_ms at, int64_t a
 
 /* Reads: NULL with 404 when missing or not visible to viewer. */
 json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err);
-/* One event rendered as a timeline entry (the caller checked visibility). */
-json_t *cb_ticket_render_comment(cb_conn *c, int64_t ticket_id, int64_t event_id, cb_err *err);
+/* One event rendered as a timeline entry as viewer sees it (the caller
+ * checked the ticket's visibility; for a customer, 404 when the event is
+ * hidden from them). */
+json_t *cb_ticket_render_comment(cb_conn *c, const cb_actor *viewer, int64_t ticket_id,
+				 int64_t event_id, cb_err *err);
+
+/* The customer's view of tickets (docs/openapi.yaml CustomerTicket): the
+ * custom field keys an admin marked customer-visible. */
+json_t *cb_ticket_settings_get(cb_conn *c, cb_err *err);
+int cb_ticket_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err);
 
 typedef struct {
 	const char *status;      /* comma-separated statuses */

@@ -1,11 +1,14 @@
 /* upload.c - files uploaded to a ticket (upload.h). */
 #include "app/upload.h"
 
+#include <ctype.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app/ticket.h"
 #include "store/db.h"
+#include "util/safename.h"
 #include "util/timeutil.h"
 
 static const char SQL_UPLOAD_EVENT[] =
@@ -29,6 +32,34 @@ static int valid_utf8(const unsigned char *s)
 	return 1;
 }
 
+int cb_media_inline(const char *ct, char *out, size_t n)
+{
+	static const char *const raster[] = {"image/png", "image/jpeg", "image/gif", "image/webp",
+					     "image/avif", "image/bmp", NULL};
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	char mt[64];
+	size_t k = 0;
+	for (; *ct && *ct != ';' && *ct != ' ' && *ct != '\t'; ct++) {
+		if (k + 1 >= sizeof mt)
+			return 0;
+		mt[k++] = (char)tolower((unsigned char)*ct);
+	}
+	mt[k] = '\0';
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (*ct && *ct != ';')
+		return 0;
+	for (const char *const *r = raster; *r; r++)
+		if (strcmp(mt, *r) == 0) {
+			snprintf(out, n, "%s", mt);
+			return 1;
+		}
+	return 0;
+}
+
 int cb_upload_check(const cb_upload_in *in, cb_err *err)
 {
 	const char *f = in->filename;
@@ -41,12 +72,9 @@ int cb_upload_check(const cb_upload_in *in, cb_err *err)
 		cb_err_add(err, CB_E_INVALID, "filename", "is not valid UTF-8");
 	else if (strcspn(f, "/\\\x7f") != n || strcmp(f, ".") == 0 || strcmp(f, "..") == 0)
 		cb_err_add(err, CB_E_INVALID, "filename", "must be a plain file name");
-	else
-		for (size_t i = 0; i < n; i++)
-			if ((unsigned char)f[i] < 0x20) {
-				cb_err_add(err, CB_E_INVALID, "filename", "must not contain control characters");
-				break;
-			}
+	else if (cb_name_has_unsafe(f))
+		cb_err_add(err, CB_E_INVALID, "filename",
+			   "must not contain control or bidirectional formatting characters");
 	const char *ct = in->content_type;
 	const char *slash = ct ? strchr(ct, '/') : NULL;
 	int ct_ok = ct && slash && slash != ct && slash[1] && slash[1] != ';' && strlen(ct) <= 127;

@@ -36,6 +36,14 @@ static const struct {
 	{CB_ESC_ACCEPTED, CB_ESC_RESOLVED, CB_ESC_BY_RESOLVER},
 };
 
+cb_esc_party cb_esc_party_of(cb_esc_status to)
+{
+	for (size_t i = 0; i < sizeof moves / sizeof moves[0]; i++)
+		if (moves[i].to == to)
+			return moves[i].by;
+	return CB_ESC_BY_RESOLVER; /* no move leads there: cb_esc_decide refuses it */
+}
+
 unsigned cb_esc_allowed(cb_esc_status from)
 {
 	unsigned m = 0;

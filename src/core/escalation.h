@@ -37,6 +37,10 @@ typedef enum { CB_ESC_BY_RESOLVER, CB_ESC_BY_SUBMITTER } cb_esc_party;
 const char *cb_esc_status_name(cb_esc_status s);
 int cb_esc_status_parse(const char *s, cb_esc_status *out); /* 0 ok, -1 unknown */
 
+/* Who makes the moves into `to` (the same party from every status), so
+ * that permission is decided before the move: a caller who may never move
+ * an escalation to `to` gets 403, not the 409 of an illegal transition. */
+cb_esc_party cb_esc_party_of(cb_esc_status to);
 /* Bit (1u << to) set for every status reachable from `from` in one move. */
 unsigned cb_esc_allowed(cb_esc_status from);
 /* 0 when from -> to is a legal move, else CB_E_CONFLICT (409) on "status"

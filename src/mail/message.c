@@ -16,6 +16,7 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/safename.h"
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -231,6 +232,7 @@ static void add_attachment(walk_ctx *w, GMimePart *part)
 	const char *fn = g_mime_part_get_filename(part);
 	if (fn && *fn) {
 		a->filename = utf8_dup(cb_mime_basename(fn), -1);
+		cb_name_clean(a->filename); /* no control or bidi characters (util/safename.h) */
 	} else {
 		char name[32];
 		snprintf(name, sizeof name, "part-%d", w->nparts);
@@ -317,6 +319,7 @@ static void walk(walk_ctx *w, GMimeObject *o, int attachments_only)
 		sodium_bin2hex(a->sha256, sizeof a->sha256, h, sizeof h);
 		const char *fn = g_mime_object_get_content_disposition_parameter(o, "filename");
 		a->filename = utf8_dup(fn && *fn ? fn : "message.eml", -1);
+		cb_name_clean(a->filename);
 		a->content_type = cb_xstrdup("message/rfc822");
 		return;
 	}

@@ -28,6 +28,12 @@ static const char CB_SQL_TICKET_NEXT_ID[] =
 static const char CB_SQL_TAGS_DELETE[] = "DELETE FROM ticket_tags WHERE ticket_id = ?1";
 static const char CB_SQL_TAGS_INSERT[] =
 	"INSERT OR IGNORE INTO ticket_tags(tag, ticket_id) VALUES (?1, ?2)";
+/* the custom field keys customers may see (a JSON array of keys) */
+static const char CB_SQL_TICKET_SETTING_GET[] =
+	"SELECT value FROM settings WHERE key = 'tickets.customer_custom_fields'";
+static const char CB_SQL_TICKET_SETTING_PUT[] =
+	"INSERT INTO settings(key, value) VALUES ('tickets.customer_custom_fields', ?1)"
+	" ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 static const char CB_SQL_EVENT_INSERT[] =
 	"INSERT INTO events(ticket_id, seq, at, actor_id, type, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char CB_SQL_EVENTS_OF[] =

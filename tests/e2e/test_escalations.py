@@ -187,10 +187,17 @@ def test_escalation_lifecycle_every_move():
         assert e["ticket"]["id"] == tid and e["group"]["name"] == "engineering"
         assert e["allowed_transitions"] == ["acknowledged"]
         assert e["created_by"]["email"] == "agent1@support.test"
-        # illegal from open: 409 naming the allowed move
-        for bad in ("accepted", "returned", "resolved", "open"):
-            p = problem(move(s, eid, t["eng1"], bad), 409, "status")
+        # illegal from open: 409 naming the allowed move, to whoever may make such moves
+        for who, bad in (("eng1", "accepted"), ("eng1", "returned"), ("eng1", "resolved"), ("agent", "open")):
+            p = problem(move(s, eid, t[who], bad, answer="x") if bad == "open" else move(s, eid, t[who], bad),
+                        409, "status")
             assert "allowed from open: acknowledged" in p["detail"], p
+        # a move the caller may never make is a 403 whatever the state (not a 409
+        # that would describe the escalation's state machine to an outsider)
+        for bad in ("accepted", "returned", "resolved", "acknowledged"):
+            p = problem(move(s, eid, t["eng2"], bad), 403)
+            assert "allowed from" not in p["detail"], p
+        problem(move(s, eid, t["eng1"], "open", answer="x"), 403)
         problem(move(s, eid, t["eng1"], "closed"), 422, "status")
         problem(s.patch(f"/api/v1/escalations/{eid}", {}, token=t["eng1"]), 422, "status")
         # an engineer outside the group cannot acknowledge; the agent neither
@@ -224,8 +231,10 @@ def test_escalation_lifecycle_every_move():
         problem(move(s, eid, t["agent"], "resolved"), 403)
         e = ok_move(s, eid, s.token, "resolved", resolution="fixed in 4.2.2")  # admins may
         assert e["resolution"] == "fixed in 4.2.2" and e["resolved_at"] and e["allowed_transitions"] == []
-        p = problem(move(s, eid, t["eng1"], "open", answer="again"), 409, "status")
+        p = problem(move(s, eid, t["agent"], "open", answer="again"), 409, "status")
         assert "allowed from resolved: none" in p["detail"]
+        for who, bad in (("eng2", "accepted"), ("eng2", "acknowledged"), ("eng1", "open"), ("agent", "resolved")):
+            problem(move(s, eid, t[who], bad, answer="again") if bad == "open" else move(s, eid, t[who], bad), 403)
         assert [h["status"] for h in e["history"]] == ["open", "acknowledged", "returned", "open",
                                                        "acknowledged", "accepted", "resolved"]
         assert e["history"][2]["question"] and e["history"][2]["by"]["email"] == "eng1@support.test"

@@ -532,3 +532,28 @@ def test_unlinking_a_ticket():
         # and it can be linked again
         r = s.post(f"/api/v1/incidents/{iid}/tickets", {"tickets": [t1]})
         assert r.json["linked"] == [t1], r
+
+
+def test_public_update_of_a_non_public_incident_keeps_its_title_internal():
+    with Server() as s:
+        tok = people(s)
+        t1 = s.post("/api/v1/tickets", {"subject": "cannot log in"}, token=tok["alice"]).json["id"]
+        secret = "Payments DB corrupted by migration 0042"
+        iid = new_incident(s, title=secret, public=False)["id"]
+        assert s.post(f"/api/v1/incidents/{iid}/tickets", {"tickets": [t1]}).status == 200
+        r = s.post(f"/api/v1/incidents/{iid}/updates",
+                   {"body": "We are restoring service", "public": True, "status": "identified"})
+        assert r.status == 201 and r.json["tickets_notified"] == 1, r
+        mine = s.get(f"/api/v1/tickets/{t1}/comments", token=tok["alice"])
+        assert [c["data"]["body"] for c in mine.json["items"]] == \
+            ["Incident update [identified]\n\nWe are restoring service"], mine
+        for path in (f"/api/v1/tickets/{t1}/events", f"/api/v1/tickets/{t1}"):
+            assert secret not in s.get(path, token=tok["alice"]).body, path
+        for path in ("/status", "/status.json", "/status.atom"):
+            assert secret not in s.get(path, token=None).body, path
+        # once the incident is public its title goes with its updates
+        assert s.patch(f"/api/v1/incidents/{iid}", {"public": True}).status == 200
+        r = s.post(f"/api/v1/incidents/{iid}/updates", {"body": "Monitoring", "public": True})
+        assert r.status == 201, r
+        bodies = [c["data"]["body"] for c in s.get(f"/api/v1/tickets/{t1}/comments", token=tok["alice"]).json["items"]]
+        assert bodies[-1].startswith(f"Incident update: {secret} ["), bodies

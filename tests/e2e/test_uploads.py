@@ -169,3 +169,52 @@ def test_multipart_form_upload():
         problem(s.request("POST", f"/api/v1/tickets/{t['id']}/attachments", raw=many, token=jane,
                           content_type=ctype4), 400, "body")
         assert count(s) == n
+
+
+def download(s, aid, tok):
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+    conn.request("GET", f"/api/v1/attachments/{aid}", headers={"Authorization": f"Bearer {tok}"})
+    r = conn.getresponse()
+    out = (r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+    conn.close()
+    return out
+
+
+def test_only_raster_media_types_render_inline():
+    """The inline rule compares the media type, not the header string: SVG
+    with a parameter or in capitals is still a download."""
+    with Server() as s:
+        ada, jane, _ = setup(s)
+        t = s.post("/api/v1/tickets", {"subject": "Pictures", "description": "x"}, token=jane).json
+        ev = s.get(f"/api/v1/tickets/{t['id']}/events", token=jane).json["items"][0]["id"]
+        svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+        cases = [("image/svg+xml; charset=utf-8", False, None), ("IMAGE/SVG+XML", False, None),
+                 ("image/svg+xml", False, None), ("text/html; charset=utf-8", False, None),
+                 ("image/png; name=x", True, "image/png"), ("Image/PNG", True, "image/png"),
+                 ("image/jpeg", True, "image/jpeg")]
+        for ctype, inline, served in cases:
+            r = upload(s, t["id"], svg, jane, filename="pic", event=ev, ctype=ctype)
+            assert r.status == 201, r
+            status, h, _ = download(s, r.json["id"], ada)
+            assert status == 200
+            if inline:
+                assert h["content-type"] == served and h["content-disposition"].startswith("inline;"), (ctype, h)
+            else:
+                assert h["content-type"] == "application/octet-stream", (ctype, h)
+                assert h["content-disposition"].startswith("attachment;"), (ctype, h)
+            assert h["x-content-type-options"] == "nosniff" and h["content-security-policy"] == "sandbox"
+
+
+def test_file_names_with_control_or_bidi_characters_are_refused():
+    with Server() as s:
+        ada, jane, _ = setup(s)
+        t = s.post("/api/v1/tickets", {"subject": "Names", "description": "x"}, token=jane).json
+        ev = s.get(f"/api/v1/tickets/{t['id']}/events", token=jane).json["items"][0]["id"]
+        # U+202E RIGHT-TO-LEFT OVERRIDE makes invoice_\u202Efdp.exe read as invoice_exe.pdf
+        for name in ["invoice_%E2%80%AEfdp.exe", "a%E2%80%AAb", "a%E2%81%A6b.txt", "a%E2%81%A9b",
+                     "a%E2%80%8Fb", "a%C2%85b", "a%7Fb", "a%01b", "a%09b"]:
+            problem(upload(s, t["id"], b"x", jane, filename=name, event=ev), 422, "filename")
+        # ordinary non-ASCII names still work
+        r = upload(s, t["id"], b"x", jane, filename="r%C3%A9sum%C3%A9%20%D7%A9%D7%9C%D7%95%D7%9D.pdf", event=ev)
+        assert r.status == 201 and r.json["filename"] == "r\u00e9sum\u00e9 \u05e9\u05dc\u05d5\u05dd.pdf", r
+        assert count(s) == 1

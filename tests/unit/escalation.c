@@ -87,6 +87,22 @@ CB_TEST(escalation_lifecycle_moves_and_parties)
 	CB_CHECK_INT(cb_esc_allowed(CB_ESC_OPEN), 1u << CB_ESC_ACKNOWLEDGED);
 }
 
+CB_TEST(escalation_party_of_target_agrees_with_every_move)
+{
+	/* permission is decided on the target alone: every legal move into a
+	 * status is made by the party cb_esc_party_of names */
+	for (int to = 0; to < CB_ESC__COUNT; to++)
+		for (int from = 0; from < CB_ESC__COUNT; from++) {
+			cb_err err = {0};
+			cb_esc_party by;
+			if (cb_esc_decide((cb_esc_status)from, (cb_esc_status)to, &by, &err) == 0)
+				CB_CHECK_INT(by, cb_esc_party_of((cb_esc_status)to));
+		}
+	CB_CHECK_INT(cb_esc_party_of(CB_ESC_OPEN), CB_ESC_BY_SUBMITTER);
+	CB_CHECK_INT(cb_esc_party_of(CB_ESC_ACCEPTED), CB_ESC_BY_RESOLVER);
+	CB_CHECK_INT(cb_esc_party_of(CB_ESC_RESOLVED), CB_ESC_BY_RESOLVER);
+}
+
 CB_TEST(escalation_score_full_empty_partial)
 {
 	json_t *missing = NULL, *groups = NULL;

@@ -265,3 +265,22 @@ CB_TEST(mail_thread_index_layout)
 	}
 	g_free(b);
 }
+
+CB_TEST(mail_attachment_names_lose_control_and_bidi_characters)
+{
+	/* RFC 2231: invoice_<U+202E>fdp.exe with a C1 control, as a mail client sends it */
+	static const char raw[] =
+		"From: Mallory <m@evil.test>\r\nTo: support@desk.test\r\nSubject: invoice\r\n"
+		"Message-ID: <bidi@evil.test>\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+		"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+		"--b\r\nContent-Type: application/octet-stream\r\n"
+		"Content-Disposition: attachment; filename*=UTF-8''invoice_%E2%80%AEfdp%C2%85.exe\r\n\r\nMZ\r\n"
+		"--b--\r\n";
+	cb_mail m;
+	cb_err e = {0};
+	CB_REQUIRE(cb_mail_parse(raw, sizeof raw - 1, &m, &e) == 0);
+	CB_REQUIRE(m.nattachments == 1);
+	CB_CHECK_STR(m.attachments[0].filename, "invoice__fdp_.exe");
+	cb_mail_free(&m);
+}

@@ -2,6 +2,9 @@
 #include "harness.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/csv.h"
+#include "util/safename.h"
+#include "app/upload.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -81,4 +84,65 @@ CB_TEST(err_keeps_first_error)
 	CB_CHECK_INT(e.code, CB_E_NOTFOUND);
 	CB_CHECK_STR(e.message, "first");
 	CB_CHECK_INT(cb_err_http_status(CB_E_INVALID), 422);
+}
+
+CB_TEST(csv_cells_neutralise_formulas)
+{
+	struct { const char *in, *out; } cases[] = {
+		{"plain", "plain"},
+		{"a,b", "\"a,b\""},
+		{"say \"hi\"", "\"say \"\"hi\"\"\""},
+		{"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
+		{"+1", "\"'+1\""},
+		{"-2+3", "\"'-2+3\""},
+		{"@SUM(A1)", "\"'@SUM(A1)\""},
+		{"\tx", "\"'\tx\""},
+		{"\rx", "\"'\rx\""},
+		{"a=b", "a=b"},
+		{"", ""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cb_buf b = {0};
+		cb_csv_text(&b, cases[i].in);
+		CB_CHECK_STR(b.p ? b.p : "", cases[i].out);
+		cb_buf_free(&b);
+	}
+	/* numbers stay numbers */
+	cb_buf b = {0};
+	cb_csv_int(&b, -3);
+	cb_buf_puts(&b, ",");
+	cb_csv_real(&b, -0.25);
+	CB_CHECK_STR(b.p, "-3,-0.25");
+	cb_buf_free(&b);
+}
+
+CB_TEST(file_names_unsafe_characters)
+{
+	const char *bad[] = {"a\x01" "b", "a\x7f" "b", "a\xc2\x85" "b", "invoice_\xe2\x80\xae" "fdp.exe",
+			     "\xe2\x80\xaa", "\xe2\x81\xa6", "\xe2\x81\xa9", "\xe2\x80\x8f", "\xd8\x9c"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		CB_CHECK(cb_name_has_unsafe(bad[i]));
+	const char *good[] = {"report.pdf", "r\xc3\xa9sum\xc3\xa9.pdf", "\xd7\xa9\xd7\x9c.txt",
+			      "\xe2\x80\x94" "dash", "\xe2\x82\xac.csv"};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		CB_CHECK(!cb_name_has_unsafe(good[i]));
+	char s[] = "invoice_\xe2\x80\xae" "fdp.exe\x01\xc2\x85x";
+	cb_name_clean(s);
+	CB_CHECK_STR(s, "invoice__fdp.exe__x");
+}
+
+CB_TEST(media_type_inline_compares_the_type)
+{
+	char mt[64];
+	CB_CHECK(!cb_media_inline("image/svg+xml; charset=utf-8", mt, sizeof mt));
+	CB_CHECK(!cb_media_inline("IMAGE/SVG+XML", mt, sizeof mt));
+	CB_CHECK(!cb_media_inline("image/svg+xml", mt, sizeof mt));
+	CB_CHECK(!cb_media_inline("image/pngx", mt, sizeof mt));
+	CB_CHECK(!cb_media_inline("image/png x", mt, sizeof mt));
+	CB_CHECK(!cb_media_inline("text/html", mt, sizeof mt));
+	CB_CHECK(!cb_media_inline(NULL, mt, sizeof mt));
+	CB_REQUIRE(cb_media_inline(" Image/PNG ; name=a", mt, sizeof mt));
+	CB_CHECK_STR(mt, "image/png");
+	CB_REQUIRE(cb_media_inline("image/jpeg", mt, sizeof mt));
+	CB_CHECK_STR(mt, "image/jpeg");
 }
