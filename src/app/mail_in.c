@@ -76,11 +76,15 @@ static int64_t subject_token(const char *s)
 	return 0;
 }
 
+/* Whether the sender may write into ticket t by mail: its requester, staff
+ * (agent-side users), an address already on its mail (From, To or Cc of a
+ * message of the ticket) or a user who wrote a comment on it. Sharing the
+ * ticket's account is not enough: every stranger is a customer of the
+ * default account. */
 static int is_participant(cb_conn *c, const cb_ticket *t, const cb_dir_user_info *u,
 			  const char *addr, cb_err *err)
 {
-	if (u->id && (u->id == t->requester_id || cb_role_is_agent_side(u->role) ||
-		      (u->role == CB_ROLE_CUSTOMER && t->account_id && u->account_id == t->account_id)))
+	if (u->id && (u->id == t->requester_id || cb_role_is_agent_side(u->role)))
 		return 1;
 	cb_q *q = cb_q_get(c, CB_SQL_MAIL_PARTICIPANT_HAS, err);
 	if (!q)
@@ -90,6 +94,47 @@ static int is_participant(cb_conn *c, const cb_ticket *t, const cb_dir_user_info
 	int r = cb_q_step(q, err);
 	if (r > 0)
 		cb_q_reset(q);
+	if (r || !u->id)
+		return r;
+	q = cb_q_get(c, CB_SQL_MAIL_COMMENTED, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, t->id);
+	cb_q_bind_i64(q, 2, u->id);
+	r = cb_q_step(q, err);
+	if (r > 0)
+		cb_q_reset(q);
+	return r;
+}
+
+/* Whether ticket id exists and the sender may thread into it: 1, 0, -1. */
+static int may_thread(cb_conn *c, int64_t id, const cb_dir_user_info *u, const char *addr,
+		      cb_err *err)
+{
+	cb_ticket t;
+	cb_err e2 = {0};
+	if (cb_ticket_load(c, id, &t, &e2)) {
+		if (e2.code == CB_E_NOTFOUND)
+			return 0;
+		*err = e2;
+		return -1;
+	}
+	int p = is_participant(c, &t, u, addr, err);
+	cb_ticket_clear(&t);
+	return p;
+}
+
+/* The ticket a message id names, when the sender may thread into it. */
+static int thread_by_mid(cb_conn *c, const char *mid, const cb_dir_user_info *u,
+			 const char *addr, int64_t *out, cb_err *err)
+{
+	int64_t id = 0;
+	int r = ticket_by_mid(c, mid, &id, err);
+	if (r <= 0)
+		return r;
+	r = may_thread(c, id, u, addr, err);
+	if (r > 0)
+		*out = id;
 	return r;
 }
 
@@ -303,27 +348,23 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 		return 0;
 	}
 
-	/* 4. the ticket it answers */
+	/* 4. the ticket it answers, for participants only (is_participant) */
 	int64_t ticket = 0;
-	r = ticket_by_mid(c, m->in_reply_to, &ticket, err);
+	r = thread_by_mid(c, m->in_reply_to, &u, m->from_addr, &ticket, err);
 	for (int i = m->nreferences - 1; r == 0 && i >= 0; i--)
-		r = ticket_by_mid(c, m->references[i], &ticket, err);
+		r = thread_by_mid(c, m->references[i], &u, m->from_addr, &ticket, err);
 	if (r < 0)
 		return -1;
 	const char *how = r ? "references" : NULL;
 	cb_ticket t;
 	int64_t tok = r ? 0 : subject_token(m->subject);
 	if (tok) {
-		cb_err e2 = {0};
-		if (cb_ticket_load(c, tok, &t, &e2) == 0) {
-			int p = is_participant(c, &t, &u, m->from_addr, err);
-			cb_ticket_clear(&t);
-			if (p < 0)
-				return -1;
-			if (p) {
-				ticket = tok;
-				how = "subject token";
-			}
+		int p = may_thread(c, tok, &u, m->from_addr, err);
+		if (p < 0)
+			return -1;
+		if (p) {
+			ticket = tok;
+			how = "subject token";
 		}
 	}
 

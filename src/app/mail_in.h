@@ -5,10 +5,13 @@
  *
  * Threading, in order: (1) In-Reply-To, then References newest first,
  * against every Message-ID stored for a ticket (mail received and sent);
- * (2) the ticket token "[#N]" in the subject, honoured only when the sender
- * is a participant of ticket N (its requester, a customer of its account,
- * an agent-side user, or an address seen on its mail), so a guessed token
- * cannot write into someone else's case; (3) otherwise a new ticket.
+ * (2) the ticket token "[#N]" in the subject; (3) otherwise a new ticket.
+ * (1) and (2) join a ticket only when the sender is a participant of it:
+ * its requester, an agent-side user, an address already on its mail (From,
+ * To or Cc) or a user who wrote a comment on it. Sharing the ticket's
+ * account is not enough (every stranger is a customer of the default
+ * account), so a guessed token or a known Message-ID cannot write into, or
+ * receive the mail of, someone else's case.
  *
  * Senders: a known user acts as themselves. An unknown address becomes a
  * customer of the account that owns its domain, or else of the default

@@ -27,6 +27,9 @@ static const char CB_SQL_MAIL_PARTICIPANT_ADD[] =
 	"INSERT OR IGNORE INTO mail_participants(ticket_id, addr) VALUES (?1, ?2)";
 static const char CB_SQL_MAIL_PARTICIPANT_HAS[] =
 	"SELECT 1 FROM mail_participants WHERE ticket_id = ?1 AND addr = ?2";
+/* Whether user ?2 wrote a comment on ticket ?1. */
+static const char CB_SQL_MAIL_COMMENTED[] =
+	"SELECT 1 FROM events WHERE ticket_id = ?1 AND actor_id = ?2 AND type = 'comment' LIMIT 1";
 static const char CB_SQL_SETTING_GET[] = "SELECT value FROM settings WHERE key = ?1";
 static const char CB_SQL_ACCOUNT_BY_NAME[] = "SELECT id FROM accounts WHERE name = ?1";
 

@@ -282,3 +282,51 @@ def test_mail_ingest_exit_codes():
                        input=msg("amy@acme.test", "x", "x", "i3@acme.test"),
                        capture_output=True, timeout=60)
     assert p.returncode == 75, p
+
+
+def test_strangers_never_join_by_token_or_references():
+    """Two unrelated senders from domains no account owns both land in the
+    default account: neither may write into (nor get the mail of) the
+    other's ticket by its [#N] token or by naming its Message-ID. The
+    requester, people already on the ticket and staff still thread."""
+    with Server() as s:
+        agent, gina = setup(s)
+        r = inbound(s, msg("Alice <alice@one.test>", "My laptop", "It overheats.", "a1@one.test"))
+        assert r.json["result"] == "created", r
+        tid = r.json["ticket"]
+        assert s.get(f"/api/v1/tickets/{tid}").json["account"]["name"] == "default"
+        r = inbound(s, msg("bob@two.test", "Something else", "Hello.", "b1@two.test"))
+        bob_first = r.json["ticket"]
+        assert s.get(f"/api/v1/tickets/{bob_first}").json["account"]["name"] == "default"
+        # Bob guesses Alice's token: a new ticket of his own, not a comment
+        r = inbound(s, msg("bob@two.test", f"Re: [#{tid}] My laptop", "Let me in.", "b2@two.test"))
+        assert r.json["result"] == "created" and r.json["ticket"] not in (tid, bob_first), r
+        # ... or names her message in In-Reply-To / References
+        r = inbound(s, msg("bob@two.test", "Re: My laptop", "Me too.", "b3@two.test",
+                           irt="a1@one.test", refs=["a1@one.test"]))
+        assert r.json["result"] == "created" and r.json["ticket"] != tid, r
+        # a customer of another account naming a message of this ticket
+        r = inbound(s, msg("gina@globex.test", "Re: My laptop", "Hi", "g9@globex.test",
+                           irt="a1@one.test"))
+        assert r.json["result"] == "created" and r.json["ticket"] != tid, r
+        assert comments(s, tid) == []
+        # Bob never became a participant: an agent's reply is not mailed to him
+        ms = s.get(f"/api/v1/tickets/{tid}/mail", token=agent).json["items"]
+        assert [m["message_id"] for m in ms] == ["a1@one.test"], ms
+        # Alice herself threads by token and by reference; staff by token
+        r = inbound(s, msg("alice@one.test", f"Re: [#{tid}] My laptop", "Still hot.", "a2@one.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        r = inbound(s, msg("alice@one.test", "Re: My laptop", "And loud.", "a3@one.test",
+                           irt="a2@one.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        r = inbound(s, msg("agent1@support.test", f"Re: [#{tid}] My laptop", "Try a cooler.",
+                           "s1@support.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        # someone Alice CC'd is on the ticket and may answer
+        r = inbound(s, msg("alice@one.test", f"Re: [#{tid}] My laptop", "Adding Carl.", "a4@one.test",
+                           cc="carl@three.test"))
+        assert r.json["result"] == "appended", r
+        r = inbound(s, msg("carl@three.test", f"Re: [#{tid}] My laptop", "Seen it.", "c1@three.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        assert [c["data"]["body"] for c in comments(s, tid)] == [
+            "Still hot.", "And loud.", "Try a cooler.", "Adding Carl.", "Seen it."]
