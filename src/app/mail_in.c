@@ -3,7 +3,6 @@
 #include "util/jsonx.h"
 
 #include <ctype.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -264,16 +263,14 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 		    const cb_mail *m, json_t **out, cb_err *err)
 {
 	*out = NULL;
-	/* a message without a Message-ID gets one derived from its bytes, so
-	 * that a retried delivery of the same bytes is still a duplicate */
+	/* a message without a Message-ID gets one derived from its stable
+	 * headers and body (cb_mail.fingerprint), so that a retried delivery
+	 * is still a duplicate although the MTA's "From " line, Received and
+	 * Delivered-To headers differ per attempt */
 	char derived[128];
 	const char *mid = m->message_id;
 	if (!mid) {
-		unsigned char h[crypto_hash_sha256_BYTES];
-		char hex[65];
-		crypto_hash_sha256(h, (const unsigned char *)raw, len);
-		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-		snprintf(derived, sizeof derived, "%.32s@no-message-id.casebook", hex);
+		snprintf(derived, sizeof derived, "%.32s@no-message-id.casebook", m->fingerprint);
 		mid = derived;
 	}
 

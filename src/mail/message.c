@@ -350,6 +350,38 @@ static void walk(walk_ctx *w, GMimeObject *o, int attachments_only)
 
 /* ---- parse -------------------------------------------------------------- */
 
+static void fp_add(crypto_hash_sha256_state *st, const char *tag, const char *v)
+{
+	crypto_hash_sha256_update(st, (const unsigned char *)tag, strlen(tag) + 1);
+	if (v)
+		crypto_hash_sha256_update(st, (const unsigned char *)v, strlen(v));
+	crypto_hash_sha256_update(st, (const unsigned char *)"", 1);
+}
+
+static void fingerprint(cb_mail *m)
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	char date[32];
+	snprintf(date, sizeof date, "%lld", (long long)m->date);
+	fp_add(&st, "from", m->from_addr);
+	for (int i = 0; i < m->nrecipients; i++)
+		fp_add(&st, "rcpt", m->recipients[i]);
+	fp_add(&st, "subject", m->subject);
+	fp_add(&st, "date", date);
+	fp_add(&st, "in-reply-to", m->in_reply_to);
+	for (int i = 0; i < m->nreferences; i++)
+		fp_add(&st, "ref", m->references[i]);
+	fp_add(&st, "text", m->text);
+	for (int i = 0; i < m->nattachments; i++) {
+		fp_add(&st, "file", m->attachments[i].filename);
+		fp_add(&st, "sha256", m->attachments[i].sha256);
+	}
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(m->fingerprint, sizeof m->fingerprint, h, sizeof h);
+}
+
 int cb_mail_parse(const char *raw, size_t len, cb_mail *out, cb_err *err)
 {
 	memset(out, 0, sizeof *out);
@@ -437,6 +469,7 @@ int cb_mail_parse(const char *raw, size_t len, cb_mail *out, cb_err *err)
 	cb_buf_free(&w.plain);
 	cb_buf_free(&w.html);
 	g_object_unref(msg);
+	fingerprint(out);
 	return 0;
 }
 

@@ -49,6 +49,11 @@ typedef struct {
 	int text_from_html; /* 1 when text was made from the only HTML part */
 	cb_mail_attachment *attachments;
 	int nattachments;
+	/* SHA-256 (hex) of what stays the same when an MTA delivers the same
+	 * message again: From, To/Cc, Subject, Date, In-Reply-To, References,
+	 * the text and the attachments; never the mbox "From " line, Received
+	 * or Delivered-To headers an MTA adds per attempt. */
+	char fingerprint[65];
 } cb_mail;
 
 /* Parses raw (len bytes). 0, or -1 with err (CB_E_INVALID). */

@@ -330,3 +330,25 @@ def test_strangers_never_join_by_token_or_references():
         assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
         assert [c["data"]["body"] for c in comments(s, tid)] == [
             "Still hot.", "And loud.", "Try a cooler.", "Adding Carl.", "Seen it."]
+
+
+def test_message_without_id_delivered_twice_is_a_duplicate():
+    """An MTA retries a message that has no Message-ID after a lost answer:
+    its mbox "From " line and trace headers differ, the message does not."""
+    with Server() as s:
+        setup(s)
+        body = (b"From: Amy <amy@acme.test>\r\nTo: support@casebook.test\r\n"
+                b"Subject: No id here\r\nDate: Mon, 09 Mar 2026 10:00:00 +0000\r\n"
+                b"Content-Type: text/plain\r\n\r\nThe printer is on fire.\r\n")
+        first = (b"From amy@acme.test  Mon Mar  9 10:00:05 2026\r\n"
+                 b"Received: from mx by mx.casebook.test; Mon, 9 Mar 2026 10:00:05 +0000\r\n" + body)
+        again = (b"From amy@acme.test  Mon Mar  9 10:07:41 2026\r\n"
+                 b"Received: from mx by mx.casebook.test; Mon, 9 Mar 2026 10:07:41 +0000\r\n" + body)
+        r1 = inbound(s, first)
+        assert r1.json["result"] == "created", r1
+        r2 = inbound(s, again)
+        assert r2.json["result"] == "duplicate" and r2.json["ticket"] == r1.json["ticket"], r2
+        assert len(s.get("/api/v1/tickets?limit=500").json["items"]) == 1
+        # another message without an id is not a duplicate
+        r3 = inbound(s, body.replace(b"on fire", b"out of paper"))
+        assert r3.json["result"] == "created", r3

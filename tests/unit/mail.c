@@ -265,3 +265,32 @@ CB_TEST(mail_thread_index_layout)
 	}
 	g_free(b);
 }
+
+/* The same message delivered twice by an MTA differs in the mbox "From "
+ * line and the trace headers; its fingerprint must not. */
+CB_TEST(mail_fingerprint_ignores_envelope_and_trace)
+{
+	static const char body[] = "From: Amy <amy@acme.test>\r\nTo: support@casebook.test\r\n"
+				   "Subject: No id\r\nDate: Mon, 09 Mar 2026 10:00:00 +0000\r\n"
+				   "Content-Type: text/plain\r\n\r\nHello there.\r\n";
+	char a[1024], b[1024], c[1024];
+	snprintf(a, sizeof a, "%s", body);
+	snprintf(b, sizeof b,
+		 "From amy@acme.test  Mon Mar  9 10:00:05 2026\r\n"
+		 "Delivered-To: support@casebook.test\r\n"
+		 "Received: from mx (localhost [127.0.0.1]) by mx; Mon, 9 Mar 2026 10:00:05 +0000\r\n%s",
+		 body);
+	snprintf(c, sizeof c, "%.*sHello again.\r\n", (int)(sizeof body - 1 - 14), body);
+	cb_mail ma, mb, mc;
+	cb_err e = {0};
+	CB_REQUIRE(cb_mail_parse(a, strlen(a), &ma, &e) == 0);
+	CB_REQUIRE(cb_mail_parse(b, strlen(b), &mb, &e) == 0);
+	CB_REQUIRE(cb_mail_parse(c, strlen(c), &mc, &e) == 0);
+	CB_CHECK(ma.message_id == NULL && mb.message_id == NULL);
+	CB_CHECK_INT(strlen(ma.fingerprint), 64);
+	CB_CHECK_STR(ma.fingerprint, mb.fingerprint);
+	CB_CHECK(strcmp(ma.fingerprint, mc.fingerprint) != 0); /* another body */
+	cb_mail_free(&ma);
+	cb_mail_free(&mb);
+	cb_mail_free(&mc);
+}
