@@ -25,7 +25,8 @@ struct inbound_arg {
 static int inbound_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	struct inbound_arg *a = arg;
-	return cb_mail_inbound(c, req->arena, req->now, req->body, req->body_len, a->m, out, err);
+	return cb_mail_inbound(c, req->arena, req->now, req->body, req->body_len, a->m, NULL, 0, out,
+			       err);
 }
 
 int cb_h_mail_inbound(cb_req *req, cb_resp *resp, cb_err *err)

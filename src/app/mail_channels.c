@@ -15,12 +15,14 @@
 
 /* ---- LMTP ------------------------------------------------------------------ */
 
-static void lmtp_deliver(void *arg, const char *raw, size_t len, char *reply, size_t n)
+static void lmtp_deliver(void *arg, const char *raw, size_t len, const char *const *rcpt, int nrcpt,
+			 char *reply, size_t n)
 {
 	cb_app *app = arg;
 	json_t *out = NULL;
 	cb_err err = {0};
-	if (cb_mail_deliver(app, raw, len, &out, &err) == 0) {
+	/* the envelope recipients are the desk's own addresses */
+	if (cb_mail_deliver(app, raw, len, rcpt, nrcpt, &out, &err) == 0) {
 		json_t *t = json_object_get(out, "ticket");
 		const char *result = json_string_value(json_object_get(out, "result"));
 		if (json_is_integer(t))
@@ -78,7 +80,7 @@ int cb_mail_poll_once(cb_app *app, int *taken, cb_err *err)
 		}
 		json_t *out = NULL;
 		cb_err de = {0};
-		if (cb_mail_deliver(app, raw, len, &out, &de) == 0 || de.code == CB_E_INVALID) {
+		if (cb_mail_deliver(app, raw, len, NULL, 0, &out, &de) == 0 || de.code == CB_E_INVALID) {
 			(*taken)++; /* recorded, or unusable: stays \Seen */
 			if (de.code == CB_E_INVALID)
 				fprintf(stderr, "imap: message uid %lld is unusable: %s\n",

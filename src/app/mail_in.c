@@ -260,7 +260,7 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 static const char EV_FIRST[] = "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY seq LIMIT 1";
 
 int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
-		    const cb_mail *m, json_t **out, cb_err *err)
+		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out, cb_err *err)
 {
 	*out = NULL;
 	/* a message without a Message-ID gets one derived from its stable
@@ -298,12 +298,12 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	int64_t msg = 0;
 	/* 2. machine-sent mail, and our own notifications coming back (an alias
 	 * of the desk on a ticket's mail), are recorded and otherwise ignored */
-	char ours[400];
-	if (cb_mail_setting(c, "from", ours, sizeof ours, err))
+	int own = cb_mail_is_desk(c, m->from_addr, desk, ndesk, err);
+	if (own < 0)
 		return -1;
 	const char *noise = m->kind != CB_MAIL_HUMAN ? m->kind_reason
-			    : (*ours && !strcasecmp(ours, m->from_addr)) ? "sent by this desk (mail.from)"
-									 : NULL;
+			    : own ? "sent by this desk (one of its own addresses)"
+				  : NULL;
 	if (noise) {
 		if (record(c, now, mid, m, 0, 0, "ignored", noise, raw, len, &msg, err))
 			return -1;
@@ -407,9 +407,13 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 		return -1;
 	if (add_participant(c, target, m->from_addr, err))
 		return -1;
-	for (int i = 0; i < m->nrecipients; i++)
-		if (strcasecmp(m->recipients[i], ours) && add_participant(c, target, m->recipients[i], err))
+	for (int i = 0; i < m->nrecipients; i++) {
+		/* the desk's own addresses never become participants: every
+		 * reply would go to them too and come back in */
+		int d = cb_mail_is_desk(c, m->recipients[i], desk, ndesk, err);
+		if (d < 0 || (!d && add_participant(c, target, m->recipients[i], err)))
 			return -1;
+	}
 	json_t *o = result_json(result, how, target, event, msg);
 	if (store_attachments(c, now, m, target, event, json_object_get(o, "attachments"),
 			      json_object_get(o, "skipped"), err)) {
@@ -634,6 +638,8 @@ struct deliver_job {
 	const char *raw;
 	size_t len;
 	const cb_mail *m;
+	const char *const *desk;
+	int ndesk;
 	json_t *out;
 };
 
@@ -641,18 +647,20 @@ static int deliver_fn(cb_conn *c, void *p, cb_err *err)
 {
 	struct deliver_job *j = p;
 	cb_arena *a = cb_arena_new();
-	int rc = cb_mail_inbound(c, a, cb_now_ms(), j->raw, j->len, j->m, &j->out, err);
+	int rc = cb_mail_inbound(c, a, cb_now_ms(), j->raw, j->len, j->m, j->desk, j->ndesk, &j->out,
+				 err);
 	cb_arena_free(a);
 	return rc;
 }
 
-int cb_mail_deliver(cb_app *app, const char *raw, size_t len, json_t **out, cb_err *err)
+int cb_mail_deliver(cb_app *app, const char *raw, size_t len, const char *const *desk, int ndesk,
+		    json_t **out, cb_err *err)
 {
 	*out = NULL;
 	cb_mail m;
 	if (cb_mail_parse(raw, len, &m, err))
 		return -1;
-	struct deliver_job j = {.raw = raw, .len = len, .m = &m};
+	struct deliver_job j = {.raw = raw, .len = len, .m = &m, .desk = desk, .ndesk = ndesk};
 	int rc = cb_db_write(app->db, deliver_fn, &j, err);
 	cb_mail_free(&m);
 	if (rc) {

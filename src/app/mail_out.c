@@ -24,22 +24,24 @@ typedef struct {
 	const char *key;     /* API name */
 	const char *setting; /* settings row */
 	const char *dflt;
-	int integer;
+	int type; /* STR, INT, or LIST: an array of addresses stored comma-separated */
 } setting_def;
+enum { STR, INT, LIST };
 
 static const setting_def settings[] = {
-	{"from", "mail.from", "", 0},
-	{"from_name", "mail.from_name", "Support", 0},
-	{"smtp_url", "mail.smtp_url", "", 0},
-	{"base_url", "mail.base_url", "http://127.0.0.1:8080", 0},
-	{"retry_base_ms", "mail.retry_base_ms", "30000", 1},
-	{"surveys", "mail.surveys", "1", 1},
-	{"rate_per_hour", "mail.rate_per_hour", "20", 1},
-	{"default_account", "default_account", "default", 0}, /* unknown senders' account */
-	{"imap_url", "mail.imap_url", "", 0},
-	{"imap_user", "mail.imap_user", "", 0},
-	{"imap_password", "mail.imap_password", "", 0}, /* write-only */
-	{"imap_interval_s", "mail.imap_interval_s", "60", 1},
+	{"from", "mail.from", "", STR},
+	{"from_name", "mail.from_name", "Support", STR},
+	{"smtp_url", "mail.smtp_url", "", STR},
+	{"base_url", "mail.base_url", "http://127.0.0.1:8080", STR},
+	{"retry_base_ms", "mail.retry_base_ms", "30000", INT},
+	{"surveys", "mail.surveys", "1", INT},
+	{"rate_per_hour", "mail.rate_per_hour", "20", INT},
+	{"default_account", "default_account", "default", STR}, /* unknown senders' account */
+	{"imap_url", "mail.imap_url", "", STR},
+	{"imap_user", "mail.imap_user", "", STR},
+	{"imap_password", "mail.imap_password", "", STR}, /* write-only */
+	{"imap_interval_s", "mail.imap_interval_s", "60", INT},
+	{"addresses", "mail.addresses", "", LIST}, /* the desk's other addresses */
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -90,9 +92,17 @@ json_t *cb_mail_settings_get(cb_conn *c, cb_err *err)
 			json_decref(o);
 			return NULL;
 		}
-		if (!strcmp(settings[i].key, "imap_password"))
+		if (!strcmp(settings[i].key, "imap_password")) {
 			json_object_set_new(o, "imap_password_set", json_boolean(*v));
-		else if (settings[i].integer)
+		} else if (settings[i].type == LIST) {
+			json_t *a = json_array();
+			for (char *p = v, *e; *p; p = *e ? e + 1 : e) {
+				e = p + strcspn(p, ",");
+				if (e > p)
+					json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
+			}
+			json_object_set_new(o, settings[i].key, a);
+		} else if (settings[i].type == INT)
 			json_object_set_new(o, settings[i].key, json_integer(strtoll(v, NULL, 10)));
 		else
 			json_object_set_new(o, settings[i].key, json_string(v));
@@ -117,7 +127,23 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 			cb_err_add(err, CB_E_INVALID, k, "is not a mail setting");
 			continue;
 		}
-		if (d->integer) {
+		if (d->type == LIST) {
+			size_t i, total = 0;
+			json_t *x;
+			int ok = json_is_array(v) && json_array_size(v) <= 20;
+			json_array_foreach(v, i, x) {
+				if (!ok || !json_is_string(x) || json_string_length(x) > 320 ||
+				    !valid_addr(json_string_value(x)))
+					ok = 0;
+				else
+					total += json_string_length(x) + 1;
+			}
+			if (!ok || total > 2000)
+				cb_err_add(err, CB_E_INVALID, k,
+					   "must be an array of at most 20 e-mail addresses");
+			continue;
+		}
+		if (d->type == INT) {
 			json_int_t x = json_is_integer(v) ? json_integer_value(v) : -1;
 			json_int_t lo = !strcmp(k, "imap_interval_s") ? 1 : 0;
 			json_int_t hi = !strcmp(k, "surveys") ? 1 : 86400000;
@@ -152,10 +178,22 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 		return cb_err_summarize(err);
 	json_object_foreach(in, k, v) {
 		const setting_def *d = setting_find(k);
-		char buf[64];
+		char buf[2048];
 		const char *val = json_string_value(v);
-		if (d->integer) {
+		if (d->type == INT) {
 			snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+			val = buf;
+		}
+		if (d->type == LIST) {
+			size_t i, n = 0;
+			json_t *x;
+			buf[0] = 0;
+			json_array_foreach(v, i, x)
+				n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? "," : "",
+						      json_string_value(x));
+			for (char *p = buf; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
 			val = buf;
 		}
 		cb_q *q = cb_q_get(c, CB_SQL_SETTING_PUT, err);
@@ -170,6 +208,30 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 	if (json_object_get(shown, "imap_password"))
 		json_object_set_new(shown, "imap_password", json_string("(changed)"));
 	return cb_audit_json(c, actor, now, "mail.settings", "mail", 0, shown, err);
+}
+
+int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int nextra,
+		     cb_err *err)
+{
+	if (!addr || !*addr)
+		return 0;
+	for (int i = 0; i < nextra; i++)
+		if (!strcasecmp(extra[i], addr))
+			return 1;
+	char from[400], user[256], list[2048];
+	if (get(c, "from", from, sizeof from, err) || get(c, "imap_user", user, sizeof user, err) ||
+	    get(c, "addresses", list, sizeof list, err))
+		return -1;
+	if (!strcasecmp(from, addr) || (strchr(user, '@') && !strcasecmp(user, addr)))
+		return 1;
+	size_t n = strlen(addr);
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && !strncasecmp(p, addr, n))
+			return 1;
+		p += k + (p[k] ? 1 : 0);
+	}
+	return 0;
 }
 
 /* ---- templates ----------------------------------------------------------- */
@@ -567,21 +629,28 @@ int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, con
 		json_decref(d);
 		return 0; /* internal notes are never mailed */
 	}
-	strv rcpt = {0};
+	strv rcpt = {0}, seen = {0};
 	strv_add(&rcpt, ti.email);
-	char from[400];
-	int rc = get(c, "from", from, sizeof from, err);
-	q = rc ? NULL : cb_q_get(c, CB_SQL_MAIL_PARTICIPANTS, err);
+	int rc = 0;
+	q = cb_q_get(c, CB_SQL_MAIL_PARTICIPANTS, err);
 	if (q) {
 		cb_q_bind_i64(q, 1, ticket);
 		int r;
 		while ((r = cb_q_step(q, err)) == 1)
-			if (strcasecmp(cb_q_text(q, 0), from) != 0)
-				strv_add(&rcpt, cb_q_text(q, 0));
+			strv_add(&seen, cb_q_text(q, 0));
 		rc = r < 0 ? -1 : 0;
 	} else {
 		rc = -1;
 	}
+	/* never the desk's own addresses (mail.from, its aliases) */
+	for (int i = 0; rc == 0 && i < seen.n; i++) {
+		int own = cb_mail_is_desk(c, seen.v[i], NULL, 0, err);
+		if (own < 0)
+			rc = -1;
+		else if (!own)
+			strv_add(&rcpt, seen.v[i]);
+	}
+	strv_free(&seen);
 	char agent[256], idb[24];
 	if (rc == 0)
 		rc = actor_name(c, actor, agent, sizeof agent, err);

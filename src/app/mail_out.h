@@ -39,11 +39,19 @@ int cb_mail_on_status(cb_conn *c, cb_ms now, int64_t ticket, cb_status from, cb_
 
 /* Settings: {"from", "from_name", "smtp_url", "base_url", "retry_base_ms",
  * "surveys", "rate_per_hour", "imap_url", "imap_user", "imap_password"
- * (write-only: get shows "imap_password_set"), "imap_interval_s"}. put validates and writes the keys given (admin; audited). */
+ * (write-only: get shows "imap_password_set"), "imap_interval_s",
+ * "addresses" (the desk's other addresses, an array)}. put validates and writes the keys given (admin; audited). */
 json_t *cb_mail_settings_get(cb_conn *c, cb_err *err);
 /* One setting by its API name, as text (the default when unset). */
 int cb_mail_setting(cb_conn *c, const char *key, char *buf, size_t n, cb_err *err);
 int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err);
+
+/* Whether addr is one of the desk's own addresses: mail.from, the IMAP
+ * user when it is an address, the setting `addresses`, or one of
+ * extra[0..nextra-1] (the LMTP envelope recipients of the message at hand).
+ * 1, 0, or -1 with err. Such addresses never become participants. */
+int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int nextra,
+		    cb_err *err);
 
 /* Templates per event (reply, status, survey): the stored one or the
  * built-in default. put validates placeholders. */

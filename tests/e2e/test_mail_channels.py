@@ -145,3 +145,43 @@ def test_imap_polling_takes_each_message_once():
             wait_for(lambda: len(tickets(s)) == 3)
     finally:
         box.stop()
+
+
+def test_desk_addresses_never_become_participants():
+    """The desk's own addresses (mail.from, the LMTP recipient, the IMAP
+    user, the configured `addresses`) on a customer's mail never become
+    participants: replies go to the customer and the real CCs only."""
+    from smtp_sink import SmtpSink
+    from test_mail_out import configure, wait_for as wait_out
+    sink = SmtpSink().start()
+    port = free_port()
+    try:
+        with Server(extra_args=["--lmtp", f"127.0.0.1:{port}"]) as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            r = s.request("PUT", "/api/v1/mail/settings",
+                          body={"addresses": ["Help@Casebook.test"], "imap_user": "desk@casebook.test"})
+            assert r.status == 200 and r.json["addresses"] == ["help@casebook.test"], r
+            r = s.request("PUT", "/api/v1/mail/settings", body={"addresses": ["not an address"]})
+            assert r.status == 422 and "addresses" in r.body, r
+            c = RawLmtp(port)
+            answers = c.send("jane@acme.test", ["inbox@casebook.test"],
+                             msg("Jane <jane@acme.test>", "Desk addresses", "Hello.", "da1@acme.test",
+                                 to="inbox@casebook.test",
+                                 cc="help@casebook.test, desk@casebook.test, support@casebook.test, "
+                                    "lead@acme.test"))
+            assert answers[0].startswith(b"250 2.0.0 created"), answers
+            c.close()
+            tid = tickets(s)[0]["id"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "On it."},
+                          token=agent).status == 201
+            m = wait_out(lambda: sink.messages and sink.messages[0])
+            assert sorted(m["rcpt"]) == ["<jane@acme.test>", "<lead@acme.test>"], m["rcpt"]
+            # mail from any of the desk's addresses is ours coming back: ignored
+            r = s.request("POST", "/api/v1/mail/inbound",
+                          raw=msg("help@casebook.test", f"Re: [#{tid}] Desk addresses", "loop",
+                                  "da2@casebook.test"),
+                          content_type="message/rfc822")
+            assert r.json["result"] == "ignored" and "this desk" in r.json["reason"], r
+    finally:
+        sink.stop()
