@@ -231,6 +231,16 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 					      json_pack("{s:s, s:I, s:s}", "filename", at->filename,
 							"size", (json_int_t)at->size, "reason",
 							"larger than the attachment limit"));
+			/* the agents learn of it on the ticket (the original
+			 * message with the file stays in the mail log) */
+			char note[1200];
+			snprintf(note, sizeof note,
+				 "The attachment \"%s\" (%zu bytes) of %s's mail was not stored: it is "
+				 "larger than the attachment limit of %u bytes. The original message "
+				 "keeps it.",
+				 at->filename, at->size, m->from_addr, CB_MAIL_MAX_ATTACHMENT);
+			if (cb_mail_note(c, ticket, now, note, err))
+				return -1;
 			continue;
 		}
 		cb_q *q = cb_q_get(c, CB_SQL_ATTACHMENT_INSERT, err);

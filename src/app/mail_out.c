@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app/auth.h"
+#include "app/ticket.h"
 #include "mail/compose.h"
 #include "store/sql_mail.h"
 #include "util/alloc.h"
@@ -232,6 +233,12 @@ int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int 
 		p += k + (p[k] ? 1 : 0);
 	}
 	return 0;
+}
+
+int cb_mail_note(cb_conn *c, int64_t ticket, cb_ms now, const char *text, cb_err *err)
+{
+	json_t *d = json_pack("{s:s, s:b, s:s}", "body", text, "public", 0, "side", "agent");
+	return cb_ticket_append(c, ticket, CB_EV_COMMENT, now, 0, d, err);
 }
 
 /* ---- templates ----------------------------------------------------------- */

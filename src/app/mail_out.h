@@ -53,6 +53,11 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int nextra,
 		    cb_err *err);
 
+/* An internal note on the ticket written by the desk itself (no author):
+ * what the mail channel could not do (a skipped attachment, a refused or
+ * bounced address). Changes no field and mails nobody. */
+int cb_mail_note(cb_conn *c, int64_t ticket, cb_ms now, const char *text, cb_err *err);
+
 /* Templates per event (reply, status, survey): the stored one or the
  * built-in default. put validates placeholders. */
 json_t *cb_mail_templates_list(cb_conn *c, cb_err *err);

@@ -352,3 +352,29 @@ def test_message_without_id_delivered_twice_is_a_duplicate():
         # another message without an id is not a duplicate
         r3 = inbound(s, body.replace(b"on fire", b"out of paper"))
         assert r3.json["result"] == "created", r3
+
+
+def test_skipped_attachment_leaves_an_internal_note():
+    """A part over the attachment limit is not stored; an internal note on
+    the ticket names the file and why (customers do not see it)."""
+    import base64
+    with Server() as s:
+        agent, _ = setup(s)
+        big = base64.encodebytes(b"\0" * (25 * 1024 * 1024 + 1)).replace(b"\n", b"\r\n")
+        raw = (b"From: Ivy <ivy@acme.test>\r\nTo: support@casebook.test\r\nSubject: Core dump\r\n"
+               b"Message-ID: <big1@acme.test>\r\nMIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+               b"--b1\r\nContent-Type: text/plain\r\n\r\nThe dump is attached.\r\n"
+               b"--b1\r\nContent-Type: application/octet-stream\r\n"
+               b"Content-Disposition: attachment; filename=\"core.dump\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + big + b"--b1--\r\n")
+        r = inbound(s, raw)
+        assert r.status == 200 and r.json["result"] == "created", r
+        tid = r.json["ticket"]
+        assert [x["filename"] for x in r.json["skipped"]] == ["core.dump"], r.json["skipped"]
+        notes = [c for c in comments(s, tid) if not c["data"]["public"]]
+        assert len(notes) == 1, comments(s, tid)
+        body = notes[0]["data"]["body"]
+        assert "core.dump" in body and "attachment limit" in body, body
+        ivy = token(s, "ivy@acme.test")
+        assert comments_as(s, tid, ivy) == []
