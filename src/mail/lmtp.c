@@ -161,12 +161,8 @@ static void session(int fd)
 				break;
 			}
 			char reply[512];
-			if (too_big)
-				snprintf(reply, sizeof reply, "552 5.3.4 message larger than %zu bytes",
-					 L.max_message);
-			else
-				L.fn(L.arg, msg.p ? msg.p : "", msg.len, (const char *const *)rcpt, nrcpt,
-				     reply, sizeof reply);
+			L.fn(L.arg, too_big ? NULL : msg.p ? msg.p : "", msg.len, (const char *const *)rcpt,
+			     nrcpt, reply, sizeof reply);
 			cb_buf_free(&msg);
 			for (int i = 0; i < nrcpt; i++)
 				say(fd, reply);

@@ -15,7 +15,9 @@
 
 /* Delivers one message addressed (RCPT TO) to rcpt[0..nrcpt-1] (lower-cased
  * addresses without <>); writes a full reply line without CRLF ("250 2.0.0
- * ok", "451 4.3.0 ...", "550 5.6.0 ...") into reply. */
+ * ok", "451 4.3.0 ...", "550 5.6.0 ...") into reply. raw is NULL when the
+ * message was larger than max_message (its bytes were read and dropped):
+ * the callback writes the refusal ("552 5.3.4 ..."). */
 typedef void (*cb_lmtp_deliver_fn)(void *arg, const char *raw, size_t len,
 				   const char *const *rcpt, int nrcpt, char *reply, size_t replylen);
 
