@@ -218,8 +218,9 @@ int cb_h_mail_outbox(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &before, err))
 		return -1;
 	const char *state = cb_api_query(req, "state");
-	if (state && strcmp(state, "queued") && strcmp(state, "sent") && strcmp(state, "failed"))
-		return cb_err_set(err, CB_E_BADREQ, "state", "must be queued, sent or failed");
+	if (state && strcmp(state, "queued") && strcmp(state, "sent") && strcmp(state, "failed") &&
+	    strcmp(state, "bounced"))
+		return cb_err_set(err, CB_E_BADREQ, "state", "must be queued, sent, failed or bounced");
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)
 		return -1;

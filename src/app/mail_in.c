@@ -415,6 +415,13 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 
 	if (record(c, now, mid, m, target, event, result, how, raw, len, &msg, err))
 		return -1;
+	/* an address that bounced once but writes in exists again */
+	q = cb_q_get(c, CB_SQL_MAIL_UNSUPPRESS, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, m->from_addr);
+	if (cb_q_exec(q, err))
+		return -1;
 	if (add_participant(c, target, m->from_addr, err))
 		return -1;
 	for (int i = 0; i < m->nrecipients; i++) {

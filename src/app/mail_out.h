@@ -18,7 +18,11 @@
  *
  * Delivery is at least once: a row is marked sent after the SMTP server
  * accepted it; a crash between those two moments sends it again with the
- * same Message-ID, which mail clients de-duplicate. */
+ * same Message-ID, which mail clients de-duplicate. The message goes to
+ * every recipient the server accepts; one refused for now stays pending and
+ * is retried alone; one refused for good (5xx, or a bounce) is recorded in
+ * the row's `refused`, gets an internal note on the ticket and no more
+ * mail (mail_suppressed) until mail from it comes in. */
 #ifndef CB_APP_MAIL_OUT_H
 #define CB_APP_MAIL_OUT_H
 #include <jansson.h>
@@ -64,7 +68,8 @@ json_t *cb_mail_templates_list(cb_conn *c, cb_err *err);
 int cb_mail_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const char *event,
 			 json_t *in, json_t **out, cb_err *err);
 
-/* The outbox, newest first, optionally one state (queued, sent, failed). */
+/* The outbox, newest first, optionally one state (queued, sent, failed,
+ * bounced). Each row shows `refused`: recipients refused for good. */
 int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before, json_t **items,
 			int64_t *next, cb_err *err);
 

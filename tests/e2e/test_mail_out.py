@@ -232,3 +232,56 @@ def test_templates_and_settings_validation():
             assert m.get_body().get_content().replace("\r", "").startswith("Hi Dan Brown,\n\nDone.")
     finally:
         sink.stop()
+
+
+def test_one_refused_recipient_does_not_fail_the_others():
+    """A typo'd CC refused by the SMTP server: the others still get the mail,
+    the refusal is recorded per recipient, the address is not mailed again
+    and an internal note says so; a recipient refused for now (4xx) is
+    retried alone."""
+    sink = SmtpSink().start()
+    sink.refuse = {"typo@acme.tset": "550 5.1.1 <typo@acme.tset>: no such user",
+                   "lead@acme.test": "450 4.2.1 mailbox busy, try later"}
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            r = inbound(s, msg("Jane <jane@acme.test>", "Scanner offline", "It is offline.",
+                               "rr1@acme.test", cc="typo@acme.tset, lead@acme.test"))
+            tid = r.json["ticket"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Rebooting it."},
+                          token=agent).status == 201
+            m1 = wait_for(lambda: sink.messages and sink.messages[0])
+            assert m1["rcpt"] == ["<jane@acme.test>"], m1["rcpt"]
+            row = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox").json["items"]
+                                    if o["refused"]] or None)[0]
+            assert [x["address"] for x in row["refused"]] == ["typo@acme.tset"], row
+            assert row["refused"][0]["reply"].startswith("550 5.1.1"), row
+            assert row["state"] == "queued" and "deferred" in row["last_error"], row  # lead pending
+            # the busy mailbox recovers: only it gets the message, once
+            sink.refuse.pop("lead@acme.test")
+            wait_for(lambda: s.get("/api/v1/mail/outbox?state=sent").json["items"])
+            assert [m["rcpt"] for m in sink.messages] == [["<jane@acme.test>"], ["<lead@acme.test>"]]
+            assert sink.messages[0]["data"] == sink.messages[1]["data"]
+            # an internal note names the address and the server's answer
+            notes = [c["data"]["body"] for c in s.get(f"/api/v1/tickets/{tid}/comments?limit=500").json["items"]
+                     if not c["data"]["public"]]
+            assert len(notes) == 1 and "typo@acme.tset" in notes[0] and "550 5.1.1" in notes[0], notes
+            # the next reply no longer goes to the refused address
+            n = len(sink.commands)
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Back online."},
+                          token=agent).status == 201
+            wait_for(lambda: len(s.get("/api/v1/mail/outbox?state=sent").json["items"]) == 2)
+            assert not [c for c in sink.commands[n:] if "typo@" in c], sink.commands[n:]
+            newest = s.get("/api/v1/mail/outbox").json["items"][0]
+            assert sorted(newest["to"]) == ["jane@acme.test", "lead@acme.test"], newest
+            # when the address writes in, it exists after all
+            inbound(s, msg("typo@acme.tset", f"Re: [#{tid}] Scanner offline", "Fixed my address.",
+                           "rr2@acme.tset"))
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Noted."},
+                          token=agent).status == 201
+            newest = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox").json["items"]
+                                       if "typo@acme.tset" in o["to"]] or None)
+            assert newest
+    finally:
+        sink.stop()
