@@ -314,6 +314,19 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	const char *noise = m->kind != CB_MAIL_HUMAN ? m->kind_reason
 			    : own ? "sent by this desk (one of its own addresses)"
 				  : NULL;
+	/* a bounce of one of our notifications: linked to its ticket, the
+	 * outbox row marked, the address silenced (cb_mail_on_bounce) */
+	int64_t bt = 0;
+	char breason[600];
+	int b = noise ? cb_mail_on_bounce(c, now, m, &bt, breason, sizeof breason, err) : 0;
+	if (b < 0)
+		return -1;
+	if (b) {
+		if (record(c, now, mid, m, bt, 0, "bounced", breason, raw, len, &msg, err))
+			return -1;
+		*out = result_json("bounced", breason, bt, 0, msg);
+		return 0;
+	}
 	if (noise) {
 		if (record(c, now, mid, m, 0, 0, "ignored", noise, raw, len, &msg, err))
 			return -1;

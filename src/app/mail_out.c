@@ -1022,6 +1022,76 @@ static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configu
 	return 0;
 }
 
+int cb_mail_on_bounce(cb_conn *c, cb_ms now, const cb_mail *m, int64_t *ticket, char *reason,
+		      size_t reasonlen, cb_err *err)
+{
+	*ticket = 0;
+	if (m->kind != CB_MAIL_BOUNCE || !m->dsn_of)
+		return 0;
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_BY_MID, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, m->dsn_of);
+	int r = cb_q_step(q, err);
+	if (r <= 0)
+		return r;
+	int64_t id = cb_q_i64(q, 0);
+	*ticket = cb_q_isnull(q, 1) ? 0 : cb_q_i64(q, 1);
+	json_t *to = json_loads(cb_q_text(q, 2), 0, NULL);
+	cb_q_reset(q);
+	/* the failed recipients this notification really went to (a bounce
+	 * cannot silence anyone else); a report without any names the only
+	 * recipient, if there was one */
+	strv failed = {0}, why = {0};
+	size_t i;
+	json_t *v;
+	for (int k = 0; k < m->ndsn_failed; k++)
+		json_array_foreach(to, i, v)
+			if (!strcasecmp(json_string_value(v), m->dsn_failed[k].addr)) {
+				int before = failed.n;
+				strv_add(&failed, json_string_value(v));
+				if (failed.n > before) { /* each address once */
+					why.v = cb_xrealloc(why.v, sizeof(char *) * (size_t)(why.n + 1));
+					why.v[why.n++] = cb_xstrdup(m->dsn_failed[k].status);
+				}
+			}
+	if (!m->ndsn_failed && json_array_size(to) == 1) {
+		strv_add(&failed, json_string_value(json_array_get(to, 0)));
+		strv_add(&why, "returned as undeliverable");
+	}
+	json_decref(to);
+	int rc = 0;
+	cb_buf rb = {0};
+	cb_buf_puts(&rb, "bounced:");
+	for (int k = 0; k < failed.n && rc == 0; k++) {
+		char what[400];
+		snprintf(what, sizeof what, "the message was returned as undeliverable (%s)", why.v[k]);
+		rc = add_refused(c, id, failed.v[k], why.v[k], now, err) ||
+		     suppress(c, *ticket, now, failed.v[k], what, err);
+		cb_buf_printf(&rb, " %s (%s)", failed.v[k], why.v[k]);
+	}
+	if (rc == 0 && failed.n == 0) {
+		cb_buf_puts(&rb, " no recipient named");
+		if (*ticket)
+			rc = cb_mail_note(c, *ticket, now,
+					  "A notification of this ticket came back as undeliverable; the "
+					  "report names none of its recipients. See the mail log.",
+					  err);
+	}
+	if (rc == 0 && (q = cb_q_get(c, CB_SQL_OUTBOX_BOUNCED, err)) != NULL) {
+		cb_q_bind_i64(q, 1, id);
+		cb_q_bind_text(q, 2, rb.p);
+		rc = cb_q_exec(q, err);
+	} else if (rc == 0) {
+		rc = -1;
+	}
+	snprintf(reason, reasonlen, "%s", rb.p);
+	cb_buf_free(&rb);
+	strv_free(&failed);
+	strv_free(&why);
+	return rc ? -1 : 1;
+}
+
 /* How long the sender may sleep: until the earliest queued message is due,
  * at most a second (new mail kicks the sender, but a kick can come before
  * its commit is visible); 5 s while no SMTP server is set (setting one

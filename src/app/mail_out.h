@@ -68,6 +68,16 @@ json_t *cb_mail_templates_list(cb_conn *c, cb_err *err);
 int cb_mail_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const char *event,
 			 json_t *in, json_t **out, cb_err *err);
 
+/* A delivery status notification (m->kind CB_MAIL_BOUNCE) that returns one
+ * of our notifications (m->dsn_of is an outbox Message-ID): the outbox row
+ * becomes 'bounced', each failed recipient it was sent to is recorded in
+ * its `refused`, hard-bounced (no more mail) and named in an internal note
+ * on the ticket. 1 with *ticket (0 if none) and a one-line summary in
+ * reason, 0 when it returns none of ours, -1 with err. */
+#include "mail/message.h"
+int cb_mail_on_bounce(cb_conn *c, cb_ms now, const cb_mail *m, int64_t *ticket, char *reason,
+		      size_t reasonlen, cb_err *err);
+
 /* The outbox, newest first, optionally one state (queued, sent, failed,
  * bounced). Each row shows `refused`: recipients refused for good. */
 int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before, json_t **items,

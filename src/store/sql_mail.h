@@ -65,6 +65,10 @@ static const char CB_SQL_OUTBOX_MARK[] =
 	" sent_at = coalesce(sent_at, ?5), pending = ?6 WHERE id = ?1 AND state = 'queued'";
 static const char CB_SQL_OUTBOX_REFUSED_ADD[] =
 	"UPDATE outbox SET refused = json_insert(refused, '$[#]', json(?2)) WHERE id = ?1";
+static const char CB_SQL_OUTBOX_BY_MID[] =
+	"SELECT id, ticket_id, rcpt FROM outbox WHERE message_id = ?1";
+static const char CB_SQL_OUTBOX_BOUNCED[] =
+	"UPDATE outbox SET state = 'bounced', last_error = ?2 WHERE id = ?1";
 static const char CB_SQL_MAIL_SUPPRESS[] =
 	"INSERT INTO mail_suppressed(addr, reason, ticket_id, at) VALUES (?1, ?2, ?3, ?4)"
 	" ON CONFLICT(addr) DO UPDATE SET reason = excluded.reason, ticket_id = excluded.ticket_id,"
@@ -77,7 +81,7 @@ static const char CB_SQL_OUTBOX_LIST[] =
 	" ORDER BY id DESC LIMIT ?3";
 static const char CB_SQL_MAIL_THREAD[] =
 	"SELECT message_id, direction, at FROM mail_messages WHERE ticket_id = ?1"
-	" AND result NOT IN ('ignored', 'rate_limited', 'duplicate') ORDER BY id";
+	" AND result NOT IN ('ignored', 'rate_limited', 'duplicate', 'bounced') ORDER BY id";
 static const char CB_SQL_MAIL_OUT_INSERT[] =
 	"INSERT INTO mail_messages(direction, message_id, ticket_id, event_id, from_addr, subject,"
 	" result, at) VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7)";

@@ -285,3 +285,61 @@ def test_one_refused_recipient_does_not_fail_the_others():
             assert newest
     finally:
         sink.stop()
+
+
+def test_bounce_of_a_notification_is_matched_and_noted():
+    """A delivery status notification for one of our notifications links to
+    its ticket, marks the outbox row bounced, silences the address and
+    leaves an internal note; it reopens nothing and mails nobody."""
+    sink = SmtpSink().start()
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            r = inbound(s, msg("Jane <jane@acme.test>", "Badge reader", "It beeps.", "bn1@acme.test",
+                               cc="gone@acme.test"))
+            tid = r.json["ticket"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Replacing it."},
+                          token=agent).status == 201
+            sent = parsed(wait_for(lambda: sink.messages and sink.messages[0]))
+            ours = ids(sent["Message-ID"])[0]
+            status_before = s.get(f"/api/v1/tickets/{tid}").json["status"]
+            dsn = (
+                "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\r\n"
+                "To: support@casebook.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+                "Message-ID: <dsn-77@mx.acme.test>\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+                "--b\r\nContent-Type: text/plain\r\n\r\nCould not deliver.\r\n"
+                "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+                "Reporting-MTA: dns; mx.acme.test\r\n\r\n"
+                "Final-Recipient: rfc822; gone@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                "Diagnostic-Code: smtp; 550 5.1.1 <gone@acme.test>: user unknown\r\n\r\n"
+                "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+                f"From: support@casebook.test\r\nTo: gone@acme.test\r\nMessage-ID: <{ours}>\r\n"
+                "Subject: whatever\r\n\r\n--b--\r\n").encode()
+            r = inbound(s, dsn)
+            assert r.status == 200 and r.json["result"] == "bounced" and r.json["ticket"] == tid, r
+            assert "gone@acme.test" in r.json["reason"], r
+            row = [o for o in s.get("/api/v1/mail/outbox").json["items"] if o["message_id"] == ours][0]
+            assert row["state"] == "bounced", row
+            assert [x["address"] for x in row["refused"]] == ["gone@acme.test"], row
+            assert row["refused"][0]["reply"].startswith("5.1.1"), row
+            # on the ticket: the bounce in its mail log, an internal note
+            log = s.get(f"/api/v1/tickets/{tid}/mail", token=agent).json["items"]
+            assert [m["result"] for m in log if m["message_id"] == "dsn-77@mx.acme.test"] == ["bounced"], log
+            notes = [c["data"]["body"] for c in s.get(f"/api/v1/tickets/{tid}/comments?limit=500").json["items"]
+                     if not c["data"]["public"]]
+            assert len(notes) == 1 and "gone@acme.test" in notes[0] and "5.1.1" in notes[0], notes
+            assert s.get(f"/api/v1/tickets/{tid}").json["status"] == status_before
+            met = s.get("/metrics", token=None).body
+            assert 'casebook_mail_outbox{state="bounced"} 1' in met
+            # the next reply skips the dead address
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Done."}, token=agent).status == 201
+            wait_for(lambda: len(sink.messages) >= 2)
+            assert sink.messages[1]["rcpt"] == ["<jane@acme.test>"], sink.messages[1]["rcpt"]
+            # a bounce that returns none of our mail stays ignored
+            r = inbound(s, dsn.replace(ours.encode(), b"someone-else@elsewhere.test")
+                        .replace(b"dsn-77@", b"dsn-78@"))
+            assert r.json["result"] == "ignored" and r.json["ticket"] is None, r
+    finally:
+        sink.stop()

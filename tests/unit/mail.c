@@ -294,3 +294,21 @@ CB_TEST(mail_fingerprint_ignores_envelope_and_trace)
 	cb_mail_free(&mb);
 	cb_mail_free(&mc);
 }
+
+/* A bounce names the message it returns and the recipients that failed. */
+CB_TEST(mail_dsn_names_original_and_failed_recipients)
+{
+	cb_mail m;
+	cb_err e = {0};
+	CB_REQUIRE(load("dsn.eml", &m, &e) == 0);
+	CB_CHECK_INT(m.kind, CB_MAIL_BOUNCE);
+	CB_CHECK_STR(m.dsn_of, "ticket-42-reply-4@casebook.test");
+	CB_REQUIRE(m.ndsn_failed == 1);
+	CB_CHECK_STR(m.dsn_failed[0].addr, "gone@acme.test");
+	CB_CHECK(has_prefix(m.dsn_failed[0].status, "5.1.1"));
+	cb_mail_free(&m);
+	/* a person's mail names nothing */
+	CB_REQUIRE(load("gmail_reply.eml", &m, &e) == 0);
+	CB_CHECK(m.dsn_of == NULL && m.ndsn_failed == 0);
+	cb_mail_free(&m);
+}
