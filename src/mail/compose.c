@@ -225,7 +225,10 @@ int cb_smtp_send(const cb_smtp *srv, const char *from, const char *const *to, in
 		all5 &= rcpt[i].code >= 500 && rcpt[i].code < 600;
 		any4 |= rcpt[i].code >= 400 && rcpt[i].code < 500;
 	}
-	int permanent = all5 || (code >= 500 && code < 600 && !any4);
+	/* a refused login or a server without the required STARTTLS is the
+	 * admin's to fix: retried, not given up */
+	int config = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED;
+	int permanent = !config && (all5 || (code >= 500 && code < 600 && !any4));
 	return cb_err_set(err, permanent ? CB_E_INVALID : CB_E_BUSY, NULL, "smtp: %s%s%s (%ld)",
 			  curl_easy_strerror(rc), *ebuf ? ": " : "", ebuf, code);
 }

@@ -277,6 +277,24 @@ def test_mail_ingest_exit_codes():
         assert p.returncode == 75, p  # fix the token, the MTA retries
         p = subprocess.run([BIN, "mail-ingest"], input=b"", capture_output=True, timeout=30)
         assert p.returncode == 64, p
+        # no token at all: a configuration to fix, the MTA keeps the mail
+        noenv = {k: v for k, v in os.environ.items() if k != "CASEBOOK_TOKEN"}
+        p = ingest(msg("amy@acme.test", "x", "x", "i4@acme.test"), e=noenv)
+        assert p.returncode == 75, p
+        # the token from a file only its owner reads
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".token", delete=False) as f:
+            f.write(agent + "\n")
+        os.chmod(f.name, 0o600)
+        p = subprocess.run([BIN, "mail-ingest", "--server", url, "--token-file", f.name],
+                           input=msg("amy@acme.test", "From a token file", "x", "i5@acme.test"),
+                           capture_output=True, env=noenv, timeout=60)
+        assert p.returncode == 0 and b'"created"' in p.stdout, p
+        p = subprocess.run([BIN, "mail-ingest", "--server", url, "--token-file", f.name + ".gone"],
+                           input=msg("amy@acme.test", "x", "x", "i6@acme.test"),
+                           capture_output=True, env=noenv, timeout=60)
+        assert p.returncode == 75, p
+        os.unlink(f.name)
     # server gone: temporary failure, nothing lost
     p = subprocess.run([BIN, "mail-ingest", "--server", url, "--token", "x", "--timeout", "5"],
                        input=msg("amy@acme.test", "x", "x", "i3@acme.test"),

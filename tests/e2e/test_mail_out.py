@@ -343,3 +343,55 @@ def test_bounce_of_a_notification_is_matched_and_noted():
             assert r.json["result"] == "ignored" and r.json["ticket"] is None, r
     finally:
         sink.stop()
+
+
+def test_smtp_starttls_and_auth():
+    """Outgoing mail asks for STARTTLS whenever the server offers it, logs in
+    with the SMTP AUTH settings (the password is write-only and never in the
+    log or an error), and with smtp_require_tls sends nothing in clear."""
+    sink = SmtpSink().start()
+    sink.starttls = "454 4.7.0 TLS not available due to temporary reason"
+    sink.auth = ("mailer", "Pa55-w0rd!")
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink, smtp_user="mailer", smtp_password="Pa55-w0rd!")
+            got = s.get("/api/v1/mail/settings").json
+            assert got["smtp_password_set"] is True and got["smtp_user"] == "mailer", got
+            assert "Pa55" not in s.get("/api/v1/mail/settings").body
+            r = inbound(s, msg("jane@acme.test", "TLS", "x", "tls1@acme.test"))
+            tid = r.json["ticket"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Hi."}, token=agent).status == 201
+            wait_for(lambda: sink.messages)
+            cmds = [c.split(" ")[0].upper() for c in sink.commands]
+            assert "STARTTLS" in cmds and cmds.index("STARTTLS") < cmds.index("MAIL"), sink.commands
+            assert "AUTH" in cmds and cmds.index("AUTH") < cmds.index("MAIL"), sink.commands
+            # TLS required: a server that cannot do it gets nothing
+            r = s.request("PUT", "/api/v1/mail/settings", body={"smtp_require_tls": 1})
+            assert r.status == 200 and r.json["smtp_require_tls"] == 1, r
+            problem(s.request("PUT", "/api/v1/mail/settings", body={"smtp_require_tls": 2}), 422,
+                    "smtp_require_tls")
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Secret."},
+                          token=agent).status == 201
+            q = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox?state=queued").json["items"]
+                                  if o["last_error"]] or None)
+            assert "STARTTLS" in q[0]["last_error"] or "SSL" in q[0]["last_error"], q
+            assert len(sink.messages) == 1
+            # a wrong password is retried (fix it and the mail goes), never shown
+            s.request("PUT", "/api/v1/mail/settings", body={"smtp_require_tls": 0,
+                                                             "smtp_password": "wrong"})
+            q = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox?state=queued").json["items"]
+                                  if o["last_error"] and "wrong" not in o["last_error"]
+                                  and o["attempts"] >= 3] or None)
+            s.request("PUT", "/api/v1/mail/settings", body={"smtp_password": "Pa55-w0rd!"})
+            wait_for(lambda: len(sink.messages) == 2)
+            log = open(s.log_path, encoding="utf-8", errors="replace").read()
+            assert "Pa55" not in log and "wrong" not in log, log[-1000:]
+            import os
+            import sqlite3
+            db = sqlite3.connect(f"file:{os.path.join(s.dir, 'casebook.db')}?mode=ro", uri=True)
+            audit = [r[0] for r in db.execute("SELECT data FROM audit WHERE action = 'mail.settings'")]
+            db.close()
+            assert audit and not [a for a in audit if "Pa55" in a or "wrong" in a], audit
+    finally:
+        sink.stop()
