@@ -26,7 +26,8 @@ struct inbound_arg {
 static int inbound_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	struct inbound_arg *a = arg;
-	return cb_mail_inbound(c, req->arena, req->now, req->body, req->body_len, a->m, out, err);
+	return cb_mail_inbound(c, req->arena, req->now, req->body, req->body_len, a->m, NULL, 0, out,
+			       err);
 }
 
 int cb_h_mail_inbound(cb_req *req, cb_resp *resp, cb_err *err)
@@ -220,8 +221,9 @@ int cb_h_mail_outbox(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &before, err))
 		return -1;
 	const char *state = cb_api_query(req, "state");
-	if (state && strcmp(state, "queued") && strcmp(state, "sent") && strcmp(state, "failed"))
-		return cb_err_set(err, CB_E_BADREQ, "state", "must be queued, sent or failed");
+	if (state && strcmp(state, "queued") && strcmp(state, "sent") && strcmp(state, "failed") &&
+	    strcmp(state, "bounced"))
+		return cb_err_set(err, CB_E_BADREQ, "state", "must be queued, sent, failed or bounced");
 	cb_conn *c = cb_db_reader(req->app->db, err);
 	if (!c)
 		return -1;

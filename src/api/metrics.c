@@ -4,6 +4,7 @@
  * Counters are C11 atomics indexed by route (as Redis keeps calls and
  * microseconds in struct redisCommand); no lock on the request path. */
 #include "api/api.h"
+#include "app/mail_channels.h"
 #include "app/mail_out.h"
 #include "app/jobs.h"
 #include "app/report.h"
@@ -148,6 +149,7 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 	cb_sla_metrics_render(&b);
 	cb_report_metrics_render(req->app->db, req->now, &b);
 	cb_mail_metrics_render(req->app->db, &b);
+	cb_mail_channels_metrics_render(&b);
 	cb_api_raw(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	cb_buf_free(&b);
 }

@@ -9,10 +9,19 @@
 int cb_mail_lmtp_start(cb_app *app, const char *host, int port, int *bound, cb_err *err);
 void cb_mail_lmtp_stop(void);
 
+/* casebook_mail_inbound_refused_total{channel,reason} and
+ * casebook_mail_inbound_failed_total{channel} for LMTP and IMAP. */
+#include "util/buf.h"
+void cb_mail_channels_metrics_render(cb_buf *b);
+
 /* The poller runs while the server does; it polls only while imap_url is
- * set. A message is taken when delivered (or recorded as ignored, or
- * unusable: it stays \Seen and is never fetched again); after a temporary
- * failure its \Seen flag is cleared so the next poll takes it again. */
+ * set. Each unseen message is fetched with BODY.PEEK[] (its \Seen flag
+ * untouched), recorded, and flagged \Seen only after the commit, so a crash
+ * or a temporary failure in between leaves it unseen and the next poll
+ * takes it again (the Message-ID check makes that a duplicate at worst).
+ * A message over CB_HTTP_MAIL_MAX (by its RFC822.SIZE, never downloaded)
+ * or unusable is refused: flagged \Seen and \Flagged, logged with its UID
+ * and counted in casebook_mail_inbound_refused_total. */
 int cb_mail_poller_start(cb_app *app, cb_err *err);
 void cb_mail_poller_stop(void);
 /* Polls now (after the IMAP settings changed). */

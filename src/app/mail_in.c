@@ -3,7 +3,6 @@
 #include "util/jsonx.h"
 
 #include <ctype.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -76,11 +75,15 @@ static int64_t subject_token(const char *s)
 	return 0;
 }
 
+/* Whether the sender may write into ticket t by mail: its requester, staff
+ * (agent-side users), an address already on its mail (From, To or Cc of a
+ * message of the ticket) or a user who wrote a comment on it. Sharing the
+ * ticket's account is not enough: every stranger is a customer of the
+ * default account. */
 static int is_participant(cb_conn *c, const cb_ticket *t, const cb_dir_user_info *u,
 			  const char *addr, cb_err *err)
 {
-	if (u->id && (u->id == t->requester_id || cb_role_is_agent_side(u->role) ||
-		      (u->role == CB_ROLE_CUSTOMER && t->account_id && u->account_id == t->account_id)))
+	if (u->id && (u->id == t->requester_id || cb_role_is_agent_side(u->role)))
 		return 1;
 	cb_q *q = cb_q_get(c, CB_SQL_MAIL_PARTICIPANT_HAS, err);
 	if (!q)
@@ -90,6 +93,47 @@ static int is_participant(cb_conn *c, const cb_ticket *t, const cb_dir_user_info
 	int r = cb_q_step(q, err);
 	if (r > 0)
 		cb_q_reset(q);
+	if (r || !u->id)
+		return r;
+	q = cb_q_get(c, CB_SQL_MAIL_COMMENTED, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, t->id);
+	cb_q_bind_i64(q, 2, u->id);
+	r = cb_q_step(q, err);
+	if (r > 0)
+		cb_q_reset(q);
+	return r;
+}
+
+/* Whether ticket id exists and the sender may thread into it: 1, 0, -1. */
+static int may_thread(cb_conn *c, int64_t id, const cb_dir_user_info *u, const char *addr,
+		      cb_err *err)
+{
+	cb_ticket t;
+	cb_err e2 = {0};
+	if (cb_ticket_load(c, id, &t, &e2)) {
+		if (e2.code == CB_E_NOTFOUND)
+			return 0;
+		*err = e2;
+		return -1;
+	}
+	int p = is_participant(c, &t, u, addr, err);
+	cb_ticket_clear(&t);
+	return p;
+}
+
+/* The ticket a message id names, when the sender may thread into it. */
+static int thread_by_mid(cb_conn *c, const char *mid, const cb_dir_user_info *u,
+			 const char *addr, int64_t *out, cb_err *err)
+{
+	int64_t id = 0;
+	int r = ticket_by_mid(c, mid, &id, err);
+	if (r <= 0)
+		return r;
+	r = may_thread(c, id, u, addr, err);
+	if (r > 0)
+		*out = id;
 	return r;
 }
 
@@ -187,6 +231,16 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 					      json_pack("{s:s, s:I, s:s}", "filename", at->filename,
 							"size", (json_int_t)at->size, "reason",
 							"larger than the attachment limit"));
+			/* the agents learn of it on the ticket (the original
+			 * message with the file stays in the mail log) */
+			char note[1200];
+			snprintf(note, sizeof note,
+				 "The attachment \"%s\" (%zu bytes) of %s's mail was not stored: it is "
+				 "larger than the attachment limit of %u bytes. The original message "
+				 "keeps it.",
+				 at->filename, at->size, m->from_addr, CB_MAIL_MAX_ATTACHMENT);
+			if (cb_mail_note(c, ticket, now, note, err))
+				return -1;
 			continue;
 		}
 		cb_q *q = cb_q_get(c, CB_SQL_ATTACHMENT_INSERT, err);
@@ -216,19 +270,17 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 static const char EV_FIRST[] = "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY seq LIMIT 1";
 
 int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
-		    const cb_mail *m, json_t **out, cb_err *err)
+		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out, cb_err *err)
 {
 	*out = NULL;
-	/* a message without a Message-ID gets one derived from its bytes, so
-	 * that a retried delivery of the same bytes is still a duplicate */
+	/* a message without a Message-ID gets one derived from its stable
+	 * headers and body (cb_mail.fingerprint), so that a retried delivery
+	 * is still a duplicate although the MTA's "From " line, Received and
+	 * Delivered-To headers differ per attempt */
 	char derived[128];
 	const char *mid = m->message_id;
 	if (!mid) {
-		unsigned char h[crypto_hash_sha256_BYTES];
-		char hex[65];
-		crypto_hash_sha256(h, (const unsigned char *)raw, len);
-		sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-		snprintf(derived, sizeof derived, "%.32s@no-message-id.casebook", hex);
+		snprintf(derived, sizeof derived, "%.32s@no-message-id.casebook", m->fingerprint);
 		mid = derived;
 	}
 
@@ -256,12 +308,25 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	int64_t msg = 0;
 	/* 2. machine-sent mail, and our own notifications coming back (an alias
 	 * of the desk on a ticket's mail), are recorded and otherwise ignored */
-	char ours[400];
-	if (cb_mail_setting(c, "from", ours, sizeof ours, err))
+	int own = cb_mail_is_desk(c, m->from_addr, desk, ndesk, err);
+	if (own < 0)
 		return -1;
 	const char *noise = m->kind != CB_MAIL_HUMAN ? m->kind_reason
-			    : (*ours && !strcasecmp(ours, m->from_addr)) ? "sent by this desk (mail.from)"
-									 : NULL;
+			    : own ? "sent by this desk (one of its own addresses)"
+				  : NULL;
+	/* a bounce of one of our notifications: linked to its ticket, the
+	 * outbox row marked, the address silenced (cb_mail_on_bounce) */
+	int64_t bt = 0;
+	char breason[600];
+	int b = noise ? cb_mail_on_bounce(c, now, m, &bt, breason, sizeof breason, err) : 0;
+	if (b < 0)
+		return -1;
+	if (b) {
+		if (record(c, now, mid, m, bt, 0, "bounced", breason, raw, len, &msg, err))
+			return -1;
+		*out = result_json("bounced", breason, bt, 0, msg);
+		return 0;
+	}
 	if (noise) {
 		if (record(c, now, mid, m, 0, 0, "ignored", noise, raw, len, &msg, err))
 			return -1;
@@ -303,27 +368,23 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 		return 0;
 	}
 
-	/* 4. the ticket it answers */
+	/* 4. the ticket it answers, for participants only (is_participant) */
 	int64_t ticket = 0;
-	r = ticket_by_mid(c, m->in_reply_to, &ticket, err);
+	r = thread_by_mid(c, m->in_reply_to, &u, m->from_addr, &ticket, err);
 	for (int i = m->nreferences - 1; r == 0 && i >= 0; i--)
-		r = ticket_by_mid(c, m->references[i], &ticket, err);
+		r = thread_by_mid(c, m->references[i], &u, m->from_addr, &ticket, err);
 	if (r < 0)
 		return -1;
 	const char *how = r ? "references" : NULL;
 	cb_ticket t;
 	int64_t tok = r ? 0 : subject_token(m->subject);
 	if (tok) {
-		cb_err e2 = {0};
-		if (cb_ticket_load(c, tok, &t, &e2) == 0) {
-			int p = is_participant(c, &t, &u, m->from_addr, err);
-			cb_ticket_clear(&t);
-			if (p < 0)
-				return -1;
-			if (p) {
-				ticket = tok;
-				how = "subject token";
-			}
+		int p = may_thread(c, tok, &u, m->from_addr, err);
+		if (p < 0)
+			return -1;
+		if (p) {
+			ticket = tok;
+			how = "subject token";
 		}
 	}
 
@@ -367,11 +428,22 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 
 	if (record(c, now, mid, m, target, event, result, how, raw, len, &msg, err))
 		return -1;
+	/* an address that bounced once but writes in exists again */
+	q = cb_q_get(c, CB_SQL_MAIL_UNSUPPRESS, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, m->from_addr);
+	if (cb_q_exec(q, err))
+		return -1;
 	if (add_participant(c, target, m->from_addr, err))
 		return -1;
-	for (int i = 0; i < m->nrecipients; i++)
-		if (strcasecmp(m->recipients[i], ours) && add_participant(c, target, m->recipients[i], err))
+	for (int i = 0; i < m->nrecipients; i++) {
+		/* the desk's own addresses never become participants: every
+		 * reply would go to them too and come back in */
+		int d = cb_mail_is_desk(c, m->recipients[i], desk, ndesk, err);
+		if (d < 0 || (!d && add_participant(c, target, m->recipients[i], err)))
 			return -1;
+	}
 	json_t *o = result_json(result, how, target, event, msg);
 	if (store_attachments(c, now, m, target, event, json_object_get(o, "attachments"),
 			      json_object_get(o, "skipped"), err)) {
@@ -596,6 +668,8 @@ struct deliver_job {
 	const char *raw;
 	size_t len;
 	const cb_mail *m;
+	const char *const *desk;
+	int ndesk;
 	json_t *out;
 };
 
@@ -603,18 +677,20 @@ static int deliver_fn(cb_conn *c, void *p, cb_err *err)
 {
 	struct deliver_job *j = p;
 	cb_arena *a = cb_arena_new();
-	int rc = cb_mail_inbound(c, a, cb_now_ms(), j->raw, j->len, j->m, &j->out, err);
+	int rc = cb_mail_inbound(c, a, cb_now_ms(), j->raw, j->len, j->m, j->desk, j->ndesk, &j->out,
+				 err);
 	cb_arena_free(a);
 	return rc;
 }
 
-int cb_mail_deliver(cb_app *app, const char *raw, size_t len, json_t **out, cb_err *err)
+int cb_mail_deliver(cb_app *app, const char *raw, size_t len, const char *const *desk, int ndesk,
+		    json_t **out, cb_err *err)
 {
 	*out = NULL;
 	cb_mail m;
 	if (cb_mail_parse(raw, len, &m, err))
 		return -1;
-	struct deliver_job j = {.raw = raw, .len = len, .m = &m};
+	struct deliver_job j = {.raw = raw, .len = len, .m = &m, .desk = desk, .ndesk = ndesk};
 	int rc = cb_db_write(app->db, deliver_fn, &j, err);
 	cb_mail_free(&m);
 	if (rc) {

@@ -5,10 +5,13 @@
  *
  * Threading, in order: (1) In-Reply-To, then References newest first,
  * against every Message-ID stored for a ticket (mail received and sent);
- * (2) the ticket token "[#N]" in the subject, honoured only when the sender
- * is a participant of ticket N (its requester, a customer of its account,
- * an agent-side user, or an address seen on its mail), so a guessed token
- * cannot write into someone else's case; (3) otherwise a new ticket.
+ * (2) the ticket token "[#N]" in the subject; (3) otherwise a new ticket.
+ * (1) and (2) join a ticket only when the sender is a participant of it:
+ * its requester, an agent-side user, an address already on its mail (From,
+ * To or Cc) or a user who wrote a comment on it. Sharing the ticket's
+ * account is not enough (every stranger is a customer of the default
+ * account), so a guessed token or a known Message-ID cannot write into, or
+ * receive the mail of, someone else's case.
  *
  * Senders: a known user acts as themselves. An unknown address becomes a
  * customer of the account that owns its domain, or else of the default
@@ -31,16 +34,20 @@
 #define CB_MAIL_MAX_ATTACHMENT (25u << 20) /* bytes; larger parts are skipped */
 
 /* Records the message (raw, len bytes, decoded as m) inside the caller's
- * write transaction. *out = {"result", "reason", "ticket", "comment",
- * "message", "attachments", "skipped"}. 0, or -1 with err (nothing kept:
- * the caller rolls back). */
+ * write transaction. desk[0..ndesk-1]: addresses the message was delivered
+ * to (LMTP RCPT TO), the desk's own besides cb_mail_is_desk()'s list.
+ * *out = {"result", "reason", "ticket", "comment", "message",
+ * "attachments", "skipped"}. 0, or -1 with err (nothing kept: the caller
+ * rolls back). */
 int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
-		    const cb_mail *m, json_t **out, cb_err *err);
+		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out,
+		    cb_err *err);
 
 /* Decodes and records one message in its own write transaction (for the
  * LMTP listener and IMAP polling). 0 with *out as cb_mail_inbound, or -1:
  * CB_E_INVALID for an unusable message, anything else is temporary. */
-int cb_mail_deliver(cb_app *app, const char *raw, size_t len, json_t **out, cb_err *err);
+int cb_mail_deliver(cb_app *app, const char *raw, size_t len, const char *const *desk, int ndesk,
+		    json_t **out, cb_err *err);
 
 /* The default account for unknown senders (created when missing). */
 int cb_mail_default_account(cb_conn *c, cb_arena *a, cb_ms now, int64_t *out, cb_err *err);

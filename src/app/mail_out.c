@@ -4,12 +4,14 @@
 
 #include <sodium.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "app/auth.h"
+#include "app/ticket.h"
 #include "mail/compose.h"
 #include "store/sql_mail.h"
 #include "util/alloc.h"
@@ -24,22 +26,27 @@ typedef struct {
 	const char *key;     /* API name */
 	const char *setting; /* settings row */
 	const char *dflt;
-	int integer;
+	int type; /* STR, INT, or LIST: an array of addresses stored comma-separated */
 } setting_def;
+enum { STR, INT, LIST };
 
 static const setting_def settings[] = {
-	{"from", "mail.from", "", 0},
-	{"from_name", "mail.from_name", "Support", 0},
-	{"smtp_url", "mail.smtp_url", "", 0},
-	{"base_url", "mail.base_url", "http://127.0.0.1:8080", 0},
-	{"retry_base_ms", "mail.retry_base_ms", "30000", 1},
-	{"surveys", "mail.surveys", "1", 1},
-	{"rate_per_hour", "mail.rate_per_hour", "20", 1},
-	{"default_account", "default_account", "default", 0}, /* unknown senders' account */
-	{"imap_url", "mail.imap_url", "", 0},
-	{"imap_user", "mail.imap_user", "", 0},
-	{"imap_password", "mail.imap_password", "", 0}, /* write-only */
-	{"imap_interval_s", "mail.imap_interval_s", "60", 1},
+	{"from", "mail.from", "", STR},
+	{"from_name", "mail.from_name", "Support", STR},
+	{"smtp_url", "mail.smtp_url", "", STR},
+	{"smtp_user", "mail.smtp_user", "", STR},
+	{"smtp_password", "mail.smtp_password", "", STR}, /* write-only */
+	{"smtp_require_tls", "mail.smtp_require_tls", "0", INT},
+	{"base_url", "mail.base_url", "http://127.0.0.1:8080", STR},
+	{"retry_base_ms", "mail.retry_base_ms", "30000", INT},
+	{"surveys", "mail.surveys", "1", INT},
+	{"rate_per_hour", "mail.rate_per_hour", "20", INT},
+	{"default_account", "default_account", "default", STR}, /* unknown senders' account */
+	{"imap_url", "mail.imap_url", "", STR},
+	{"imap_user", "mail.imap_user", "", STR},
+	{"imap_password", "mail.imap_password", "", STR}, /* write-only */
+	{"imap_interval_s", "mail.imap_interval_s", "60", INT},
+	{"addresses", "mail.addresses", "", LIST}, /* the desk's other addresses */
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -90,9 +97,20 @@ json_t *cb_mail_settings_get(cb_conn *c, cb_err *err)
 			json_decref(o);
 			return NULL;
 		}
-		if (!strcmp(settings[i].key, "imap_password"))
-			json_object_set_new(o, "imap_password_set", json_boolean(*v));
-		else if (settings[i].integer)
+		if (!strcmp(settings[i].key, "imap_password") ||
+		    !strcmp(settings[i].key, "smtp_password")) {
+			char k[64];
+			snprintf(k, sizeof k, "%s_set", settings[i].key);
+			json_object_set_new(o, k, json_boolean(*v));
+		} else if (settings[i].type == LIST) {
+			json_t *a = json_array();
+			for (char *p = v, *e; *p; p = *e ? e + 1 : e) {
+				e = p + strcspn(p, ",");
+				if (e > p)
+					json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
+			}
+			json_object_set_new(o, settings[i].key, a);
+		} else if (settings[i].type == INT)
 			json_object_set_new(o, settings[i].key, json_integer(strtoll(v, NULL, 10)));
 		else
 			json_object_set_new(o, settings[i].key, json_string(v));
@@ -117,10 +135,26 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 			cb_err_add(err, CB_E_INVALID, k, "is not a mail setting");
 			continue;
 		}
-		if (d->integer) {
+		if (d->type == LIST) {
+			size_t i, total = 0;
+			json_t *x;
+			int ok = json_is_array(v) && json_array_size(v) <= 20;
+			json_array_foreach(v, i, x) {
+				if (!ok || !json_is_string(x) || json_string_length(x) > 320 ||
+				    !valid_addr(json_string_value(x)))
+					ok = 0;
+				else
+					total += json_string_length(x) + 1;
+			}
+			if (!ok || total > 2000)
+				cb_err_add(err, CB_E_INVALID, k,
+					   "must be an array of at most 20 e-mail addresses");
+			continue;
+		}
+		if (d->type == INT) {
 			json_int_t x = json_is_integer(v) ? json_integer_value(v) : -1;
 			json_int_t lo = !strcmp(k, "imap_interval_s") ? 1 : 0;
-			json_int_t hi = !strcmp(k, "surveys") ? 1 : 86400000;
+			json_int_t hi = !strcmp(k, "surveys") || !strcmp(k, "smtp_require_tls") ? 1 : 86400000;
 			if (!json_is_integer(v) || x < lo || x > hi)
 				cb_err_add(err, CB_E_INVALID, k, "must be an integer from %lld to %lld",
 					   (long long)lo, (long long)hi);
@@ -152,10 +186,22 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 		return cb_err_summarize(err);
 	json_object_foreach(in, k, v) {
 		const setting_def *d = setting_find(k);
-		char buf[64];
+		char buf[2048];
 		const char *val = json_string_value(v);
-		if (d->integer) {
+		if (d->type == INT) {
 			snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
+			val = buf;
+		}
+		if (d->type == LIST) {
+			size_t i, n = 0;
+			json_t *x;
+			buf[0] = 0;
+			json_array_foreach(v, i, x)
+				n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? "," : "",
+						      json_string_value(x));
+			for (char *p = buf; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
 			val = buf;
 		}
 		cb_q *q = cb_q_get(c, CB_SQL_SETTING_PUT, err);
@@ -169,7 +215,39 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 	json_t *shown = json_deep_copy(in);
 	if (json_object_get(shown, "imap_password"))
 		json_object_set_new(shown, "imap_password", json_string("(changed)"));
+	if (json_object_get(shown, "smtp_password"))
+		json_object_set_new(shown, "smtp_password", json_string("(changed)"));
 	return cb_audit_json(c, actor, now, "mail.settings", "mail", 0, shown, err);
+}
+
+int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int nextra,
+		     cb_err *err)
+{
+	if (!addr || !*addr)
+		return 0;
+	for (int i = 0; i < nextra; i++)
+		if (!strcasecmp(extra[i], addr))
+			return 1;
+	char from[400], user[256], list[2048];
+	if (get(c, "from", from, sizeof from, err) || get(c, "imap_user", user, sizeof user, err) ||
+	    get(c, "addresses", list, sizeof list, err))
+		return -1;
+	if (!strcasecmp(from, addr) || (strchr(user, '@') && !strcasecmp(user, addr)))
+		return 1;
+	size_t n = strlen(addr);
+	for (const char *p = list; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && !strncasecmp(p, addr, n))
+			return 1;
+		p += k + (p[k] ? 1 : 0);
+	}
+	return 0;
+}
+
+int cb_mail_note(cb_conn *c, int64_t ticket, cb_ms now, const char *text, cb_err *err)
+{
+	json_t *d = json_pack("{s:s, s:b, s:s}", "body", text, "public", 0, "side", "agent");
+	return cb_ticket_append(c, ticket, CB_EV_COMMENT, now, 0, d, err);
 }
 
 /* ---- templates ----------------------------------------------------------- */
@@ -397,6 +475,10 @@ static void strv_free(strv *s)
 	memset(s, 0, sizeof *s);
 }
 
+static int enqueue_to(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const char *kind,
+		      const ticket_info *ti, const strv *rcpt, const char *const *vars, int auto_gen,
+		      const char *from, const char *from_name, cb_err *err);
+
 /* Renders template `event` with vars and queues it to rcpt. */
 static int enqueue(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const char *kind,
 		   const ticket_info *ti, const strv *rcpt, const char *const *vars, int auto_gen,
@@ -407,6 +489,28 @@ static int enqueue(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const c
 		return -1;
 	if (!*from || rcpt->n == 0)
 		return 0; /* outgoing mail is off, or nobody to tell */
+	/* never to an address that hard-bounced */
+	strv live = {0};
+	for (int i = 0; i < rcpt->n; i++) {
+		int r = cb_q_one_by_text(c, CB_SQL_MAIL_SUPPRESSED, rcpt->v[i], NULL, err);
+		if (r < 0) {
+			strv_free(&live);
+			return -1;
+		}
+		if (!r)
+			strv_add(&live, rcpt->v[i]);
+	}
+	int rc = live.n ? enqueue_to(c, now, ticket, event, kind, ti, &live, vars, auto_gen, from,
+				      from_name, err)
+			: 0;
+	strv_free(&live);
+	return rc;
+}
+
+static int enqueue_to(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const char *kind,
+		      const ticket_info *ti, const strv *rcpt, const char *const *vars, int auto_gen,
+		      const char *from, const char *from_name, cb_err *err)
+{
 	json_t *tpl = template_json(c, template_find(kind), err);
 	if (!tpl)
 		return -1;
@@ -567,21 +671,28 @@ int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, con
 		json_decref(d);
 		return 0; /* internal notes are never mailed */
 	}
-	strv rcpt = {0};
+	strv rcpt = {0}, seen = {0};
 	strv_add(&rcpt, ti.email);
-	char from[400];
-	int rc = get(c, "from", from, sizeof from, err);
-	q = rc ? NULL : cb_q_get(c, CB_SQL_MAIL_PARTICIPANTS, err);
+	int rc = 0;
+	q = cb_q_get(c, CB_SQL_MAIL_PARTICIPANTS, err);
 	if (q) {
 		cb_q_bind_i64(q, 1, ticket);
 		int r;
 		while ((r = cb_q_step(q, err)) == 1)
-			if (strcasecmp(cb_q_text(q, 0), from) != 0)
-				strv_add(&rcpt, cb_q_text(q, 0));
+			strv_add(&seen, cb_q_text(q, 0));
 		rc = r < 0 ? -1 : 0;
 	} else {
 		rc = -1;
 	}
+	/* never the desk's own addresses (mail.from, its aliases) */
+	for (int i = 0; rc == 0 && i < seen.n; i++) {
+		int own = cb_mail_is_desk(c, seen.v[i], NULL, 0, err);
+		if (own < 0)
+			rc = -1;
+		else if (!own)
+			strv_add(&rcpt, seen.v[i]);
+	}
+	strv_free(&seen);
 	char agent[256], idb[24];
 	if (rc == 0)
 		rc = actor_name(c, actor, agent, sizeof agent, err);
@@ -663,8 +774,9 @@ int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before
 			break;
 		}
 		json_t *to = json_loads(cb_q_text(q, 4), 0, NULL);
+		json_t *refused = json_loads(cb_q_text(q, 13), 0, NULL);
 		json_array_append_new(
-			a, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "id",
+			a, json_pack("{s:I, s:o, s:o, s:s, s:o, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:o}", "id",
 				     (json_int_t)cb_q_i64(q, 0), "ticket",
 				     cb_q_isnull(q, 1) ? json_null() : json_integer(cb_q_i64(q, 1)),
 				     "comment",
@@ -676,7 +788,8 @@ int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before
 				     cb_json_time(cb_q_i64(q, 9)), "last_error",
 				     cb_q_isnull(q, 10) ? json_null() : json_string(cb_q_text(q, 10)),
 				     "created_at", cb_json_time(cb_q_i64(q, 11)), "sent_at",
-				     cb_q_isnull(q, 12) ? json_null() : cb_json_time(cb_q_i64(q, 12))));
+				     cb_q_isnull(q, 12) ? json_null() : cb_json_time(cb_q_i64(q, 12)),
+				     "refused", refused ? refused : json_array()));
 		*next = cb_q_i64(q, 0);
 		n++;
 	}
@@ -700,37 +813,126 @@ void cb_mail_sender_kick(void)
 }
 
 typedef struct {
-	int64_t id;
+	int64_t id, ticket;
 	char *from;
-	strv to;
+	strv to; /* the recipients still to deliver */
 	char *raw;
 	size_t len;
 	int attempts;
 } due_row;
 
 struct mark {
-	int64_t id;
-	int ok, permanent;
+	const due_row *d;
+	const cb_smtp_rcpt *rcpt; /* d->to.n answers */
+	int rc, permanent;
 	cb_ms now, next_at;
 	const char *error;
 };
 
+/* An address that hard-bounced: not mailed again (until it writes in), with
+ * an internal note on the ticket saying so. */
+static int suppress(cb_conn *c, int64_t ticket, cb_ms now, const char *addr, const char *why,
+		    cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_MAIL_SUPPRESS, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, addr);
+	cb_q_bind_text(q, 2, why);
+	if (ticket)
+		cb_q_bind_i64(q, 3, ticket);
+	else
+		cb_q_bind_null(q, 3);
+	cb_q_bind_i64(q, 4, now);
+	if (cb_q_exec(q, err))
+		return -1;
+	if (!ticket)
+		return 0;
+	char note[900];
+	snprintf(note, sizeof note,
+		 "Mail to %s failed permanently: %s. Casebook will not send mail to this address "
+		 "again (until mail from it comes in).",
+		 addr, why);
+	return cb_mail_note(c, ticket, now, note, err);
+}
+
+/* Appends {"address", "reply", "at"} to the row's refused list. */
+static int add_refused(cb_conn *c, int64_t id, const char *addr, const char *reply, cb_ms now,
+		       cb_err *err)
+{
+	json_t *o = json_pack("{s:s, s:s, s:o}", "address", addr, "reply", reply, "at",
+			      cb_json_time(now));
+	char *js = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_REFUSED_ADD, err);
+	int rc = -1;
+	if (q) {
+		cb_q_bind_i64(q, 1, id);
+		cb_q_bind_text(q, 2, js);
+		rc = cb_q_exec(q, err);
+	}
+	free(js);
+	return rc;
+}
+
 static int mark_fn(cb_conn *c, void *arg, cb_err *err)
 {
 	struct mark *m = arg;
-	cb_q *q = cb_q_get(c, m->ok ? CB_SQL_OUTBOX_SENT : CB_SQL_OUTBOX_RETRY, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, m->id);
-	if (m->ok) {
-		cb_q_bind_i64(q, 2, m->now);
-	} else {
-		cb_q_bind_i64(q, 2, m->next_at);
-		cb_q_bind_text(q, 3, m->error);
-		cb_q_bind_i64(q, 4, m->permanent);
+	const due_row *d = m->d;
+	/* per recipient: delivered (2xx with the message accepted), refused
+	 * for good (5xx), or still pending (4xx, not asked, not delivered) */
+	json_t *pending = json_array();
+	int delivered = 0;
+	for (int i = 0; i < d->to.n; i++) {
+		int code = m->rcpt[i].code;
+		if (code >= 500 && code < 600) {
+			if (add_refused(c, d->id, d->to.v[i], m->rcpt[i].reply, m->now, err) ||
+			    suppress(c, d->ticket, m->now, d->to.v[i], m->rcpt[i].reply, err)) {
+				json_decref(pending);
+				return -1;
+			}
+		} else if (m->rc == 0 && code >= 200 && code < 300) {
+			delivered++;
+		} else {
+			json_array_append_new(pending, json_string(d->to.v[i]));
+		}
 	}
-	return cb_q_exec(q, err);
+	const char *state = m->rc == 0 && json_array_size(pending) == 0 ? "sent"
+			    : m->permanent || json_array_size(pending) == 0 ? "failed"
+									    : "queued";
+	char why[400];
+	const char *error = m->error;
+	if (m->rc == 0 && json_array_size(pending)) {
+		snprintf(why, sizeof why, "delivered to %d; deferred for the others", delivered);
+		error = why;
+	}
+	char *ps = json_dumps(pending, JSON_COMPACT);
+	json_decref(pending);
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_MARK, err);
+	int rc = -1;
+	if (q) {
+		cb_q_bind_i64(q, 1, d->id);
+		cb_q_bind_text(q, 2, state);
+		cb_q_bind_i64(q, 3, m->next_at);
+		if (error && strcmp(state, "sent"))
+			cb_q_bind_text(q, 4, error);
+		else
+			cb_q_bind_null(q, 4);
+		if (delivered)
+			cb_q_bind_i64(q, 5, m->now);
+		else
+			cb_q_bind_null(q, 5);
+		cb_q_bind_text(q, 6, ps);
+		rc = cb_q_exec(q, err);
+	}
+	free(ps);
+	return rc;
 }
+
+/* The SMTP server from the settings (strings into the caller's buffers). */
+struct smtp_conf {
+	char url[512], user[256], pass[256], tls[8];
+};
 
 /* One pass over the due outbox rows; *configured: an SMTP server is set
  * (the sleep that follows depends on it). */
@@ -742,13 +944,19 @@ static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configu
 	cb_conn *c = cb_db_reader(app->db, &err);
 	if (!c)
 		return -1;
-	char url[512], base_ms[32];
-	if (get(c, "smtp_url", url, sizeof url, &err) ||
+	struct smtp_conf sc;
+	char base_ms[32];
+	if (get(c, "smtp_url", sc.url, sizeof sc.url, &err) ||
+	    get(c, "smtp_user", sc.user, sizeof sc.user, &err) ||
+	    get(c, "smtp_password", sc.pass, sizeof sc.pass, &err) ||
+	    get(c, "smtp_require_tls", sc.tls, sizeof sc.tls, &err) ||
 	    get(c, "retry_base_ms", base_ms, sizeof base_ms, &err))
 		return -1;
-	if (!*url)
+	if (!*sc.url)
 		return 0;
 	*configured = 1;
+	cb_smtp srv = {.url = sc.url, .user = sc.user, .password = sc.pass,
+		       .require_tls = strcmp(sc.tls, "0") != 0, .timeout_s = 30};
 	due_row rows[16];
 	int n = 0;
 	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_DUE, &err);
@@ -774,6 +982,7 @@ static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configu
 			memcpy(d->raw, p, len);
 		d->len = len;
 		d->attempts = (int)cb_q_i64(q, 4);
+		d->ticket = cb_q_isnull(q, 5) ? 0 : cb_q_i64(q, 5);
 	}
 	if (r == 1)
 		cb_q_reset(q);
@@ -784,14 +993,16 @@ static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configu
 	for (int i = 0; i < n; i++) {
 		due_row *d = &rows[i];
 		cb_err se = {0};
-		int rc = cb_smtp_send(url, d->from, (const char *const *)d->to.v, d->to.n, d->raw, d->len,
-				      30, &se);
+		cb_smtp_rcpt *ans = cb_xcalloc((size_t)(d->to.n ? d->to.n : 1), sizeof *ans);
+		int rc = d->to.n ? cb_smtp_send(&srv, d->from, (const char *const *)d->to.v, d->to.n,
+						d->raw, d->len, ans, &se)
+				 : cb_err_set(&se, CB_E_INVALID, NULL, "no recipients left");
 		long long wait = base;
 		for (int k = 0; k < d->attempts && wait < CB_MAIL_RETRY_MAX_MS; k++)
 			wait *= 2;
 		if (wait > CB_MAIL_RETRY_MAX_MS)
 			wait = CB_MAIL_RETRY_MAX_MS;
-		struct mark m = {.id = d->id, .ok = rc == 0, .permanent = rc && se.code == CB_E_INVALID,
+		struct mark m = {.d = d, .rcpt = ans, .rc = rc, .permanent = rc && se.code == CB_E_INVALID,
 				 .now = cb_now_ms(), .next_at = cb_now_ms() + wait, .error = se.message};
 		cb_err we = {0};
 		if (cb_db_write(app->db, mark_fn, &m, &we) == 0) {
@@ -799,12 +1010,86 @@ static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configu
 				(*sent)++;
 			else
 				(*failed)++;
+		} else {
+			fprintf(stderr, "mail: cannot record the outcome of outbox row %lld: %s\n",
+				(long long)d->id, we.message);
 		}
+		cb_free(ans);
 		cb_free(d->from);
 		strv_free(&d->to);
 		cb_free(d->raw);
 	}
 	return 0;
+}
+
+int cb_mail_on_bounce(cb_conn *c, cb_ms now, const cb_mail *m, int64_t *ticket, char *reason,
+		      size_t reasonlen, cb_err *err)
+{
+	*ticket = 0;
+	if (m->kind != CB_MAIL_BOUNCE || !m->dsn_of)
+		return 0;
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_BY_MID, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, m->dsn_of);
+	int r = cb_q_step(q, err);
+	if (r <= 0)
+		return r;
+	int64_t id = cb_q_i64(q, 0);
+	*ticket = cb_q_isnull(q, 1) ? 0 : cb_q_i64(q, 1);
+	json_t *to = json_loads(cb_q_text(q, 2), 0, NULL);
+	cb_q_reset(q);
+	/* the failed recipients this notification really went to (a bounce
+	 * cannot silence anyone else); a report without any names the only
+	 * recipient, if there was one */
+	strv failed = {0}, why = {0};
+	size_t i;
+	json_t *v;
+	for (int k = 0; k < m->ndsn_failed; k++)
+		json_array_foreach(to, i, v)
+			if (!strcasecmp(json_string_value(v), m->dsn_failed[k].addr)) {
+				int before = failed.n;
+				strv_add(&failed, json_string_value(v));
+				if (failed.n > before) { /* each address once */
+					why.v = cb_xrealloc(why.v, sizeof(char *) * (size_t)(why.n + 1));
+					why.v[why.n++] = cb_xstrdup(m->dsn_failed[k].status);
+				}
+			}
+	if (!m->ndsn_failed && json_array_size(to) == 1) {
+		strv_add(&failed, json_string_value(json_array_get(to, 0)));
+		strv_add(&why, "returned as undeliverable");
+	}
+	json_decref(to);
+	int rc = 0;
+	cb_buf rb = {0};
+	cb_buf_puts(&rb, "bounced:");
+	for (int k = 0; k < failed.n && rc == 0; k++) {
+		char what[400];
+		snprintf(what, sizeof what, "the message was returned as undeliverable (%s)", why.v[k]);
+		rc = add_refused(c, id, failed.v[k], why.v[k], now, err) ||
+		     suppress(c, *ticket, now, failed.v[k], what, err);
+		cb_buf_printf(&rb, " %s (%s)", failed.v[k], why.v[k]);
+	}
+	if (rc == 0 && failed.n == 0) {
+		cb_buf_puts(&rb, " no recipient named");
+		if (*ticket)
+			rc = cb_mail_note(c, *ticket, now,
+					  "A notification of this ticket came back as undeliverable; the "
+					  "report names none of its recipients. See the mail log.",
+					  err);
+	}
+	if (rc == 0 && (q = cb_q_get(c, CB_SQL_OUTBOX_BOUNCED, err)) != NULL) {
+		cb_q_bind_i64(q, 1, id);
+		cb_q_bind_text(q, 2, rb.p);
+		rc = cb_q_exec(q, err);
+	} else if (rc == 0) {
+		rc = -1;
+	}
+	snprintf(reason, reasonlen, "%s", rb.p);
+	cb_buf_free(&rb);
+	strv_free(&failed);
+	strv_free(&why);
+	return rc ? -1 : 1;
 }
 
 /* How long the sender may sleep: until the earliest queued message is due,
@@ -861,12 +1146,12 @@ void cb_mail_metrics_render(cb_db *db, cb_buf *b)
 	cb_err err = {0};
 	cb_conn *c = cb_db_reader(db, &err);
 	cb_q *q = c ? cb_q_get(c, sql, &err) : NULL;
-	long long n[3] = {0, 0, 0};
+	long long n[4] = {0, 0, 0, 0};
 	cb_ms oldest = 0;
 	int r;
 	while (q && (r = cb_q_step(q, &err)) == 1) {
 		const char *st = cb_q_text(q, 0);
-		int i = !strcmp(st, "queued") ? 0 : !strcmp(st, "sent") ? 1 : 2;
+		int i = !strcmp(st, "queued") ? 0 : !strcmp(st, "sent") ? 1 : !strcmp(st, "failed") ? 2 : 3;
 		n[i] = cb_q_i64(q, 1);
 		if (i == 0 && !cb_q_isnull(q, 2))
 			oldest = cb_q_i64(q, 2);
@@ -877,11 +1162,12 @@ void cb_mail_metrics_render(cb_db *db, cb_buf *b)
 		      "casebook_mail_outbox{state=\"queued\"} %lld\n"
 		      "casebook_mail_outbox{state=\"sent\"} %lld\n"
 		      "casebook_mail_outbox{state=\"failed\"} %lld\n"
+		      "casebook_mail_outbox{state=\"bounced\"} %lld\n"
 		      "# HELP casebook_mail_outbox_oldest_queued_seconds Age of the oldest queued mail"
 		      " (0 when none): alert on it during an SMTP outage.\n"
 		      "# TYPE casebook_mail_outbox_oldest_queued_seconds gauge\n"
 		      "casebook_mail_outbox_oldest_queued_seconds %.3f\n",
-		      n[0], n[1], n[2], oldest ? (double)(cb_now_ms() - oldest) / 1000.0 : 0.0);
+		      n[0], n[1], n[2], n[3], oldest ? (double)(cb_now_ms() - oldest) / 1000.0 : 0.0);
 	if (c)
 		cb_conn_reset_all(c);
 }

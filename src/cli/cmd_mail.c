@@ -4,9 +4,9 @@
  * status follows sysexits(3), which MTAs understand: 0 accepted (including
  * messages the server recorded and ignored, such as auto-replies), 65
  * (EX_DATAERR) the message is unusable and must bounce, 75 (EX_TEMPFAIL)
- * anything that may work later (server down, overloaded, misconfigured
- * token), so the MTA keeps the message queued and retries. 64 (EX_USAGE)
- * for bad options. */
+ * anything that may work later (server down, overloaded, a missing,
+ * unreadable or wrong token), so the MTA keeps the message queued and
+ * retries. 64 (EX_USAGE) for bad options. */
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "http/server.h"
@@ -19,12 +19,34 @@
 #include <sysexits.h>
 
 static const char usage[] =
-	"usage: casebook mail-ingest --server URL [--token TOKEN] [--timeout SECONDS]\n"
+	"usage: casebook mail-ingest --server URL [--token-file PATH | --token TOKEN]\n"
+	"                            [--timeout SECONDS]\n"
 	"Reads one message on stdin and delivers it to the server's\n"
-	"POST /api/v1/mail/inbound. The token (an agent's or admin's API token) may\n"
-	"also come from the CASEBOOK_TOKEN environment variable, which keeps it out of\n"
-	"process listings. Exit status (sysexits): 0 accepted or ignored, 65 unusable\n"
-	"message (bounce), 75 temporary failure (the MTA retries), 64 usage.\n";
+	"POST /api/v1/mail/inbound. The token (an agent's or admin's API token) is read\n"
+	"from --token-file (its first line; keep the file readable only by the user\n"
+	"the MTA runs this as), or the CASEBOOK_TOKEN environment variable, or\n"
+	"--token (visible in process listings). Exit status (sysexits): 0 accepted or\n"
+	"ignored, 65 unusable message (bounce), 75 temporary failure, including a\n"
+	"missing or wrong token (the MTA keeps the message and retries), 64 usage.\n";
+
+/* The first line of path, trimmed, into buf. 0, or -1. */
+static int read_token(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char *ok = fgets(buf, (int)n, f);
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = 0;
+	char *p = buf + strspn(buf, " \t");
+	memmove(buf, p, strlen(p) + 1);
+	size_t l = strlen(buf);
+	while (l && (buf[l - 1] == ' ' || buf[l - 1] == '\t'))
+		buf[--l] = 0;
+	return 0;
+}
 
 int cb_cmd_mail_ingest(int argc, char **argv)
 {
@@ -32,13 +54,15 @@ int cb_cmd_mail_ingest(int argc, char **argv)
 		fputs(usage, stdout);
 		return 0;
 	}
-	const char *server = NULL, *token = getenv("CASEBOOK_TOKEN");
+	const char *server = NULL, *token = getenv("CASEBOOK_TOKEN"), *token_file = NULL;
 	long timeout = 60;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--server") && i + 1 < argc)
 			server = argv[++i];
 		else if (!strcmp(argv[i], "--token") && i + 1 < argc)
 			token = argv[++i];
+		else if (!strcmp(argv[i], "--token-file") && i + 1 < argc)
+			token_file = argv[++i];
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
 			timeout = strtol(argv[++i], NULL, 10);
 		else {
@@ -47,10 +71,23 @@ int cb_cmd_mail_ingest(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (!server || !token || !*token || timeout <= 0) {
-		cb_cli_error("--server and a token (--token or CASEBOOK_TOKEN) are required");
+	if (!server || timeout <= 0) {
+		cb_cli_error("--server URL is required (and --timeout must be positive)");
 		fputs(usage, stderr);
 		return EX_USAGE;
+	}
+	char tbuf[512];
+	if (token_file) {
+		if (read_token(token_file, tbuf, sizeof tbuf)) {
+			cb_cli_error("cannot read the token file %s", token_file);
+			return EX_TEMPFAIL; /* the MTA keeps the message until it is fixed */
+		}
+		token = tbuf;
+	}
+	if (!token || !*token) {
+		/* like a wrong token: a configuration to fix, never a bounce */
+		cb_cli_error("no token: give --token-file, CASEBOOK_TOKEN or --token");
+		return EX_TEMPFAIL;
 	}
 	cb_buf msg = {0};
 	char chunk[65536];

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mail/message.h"
 #include "util/alloc.h"
@@ -130,26 +131,73 @@ static size_t reader(char *buf, size_t size, size_t nitems, void *arg)
 	return n;
 }
 
-int cb_smtp_send(const char *url, const char *from, const char *const *to, int nto,
-		 const char *raw, size_t len, long timeout_s, cb_err *err)
+/* The SMTP conversation as libcurl logs it (CURLOPT_DEBUGFUNCTION): each
+ * "RCPT TO:" sent is matched with the final line of the reply that follows,
+ * libcurl sending one RCPT at a time and in order. */
+struct conversation {
+	cb_smtp_rcpt *rcpt;
+	int nto, sent; /* RCPT commands sent so far */
+	int waiting;   /* the reply to RCPT number `sent` - 1 is due */
+};
+
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
+{
+	(void)h;
+	struct conversation *cv = arg;
+	if (type == CURLINFO_HEADER_OUT && size >= 8 && !strncasecmp(data, "RCPT TO:", 8)) {
+		cv->sent++;
+		cv->waiting = cv->sent <= cv->nto;
+	} else if (type == CURLINFO_HEADER_IN && cv->waiting && size >= 3) {
+		if (size > 3 && data[3] == '-')
+			return 0; /* a continuation line */
+		cb_smtp_rcpt *r = &cv->rcpt[cv->sent - 1];
+		r->code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
+		size_t n = size;
+		while (n && (data[n - 1] == '\r' || data[n - 1] == '\n'))
+			n--;
+		snprintf(r->reply, sizeof r->reply, "%.*s", (int)n, data);
+		cv->waiting = 0;
+	}
+	return 0;
+}
+
+#if LIBCURL_VERSION_NUM >= 0x080200
+#define CB_CURLOPT_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLOWFAILS
+#else
+#define CB_CURLOPT_RCPT_ALLOWFAILS CURLOPT_MAIL_RCPT_ALLLOWFAILS /* the name before 8.2 */
+#endif
+
+int cb_smtp_send(const cb_smtp *srv, const char *from, const char *const *to, int nto,
+		 const char *raw, size_t len, cb_smtp_rcpt *rcpt, cb_err *err)
 {
 	cb_smtp_global_init();
+	memset(rcpt, 0, sizeof *rcpt * (size_t)nto);
 	CURL *h = curl_easy_init();
 	if (!h)
 		return cb_err_set(err, CB_E_BUSY, NULL, "curl_easy_init failed");
-	struct curl_slist *rcpt = NULL;
+	struct curl_slist *rl = NULL;
 	for (int i = 0; i < nto; i++) {
 		char b[512];
 		snprintf(b, sizeof b, "<%s>", to[i]);
-		rcpt = curl_slist_append(rcpt, b);
+		rl = curl_slist_append(rl, b);
 	}
 	char fb[512];
 	snprintf(fb, sizeof fb, "<%s>", from);
 	struct upload u = {raw, len};
+	struct conversation cv = {.rcpt = rcpt, .nto = nto};
 	char ebuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(h, CURLOPT_URL, url);
+	long timeout_s = srv->timeout_s > 0 ? srv->timeout_s : 30L;
+	curl_easy_setopt(h, CURLOPT_URL, srv->url);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, fb);
-	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rl);
+	/* a refused recipient (a typo'd CC) must not stop the others */
+	curl_easy_setopt(h, CB_CURLOPT_RCPT_ALLOWFAILS, 1L);
+	/* STARTTLS whenever the server offers it; required when configured */
+	curl_easy_setopt(h, CURLOPT_USE_SSL, srv->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	if (srv->user && *srv->user)
+		curl_easy_setopt(h, CURLOPT_USERNAME, srv->user);
+	if (srv->password && *srv->password)
+		curl_easy_setopt(h, CURLOPT_PASSWORD, srv->password);
 	curl_easy_setopt(h, CURLOPT_READFUNCTION, reader);
 	curl_easy_setopt(h, CURLOPT_READDATA, &u);
 	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -158,15 +206,29 @@ int cb_smtp_send(const char *url, const char *from, const char *const *to, int n
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout_s < 10 ? timeout_s : 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+	/* the conversation goes to on_debug only (never to stderr: it holds
+	 * the AUTH exchange) */
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &cv);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	CURLcode rc = curl_easy_perform(h);
 	long code = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	curl_slist_free_all(rcpt);
+	curl_slist_free_all(rl);
 	curl_easy_cleanup(h);
 	if (rc == CURLE_OK)
 		return 0;
-	/* 5xx on every recipient is permanent; anything else may pass later */
-	cb_errcode kind = code >= 500 && code < 600 ? CB_E_INVALID : CB_E_BUSY;
-	return cb_err_set(err, kind, NULL, "smtp: %s%s%s (%ld)", curl_easy_strerror(rc),
-			  *ebuf ? ": " : "", ebuf, code);
+	/* permanent: every recipient refused with 5xx, or a 5xx (to MAIL FROM,
+	 * DATA or the message) while no recipient was refused for now (4xx) */
+	int all5 = nto > 0, any4 = 0;
+	for (int i = 0; i < nto; i++) {
+		all5 &= rcpt[i].code >= 500 && rcpt[i].code < 600;
+		any4 |= rcpt[i].code >= 400 && rcpt[i].code < 500;
+	}
+	/* a refused login or a server without the required STARTTLS is the
+	 * admin's to fix: retried, not given up */
+	int config = rc == CURLE_LOGIN_DENIED || rc == CURLE_USE_SSL_FAILED;
+	int permanent = !config && (all5 || (code >= 500 && code < 600 && !any4));
+	return cb_err_set(err, permanent ? CB_E_INVALID : CB_E_BUSY, NULL, "smtp: %s%s%s (%ld)",
+			  curl_easy_strerror(rc), *ebuf ? ": " : "", ebuf, code);
 }

@@ -38,11 +38,30 @@ void cb_mail_thread_index(cb_ms start, const unsigned char guid[16], const cb_ms
 /* libcurl's global set-up, once per process (before threads use it). */
 void cb_smtp_global_init(void);
 
-/* Sends raw (CRLF) over SMTP: url "smtp://host:port" (or smtps://),
- * envelope sender from and recipients to. 0, or -1 with err (message
- * says why; CB_E_BUSY for failures worth a retry, CB_E_INVALID when the
- * server refused every recipient permanently). */
-int cb_smtp_send(const char *url, const char *from, const char *const *to, int nto,
-		 const char *raw, size_t len, long timeout_s, cb_err *err);
+/* An SMTP server: url "smtp://host:port" (STARTTLS when the server offers
+ * it, or required with require_tls) or "smtps://" (TLS from the start);
+ * user and password for SMTP AUTH (NULL: none), passed apart from the URL
+ * so that they never appear in logs or errors. */
+typedef struct {
+	const char *url;
+	const char *user, *password;
+	int require_tls;
+	long timeout_s;
+} cb_smtp;
+
+/* What the server answered to one RCPT TO. */
+typedef struct {
+	int code;        /* 250, 550, 450, ...; 0 when the command was never sent */
+	char reply[200]; /* the reply line ("550 5.1.1 no such user") */
+} cb_smtp_rcpt;
+
+/* Sends raw (CRLF) with envelope sender from to the recipients to,
+ * delivering to those the server accepts even when it refuses others.
+ * rcpt[i] gets the answer to to[i]. 0 when the message was accepted for at
+ * least one recipient; -1 with err otherwise (message says why; CB_E_INVALID
+ * when the server refused permanently: a 5xx to MAIL FROM or DATA, or to
+ * every recipient; CB_E_BUSY for failures worth a retry). */
+int cb_smtp_send(const cb_smtp *srv, const char *from, const char *const *to, int nto,
+		 const char *raw, size_t len, cb_smtp_rcpt *rcpt, cb_err *err);
 
 #endif

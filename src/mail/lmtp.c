@@ -63,6 +63,29 @@ static int starts(const char *s, const char *p)
 	return strncasecmp(s, p, strlen(p)) == 0;
 }
 
+/* The address of "RCPT TO:<addr> ..." lower-cased, or NULL. */
+static char *rcpt_addr(const char *arg)
+{
+	while (*arg == ' ')
+		arg++;
+	const char *b = *arg == '<' ? arg + 1 : arg;
+	size_t n = strcspn(b, *arg == '<' ? ">" : " ");
+	if (!n || n > 320)
+		return NULL;
+	char *a = cb_xstrndup(b, n);
+	for (char *p = a; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return a;
+}
+
+static void rcpt_clear(char **rcpt, int *n)
+{
+	for (int i = 0; i < *n; i++)
+		cb_free(rcpt[i]);
+	*n = 0;
+}
+
 static void session(int fd)
 {
 	FILE *in = fdopen(dup(fd), "r");
@@ -72,6 +95,7 @@ static void session(int fd)
 	char *line = NULL;
 	size_t cap = 0;
 	int have_from = 0, nrcpt = 0, greeted = 0;
+	char *rcpt[CB_LMTP_MAX_RCPT];
 	for (;;) {
 		ssize_t n = getline(&line, &cap, in);
 		if (n <= 0)
@@ -80,7 +104,7 @@ static void session(int fd)
 		if (starts(line, "LHLO")) {
 			greeted = 1;
 			have_from = 0;
-			nrcpt = 0;
+			rcpt_clear(rcpt, &nrcpt);
 			say(fd, "250-casebook");
 			say(fd, "250-PIPELINING");
 			say(fd, "250-ENHANCEDSTATUSCODES");
@@ -91,14 +115,24 @@ static void session(int fd)
 				continue;
 			}
 			have_from = 1;
-			nrcpt = 0;
+			rcpt_clear(rcpt, &nrcpt);
 			say(fd, "250 2.1.0 ok");
 		} else if (starts(line, "RCPT TO:")) {
 			if (!have_from) {
 				say(fd, "503 5.5.1 MAIL first");
 				continue;
 			}
-			nrcpt++;
+			char *a = rcpt_addr(line + 8);
+			if (!a) {
+				say(fd, "501 5.1.3 bad recipient address");
+				continue;
+			}
+			if (nrcpt == CB_LMTP_MAX_RCPT) {
+				cb_free(a);
+				say(fd, "452 4.5.3 too many recipients");
+				continue;
+			}
+			rcpt[nrcpt++] = a;
 			say(fd, "250 2.1.5 ok");
 		} else if (!strcasecmp(line, "DATA")) {
 			if (!nrcpt) {
@@ -127,19 +161,16 @@ static void session(int fd)
 				break;
 			}
 			char reply[512];
-			if (too_big)
-				snprintf(reply, sizeof reply, "552 5.3.4 message larger than %zu bytes",
-					 L.max_message);
-			else
-				L.fn(L.arg, msg.p ? msg.p : "", msg.len, reply, sizeof reply);
+			L.fn(L.arg, too_big ? NULL : msg.p ? msg.p : "", msg.len, (const char *const *)rcpt,
+			     nrcpt, reply, sizeof reply);
 			cb_buf_free(&msg);
 			for (int i = 0; i < nrcpt; i++)
 				say(fd, reply);
 			have_from = 0;
-			nrcpt = 0;
+			rcpt_clear(rcpt, &nrcpt);
 		} else if (!strcasecmp(line, "RSET")) {
 			have_from = 0;
-			nrcpt = 0;
+			rcpt_clear(rcpt, &nrcpt);
 			say(fd, "250 2.0.0 ok");
 		} else if (!strcasecmp(line, "NOOP")) {
 			say(fd, "250 2.0.0 ok");
@@ -150,6 +181,7 @@ static void session(int fd)
 			say(fd, "500 5.5.2 unknown command");
 		}
 	}
+	rcpt_clear(rcpt, &nrcpt);
 	free(line);
 	fclose(in);
 }

@@ -270,6 +270,91 @@ static int is_attachment(GMimeObject *o)
 
 static void walk(walk_ctx *w, GMimeObject *o, int attachments_only);
 
+/* ---- delivery status notifications (RFC 3464) ----------------------------- */
+
+/* The value of "Name: value" when line starts with name (case-insensitive). */
+static const char *field(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+	if (strncasecmp(line, name, n) || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	while (*line == ' ' || *line == '\t')
+		line++;
+	return line;
+}
+
+static void dsn_flush(cb_mail *m, char **addr, char **action, char **status, char **diag)
+{
+	if (*addr && *action && !strncasecmp(*action, "failed", 6)) {
+		m->dsn_failed = cb_xrealloc(m->dsn_failed,
+					    sizeof(cb_mail_dsn_rcpt) * (size_t)(m->ndsn_failed + 1));
+		cb_mail_dsn_rcpt *r = &m->dsn_failed[m->ndsn_failed++];
+		r->addr = cb_mime_lower_dup(*addr);
+		cb_buf b = {0};
+		cb_buf_printf(&b, "%s", *status ? *status : "failed");
+		if (*diag)
+			cb_buf_printf(&b, " (%s)", *diag);
+		r->status = utf8_dup(b.p, -1);
+		cb_buf_free(&b);
+	}
+	cb_free(*addr), cb_free(*action), cb_free(*status), cb_free(*diag);
+	*addr = *action = *status = *diag = NULL;
+}
+
+/* The per-recipient blocks of a message/delivery-status body. */
+static void parse_dsn(cb_mail *m, const char *text, size_t len)
+{
+	char *addr = NULL, *action = NULL, *status = NULL, *diag = NULL;
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+		char *line = cb_xstrndup(p, n && p[n - 1] == '\r' ? n - 1 : n);
+		const char *v;
+		if (!*line) {
+			dsn_flush(m, &addr, &action, &status, &diag);
+		} else if ((v = field(line, "Final-Recipient")) != NULL) {
+			dsn_flush(m, &addr, &action, &status, &diag);
+			const char *semi = strchr(v, ';'); /* "rfc822; addr" */
+			v = semi ? semi + 1 : v;
+			while (*v == ' ' || *v == '<')
+				v++;
+			addr = cb_xstrndup(v, strcspn(v, "> \t"));
+		} else if ((v = field(line, "Action")) != NULL) {
+			cb_free(action);
+			action = cb_xstrdup(v);
+		} else if ((v = field(line, "Status")) != NULL) {
+			cb_free(status);
+			status = cb_xstrndup(v, strcspn(v, " \t("));
+		} else if ((v = field(line, "Diagnostic-Code")) != NULL) {
+			cb_free(diag);
+			diag = cb_xstrndup(v, strlen(v) > 150 ? 150 : strlen(v));
+		}
+		cb_free(line);
+		p = e ? e + 1 : end;
+	}
+	dsn_flush(m, &addr, &action, &status, &diag);
+}
+
+/* The Message-ID line of a text/rfc822-headers part. */
+static char *headers_message_id(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+		char *line = cb_xstrndup(p, n);
+		const char *v = field(line, "Message-ID");
+		char *id = v ? dup_id(v) : NULL;
+		cb_free(line);
+		if (id)
+			return id;
+		p = e ? e + 1 : end;
+	}
+	return NULL;
+}
+
 /* The child of a multipart/alternative that carries the body: the first
  * text/plain, else the last (richest) other one. */
 static int pick_alternative(GMimeMultipart *mp)
@@ -302,6 +387,8 @@ static void walk(walk_ctx *w, GMimeObject *o, int attachments_only)
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
 		if (!inner)
 			return;
+		if (!w->m->dsn_of) /* the returned message of a bounce */
+			w->m->dsn_of = dup_id(g_mime_message_get_message_id(inner));
 		gchar *s = g_mime_object_to_string(GMIME_OBJECT(inner), NULL);
 		cb_mail *m = w->m;
 		w->nparts++;
@@ -345,13 +432,57 @@ static void walk(walk_ctx *w, GMimeObject *o, int attachments_only)
 		cb_free(u);
 		return;
 	}
-	/* delivery-status reports are read by classify(), not stored */
-	if (ct && g_mime_content_type_is_type(ct, "message", "delivery-status"))
+	/* delivery-status reports are read for their failed recipients (and
+	 * by classify()), not stored */
+	if (ct && g_mime_content_type_is_type(ct, "message", "delivery-status")) {
+		size_t n = 0;
+		unsigned char *d = cb_mime_part_bytes(part, &n);
+		parse_dsn(w->m, (const char *)d, n);
+		cb_free(d);
 		return;
+	}
+	if (ct && g_mime_content_type_is_type(ct, "text", "rfc822-headers") && !w->m->dsn_of) {
+		size_t n = 0;
+		unsigned char *d = cb_mime_part_bytes(part, &n);
+		w->m->dsn_of = headers_message_id((const char *)d, n);
+		cb_free(d);
+	}
 	add_attachment(w, part);
 }
 
 /* ---- parse -------------------------------------------------------------- */
+
+static void fp_add(crypto_hash_sha256_state *st, const char *tag, const char *v)
+{
+	crypto_hash_sha256_update(st, (const unsigned char *)tag, strlen(tag) + 1);
+	if (v)
+		crypto_hash_sha256_update(st, (const unsigned char *)v, strlen(v));
+	crypto_hash_sha256_update(st, (const unsigned char *)"", 1);
+}
+
+static void fingerprint(cb_mail *m)
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	char date[32];
+	snprintf(date, sizeof date, "%lld", (long long)m->date);
+	fp_add(&st, "from", m->from_addr);
+	for (int i = 0; i < m->nrecipients; i++)
+		fp_add(&st, "rcpt", m->recipients[i]);
+	fp_add(&st, "subject", m->subject);
+	fp_add(&st, "date", date);
+	fp_add(&st, "in-reply-to", m->in_reply_to);
+	for (int i = 0; i < m->nreferences; i++)
+		fp_add(&st, "ref", m->references[i]);
+	fp_add(&st, "text", m->text);
+	for (int i = 0; i < m->nattachments; i++) {
+		fp_add(&st, "file", m->attachments[i].filename);
+		fp_add(&st, "sha256", m->attachments[i].sha256);
+	}
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(m->fingerprint, sizeof m->fingerprint, h, sizeof h);
+}
 
 int cb_mail_parse(const char *raw, size_t len, cb_mail *out, cb_err *err)
 {
@@ -440,6 +571,7 @@ int cb_mail_parse(const char *raw, size_t len, cb_mail *out, cb_err *err)
 	cb_buf_free(&w.plain);
 	cb_buf_free(&w.html);
 	g_object_unref(msg);
+	fingerprint(out);
 	return 0;
 }
 
@@ -466,6 +598,12 @@ void cb_mail_free(cb_mail *m)
 		cb_free(m->attachments[i].data);
 	}
 	cb_free(m->attachments);
+	cb_free(m->dsn_of);
+	for (int i = 0; i < m->ndsn_failed; i++) {
+		cb_free(m->dsn_failed[i].addr);
+		cb_free(m->dsn_failed[i].status);
+	}
+	cb_free(m->dsn_failed);
 	memset(m, 0, sizeof *m);
 }
 

@@ -32,6 +32,13 @@ typedef struct {
 	char sha256[65]; /* hex */
 } cb_mail_attachment;
 
+/* One recipient a delivery status notification (RFC 3464) reports as
+ * failed (Action: failed). */
+typedef struct {
+	char *addr;   /* Final-Recipient, lower-cased */
+	char *status; /* "5.1.1 (smtp; 550 5.1.1 no such user)": Status and Diagnostic-Code */
+} cb_mail_dsn_rcpt;
+
 typedef struct {
 	char *message_id;   /* without <>, NULL if the message has none */
 	char *in_reply_to;  /* the first id of In-Reply-To, without <> */
@@ -49,6 +56,18 @@ typedef struct {
 	int text_from_html; /* 1 when text was made from the only HTML part */
 	cb_mail_attachment *attachments;
 	int nattachments;
+	/* SHA-256 (hex) of what stays the same when an MTA delivers the same
+	 * message again: From, To/Cc, Subject, Date, In-Reply-To, References,
+	 * the text and the attachments; never the mbox "From " line, Received
+	 * or Delivered-To headers an MTA adds per attempt. */
+	char fingerprint[65];
+	/* A delivery status notification: the Message-ID of the message that
+	 * could not be delivered (from the returned message/rfc822 or
+	 * text/rfc822-headers part), NULL if none, and the recipients reported
+	 * as failed. */
+	char *dsn_of;
+	cb_mail_dsn_rcpt *dsn_failed;
+	int ndsn_failed;
 } cb_mail;
 
 /* Parses raw (len bytes). 0, or -1 with err (CB_E_INVALID). */

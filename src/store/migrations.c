@@ -642,6 +642,47 @@ static const char m015[] =
 	"  deleted_at INTEGER) STRICT;"
 	"CREATE INDEX macros_owner ON macros(owner_id);";
 
+/* m016 (issue 14, mail delivery): the outbox learns per-recipient
+ * outcomes. `refused` lists the recipients a server refused for good
+ * ([{"address", "reply", "at"}]: a 5xx to RCPT TO, or a delivery status
+ * notification that came back), `pending` the recipients still to be
+ * delivered after a partial delivery (NULL = all of rcpt), and a row whose
+ * DSN came back is 'bounced' (SQLite cannot alter a CHECK: the table is
+ * rebuilt). mail_suppressed holds the addresses that hard-bounced: they
+ * are not mailed again until they write in themselves. */
+static const char m016[] =
+	"CREATE TABLE outbox_new("
+	"  id INTEGER PRIMARY KEY,"
+	"  ticket_id INTEGER REFERENCES tickets(id),"
+	"  event_id INTEGER,"
+	"  kind TEXT NOT NULL,"
+	"  mail_from TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  subject TEXT NOT NULL,"
+	"  raw BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued'"
+	"    CHECK (state IN ('queued','sent','failed','bounced')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  refused TEXT NOT NULL DEFAULT '[]',"
+	"  pending TEXT) STRICT;"
+	"INSERT INTO outbox_new(id, ticket_id, event_id, kind, mail_from, rcpt, message_id, subject,"
+	"  raw, state, attempts, next_at, last_error, created_at, sent_at)"
+	"  SELECT id, ticket_id, event_id, kind, mail_from, rcpt, message_id, subject, raw, state,"
+	"  attempts, next_at, last_error, created_at, sent_at FROM outbox;"
+	"DROP TABLE outbox;"
+	"ALTER TABLE outbox_new RENAME TO outbox;"
+	"CREATE INDEX outbox_due ON outbox(next_at) WHERE state = 'queued';"
+	"CREATE TABLE mail_suppressed("
+	"  addr TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  reason TEXT NOT NULL,"
+	"  ticket_id INTEGER,"
+	"  at INTEGER NOT NULL) STRICT;";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -658,5 +699,6 @@ const char *const cb_migrations[] = {
 	m013,
 	m014,
 	m015,
+	m016,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

@@ -27,6 +27,9 @@ static const char CB_SQL_MAIL_PARTICIPANT_ADD[] =
 	"INSERT OR IGNORE INTO mail_participants(ticket_id, addr) VALUES (?1, ?2)";
 static const char CB_SQL_MAIL_PARTICIPANT_HAS[] =
 	"SELECT 1 FROM mail_participants WHERE ticket_id = ?1 AND addr = ?2";
+/* Whether user ?2 wrote a comment on ticket ?1. */
+static const char CB_SQL_MAIL_COMMENTED[] =
+	"SELECT 1 FROM events WHERE ticket_id = ?1 AND actor_id = ?2 AND type = 'comment' LIMIT 1";
 static const char CB_SQL_SETTING_GET[] = "SELECT value FROM settings WHERE key = ?1";
 static const char CB_SQL_ACCOUNT_BY_NAME[] = "SELECT id FROM accounts WHERE name = ?1";
 
@@ -51,23 +54,34 @@ static const char CB_SQL_OUTBOX_INSERT[] =
 	"INSERT INTO outbox(ticket_id, event_id, kind, mail_from, rcpt, message_id, subject, raw,"
 	" next_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)";
 static const char CB_SQL_OUTBOX_DUE[] =
-	"SELECT id, mail_from, rcpt, raw, attempts FROM outbox WHERE state = 'queued'"
-	" AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
+	"SELECT id, mail_from, coalesce(pending, rcpt), raw, attempts, ticket_id FROM outbox"
+	" WHERE state = 'queued' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
 static const char CB_SQL_OUTBOX_NEXT_DUE[] =
 	"SELECT min(next_at) FROM outbox WHERE state = 'queued'";
-static const char CB_SQL_OUTBOX_SENT[] =
-	"UPDATE outbox SET state = 'sent', sent_at = ?2, attempts = attempts + 1, last_error = NULL"
-	" WHERE id = ?1 AND state = 'queued'";
-static const char CB_SQL_OUTBOX_RETRY[] =
-	"UPDATE outbox SET attempts = attempts + 1, next_at = ?2, last_error = ?3,"
-	" state = CASE WHEN ?4 THEN 'failed' ELSE 'queued' END WHERE id = ?1 AND state = 'queued'";
+/* After an attempt: ?2 state, ?3 next_at, ?4 last_error, ?5 the instant
+ * of a delivery (or NULL), ?6 the recipients still pending (JSON). */
+static const char CB_SQL_OUTBOX_MARK[] =
+	"UPDATE outbox SET state = ?2, attempts = attempts + 1, next_at = ?3, last_error = ?4,"
+	" sent_at = coalesce(sent_at, ?5), pending = ?6 WHERE id = ?1 AND state = 'queued'";
+static const char CB_SQL_OUTBOX_REFUSED_ADD[] =
+	"UPDATE outbox SET refused = json_insert(refused, '$[#]', json(?2)) WHERE id = ?1";
+static const char CB_SQL_OUTBOX_BY_MID[] =
+	"SELECT id, ticket_id, rcpt FROM outbox WHERE message_id = ?1";
+static const char CB_SQL_OUTBOX_BOUNCED[] =
+	"UPDATE outbox SET state = 'bounced', last_error = ?2 WHERE id = ?1";
+static const char CB_SQL_MAIL_SUPPRESS[] =
+	"INSERT INTO mail_suppressed(addr, reason, ticket_id, at) VALUES (?1, ?2, ?3, ?4)"
+	" ON CONFLICT(addr) DO UPDATE SET reason = excluded.reason, ticket_id = excluded.ticket_id,"
+	" at = excluded.at";
+static const char CB_SQL_MAIL_SUPPRESSED[] = "SELECT 1 FROM mail_suppressed WHERE addr = ?1";
+static const char CB_SQL_MAIL_UNSUPPRESS[] = "DELETE FROM mail_suppressed WHERE addr = ?1";
 static const char CB_SQL_OUTBOX_LIST[] =
 	"SELECT id, ticket_id, event_id, kind, rcpt, message_id, subject, state, attempts, next_at,"
-	" last_error, created_at, sent_at FROM outbox WHERE (?1 IS NULL OR state = ?1) AND id < ?2"
+	" last_error, created_at, sent_at, refused FROM outbox WHERE (?1 IS NULL OR state = ?1) AND id < ?2"
 	" ORDER BY id DESC LIMIT ?3";
 static const char CB_SQL_MAIL_THREAD[] =
 	"SELECT message_id, direction, at FROM mail_messages WHERE ticket_id = ?1"
-	" AND result NOT IN ('ignored', 'rate_limited', 'duplicate') ORDER BY id";
+	" AND result NOT IN ('ignored', 'rate_limited', 'duplicate', 'bounced') ORDER BY id";
 static const char CB_SQL_MAIL_OUT_INSERT[] =
 	"INSERT INTO mail_messages(direction, message_id, ticket_id, event_id, from_addr, subject,"
 	" result, at) VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7)";

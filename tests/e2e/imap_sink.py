@@ -1,8 +1,10 @@
 """A minimal IMAP4rev1 server for tests: one mailbox (INBOX) of messages
 with UIDs and a \\Seen flag, one user. It answers what a client polling for
 unseen mail needs (CAPABILITY, LOGIN, SELECT/EXAMINE, UID SEARCH UNSEEN,
-UID FETCH n BODY[] / BODY.PEEK[], UID STORE n +/-FLAGS (\\Seen), NOOP,
-LOGOUT) and records every command it received."""
+UID FETCH n (RFC822.SIZE) / BODY[] (sets \\Seen) / BODY.PEEK[] (does not),
+UID STORE n +/-FLAGS (\\Seen \\Flagged), NOOP, LOGOUT) and records every
+command it received. Hooks for tests: on_store(uid, op) runs before a STORE
+is applied; hold_fetch = uid leaves that message's body FETCH unanswered."""
 import re
 import socket
 import socketserver
@@ -55,24 +57,38 @@ class _Handler(socketserver.StreamRequestHandler):
                     w.write(f"{tag} OK search done\r\n".encode())
                 elif kind == "FETCH":
                     uid = int(sub[1])
-                    peek = "PEEK" in sub[2].upper() if len(sub) > 2 else False
+                    items = sub[2].upper() if len(sub) > 2 else ""
+                    want_body = "BODY" in items
+                    peek = "PEEK" in items
                     with box.lock:
                         ms = [(i, m) for i, m in enumerate(box.messages) if m["uid"] == uid]
-                        if ms and not peek:
-                            ms[0][1]["seen"] = True
+                        if ms and want_body and not peek:
+                            ms[0][1]["seen"] = True  # as a real server does, at once
+                    if want_body and box.hold_fetch == uid:
+                        box.held.set()
+                        box.release.wait()  # the test kills the client meanwhile
+                        return
                     if ms:
                         i, m = ms[0]
                         data = m["data"]
-                        w.write(f"* {i + 1} FETCH (UID {uid} BODY[] {{{len(data)}}}\r\n".encode())
-                        w.write(data + b")\r\n")
+                        if want_body:
+                            w.write(f"* {i + 1} FETCH (UID {uid} BODY[] {{{len(data)}}}\r\n".encode())
+                            w.write(data + b")\r\n")
+                        else:
+                            size = m.get("size", len(data))
+                            w.write(f"* {i + 1} FETCH (UID {uid} RFC822.SIZE {size})\r\n".encode())
                     w.write(f"{tag} OK fetch done\r\n".encode())
                 elif kind == "STORE":
                     uid = int(sub[1])
                     op = sub[2].upper() if len(sub) > 2 else ""
+                    if box.on_store:
+                        box.on_store(uid, op)  # e.g. check what the client recorded
                     with box.lock:
                         for m in box.messages:
                             if m["uid"] == uid and "\\SEEN" in op:
                                 m["seen"] = op.startswith("+")
+                            if m["uid"] == uid and "\\FLAGGED" in op:
+                                m["flagged"] = op.startswith("+")
                     w.write(f"{tag} OK store done\r\n".encode())
                 else:
                     w.write(f"{tag} BAD unknown UID command\r\n".encode())
@@ -100,18 +116,27 @@ class ImapSink:
         self.server.box = self
         self.port = self.server.server_address[1]
         self.next_uid = 101
+        self.on_store = None   # called as on_store(uid, "+FLAGS (\\SEEN)") before a STORE
+        self.hold_fetch = None  # a UID whose body FETCH is never answered
+        self.held = threading.Event()
+        self.release = threading.Event()
 
     def start(self):
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def stop(self):
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
-    def add(self, data):
+    def add(self, data, size=None):
+        """A new unseen message; `size` overrides the RFC822.SIZE it reports."""
         with self.lock:
-            self.messages.append({"uid": self.next_uid, "data": data, "seen": False})
+            m = {"uid": self.next_uid, "data": data, "seen": False, "flagged": False}
+            if size is not None:
+                m["size"] = size
+            self.messages.append(m)
             self.next_uid += 1
             return self.next_uid - 1
 

@@ -277,8 +277,122 @@ def test_mail_ingest_exit_codes():
         assert p.returncode == 75, p  # fix the token, the MTA retries
         p = subprocess.run([BIN, "mail-ingest"], input=b"", capture_output=True, timeout=30)
         assert p.returncode == 64, p
+        # no token at all: a configuration to fix, the MTA keeps the mail
+        noenv = {k: v for k, v in os.environ.items() if k != "CASEBOOK_TOKEN"}
+        p = ingest(msg("amy@acme.test", "x", "x", "i4@acme.test"), e=noenv)
+        assert p.returncode == 75, p
+        # the token from a file only its owner reads
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".token", delete=False) as f:
+            f.write(agent + "\n")
+        os.chmod(f.name, 0o600)
+        p = subprocess.run([BIN, "mail-ingest", "--server", url, "--token-file", f.name],
+                           input=msg("amy@acme.test", "From a token file", "x", "i5@acme.test"),
+                           capture_output=True, env=noenv, timeout=60)
+        assert p.returncode == 0 and b'"created"' in p.stdout, p
+        p = subprocess.run([BIN, "mail-ingest", "--server", url, "--token-file", f.name + ".gone"],
+                           input=msg("amy@acme.test", "x", "x", "i6@acme.test"),
+                           capture_output=True, env=noenv, timeout=60)
+        assert p.returncode == 75, p
+        os.unlink(f.name)
     # server gone: temporary failure, nothing lost
     p = subprocess.run([BIN, "mail-ingest", "--server", url, "--token", "x", "--timeout", "5"],
                        input=msg("amy@acme.test", "x", "x", "i3@acme.test"),
                        capture_output=True, timeout=60)
     assert p.returncode == 75, p
+
+
+def test_strangers_never_join_by_token_or_references():
+    """Two unrelated senders from domains no account owns both land in the
+    default account: neither may write into (nor get the mail of) the
+    other's ticket by its [#N] token or by naming its Message-ID. The
+    requester, people already on the ticket and staff still thread."""
+    with Server() as s:
+        agent, gina = setup(s)
+        r = inbound(s, msg("Alice <alice@one.test>", "My laptop", "It overheats.", "a1@one.test"))
+        assert r.json["result"] == "created", r
+        tid = r.json["ticket"]
+        assert s.get(f"/api/v1/tickets/{tid}").json["account"]["name"] == "default"
+        r = inbound(s, msg("bob@two.test", "Something else", "Hello.", "b1@two.test"))
+        bob_first = r.json["ticket"]
+        assert s.get(f"/api/v1/tickets/{bob_first}").json["account"]["name"] == "default"
+        # Bob guesses Alice's token: a new ticket of his own, not a comment
+        r = inbound(s, msg("bob@two.test", f"Re: [#{tid}] My laptop", "Let me in.", "b2@two.test"))
+        assert r.json["result"] == "created" and r.json["ticket"] not in (tid, bob_first), r
+        # ... or names her message in In-Reply-To / References
+        r = inbound(s, msg("bob@two.test", "Re: My laptop", "Me too.", "b3@two.test",
+                           irt="a1@one.test", refs=["a1@one.test"]))
+        assert r.json["result"] == "created" and r.json["ticket"] != tid, r
+        # a customer of another account naming a message of this ticket
+        r = inbound(s, msg("gina@globex.test", "Re: My laptop", "Hi", "g9@globex.test",
+                           irt="a1@one.test"))
+        assert r.json["result"] == "created" and r.json["ticket"] != tid, r
+        assert comments(s, tid) == []
+        # Bob never became a participant: an agent's reply is not mailed to him
+        ms = s.get(f"/api/v1/tickets/{tid}/mail", token=agent).json["items"]
+        assert [m["message_id"] for m in ms] == ["a1@one.test"], ms
+        # Alice herself threads by token and by reference; staff by token
+        r = inbound(s, msg("alice@one.test", f"Re: [#{tid}] My laptop", "Still hot.", "a2@one.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        r = inbound(s, msg("alice@one.test", "Re: My laptop", "And loud.", "a3@one.test",
+                           irt="a2@one.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        r = inbound(s, msg("agent1@support.test", f"Re: [#{tid}] My laptop", "Try a cooler.",
+                           "s1@support.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        # someone Alice CC'd is on the ticket and may answer
+        r = inbound(s, msg("alice@one.test", f"Re: [#{tid}] My laptop", "Adding Carl.", "a4@one.test",
+                           cc="carl@three.test"))
+        assert r.json["result"] == "appended", r
+        r = inbound(s, msg("carl@three.test", f"Re: [#{tid}] My laptop", "Seen it.", "c1@three.test"))
+        assert r.json["result"] == "appended" and r.json["ticket"] == tid, r
+        assert [c["data"]["body"] for c in comments(s, tid)] == [
+            "Still hot.", "And loud.", "Try a cooler.", "Adding Carl.", "Seen it."]
+
+
+def test_message_without_id_delivered_twice_is_a_duplicate():
+    """An MTA retries a message that has no Message-ID after a lost answer:
+    its mbox "From " line and trace headers differ, the message does not."""
+    with Server() as s:
+        setup(s)
+        body = (b"From: Amy <amy@acme.test>\r\nTo: support@casebook.test\r\n"
+                b"Subject: No id here\r\nDate: Mon, 09 Mar 2026 10:00:00 +0000\r\n"
+                b"Content-Type: text/plain\r\n\r\nThe printer is on fire.\r\n")
+        first = (b"From amy@acme.test  Mon Mar  9 10:00:05 2026\r\n"
+                 b"Received: from mx by mx.casebook.test; Mon, 9 Mar 2026 10:00:05 +0000\r\n" + body)
+        again = (b"From amy@acme.test  Mon Mar  9 10:07:41 2026\r\n"
+                 b"Received: from mx by mx.casebook.test; Mon, 9 Mar 2026 10:07:41 +0000\r\n" + body)
+        r1 = inbound(s, first)
+        assert r1.json["result"] == "created", r1
+        r2 = inbound(s, again)
+        assert r2.json["result"] == "duplicate" and r2.json["ticket"] == r1.json["ticket"], r2
+        assert len(s.get("/api/v1/tickets?limit=500").json["items"]) == 1
+        # another message without an id is not a duplicate
+        r3 = inbound(s, body.replace(b"on fire", b"out of paper"))
+        assert r3.json["result"] == "created", r3
+
+
+def test_skipped_attachment_leaves_an_internal_note():
+    """A part over the attachment limit is not stored; an internal note on
+    the ticket names the file and why (customers do not see it)."""
+    import base64
+    with Server() as s:
+        agent, _ = setup(s)
+        big = base64.encodebytes(b"\0" * (25 * 1024 * 1024 + 1)).replace(b"\n", b"\r\n")
+        raw = (b"From: Ivy <ivy@acme.test>\r\nTo: support@casebook.test\r\nSubject: Core dump\r\n"
+               b"Message-ID: <big1@acme.test>\r\nMIME-Version: 1.0\r\n"
+               b"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"
+               b"--b1\r\nContent-Type: text/plain\r\n\r\nThe dump is attached.\r\n"
+               b"--b1\r\nContent-Type: application/octet-stream\r\n"
+               b"Content-Disposition: attachment; filename=\"core.dump\"\r\n"
+               b"Content-Transfer-Encoding: base64\r\n\r\n" + big + b"--b1--\r\n")
+        r = inbound(s, raw)
+        assert r.status == 200 and r.json["result"] == "created", r
+        tid = r.json["ticket"]
+        assert [x["filename"] for x in r.json["skipped"]] == ["core.dump"], r.json["skipped"]
+        notes = [c for c in comments(s, tid) if not c["data"]["public"]]
+        assert len(notes) == 1, comments(s, tid)
+        body = notes[0]["data"]["body"]
+        assert "core.dump" in body and "attachment limit" in body, body
+        ivy = token(s, "ivy@acme.test")
+        assert comments_as(s, tid, ivy) == []

@@ -127,15 +127,17 @@ def test_imap_polling_takes_each_message_once():
             wait_for(lambda: len(tickets(s)) == 2)
             subjects = sorted(t["subject"] for t in tickets(s))
             assert subjects == ["From the mailbox", "Second one"], subjects
-            assert all(m["seen"] for m in box.messages)  # the bounce is taken too (ignored)
+            # \Seen follows the commit; the bounce is taken too (ignored)
+            wait_for(lambda: all(m["seen"] for m in box.messages))
             # a later message arrives; earlier ones are not fetched again
             box.add(msg("ann@acme.test", "Re: From the mailbox", "Fixed, thanks.", "i3@acme.test",
                         irt="i1@acme.test"))
             wait_for(lambda: all(m["seen"] for m in box.messages))
             time.sleep(1.5)
             assert len(tickets(s)) == 2  # the reply joined its ticket
-            fetches = [c for c in box.commands if "FETCH" in c.upper()]
+            fetches = [c for c in box.commands if "FETCH" in c.upper() and "BODY" in c.upper()]
             assert len(fetches) == 4, fetches  # each message exactly once
+            assert all("BODY.PEEK[]" in c for c in fetches), fetches
             # wrong credentials: nothing taken, the server keeps running
             box.add(msg("ann@acme.test", "Third", "x", "i4@acme.test"))
             s.request("PUT", "/api/v1/mail/settings", body={"imap_password": "wrong"})
@@ -145,3 +147,127 @@ def test_imap_polling_takes_each_message_once():
             wait_for(lambda: len(tickets(s)) == 3)
     finally:
         box.stop()
+
+
+def test_desk_addresses_never_become_participants():
+    """The desk's own addresses (mail.from, the LMTP recipient, the IMAP
+    user, the configured `addresses`) on a customer's mail never become
+    participants: replies go to the customer and the real CCs only."""
+    from smtp_sink import SmtpSink
+    from test_mail_out import configure, wait_for as wait_out
+    sink = SmtpSink().start()
+    port = free_port()
+    try:
+        with Server(extra_args=["--lmtp", f"127.0.0.1:{port}"]) as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            r = s.request("PUT", "/api/v1/mail/settings",
+                          body={"addresses": ["Help@Casebook.test"], "imap_user": "desk@casebook.test"})
+            assert r.status == 200 and r.json["addresses"] == ["help@casebook.test"], r
+            r = s.request("PUT", "/api/v1/mail/settings", body={"addresses": ["not an address"]})
+            assert r.status == 422 and "addresses" in r.body, r
+            c = RawLmtp(port)
+            answers = c.send("jane@acme.test", ["inbox@casebook.test"],
+                             msg("Jane <jane@acme.test>", "Desk addresses", "Hello.", "da1@acme.test",
+                                 to="inbox@casebook.test",
+                                 cc="help@casebook.test, desk@casebook.test, support@casebook.test, "
+                                    "lead@acme.test"))
+            assert answers[0].startswith(b"250 2.0.0 created"), answers
+            c.close()
+            tid = tickets(s)[0]["id"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "On it."},
+                          token=agent).status == 201
+            m = wait_out(lambda: sink.messages and sink.messages[0])
+            assert sorted(m["rcpt"]) == ["<jane@acme.test>", "<lead@acme.test>"], m["rcpt"]
+            # mail from any of the desk's addresses is ours coming back: ignored
+            r = s.request("POST", "/api/v1/mail/inbound",
+                          raw=msg("help@casebook.test", f"Re: [#{tid}] Desk addresses", "loop",
+                                  "da2@casebook.test"),
+                          content_type="message/rfc822")
+            assert r.json["result"] == "ignored" and "this desk" in r.json["reason"], r
+    finally:
+        sink.stop()
+
+
+def metric(s, name):
+    import re
+    body = s.get("/metrics", token=None).body
+    m = re.search(r"^" + re.escape(name) + r" (\S+)$", body, re.M)
+    assert m, (name, body[-1500:])
+    return float(m.group(1))
+
+
+def test_imap_records_before_seen_refuses_visibly_and_survives_a_crash():
+    import signal
+    box = ImapSink().start()
+    try:
+        with Server() as s:
+            setup(s)
+            # \Seen is set only once the message is recorded
+            at_store = []
+
+            def on_store(uid, op):
+                if "\\SEEN" in op and "\\FLAGGED" not in op:
+                    subj = [m for m in box.messages if m["uid"] == uid][0]["data"]
+                    at_store.append((uid, [t["subject"] for t in tickets(s)], subj))
+
+            box.on_store = on_store
+            box.add(msg("ann@acme.test", "Recorded first", "x", "r1@acme.test"))
+            # over the size limit of the pipe and LMTP (40 MiB): refused unread
+            pad = "y" * 100 + "\n"
+            big_uid = box.add(msg("ann@acme.test", "Huge", pad * (41 * 1024 * 1024 // len(pad)),
+                                  "r2@acme.test"))
+            with open(os.path.join(CORPUS, "no_from.eml"), "rb") as f:
+                bad_uid = box.add(f.read())
+            r = s.request("PUT", "/api/v1/mail/settings",
+                          body={"imap_url": box.url(), "imap_user": "support",
+                                "imap_password": "s3cret", "imap_interval_s": 1})
+            assert r.status == 200, r
+            wait_for(lambda: all(m["seen"] for m in box.messages))
+            assert [t["subject"] for t in tickets(s)] == ["Recorded first"]
+            assert len(at_store) == 1 and at_store[0][1] == ["Recorded first"], at_store
+            fetch_body = [c for c in box.commands if "FETCH" in c.upper() and "BODY" in c.upper()]
+            assert all("BODY.PEEK[]" in c for c in fetch_body), fetch_body
+            assert not [c for c in fetch_body if f" {big_uid} " in c], fetch_body  # never downloaded
+            flagged = sorted(m["uid"] for m in box.messages if m["flagged"])
+            assert flagged == [big_uid, bad_uid], box.messages[0]
+            assert metric(s, 'casebook_mail_inbound_refused_total{channel="imap",reason="too_large"}') == 1
+            assert metric(s, 'casebook_mail_inbound_refused_total{channel="imap",reason="unusable"}') == 1
+            log = open(s.log_path, encoding="utf-8", errors="replace").read()
+            assert f"uid {big_uid} refused" in log and f"uid {bad_uid} refused" in log, log[-2000:]
+
+            # a crash between fetching and recording loses nothing
+            held = box.add(msg("ann@acme.test", "Survives a crash", "x", "r3@acme.test"))
+            box.hold_fetch = held
+            box.held.wait(30)
+            s.stop(sig=signal.SIGKILL)
+            assert not [m for m in box.messages if m["uid"] == held][0]["seen"]
+            box.hold_fetch = None
+            box.release.set()
+            s.start()
+            wait_for(lambda: "Survives a crash" in [t["subject"] for t in tickets(s)], 30)
+            wait_for(lambda: [m for m in box.messages if m["uid"] == held][0]["seen"])
+            # a mailbox it cannot read is a counted failure
+            s.request("PUT", "/api/v1/mail/settings", body={"imap_password": "wrong"})
+            wait_for(lambda: metric(s, 'casebook_mail_inbound_failed_total{channel="imap"}') >= 1)
+    finally:
+        box.stop()
+
+
+def test_lmtp_refusals_are_counted():
+    port = free_port()
+    with Server(extra_args=["--lmtp", f"127.0.0.1:{port}"]) as s:
+        setup(s)
+        c = RawLmtp(port)
+        with open(os.path.join(CORPUS, "no_from.eml"), "rb") as f:
+            answers = c.send("x@y.test", ["support@casebook.test"], f.read())
+        assert answers[0].startswith(b"550"), answers
+        pad = b"z" * 100 + b"\r\n"
+        answers = c.send("ann@acme.test", ["support@casebook.test"],
+                         msg("ann@acme.test", "Huge", "x", "l9@acme.test") + pad * (41 * 1024 * 1024 // len(pad)))
+        assert answers[0].startswith(b"552"), answers
+        c.close()
+        assert metric(s, 'casebook_mail_inbound_refused_total{channel="lmtp",reason="unusable"}') == 1
+        assert metric(s, 'casebook_mail_inbound_refused_total{channel="lmtp",reason="too_large"}') == 1
+        assert metric(s, 'casebook_mail_inbound_failed_total{channel="lmtp"}') == 0
+        assert tickets(s) == []

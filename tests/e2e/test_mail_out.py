@@ -232,3 +232,166 @@ def test_templates_and_settings_validation():
             assert m.get_body().get_content().replace("\r", "").startswith("Hi Dan Brown,\n\nDone.")
     finally:
         sink.stop()
+
+
+def test_one_refused_recipient_does_not_fail_the_others():
+    """A typo'd CC refused by the SMTP server: the others still get the mail,
+    the refusal is recorded per recipient, the address is not mailed again
+    and an internal note says so; a recipient refused for now (4xx) is
+    retried alone."""
+    sink = SmtpSink().start()
+    sink.refuse = {"typo@acme.tset": "550 5.1.1 <typo@acme.tset>: no such user",
+                   "lead@acme.test": "450 4.2.1 mailbox busy, try later"}
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            r = inbound(s, msg("Jane <jane@acme.test>", "Scanner offline", "It is offline.",
+                               "rr1@acme.test", cc="typo@acme.tset, lead@acme.test"))
+            tid = r.json["ticket"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Rebooting it."},
+                          token=agent).status == 201
+            m1 = wait_for(lambda: sink.messages and sink.messages[0])
+            assert m1["rcpt"] == ["<jane@acme.test>"], m1["rcpt"]
+            row = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox").json["items"]
+                                    if o["refused"]] or None)[0]
+            assert [x["address"] for x in row["refused"]] == ["typo@acme.tset"], row
+            assert row["refused"][0]["reply"].startswith("550 5.1.1"), row
+            assert row["state"] == "queued" and "deferred" in row["last_error"], row  # lead pending
+            # the busy mailbox recovers: only it gets the message, once
+            sink.refuse.pop("lead@acme.test")
+            wait_for(lambda: s.get("/api/v1/mail/outbox?state=sent").json["items"])
+            assert [m["rcpt"] for m in sink.messages] == [["<jane@acme.test>"], ["<lead@acme.test>"]]
+            assert sink.messages[0]["data"] == sink.messages[1]["data"]
+            # an internal note names the address and the server's answer
+            notes = [c["data"]["body"] for c in s.get(f"/api/v1/tickets/{tid}/comments?limit=500").json["items"]
+                     if not c["data"]["public"]]
+            assert len(notes) == 1 and "typo@acme.tset" in notes[0] and "550 5.1.1" in notes[0], notes
+            # the next reply no longer goes to the refused address
+            n = len(sink.commands)
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Back online."},
+                          token=agent).status == 201
+            wait_for(lambda: len(s.get("/api/v1/mail/outbox?state=sent").json["items"]) == 2)
+            assert not [c for c in sink.commands[n:] if "typo@" in c], sink.commands[n:]
+            newest = s.get("/api/v1/mail/outbox").json["items"][0]
+            assert sorted(newest["to"]) == ["jane@acme.test", "lead@acme.test"], newest
+            # when the address writes in, it exists after all
+            inbound(s, msg("typo@acme.tset", f"Re: [#{tid}] Scanner offline", "Fixed my address.",
+                           "rr2@acme.tset"))
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Noted."},
+                          token=agent).status == 201
+            newest = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox").json["items"]
+                                       if "typo@acme.tset" in o["to"]] or None)
+            assert newest
+    finally:
+        sink.stop()
+
+
+def test_bounce_of_a_notification_is_matched_and_noted():
+    """A delivery status notification for one of our notifications links to
+    its ticket, marks the outbox row bounced, silences the address and
+    leaves an internal note; it reopens nothing and mails nobody."""
+    sink = SmtpSink().start()
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink)
+            r = inbound(s, msg("Jane <jane@acme.test>", "Badge reader", "It beeps.", "bn1@acme.test",
+                               cc="gone@acme.test"))
+            tid = r.json["ticket"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Replacing it."},
+                          token=agent).status == 201
+            sent = parsed(wait_for(lambda: sink.messages and sink.messages[0]))
+            ours = ids(sent["Message-ID"])[0]
+            status_before = s.get(f"/api/v1/tickets/{tid}").json["status"]
+            dsn = (
+                "Return-Path: <>\r\nFrom: Mail Delivery System <MAILER-DAEMON@mx.acme.test>\r\n"
+                "To: support@casebook.test\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+                "Message-ID: <dsn-77@mx.acme.test>\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\r\n\r\n"
+                "--b\r\nContent-Type: text/plain\r\n\r\nCould not deliver.\r\n"
+                "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+                "Reporting-MTA: dns; mx.acme.test\r\n\r\n"
+                "Final-Recipient: rfc822; gone@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                "Diagnostic-Code: smtp; 550 5.1.1 <gone@acme.test>: user unknown\r\n\r\n"
+                "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+                f"From: support@casebook.test\r\nTo: gone@acme.test\r\nMessage-ID: <{ours}>\r\n"
+                "Subject: whatever\r\n\r\n--b--\r\n").encode()
+            r = inbound(s, dsn)
+            assert r.status == 200 and r.json["result"] == "bounced" and r.json["ticket"] == tid, r
+            assert "gone@acme.test" in r.json["reason"], r
+            row = [o for o in s.get("/api/v1/mail/outbox").json["items"] if o["message_id"] == ours][0]
+            assert row["state"] == "bounced", row
+            assert [x["address"] for x in row["refused"]] == ["gone@acme.test"], row
+            assert row["refused"][0]["reply"].startswith("5.1.1"), row
+            # on the ticket: the bounce in its mail log, an internal note
+            log = s.get(f"/api/v1/tickets/{tid}/mail", token=agent).json["items"]
+            assert [m["result"] for m in log if m["message_id"] == "dsn-77@mx.acme.test"] == ["bounced"], log
+            notes = [c["data"]["body"] for c in s.get(f"/api/v1/tickets/{tid}/comments?limit=500").json["items"]
+                     if not c["data"]["public"]]
+            assert len(notes) == 1 and "gone@acme.test" in notes[0] and "5.1.1" in notes[0], notes
+            assert s.get(f"/api/v1/tickets/{tid}").json["status"] == status_before
+            met = s.get("/metrics", token=None).body
+            assert 'casebook_mail_outbox{state="bounced"} 1' in met
+            # the next reply skips the dead address
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Done."}, token=agent).status == 201
+            wait_for(lambda: len(sink.messages) >= 2)
+            assert sink.messages[1]["rcpt"] == ["<jane@acme.test>"], sink.messages[1]["rcpt"]
+            # a bounce that returns none of our mail stays ignored
+            r = inbound(s, dsn.replace(ours.encode(), b"someone-else@elsewhere.test")
+                        .replace(b"dsn-77@", b"dsn-78@"))
+            assert r.json["result"] == "ignored" and r.json["ticket"] is None, r
+    finally:
+        sink.stop()
+
+
+def test_smtp_starttls_and_auth():
+    """Outgoing mail asks for STARTTLS whenever the server offers it, logs in
+    with the SMTP AUTH settings (the password is write-only and never in the
+    log or an error), and with smtp_require_tls sends nothing in clear."""
+    sink = SmtpSink().start()
+    sink.starttls = "454 4.7.0 TLS not available due to temporary reason"
+    sink.auth = ("mailer", "Pa55-w0rd!")
+    try:
+        with Server() as s:
+            agent, _ = setup(s)
+            configure(s, sink, smtp_user="mailer", smtp_password="Pa55-w0rd!")
+            got = s.get("/api/v1/mail/settings").json
+            assert got["smtp_password_set"] is True and got["smtp_user"] == "mailer", got
+            assert "Pa55" not in s.get("/api/v1/mail/settings").body
+            r = inbound(s, msg("jane@acme.test", "TLS", "x", "tls1@acme.test"))
+            tid = r.json["ticket"]
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Hi."}, token=agent).status == 201
+            wait_for(lambda: sink.messages)
+            cmds = [c.split(" ")[0].upper() for c in sink.commands]
+            assert "STARTTLS" in cmds and cmds.index("STARTTLS") < cmds.index("MAIL"), sink.commands
+            assert "AUTH" in cmds and cmds.index("AUTH") < cmds.index("MAIL"), sink.commands
+            # TLS required: a server that cannot do it gets nothing
+            r = s.request("PUT", "/api/v1/mail/settings", body={"smtp_require_tls": 1})
+            assert r.status == 200 and r.json["smtp_require_tls"] == 1, r
+            problem(s.request("PUT", "/api/v1/mail/settings", body={"smtp_require_tls": 2}), 422,
+                    "smtp_require_tls")
+            assert s.post(f"/api/v1/tickets/{tid}/comments", {"body": "Secret."},
+                          token=agent).status == 201
+            q = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox?state=queued").json["items"]
+                                  if o["last_error"]] or None)
+            assert "STARTTLS" in q[0]["last_error"] or "SSL" in q[0]["last_error"], q
+            assert len(sink.messages) == 1
+            # a wrong password is retried (fix it and the mail goes), never shown
+            s.request("PUT", "/api/v1/mail/settings", body={"smtp_require_tls": 0,
+                                                             "smtp_password": "wrong"})
+            q = wait_for(lambda: [o for o in s.get("/api/v1/mail/outbox?state=queued").json["items"]
+                                  if o["last_error"] and "wrong" not in o["last_error"]
+                                  and o["attempts"] >= 3] or None)
+            s.request("PUT", "/api/v1/mail/settings", body={"smtp_password": "Pa55-w0rd!"})
+            wait_for(lambda: len(sink.messages) == 2)
+            log = open(s.log_path, encoding="utf-8", errors="replace").read()
+            assert "Pa55" not in log and "wrong" not in log, log[-1000:]
+            import os
+            import sqlite3
+            db = sqlite3.connect(f"file:{os.path.join(s.dir, 'casebook.db')}?mode=ro", uri=True)
+            audit = [r[0] for r in db.execute("SELECT data FROM audit WHERE action = 'mail.settings'")]
+            db.close()
+            assert audit and not [a for a in audit if "Pa55" in a or "wrong" in a], audit
+    finally:
+        sink.stop()

@@ -284,3 +284,50 @@ CB_TEST(mail_attachment_names_lose_control_and_bidi_characters)
 	CB_CHECK_STR(m.attachments[0].filename, "invoice__fdp_.exe");
 	cb_mail_free(&m);
 }
+
+/* The same message delivered twice by an MTA differs in the mbox "From "
+ * line and the trace headers; its fingerprint must not. */
+CB_TEST(mail_fingerprint_ignores_envelope_and_trace)
+{
+	static const char body[] = "From: Amy <amy@acme.test>\r\nTo: support@casebook.test\r\n"
+				   "Subject: No id\r\nDate: Mon, 09 Mar 2026 10:00:00 +0000\r\n"
+				   "Content-Type: text/plain\r\n\r\nHello there.\r\n";
+	char a[1024], b[1024], c[1024];
+	snprintf(a, sizeof a, "%s", body);
+	snprintf(b, sizeof b,
+		 "From amy@acme.test  Mon Mar  9 10:00:05 2026\r\n"
+		 "Delivered-To: support@casebook.test\r\n"
+		 "Received: from mx (localhost [127.0.0.1]) by mx; Mon, 9 Mar 2026 10:00:05 +0000\r\n%s",
+		 body);
+	snprintf(c, sizeof c, "%.*sHello again.\r\n", (int)(sizeof body - 1 - 14), body);
+	cb_mail ma, mb, mc;
+	cb_err e = {0};
+	CB_REQUIRE(cb_mail_parse(a, strlen(a), &ma, &e) == 0);
+	CB_REQUIRE(cb_mail_parse(b, strlen(b), &mb, &e) == 0);
+	CB_REQUIRE(cb_mail_parse(c, strlen(c), &mc, &e) == 0);
+	CB_CHECK(ma.message_id == NULL && mb.message_id == NULL);
+	CB_CHECK_INT(strlen(ma.fingerprint), 64);
+	CB_CHECK_STR(ma.fingerprint, mb.fingerprint);
+	CB_CHECK(strcmp(ma.fingerprint, mc.fingerprint) != 0); /* another body */
+	cb_mail_free(&ma);
+	cb_mail_free(&mb);
+	cb_mail_free(&mc);
+}
+
+/* A bounce names the message it returns and the recipients that failed. */
+CB_TEST(mail_dsn_names_original_and_failed_recipients)
+{
+	cb_mail m;
+	cb_err e = {0};
+	CB_REQUIRE(load("dsn.eml", &m, &e) == 0);
+	CB_CHECK_INT(m.kind, CB_MAIL_BOUNCE);
+	CB_CHECK_STR(m.dsn_of, "ticket-42-reply-4@casebook.test");
+	CB_REQUIRE(m.ndsn_failed == 1);
+	CB_CHECK_STR(m.dsn_failed[0].addr, "gone@acme.test");
+	CB_CHECK(has_prefix(m.dsn_failed[0].status, "5.1.1"));
+	cb_mail_free(&m);
+	/* a person's mail names nothing */
+	CB_REQUIRE(load("gmail_reply.eml", &m, &e) == 0);
+	CB_CHECK(m.dsn_of == NULL && m.ndsn_failed == 0);
+	cb_mail_free(&m);
+}
