@@ -28,8 +28,14 @@
  *     category, tags, assignee (e-mail), group (name), environment,
  *     custom_fields, created_at; empty values (null, [], {}) are omitted;
  *   - events: every stored event after `created` except automatic status
- *     changes (data.auto), which the import re-derives; references become
- *     e-mails and names, "author" is omitted for system events.
+ *     changes (data.auto) and SLA notes, which the import re-derives;
+ *     references become e-mails and names, "author" is omitted for system
+ *     events; links to defects (tracker, key), problems and incidents
+ *     (title) and articles (title, article_type, visibility) are named, and
+ *     imported as timeline history (they link nothing);
+ *   - attachments: each file with its name, type, size, sha256, creation
+ *     time, "event" (index in events, absent for the creation) and its
+ *     bytes in content_base64; the import checks size and sha256.
  * Not carried: the follow-up link of a follow-up ticket (it exports as a
  * plain ticket). Times are RFC 3339, milliseconds only when non-zero. */
 #ifndef CB_APP_IMPORT_H
