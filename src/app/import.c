@@ -461,16 +461,21 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 	array_scan sc = {0};
 	const char *s;
 	size_t n;
+	int64_t total = 0; /* lines, for the progress report */
 	if (fmt == CB_IMPORT_ARRAY) {
 		/* validate the structure first: a broken array writes nothing */
 		if (array_begin(data, len, &sc, err))
 			return -1;
 		int r;
 		while ((r = array_next(data, len, &sc, &s, &n, err)) == 1)
-			;
+			total++;
 		if (r < 0)
 			return -1;
 		array_begin(data, len, &sc, err);
+	} else if (app->progress.fn) {
+		while (ndjson_next(data, len, &pos, &s, &n) == 1)
+			total++;
+		pos = 0;
 	}
 	struct item *items = cb_xcalloc((size_t)bsize, sizeof *items);
 	struct batch b = {.now = now, .it = items};
@@ -526,6 +531,7 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 		}
 		for (int i = 0; i < b.n; i++)
 			json_decref(items[i].v);
+		cb_progress_report(&app->progress, lineno, total);
 	}
 	cb_free(items);
 	return rc;
@@ -954,6 +960,16 @@ int cb_export_tickets(cb_conn *c, cb_export_write write, void *ctx, int64_t *cou
 	if (count)
 		*count = written;
 	return rc || err->code ? -1 : 0;
+}
+
+int cb_export_count(cb_conn *c, int64_t *n, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_EXPORT_TICKET_COUNT, err);
+	if (!q || cb_q_step(q, err) != 1)
+		return -1;
+	*n = cb_q_i64(q, 0);
+	cb_q_reset(q);
+	return 0;
 }
 
 static int one_write(void *ctx, const char *p, size_t n)

@@ -143,9 +143,27 @@ int cb_instance_export(cb_conn *c, cb_export_write write, void *ctx, cb_instance
 	return rc || err->code ? -1 : 0;
 }
 
+int cb_instance_count(cb_conn *c, int64_t *lines, cb_err *err)
+{
+	char **tables = cb_dump_tables(c, err);
+	if (!tables)
+		return -1;
+	int64_t n = 2; /* the header and the end line */
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && tables[i]; i++) {
+		int64_t rows = 0;
+		rc = cb_dump_count(c, tables[i], &rows, err);
+		n += 1 + rows;
+	}
+	cb_dump_names_free(tables);
+	*lines = n;
+	return rc;
+}
+
 /* ---- import ---- */
 
 struct im {
+	cb_app *app;
 	cb_line_read read;
 	void *ctx;
 	cb_instance_stats *st;
@@ -159,7 +177,8 @@ static int next_json(struct im *m, json_t **out, cb_err *err)
 	size_t n;
 	int r;
 	while ((r = m->read(m->ctx, &s, &n, err)) == 1) {
-		m->lineno++;
+		if (++m->lineno % 1000 == 0)
+			cb_progress_report(&m->app->progress, m->lineno, 0);
 		size_t k = 0;
 		while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r'))
 			k++;
@@ -337,9 +356,10 @@ int cb_instance_import(cb_app *app, cb_line_read read, void *ctx, cb_instance_st
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof *st);
-	struct im m = {.read = read, .ctx = ctx, .st = st};
+	struct im m = {.app = app, .read = read, .ctx = ctx, .st = st};
 	if (cb_db_write(app->db, load_fn, &m, err))
 		return -1;
+	cb_progress_report(&app->progress, m.lineno, 0);
 	int64_t n = 0;
 	return cb_search_indexer_drain(app, &n, err);
 }

@@ -31,6 +31,9 @@ typedef struct {
 int cb_instance_export(cb_conn *c, cb_export_write write, void *ctx, cb_instance_stats *st,
 		       cb_err *err);
 
+/* The number of lines an export would write now (for a progress line). */
+int cb_instance_count(cb_conn *c, int64_t *lines, cb_err *err);
+
 /* Hands out the next line of the input (without its newline): 1 and the
  * line, 0 at the end, -1 on a read error (with err). The line stays valid
  * until the next call. */
@@ -40,7 +43,7 @@ typedef int (*cb_line_read)(void *ctx, const char **line, size_t *len, cb_err *e
  * but the ones init made, ...: the caller gives a freshly created data
  * directory. One transaction: on any error nothing is written, and err
  * says which line was refused and why. Then indexes every ticket and
- * article for search. */
+ * article for search. app->progress hears the lines read (total 0). */
 int cb_instance_import(cb_app *app, cb_line_read read, void *ctx, cb_instance_stats *st,
 		       cb_err *err);
 

@@ -5,6 +5,7 @@
  * SQLite's locking between processes). */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "app/auth.h"
 #include "app/import.h"
 #include "app/instance.h"
@@ -151,7 +152,21 @@ static int import_all(const char *dir, const char *path)
 	app.data_dir = dir;
 	struct line_in in = {.f = f};
 	cb_instance_stats st = {0};
+	cb_cli_progress *p = cb_cli_progress_start("importing", "lines");
+	if (p && f != stdin) {
+		/* the total for the time left: a quick count of the file's lines */
+		int64_t lines = 0;
+		char buf[65536];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			for (char *q = buf; (q = memchr(q, '\n', (size_t)(buf + n - q))); q++)
+				lines++;
+		rewind(f);
+		cb_cli_progress_total(p, lines);
+	}
+	app.progress = cb_cli_progress_sink(p);
 	int rc = cb_instance_import(&app, read_line, &in, &st, &err);
+	cb_cli_progress_end(p);
 	cb_db_close(app.db);
 	free(in.line);
 	if (f != stdin)
@@ -299,8 +314,11 @@ int cb_cmd_import(int argc, char **argv)
 	}
 	cb_err err = {0};
 	cb_import_stats st = {0};
+	cb_cli_progress *p = cb_cli_progress_start("importing", "lines");
+	app.progress = cb_cli_progress_sink(p);
 	rc = cb_import_tickets(&app, cb_now_ms(), in.p ? in.p : "", in.len,
 			       cb_import_sniff(in.p, in.len), &o, &st, &err);
+	cb_cli_progress_end(p);
 	if (rc)
 		cb_cli_error("%s", err.message);
 	printf("imported %lld, failed %lld\n", (long long)st.imported, (long long)st.failed);
@@ -319,9 +337,23 @@ static const char export_usage[] =
 	"configuration, macros, articles, incidents, defects, problems, settings,\n"
 	"tokens, tickets, ...) for 'import --all' (docs/export.md).\n";
 
+/* The output, counting its lines for the progress line: each ticket (or
+ * row) is written as it is read, nothing else is kept. */
+struct out {
+	FILE *f;
+	cb_cli_progress *progress;
+	int64_t lines;
+};
+
 static int file_write(void *ctx, const char *p, size_t n)
 {
-	return fwrite(p, 1, n, ctx) == n ? 0 : -1;
+	struct out *o = ctx;
+	if (o->progress) {
+		for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + n - q))); q++)
+			o->lines++;
+		cb_cli_progress_update(o->progress, o->lines, 0);
+	}
+	return fwrite(p, 1, n, o->f) == n ? 0 : -1;
 }
 
 int cb_cmd_export(int argc, char **argv)
@@ -354,13 +386,21 @@ int cb_cmd_export(int argc, char **argv)
 	int64_t n = 0;
 	int all = cb_cli_flag(argc, argv, "--all");
 	cb_instance_stats st = {0};
+	struct out o = {.f = f, .progress = cb_cli_progress_start("exporting", all ? "lines" : "tickets")};
 	cb_conn *c = cb_db_reader(app.db, &err);
+	int64_t total = 0;
+	if (c && o.progress) {
+		if ((all ? cb_instance_count(c, &total, &err) : cb_export_count(c, &total, &err)) == 0)
+			cb_cli_progress_total(o.progress, total);
+		cb_err_clear(&err); /* without a total the line shows the count and rate */
+	}
 	if (!c)
 		rc = -1;
 	else if (all)
-		rc = cb_instance_export(c, file_write, f, &st, &err);
+		rc = cb_instance_export(c, file_write, &o, &st, &err);
 	else
-		rc = cb_export_tickets(c, file_write, f, &n, &err);
+		rc = cb_export_tickets(c, file_write, &o, &n, &err);
+	cb_cli_progress_end(o.progress);
 	if (rc)
 		cb_cli_error("%s", err.message);
 	if (f != stdout) {

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
+#include "util/progress.h"
 
 typedef struct cb_db cb_db;
 typedef struct cb_conn cb_conn;
@@ -85,6 +86,10 @@ void cb_db_get_stats(cb_db *db, cb_db_stats *out);
 /* Online backup of the live database to PATH, and restore from it. */
 int cb_db_backup(cb_db *db, const char *path, cb_err *err);
 int cb_db_restore_file(const char *dir, const char *path, cb_err *err);
+/* The same, reporting the pages copied (p may be NULL). */
+int cb_db_backup_progress(cb_db *db, const char *path, const cb_progress *p, cb_err *err);
+int cb_db_restore_file_progress(const char *dir, const char *path, const cb_progress *p,
+				cb_err *err);
 
 /* PRAGMA integrity_check on a reader: 0 when "ok", else CB_E_INTERNAL with
  * the first problem reported. */

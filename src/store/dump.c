@@ -113,6 +113,19 @@ static void get_val(sqlite3_stmt *st, int i, cb_val *v)
 	}
 }
 
+int cb_dump_count(cb_conn *c, const char *table, int64_t *n, cb_err *err)
+{
+	char sql[512] = "SELECT count(*) FROM ";
+	quoted(sql, sizeof sql, table);
+	cb_q *q = cb_q_prepare(c, sql, err);
+	if (!q)
+		return -1;
+	int r = cb_q_step(q, err);
+	*n = r == 1 ? cb_q_i64(q, 0) : 0;
+	cb_q_free(q);
+	return r == 1 ? 0 : -1;
+}
+
 int cb_dump_rows(cb_conn *c, const char *table, cb_dump_fn fn, void *ctx, cb_err *err)
 {
 	char sql[1024] = "SELECT * FROM ";

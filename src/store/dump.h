@@ -35,6 +35,9 @@ int cb_dump_schema_version(cb_conn *c, int *out, cb_err *err);
 char **cb_dump_tables(cb_conn *c, cb_err *err);
 void cb_dump_names_free(char **names);
 
+/* The number of rows of a table. */
+int cb_dump_count(cb_conn *c, const char *table, int64_t *n, cb_err *err);
+
 /* Calls fn(ctx, ncols, names, NULL) once for the table's columns, then
  * fn(ctx, ncols, names, vals) for each row in key order; a non-zero return
  * from fn stops (with err set by fn). */

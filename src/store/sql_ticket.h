@@ -61,6 +61,7 @@ static const char CB_SQL_EXPORT_TICKETS[] =
 static const char CB_SQL_EXPORT_EVENTS[] =
 	"SELECT ticket_id, at, actor_id, type, data, id FROM events"
 	" WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, seq";
+static const char CB_SQL_EXPORT_TICKET_COUNT[] = "SELECT count(*) FROM tickets";
 static const char CB_SQL_EXPORT_PROBLEM_TITLE[] = "SELECT id, title FROM problems WHERE id = ?1";
 static const char CB_SQL_EXPORT_INCIDENT_TITLE[] = "SELECT id, title FROM incidents WHERE id = ?1";
 static const char CB_SQL_EXPORT_ATTACHMENTS[] =
