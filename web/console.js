@@ -182,7 +182,7 @@ function describe(e) {
     case 'article_linked': return `linked article “${d.title}”`;
     case 'escalation': return 'escalated';
     case 'incident':
-      if (d.action === 'linked' || d.action === 'unlinked') return `${d.action} ${d.action === 'linked' ? 'to' : 'from'} incident #${d.incident}`;
+      if (d.action === 'linked' || d.action === 'unlinked') return `${d.action} ${d.action === 'linked' ? 'to' : 'from'} incident ${d.incident ? '#' + d.incident : `“${d.incident_title}”`}`;
       return 'incident update';
     default: return e.type.replace(/_/g, ' ');
   }

@@ -12,6 +12,7 @@
 #include "store/db.h"
 #include "util/arena.h"
 #include "util/err.h"
+#include "util/progress.h"
 #include "util/timeutil.h"
 
 typedef enum {
@@ -25,6 +26,7 @@ typedef enum {
 typedef struct {
 	cb_db *db;
 	const char *data_dir;
+	cb_progress progress; /* long work reports here (the CLI's progress line); may be unset */
 } cb_app;
 
 /* Who is acting: resolved from a token (API), or the system (CLI, import). */

@@ -13,6 +13,13 @@ int cb_check_run(cb_app *app, cb_check_report *out, cb_err *err)
 	cb_conn *c = cb_db_reader(app->db, err);
 	if (!c)
 		return -1;
+	int64_t total = 0;
+	cb_q *cq = cb_q_get(c, CB_SQL_CHECK_TICKET_COUNT, err);
+	if (!cq || cb_q_step(cq, err) != 1)
+		return -1;
+	total = cb_q_i64(cq, 0);
+	cb_q_reset(cq);
+	cb_progress_report(&app->progress, 0, total);
 	int64_t after = 0;
 	for (;;) {
 		int64_t ids[1000];
@@ -36,6 +43,7 @@ int cb_check_run(cb_app *app, cb_check_report *out, cb_err *err)
 					out->first_bad = ids[i];
 			}
 		}
+		cb_progress_report(&app->progress, out->tickets, total);
 		if (n < 1000)
 			break;
 		after = ids[n - 1];

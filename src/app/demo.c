@@ -521,6 +521,7 @@ int cb_demo_load(cb_app *app, const cb_demo_opts *opts, cb_ms now, cb_demo_repor
 		struct job j = {.x = &x, .from = from, .to = from + 100 < o.tickets ? from + 100 : o.tickets};
 		rc = cb_db_write(app->db, job_fn, &j, err);
 		cb_arena_free(x.a);
+		cb_progress_report(&app->progress, j.to, o.tickets);
 	}
 	if (rc == 0)
 		rc = cb_demo_operations(app, now, out, err);

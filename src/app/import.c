@@ -21,6 +21,7 @@
 #include "store/sql_ticket.h"
 #include "util/alloc.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,134 @@ static int precheck(json_t *t, cb_err *err)
 	json_t *ev = json_object_get(t, "events");
 	if (ev && !json_is_null(ev) && !json_is_array(ev))
 		return cb_err_set(err, CB_E_INVALID, "events", "must be an array of events");
+	json_t *at = json_object_get(t, "attachments");
+	if (at && !json_is_null(at) && !json_is_array(at))
+		return cb_err_set(err, CB_E_INVALID, "attachments", "must be an array of attachments");
+	return 0;
+}
+
+/* The id of the ticket's latest event of a type (0 when none). */
+static int64_t last_event(cb_conn *c, int64_t ticket, const char *type, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_IMPORT_LAST_EVENT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, ticket);
+	cb_q_bind_text(q, 2, type);
+	int r = cb_q_step(q, err);
+	int64_t id = r == 1 ? cb_q_i64(q, 0) : r == 0 ? 0 : -1;
+	cb_q_reset(q);
+	return id;
+}
+
+/* Stores the line's attachments (import.h): each is checked whole, every bad
+ * field named as attachments[i].field; evids[i] is the row id of events[i]. */
+static int import_attachments(cb_conn *c, int64_t ticket, cb_ms created, json_t *list,
+			      const int64_t *evids, size_t nev, int64_t created_ev, cb_err *err)
+{
+	static const char *const keys[] = {"event",  "filename", "content_type", "size",
+					   "sha256", "content_id", "inline", "created_at",
+					   "content_base64", NULL};
+	size_t i;
+	json_t *a;
+	json_array_foreach(list, i, a) {
+		char f[64];
+#define AFIELD(k) (snprintf(f, sizeof f, "attachments[%zu].%s", i, (k)), f)
+		if (!json_is_object(a)) {
+			snprintf(f, sizeof f, "attachments[%zu]", i);
+			return cb_err_set(err, CB_E_INVALID, f, "must be an object");
+		}
+		const char *k;
+		json_t *v;
+		json_object_foreach(a, k, v) {
+			int known = 0;
+			for (int j = 0; keys[j]; j++)
+				known |= !strcmp(keys[j], k);
+			if (!known)
+				cb_err_add(err, CB_E_INVALID, AFIELD(k), "unknown field");
+		}
+		const char *name = json_string_value(json_object_get(a, "filename"));
+		const char *type = json_string_value(json_object_get(a, "content_type"));
+		const char *b64 = json_string_value(json_object_get(a, "content_base64"));
+		const char *sha = json_string_value(json_object_get(a, "sha256"));
+		json_t *cid = json_object_get(a, "content_id");
+		json_t *inl = json_object_get(a, "inline");
+		json_t *evi = json_object_get(a, "event");
+		json_t *size = json_object_get(a, "size");
+		if (!name || !*name || strlen(name) > 255)
+			cb_err_add(err, CB_E_INVALID, AFIELD("filename"), "must be a file name of 1 to 255 bytes");
+		if (!type || !*type || strlen(type) > 255)
+			cb_err_add(err, CB_E_INVALID, AFIELD("content_type"), "must be a media type");
+		if (json_object_get(a, "sha256") && (!sha || strlen(sha) != 64))
+			cb_err_add(err, CB_E_INVALID, AFIELD("sha256"), "must be 64 hex digits");
+		if (cid && !json_is_null(cid) && !json_is_string(cid))
+			cb_err_add(err, CB_E_INVALID, AFIELD("content_id"), "must be a string");
+		if (inl && !json_is_boolean(inl))
+			cb_err_add(err, CB_E_INVALID, AFIELD("inline"), "must be a boolean");
+		if (size && !json_is_integer(size))
+			cb_err_add(err, CB_E_INVALID, AFIELD("size"), "must be an integer");
+		int64_t ev_id = created_ev;
+		if (evi) {
+			if (!json_is_integer(evi) || json_integer_value(evi) < 0 ||
+			    (size_t)json_integer_value(evi) >= nev)
+				cb_err_add(err, CB_E_INVALID, AFIELD("event"),
+					   "must be the index of one of the line's events");
+			else
+				ev_id = evids[json_integer_value(evi)];
+		}
+		cb_ms at = created;
+		json_t *ca = json_object_get(a, "created_at");
+		if (ca && cb_time_parse(json_string_value(ca), &at))
+			cb_err_add(err, CB_E_INVALID, AFIELD("created_at"), "must be an RFC 3339 instant");
+		unsigned char *bin = NULL;
+		size_t blen = 0;
+		if (!b64) {
+			cb_err_add(err, CB_E_INVALID, AFIELD("content_base64"), "is required: the content in base64");
+		} else {
+			size_t cap = strlen(b64) / 4 * 3 + 3;
+			bin = cb_xmalloc(cap);
+			if (sodium_base642bin(bin, cap, b64, strlen(b64), NULL, &blen, NULL,
+					      sodium_base64_VARIANT_ORIGINAL))
+				cb_err_add(err, CB_E_INVALID, AFIELD("content_base64"), "is not valid base64");
+		}
+		char hex[65] = "";
+		if (bin && err->code == CB_OK) {
+			unsigned char h[crypto_hash_sha256_BYTES];
+			crypto_hash_sha256(h, bin, blen);
+			sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+			if (sha && strcmp(sha, hex) != 0)
+				cb_err_add(err, CB_E_INVALID, AFIELD("sha256"), "does not match the content");
+			if (size && (int64_t)json_integer_value(size) != (int64_t)blen)
+				cb_err_add(err, CB_E_INVALID, AFIELD("size"), "does not match the content");
+		}
+#undef AFIELD
+		if (err->code != CB_OK) {
+			cb_free(bin);
+			return cb_err_summarize(err);
+		}
+		cb_q *q = cb_q_get(c, CB_SQL_IMPORT_ATTACHMENT, err);
+		if (!q) {
+			cb_free(bin);
+			return -1;
+		}
+		cb_q_bind_i64(q, 1, ticket);
+		if (ev_id > 0)
+			cb_q_bind_i64(q, 2, ev_id);
+		else
+			cb_q_bind_null(q, 2);
+		cb_q_bind_text(q, 3, name);
+		cb_q_bind_text(q, 4, type);
+		cb_q_bind_i64(q, 5, (int64_t)blen);
+		cb_q_bind_text(q, 6, hex);
+		cb_q_bind_text(q, 7, json_string_value(cid));
+		cb_q_bind_i64(q, 8, json_is_true(inl));
+		cb_q_bind_blob(q, 9, bin ? (const void *)bin : "", blen);
+		cb_q_bind_i64(q, 10, at);
+		int rc = cb_q_exec(q, err);
+		cb_free(bin);
+		if (rc)
+			return -1;
+	}
 	return 0;
 }
 
@@ -203,6 +332,10 @@ int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err
 		return -1;
 	}
 	json_t *events = json_object_get(ticket, "events");
+	json_t *atts = json_object_get(ticket, "attachments");
+	int with_atts = json_array_size(atts) > 0;
+	/* the row id of each imported event, for the attachments' "event" */
+	int64_t *evids = with_atts ? cb_xcalloc(json_array_size(events) + 1, sizeof *evids) : NULL;
 	size_t i;
 	json_t *ev;
 	cb_ms last = created;
@@ -211,11 +344,26 @@ int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err
 			if (err->code == CB_OK)
 				cb_err_set(err, CB_E_INTERNAL, NULL, "import failed");
 			prefix_event_err(err, i);
+			cb_free(evids);
+			return -1;
+		}
+		if (with_atts &&
+		    (evids[i] = last_event(c, id, json_string_value(json_object_get(ev, "type")), err)) < 0) {
+			cb_free(evids);
 			return -1;
 		}
 		cb_ms at;
 		if (cb_time_parse(json_string_value(json_object_get(ev, "at")), &at) == 0 && at > last)
 			last = at;
+	}
+	if (with_atts) {
+		int64_t cev = last_event(c, id, "created", err);
+		int rc = cev < 0 ? -1
+				 : import_attachments(c, id, created, atts, evids, json_array_size(events),
+						      cev, err);
+		cb_free(evids);
+		if (rc)
+			return -1;
 	}
 	/* the clocks of the whole history, folded once as of its last event */
 	if (cb_sla_refresh(c, id, last, err))
@@ -313,16 +461,21 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 	array_scan sc = {0};
 	const char *s;
 	size_t n;
+	int64_t total = 0; /* lines, for the progress report */
 	if (fmt == CB_IMPORT_ARRAY) {
 		/* validate the structure first: a broken array writes nothing */
 		if (array_begin(data, len, &sc, err))
 			return -1;
 		int r;
 		while ((r = array_next(data, len, &sc, &s, &n, err)) == 1)
-			;
+			total++;
 		if (r < 0)
 			return -1;
 		array_begin(data, len, &sc, err);
+	} else if (app->progress.fn) {
+		while (ndjson_next(data, len, &pos, &s, &n) == 1)
+			total++;
+		pos = 0;
 	}
 	struct item *items = cb_xcalloc((size_t)bsize, sizeof *items);
 	struct batch b = {.now = now, .it = items};
@@ -378,6 +531,7 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 		}
 		for (int i = 0; i < b.n; i++)
 			json_decref(items[i].v);
+		cb_progress_report(&app->progress, lineno, total);
 	}
 	cb_free(items);
 	return rc;
@@ -397,13 +551,39 @@ struct exporter {
 	cb_export_write write;
 	void *ctx;
 	int failed;
-	struct name_cache users, groups, accounts;
+	struct name_cache users, groups, accounts, problems, incidents;
+	/* the current line: row ids of its created event and of each exported event */
+	int64_t created_ev;
+	int64_t *evids;
+	size_t nev, capev;
 };
+
+static void exporter_free(struct exporter *x);
 
 static void cache_free(struct name_cache *nc)
 {
 	for (int i = 0; i < NAME_CACHE; i++)
 		cb_free(nc->name[i]);
+}
+
+static void exporter_free(struct exporter *x)
+{
+	cache_free(&x->users);
+	cache_free(&x->groups);
+	cache_free(&x->accounts);
+	cache_free(&x->problems);
+	cache_free(&x->incidents);
+	cb_free(x->evids);
+	cb_free(x);
+}
+
+static void note_event(struct exporter *x, int64_t id)
+{
+	if (x->nev == x->capev) {
+		x->capev = x->capev ? 2 * x->capev : 64;
+		x->evids = cb_xrealloc(x->evids, x->capev * sizeof *x->evids);
+	}
+	x->evids[x->nev++] = id;
 }
 
 /* The e-mail or name of a referenced row, as a new JSON value (null when
@@ -574,11 +754,35 @@ static json_t *export_event(struct exporter *x, cb_evtype type, cb_ms at, int64_
 		}
 		break;
 	}
+	/* links to objects of their own: named, not by local id (import.h) */
+	case CB_EV_ARTICLE_LINKED:
+		set_if(o, "title", json_object_get(d, "title"));
+		set_if(o, "article_type", json_object_get(d, "type"));
+		set_if(o, "visibility", json_object_get(d, "visibility"));
+		break;
+	case CB_EV_DEFECT:
+		set_if(o, "action", json_object_get(d, "action"));
+		set_if(o, "tracker", json_object_get(d, "tracker"));
+		set_if(o, "key", json_object_get(d, "key"));
+		break;
+	case CB_EV_PROBLEM:
+	case CB_EV_INCIDENT: {
+		int prob = type == CB_EV_PROBLEM;
+		set_if(o, "action", json_object_get(d, "action"));
+		const char *key = prob ? "problem" : "incident";
+		json_t *title = json_object_get(d, prob ? "problem_title" : "incident_title");
+		if (title)
+			set_if(o, key, title);
+		else if (id_in(d, key)) {
+			json_t *n = ref_name(x, prob ? &x->problems : &x->incidents,
+					     prob ? CB_SQL_EXPORT_PROBLEM_TITLE : CB_SQL_EXPORT_INCIDENT_TITLE, 1,
+					     id_in(d, key));
+			set_if(o, key, n);
+			json_decref(n);
+		}
+		break;
+	}
 	case CB_EV_SLA:
-	case CB_EV_ARTICLE_LINKED: /* links, defects, problems and incidents are not */
-	case CB_EV_DEFECT:         /* part of a ticket history export: they belong to */
-	case CB_EV_PROBLEM:        /* objects of their own */
-	case CB_EV_INCIDENT:
 	case CB_EV_CREATED:
 	case CB_EV__COUNT:
 		json_decref(o);
@@ -595,6 +799,50 @@ static int dump_cb(const char *buffer, size_t size, void *data)
 		return -1;
 	}
 	return 0;
+}
+
+/* The ticket's attachments (import.h) into line; "event" is the index in
+ * line.events of the event the file came with, absent for its creation. */
+static int add_attachments(struct exporter *x, int64_t tid, json_t *line, cb_err *err)
+{
+	cb_q *q = cb_q_get(x->c, CB_SQL_EXPORT_ATTACHMENTS, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, tid);
+	json_t *list = NULL;
+	int r;
+	while ((r = cb_q_step(q, err)) == 1) {
+		json_t *a = json_object();
+		int64_t ev = cb_q_isnull(q, 0) ? 0 : cb_q_i64(q, 0);
+		for (size_t i = 0; ev && ev != x->created_ev && i < x->nev; i++)
+			if (x->evids[i] == ev) {
+				json_object_set_new(a, "event", json_integer((json_int_t)i));
+				break;
+			}
+		json_object_set_new(a, "filename", json_string(cb_q_text(q, 1)));
+		json_object_set_new(a, "content_type", json_string(cb_q_text(q, 2)));
+		size_t n = 0;
+		const void *data = cb_q_blob(q, 7, &n);
+		json_object_set_new(a, "size", json_integer((json_int_t)n));
+		json_object_set_new(a, "sha256", json_string(cb_q_text(q, 3)));
+		if (!cb_q_isnull(q, 4))
+			json_object_set_new(a, "content_id", json_string(cb_q_text(q, 4)));
+		if (cb_q_i64(q, 5))
+			json_object_set_new(a, "inline", json_true());
+		json_object_set_new(a, "created_at", time_str(cb_q_i64(q, 6)));
+		size_t blen = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+		char *b64 = cb_xmalloc(blen);
+		sodium_bin2base64(b64, blen, data ? data : "", n, sodium_base64_VARIANT_ORIGINAL);
+		json_object_set_new(a, "content_base64", json_string(b64));
+		cb_free(b64);
+		if (!list)
+			list = json_array();
+		json_array_append_new(list, a);
+	}
+	cb_q_reset(q);
+	if (list)
+		json_object_set_new(line, "attachments", list);
+	return r < 0 ? -1 : 0;
 }
 
 static int flush_line(struct exporter *x, json_t *line, cb_err *err)
@@ -628,17 +876,23 @@ static int export_page(struct exporter *x, const int64_t *ids, char **exts, int 
 		cb_evtype type;
 		int known = cb_evtype_parse(cb_q_text(q, 3), &type) == 0;
 		const char *dt = cb_q_text(q, 4);
+		int64_t evid = cb_q_i64(q, 5);
 		json_t *d = dt ? json_loads(dt, 0, NULL) : NULL;
 		if (!d)
 			d = json_object();
 		if (tid != cur) {
-			if (line && (rc = flush_line(x, line, err)) == 0)
+			if (line && (rc = add_attachments(x, cur, line, err)) == 0 &&
+			    (rc = flush_line(x, line, err)) == 0)
 				(*count)++;
 			json_decref(line);
 			line = NULL;
-			if (rc)
+			if (rc) {
+				json_decref(d);
 				break;
+			}
 			cur = tid;
+			x->nev = 0;
+			x->created_ev = evid;
 			while (k + 1 < n && ids[k + 1] < tid)
 				k++;
 			k++;
@@ -647,14 +901,17 @@ static int export_page(struct exporter *x, const int64_t *ids, char **exts, int 
 				line = export_header(x, tid, ext, at, d);
 		} else if (line && known) {
 			json_t *e = export_event(x, type, at, actor, d);
-			if (e)
+			if (e) {
 				json_array_append_new(json_object_get(line, "events"), e);
+				note_event(x, evid);
+			}
 		}
 		json_decref(d);
 	}
 	if (r < 0)
 		rc = -1;
-	if (rc == 0 && line && (rc = flush_line(x, line, err)) == 0)
+	if (rc == 0 && line && (rc = add_attachments(x, cur, line, err)) == 0 &&
+	    (rc = flush_line(x, line, err)) == 0)
 		(*count)++;
 	json_decref(line);
 	cb_q_reset(q);
@@ -699,13 +956,20 @@ int cb_export_tickets(cb_conn *c, cb_export_write write, void *ctx, int64_t *cou
 	cb_conn_reset_all(c);
 	cb_err e2 = {0};
 	cb_conn_exec(c, "RELEASE export", rc ? &e2 : err);
-	cache_free(&x->users);
-	cache_free(&x->groups);
-	cache_free(&x->accounts);
-	cb_free(x);
+	exporter_free(x);
 	if (count)
 		*count = written;
 	return rc || err->code ? -1 : 0;
+}
+
+int cb_export_count(cb_conn *c, int64_t *n, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_EXPORT_TICKET_COUNT, err);
+	if (!q || cb_q_step(q, err) != 1)
+		return -1;
+	*n = cb_q_i64(q, 0);
+	cb_q_reset(q);
+	return 0;
 }
 
 static int one_write(void *ctx, const char *p, size_t n)
@@ -751,25 +1015,26 @@ json_t *cb_export_ticket(cb_conn *c, int64_t id, cb_err *err)
 				d = json_object();
 			cb_ms at = cb_q_i64(q, 1);
 			int64_t actor = cb_q_isnull(q, 2) ? 0 : cb_q_i64(q, 2);
+			int64_t evid = cb_q_i64(q, 5);
 			if (type == CB_EV_CREATED && !line) {
 				line = export_header(x, id, ext, at, d);
+				x->created_ev = evid;
 			} else if (line) {
 				json_t *e = export_event(x, type, at, actor, d);
-				if (e)
+				if (e) {
 					json_array_append_new(json_object_get(line, "events"), e);
+					note_event(x, evid);
+				}
 			}
 			json_decref(d);
 		}
-		if (r < 0) {
+		if (r < 0 || (line && add_attachments(x, id, line, err))) {
 			json_decref(line);
 			line = NULL;
 		}
 	}
 	cb_free(ext);
-	cache_free(&x->users);
-	cache_free(&x->groups);
-	cache_free(&x->accounts);
-	cb_free(x);
+	exporter_free(x);
 	if (!line && !err->code)
 		cb_err_set(err, CB_E_INTERNAL, NULL, "ticket %lld has no created event", (long long)id);
 	return line;

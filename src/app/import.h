@@ -14,7 +14,8 @@
  * requests. A malformed line (bad JSON, invalid UTF-8) is a per-line 400, an
  * invalid one 422 (unknown account, agent or group, an event after close),
  * a duplicate external_id 409. Results reach the caller through a sink,
- * in line order, after the batch holding them has committed.
+ * in line order, after the batch holding them has committed; app->progress
+ * hears the lines done of the total after each batch.
  *
  * Export: every ticket in ascending id order as one NDJSON line in the
  * import format, so that exporting, importing the export into an instance
@@ -28,8 +29,14 @@
  *     category, tags, assignee (e-mail), group (name), environment,
  *     custom_fields, created_at; empty values (null, [], {}) are omitted;
  *   - events: every stored event after `created` except automatic status
- *     changes (data.auto), which the import re-derives; references become
- *     e-mails and names, "author" is omitted for system events.
+ *     changes (data.auto) and SLA notes, which the import re-derives;
+ *     references become e-mails and names, "author" is omitted for system
+ *     events; links to defects (tracker, key), problems and incidents
+ *     (title) and articles (title, article_type, visibility) are named, and
+ *     imported as timeline history (they link nothing);
+ *   - attachments: each file with its name, type, size, sha256, creation
+ *     time, "event" (index in events, absent for the creation) and its
+ *     bytes in content_base64; the import checks size and sha256.
  * Not carried: the follow-up link of a follow-up ticket (it exports as a
  * plain ticket). Times are RFC 3339, milliseconds only when non-zero. */
 #ifndef CB_APP_IMPORT_H
@@ -92,6 +99,8 @@ typedef int (*cb_export_write)(void *ctx, const char *p, size_t n);
  * time. *count (may be NULL) gets the number of tickets written. */
 int cb_export_tickets(cb_conn *c, cb_export_write write, void *ctx, int64_t *count,
 		      cb_err *err);
+/* The number of tickets an export would write now (for a progress line). */
+int cb_export_count(cb_conn *c, int64_t *n, cb_err *err);
 /* The export line of one ticket (a new object), for tests and single reads. */
 json_t *cb_export_ticket(cb_conn *c, int64_t id, cb_err *err);
 

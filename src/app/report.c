@@ -1624,6 +1624,17 @@ int cb_report_rebuild(cb_app *app, cb_ms now, int batch, int64_t *out_n, cb_err 
 	int64_t after = 0;
 	int64_t *ids = cb_xmalloc((size_t)batch * sizeof *ids);
 	int rc = 0;
+	int64_t total = 0;
+	{
+		cb_conn *c = cb_db_reader(app->db, err);
+		cb_q *q = c ? cb_q_get(c, CB_SQL_REPORT_TICKET_COUNT, err) : NULL;
+		if (!q || cb_q_step(q, err) != 1) {
+			cb_free(ids);
+			return -1;
+		}
+		total = cb_q_i64(q, 0);
+		cb_conn_reset_all(c);
+	}
 	for (;;) {
 		cb_conn *c = cb_db_reader(app->db, err);
 		cb_q *q = c ? cb_q_get(c, CB_SQL_REPORT_TICKET_IDS, err) : NULL;
@@ -1650,6 +1661,7 @@ int cb_report_rebuild(cb_app *app, cb_ms now, int batch, int64_t *out_n, cb_err 
 		}
 		*out_n += n;
 		after = ids[n - 1];
+		cb_progress_report(&app->progress, *out_n, total);
 	}
 	cb_free(ids);
 	return rc ? rc : cb_report_rollups_derive(app, err);

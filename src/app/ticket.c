@@ -461,7 +461,7 @@ static const char *const create_keys[] = {
 static const char *const import_keys[] = {
 	"subject", "description", "priority", "category", "tags", "account", "requester",
 	"assignee", "group", "environment", "custom_fields", "external_id", "created_at",
-	"events", NULL};
+	"events", "attachments", NULL};
 static const char *const customer_create_keys[] = {
 	"subject", "description", "priority", "category", "environment", "account", NULL};
 
@@ -1147,12 +1147,52 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 		rc = emit(c, &t, type, at, who.user_id, d, NULL, err);
 		break;
 	}
-	case CB_EV_CREATED:
-	case CB_EV_SLA:
 	case CB_EV_ARTICLE_LINKED:
 	case CB_EV_DEFECT:
 	case CB_EV_PROBLEM:
-	case CB_EV_INCIDENT:
+	case CB_EV_INCIDENT: {
+		/* links to objects of their own: the import keeps them as history
+		 * (the exported names, not local ids; see app/import.h) */
+		static const char *const kart[] = {"at", "type", "author", "title",
+						   "article_type", "visibility", NULL};
+		static const char *const kdef[] = {"at", "type", "author", "action", "tracker", "key",
+						   NULL};
+		static const char *const kpro[] = {"at", "type", "author", "action", "problem", NULL};
+		static const char *const kinc[] = {"at", "type", "author", "action", "incident", NULL};
+		const char *const *k = type == CB_EV_ARTICLE_LINKED ? kart : type == CB_EV_DEFECT ? kdef
+				     : type == CB_EV_PROBLEM ? kpro : kinc;
+		if (cb_json_check_keys(ev, k, "", err)) {
+			rc = -1;
+			break;
+		}
+		json_t *d = json_object();
+		const char *const *names = k + 3;
+		for (int i = 0; names[i]; i++) {
+			json_t *v = json_object_get(ev, names[i]);
+			if (!v)
+				continue;
+			if (!json_is_string(v) || json_string_length(v) > MAX_TEXT) {
+				rc = cb_err_set(err, CB_E_INVALID, names[i], "must be a string");
+				break;
+			}
+			/* the title of a problem or incident: the local id key stays free */
+			const char *as = !strcmp(names[i], "article_type")                     ? "type"
+					 : type == CB_EV_PROBLEM && !strcmp(names[i], "problem")   ? "problem_title"
+					 : type == CB_EV_INCIDENT && !strcmp(names[i], "incident") ? "incident_title"
+												   : names[i];
+			json_object_set(d, as, v);
+		}
+		if (rc == 0 && type != CB_EV_ARTICLE_LINKED && !json_object_get(d, "action"))
+			rc = cb_err_set(err, CB_E_INVALID, "action", "is required");
+		if (rc) {
+			json_decref(d);
+			break;
+		}
+		rc = emit(c, &t, type, at, who.user_id, d, NULL, err);
+		break;
+	}
+	case CB_EV_CREATED:
+	case CB_EV_SLA:
 	case CB_EV__COUNT:
 		rc = cb_err_set(err, CB_E_INVALID, "type", "this event type cannot be imported");
 		break;

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "api/ratelimit.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "app/auth.h"
 #include "app/check.h"
 #include "app/demo.h"
@@ -335,7 +336,10 @@ static int cmd_backup(int argc, char **argv)
 	if (rc)
 		return rc;
 	cb_err err = {0};
-	rc = cb_db_backup(app.db, file, &err);
+	cb_cli_progress *p = cb_cli_progress_start("backing up", "pages");
+	cb_progress pr = cb_cli_progress_sink(p);
+	rc = cb_db_backup_progress(app.db, file, &pr, &err);
+	cb_cli_progress_end(p);
 	if (rc)
 		cb_cli_error("%s", err.message);
 	else
@@ -362,7 +366,11 @@ static int cmd_restore(int argc, char **argv)
 		return 2;
 	}
 	cb_err err = {0};
-	if (cb_db_restore_file(dir, file, &err)) {
+	cb_cli_progress *p = cb_cli_progress_start("restoring", "pages");
+	cb_progress pr = cb_cli_progress_sink(p);
+	int failed = cb_db_restore_file_progress(dir, file, &pr, &err);
+	cb_cli_progress_end(p);
+	if (failed) {
 		cb_cli_error("%s", err.message);
 		return 1;
 	}
@@ -389,7 +397,10 @@ static int cmd_check(int argc, char **argv)
 		return rc;
 	cb_err err = {0};
 	cb_check_report r;
+	cb_cli_progress *p = cb_cli_progress_start("checking", "tickets");
+	app.progress = cb_cli_progress_sink(p);
 	rc = cb_check_run(&app, &r, &err);
+	cb_cli_progress_end(p);
 	if (rc) {
 		cb_cli_error("%s", err.message);
 	} else {
@@ -502,7 +513,10 @@ static int cmd_demo(int argc, char **argv)
 		return rc;
 	cb_err err = {0};
 	cb_demo_report r;
+	cb_cli_progress *p = cb_cli_progress_start("loading demo data", "tickets");
+	app.progress = cb_cli_progress_sink(p);
 	rc = cb_demo_load(&app, &o, cb_now_ms(), &r, &err);
+	cb_cli_progress_end(p);
 	if (rc)
 		cb_cli_error("%s", err.message);
 	else

@@ -5,10 +5,14 @@
  * SQLite's locking between processes). */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
+#include "app/auth.h"
 #include "app/import.h"
+#include "app/instance.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,6 +31,8 @@ static int positionals(int argc, char **argv, const char *const *valued, const c
 	int n = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		if (strcmp(a, "--all") == 0)
+			continue; /* the one flag */
 		if (a[0] == '-' && a[1] != '\0') {
 			int known = 0;
 			for (const char *const *v = valued; *v; v++) {
@@ -52,12 +58,128 @@ static int positionals(int argc, char **argv, const char *const *valued, const c
 
 static const char import_usage[] =
 	"usage: casebook import --data DIR [--sync full|normal] [--batch N] FILE\n"
+	"       casebook import --all --data DIR FILE\n"
 	"Imports tickets with their timelines from FILE ('-' reads stdin): NDJSON,\n"
 	"one ticket per line in the import format of the API (a JSON array is\n"
 	"accepted too). Each line is imported or rejected on its own; lines are\n"
 	"written N at a time (default 500) in one transaction per batch.\n"
 	"Prints each failed line's error, then 'imported N, failed N'.\n"
+	"--all loads a whole instance written by 'export --all' into DIR, which\n"
+	"must not exist or be empty; all or nothing (docs/export.md).\n"
 	"Exit status: 0 all imported, 1 some line failed or an error, 2 usage.\n";
+
+/* ---- import --all ---- */
+
+struct line_in {
+	FILE *f;
+	char *line;
+	size_t cap;
+};
+
+static int read_line(void *ctx, const char **line, size_t *len, cb_err *err)
+{
+	struct line_in *in = ctx;
+	errno = 0;
+	ssize_t n = getline(&in->line, &in->cap, in->f);
+	if (n < 0) {
+		if (ferror(in->f))
+			return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot read the input: %s",
+					  strerror(errno));
+		return 0;
+	}
+	if (n > 0 && in->line[n - 1] == '\n')
+		n--;
+	*line = in->line;
+	*len = (size_t)n;
+	return 1;
+}
+
+/* 1 when dir does not exist (*exists = 0) or is an empty directory. */
+static int empty_dir(const char *dir, int *exists)
+{
+	*exists = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT;
+	*exists = 1;
+	struct dirent *e;
+	int empty = 1;
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+static void remove_db(const char *dir, int rm_dir)
+{
+	static const char *const files[] = {"casebook.db", "casebook.db-wal", "casebook.db-shm"};
+	char path[4096];
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	if (rm_dir)
+		rmdir(dir);
+}
+
+static int import_all(const char *dir, const char *path)
+{
+	int exists = 0;
+	if (!empty_dir(dir, &exists)) {
+		cb_cli_error("%s is not empty: import --all needs a new or empty data directory", dir);
+		return 1;
+	}
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!f) {
+		cb_cli_error("cannot open %s: %s", path, strerror(errno));
+		return 1;
+	}
+	if (cb_auth_init()) {
+		cb_cli_error("cannot initialize libsodium");
+		if (f != stdin)
+			fclose(f);
+		return 1;
+	}
+	cb_app app = {0};
+	cb_err err = {0};
+	cb_db_opts o = {.synchronous_full = 1};
+	if (cb_db_open(&app.db, dir, &o, &err)) {
+		cb_cli_error("%s", err.message);
+		if (f != stdin)
+			fclose(f);
+		return 1;
+	}
+	app.data_dir = dir;
+	struct line_in in = {.f = f};
+	cb_instance_stats st = {0};
+	cb_cli_progress *p = cb_cli_progress_start("importing", "lines");
+	if (p && f != stdin) {
+		/* the total for the time left: a quick count of the file's lines */
+		int64_t lines = 0;
+		char buf[65536];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			for (char *q = buf; (q = memchr(q, '\n', (size_t)(buf + n - q))); q++)
+				lines++;
+		rewind(f);
+		cb_cli_progress_total(p, lines);
+	}
+	app.progress = cb_cli_progress_sink(p);
+	int rc = cb_instance_import(&app, read_line, &in, &st, &err);
+	cb_cli_progress_end(p);
+	cb_db_close(app.db);
+	free(in.line);
+	if (f != stdin)
+		fclose(f);
+	if (rc) {
+		cb_cli_error("%s; nothing imported", err.message);
+		remove_db(dir, !exists);
+		return 1;
+	}
+	printf("imported %lld tables, %lld rows into %s\n", (long long)st.tables, (long long)st.rows,
+	       dir);
+	return 0;
+}
 
 static int print_failure(void *ctx, const cb_import_result *r)
 {
@@ -162,6 +284,13 @@ int cb_cmd_import(int argc, char **argv)
 		fputs(import_usage, stderr);
 		return 2;
 	}
+	if (cb_cli_flag(argc, argv, "--all")) {
+		if (sync || cb_cli_opt(argc, argv, "--batch")) {
+			fputs(import_usage, stderr);
+			return 2;
+		}
+		return import_all(cb_cli_opt(argc, argv, "--data"), pos[0]);
+	}
 	cb_import_opts o = {.sink = print_failure};
 	const char *bs = cb_cli_opt(argc, argv, "--batch");
 	if (bs) {
@@ -185,8 +314,11 @@ int cb_cmd_import(int argc, char **argv)
 	}
 	cb_err err = {0};
 	cb_import_stats st = {0};
+	cb_cli_progress *p = cb_cli_progress_start("importing", "lines");
+	app.progress = cb_cli_progress_sink(p);
 	rc = cb_import_tickets(&app, cb_now_ms(), in.p ? in.p : "", in.len,
 			       cb_import_sniff(in.p, in.len), &o, &st, &err);
+	cb_cli_progress_end(p);
 	if (rc)
 		cb_cli_error("%s", err.message);
 	printf("imported %lld, failed %lld\n", (long long)st.imported, (long long)st.failed);
@@ -198,13 +330,30 @@ int cb_cmd_import(int argc, char **argv)
 /* ---- export ---- */
 
 static const char export_usage[] =
-	"usage: casebook export --data DIR [FILE]\n"
-	"Writes every ticket with its timeline as NDJSON in the import format\n"
-	"(ascending id, one ticket per line) to FILE, or to stdout.\n";
+	"usage: casebook export [--all] --data DIR [FILE]\n"
+	"Writes every ticket with its timeline and attachments as NDJSON in the\n"
+	"import format (ascending id, one ticket per line) to FILE, or to stdout.\n"
+	"--all writes the whole instance instead (accounts, users, groups, SLA\n"
+	"configuration, macros, articles, incidents, defects, problems, settings,\n"
+	"tokens, tickets, ...) for 'import --all' (docs/export.md).\n";
+
+/* The output, counting its lines for the progress line: each ticket (or
+ * row) is written as it is read, nothing else is kept. */
+struct out {
+	FILE *f;
+	cb_cli_progress *progress;
+	int64_t lines;
+};
 
 static int file_write(void *ctx, const char *p, size_t n)
 {
-	return fwrite(p, 1, n, ctx) == n ? 0 : -1;
+	struct out *o = ctx;
+	if (o->progress) {
+		for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + n - q))); q++)
+			o->lines++;
+		cb_cli_progress_update(o->progress, o->lines, 0);
+	}
+	return fwrite(p, 1, n, o->f) == n ? 0 : -1;
 }
 
 int cb_cmd_export(int argc, char **argv)
@@ -235,8 +384,23 @@ int cb_cmd_export(int argc, char **argv)
 	}
 	cb_err err = {0};
 	int64_t n = 0;
+	int all = cb_cli_flag(argc, argv, "--all");
+	cb_instance_stats st = {0};
+	struct out o = {.f = f, .progress = cb_cli_progress_start("exporting", all ? "lines" : "tickets")};
 	cb_conn *c = cb_db_reader(app.db, &err);
-	rc = c ? cb_export_tickets(c, file_write, f, &n, &err) : -1;
+	int64_t total = 0;
+	if (c && o.progress) {
+		if ((all ? cb_instance_count(c, &total, &err) : cb_export_count(c, &total, &err)) == 0)
+			cb_cli_progress_total(o.progress, total);
+		cb_err_clear(&err); /* without a total the line shows the count and rate */
+	}
+	if (!c)
+		rc = -1;
+	else if (all)
+		rc = cb_instance_export(c, file_write, &o, &st, &err);
+	else
+		rc = cb_export_tickets(c, file_write, &o, &n, &err);
+	cb_cli_progress_end(o.progress);
 	if (rc)
 		cb_cli_error("%s", err.message);
 	if (f != stdout) {
@@ -244,7 +408,10 @@ int cb_cmd_export(int argc, char **argv)
 			cb_cli_error("cannot write %s: %s", pos[0], strerror(errno));
 			rc = -1;
 		}
-		if (rc == 0)
+		if (rc == 0 && all)
+			printf("exported %lld tables, %lld rows to %s\n", (long long)st.tables,
+			       (long long)st.rows, pos[0]);
+		else if (rc == 0)
 			printf("exported %lld tickets to %s\n", (long long)n, pos[0]);
 	} else if (fflush(stdout) != 0 && rc == 0) {
 		cb_cli_error("cannot write the export: %s", strerror(errno));

@@ -3,6 +3,7 @@
  * KPI facts of every ticket. */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "app/report.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -220,8 +221,11 @@ static int rebuild(int argc, char **argv)
 	cb_err err = {0};
 	int64_t n = 0;
 	int only = cb_cli_flag(argc, argv, "--rollups");
+	cb_cli_progress *p = only ? NULL : cb_cli_progress_start("rebuilding", "tickets");
+	app.progress = cb_cli_progress_sink(p);
 	rc = only ? cb_report_rollups_derive(&app, &err)
 		  : cb_report_rebuild(&app, cb_now_ms(), 500, &n, &err);
+	cb_cli_progress_end(p);
 	if (rc)
 		cb_cli_error("%s", err.message);
 	else if (only)

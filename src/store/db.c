@@ -894,7 +894,7 @@ int cb_db_integrity(cb_db *db, cb_err *err)
 
 /* ---- backup / restore ---- */
 
-static int copy_db(sqlite3 *from, sqlite3 *to, cb_err *err)
+static int copy_db(sqlite3 *from, sqlite3 *to, const cb_progress *p, cb_err *err)
 {
 	sqlite3_backup *b = sqlite3_backup_init(to, "main", from, "main");
 	if (!b)
@@ -904,6 +904,8 @@ static int copy_db(sqlite3 *from, sqlite3 *to, cb_err *err)
 		rc = sqlite3_backup_step(b, 1024);
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			sqlite3_sleep(5);
+		int total = sqlite3_backup_pagecount(b);
+		cb_progress_report(p, total - sqlite3_backup_remaining(b), total);
 	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
 	sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE)
@@ -912,6 +914,16 @@ static int copy_db(sqlite3 *from, sqlite3 *to, cb_err *err)
 }
 
 int cb_db_backup(cb_db *db, const char *path, cb_err *err)
+{
+	return cb_db_backup_progress(db, path, NULL, err);
+}
+
+int cb_db_restore_file(const char *dir, const char *path, cb_err *err)
+{
+	return cb_db_restore_file_progress(dir, path, NULL, err);
+}
+
+int cb_db_backup_progress(cb_db *db, const char *path, const cb_progress *p, cb_err *err)
 {
 	cb_conn *r = cb_db_reader(db, err);
 	if (!r)
@@ -922,12 +934,13 @@ int cb_db_backup(cb_db *db, const char *path, cb_err *err)
 		sqlite3_close(to);
 		return -1;
 	}
-	int rc = copy_db(r->h, to, err);
+	int rc = copy_db(r->h, to, p, err);
 	sqlite3_close(to);
 	return rc;
 }
 
-int cb_db_restore_file(const char *dir, const char *path, cb_err *err)
+int cb_db_restore_file_progress(const char *dir, const char *path, const cb_progress *p,
+				cb_err *err)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
@@ -966,7 +979,7 @@ int cb_db_restore_file(const char *dir, const char *path, cb_err *err)
 	if (sqlite3_open(dst, &to) != SQLITE_OK) {
 		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot open %s: %s", dst, sqlite3_errmsg(to));
 	} else {
-		rc = copy_db(from, to, err);
+		rc = copy_db(from, to, p, err);
 	}
 	sqlite3_close(to);
 	sqlite3_close(from);

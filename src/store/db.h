@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "util/err.h"
+#include "util/progress.h"
 
 typedef struct cb_db cb_db;
 typedef struct cb_conn cb_conn;
@@ -91,6 +92,10 @@ void cb_db_get_stats(cb_db *db, cb_db_stats *out);
  * while it copies: CB_E_CONFLICT when a server holds the directory. */
 int cb_db_backup(cb_db *db, const char *path, cb_err *err);
 int cb_db_restore_file(const char *dir, const char *path, cb_err *err);
+/* The same, reporting the pages copied (p may be NULL). */
+int cb_db_backup_progress(cb_db *db, const char *path, const cb_progress *p, cb_err *err);
+int cb_db_restore_file_progress(const char *dir, const char *path, const cb_progress *p,
+				cb_err *err);
 
 /* The data directory's lock: an exclusive flock on DIR/casebook.lock, held by
  * `casebook serve` for its lifetime and by a restore while it copies (the

@@ -4,5 +4,6 @@
 
 static const char CB_SQL_CHECK_TICKET_IDS[] =
 	"SELECT id FROM tickets WHERE id > ?1 ORDER BY id LIMIT 1000";
+static const char CB_SQL_CHECK_TICKET_COUNT[] = "SELECT count(*) FROM tickets";
 
 #endif

@@ -112,6 +112,7 @@ static const char CB_SQL_REPORT_BREACHES[] =
 /* Rebuild: tickets in id order from ?1, ?2 at a time. */
 static const char CB_SQL_REPORT_TICKET_IDS[] =
 	"SELECT id FROM tickets WHERE id > ?1 ORDER BY id LIMIT ?2";
+static const char CB_SQL_REPORT_TICKET_COUNT[] = "SELECT count(*) FROM tickets";
 
 /* Survey responses of a ticket, oldest first. */
 static const char CB_SQL_SURVEY_RESPONSES[] =

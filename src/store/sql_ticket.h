@@ -65,8 +65,19 @@ static const char CB_SQL_TICKET_FOLLOWUPS[] =
 static const char CB_SQL_EXPORT_TICKETS[] =
 	"SELECT id, external_id FROM tickets WHERE id > ?1 ORDER BY id LIMIT ?2";
 static const char CB_SQL_EXPORT_EVENTS[] =
-	"SELECT ticket_id, at, actor_id, type, data FROM events"
+	"SELECT ticket_id, at, actor_id, type, data, id FROM events"
 	" WHERE ticket_id >= ?1 AND ticket_id <= ?2 ORDER BY ticket_id, seq";
+static const char CB_SQL_EXPORT_TICKET_COUNT[] = "SELECT count(*) FROM tickets";
+static const char CB_SQL_EXPORT_PROBLEM_TITLE[] = "SELECT id, title FROM problems WHERE id = ?1";
+static const char CB_SQL_EXPORT_INCIDENT_TITLE[] = "SELECT id, title FROM incidents WHERE id = ?1";
+static const char CB_SQL_EXPORT_ATTACHMENTS[] =
+	"SELECT event_id, filename, content_type, sha256, content_id, inline, created_at, data"
+	" FROM attachments WHERE ticket_id = ?1 ORDER BY id";
+static const char CB_SQL_IMPORT_LAST_EVENT[] =
+	"SELECT id FROM events WHERE ticket_id = ?1 AND type = ?2 ORDER BY seq DESC LIMIT 1";
+static const char CB_SQL_IMPORT_ATTACHMENT[] =
+	"INSERT INTO attachments(ticket_id, event_id, filename, content_type, size, sha256,"
+	" content_id, inline, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 static const char CB_SQL_TICKET_EXISTS[] = "SELECT id FROM tickets WHERE id = ?1";
 

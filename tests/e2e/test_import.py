@@ -607,3 +607,123 @@ def test_cli_import_export():
         assert "import" in listing and "export" in listing
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- links and attachments (issue 14, item 16) ----
+
+def linked_ticket(s):
+    """A live ticket with a defect, a problem, an incident and an article
+    linked, a comment with an upload and an upload with the new case."""
+    r = s.post("/api/v1/tickets", {"subject": "links", "requester": "alice@acme.test",
+                                   "description": "with files"})
+    assert r.status == 201, r
+    tid = r.json["id"]
+    created = timeline(s, tid)[0]["id"]
+    r = s.post(f"/api/v1/tickets/{tid}/comments", {"body": "see the log", "public": True})
+    assert r.status == 201, r
+    comment = r.json["id"]
+    files = [(bytes(range(256)) * 3, "trace.bin", "application/octet-stream", created),
+             (b"log line\n", "app.log", "text/plain", comment)]
+    for data, name, ctype, ev in files:
+        r = s.request("POST", f"/api/v1/tickets/{tid}/attachments?filename={name}&event={ev}",
+                      raw=data, content_type=ctype)
+        assert r.status == 201, r
+    assert s.post(f"/api/v1/tickets/{tid}/defects", {"tracker": "jira", "key": "ENG-7",
+                                                     "title": "Crash"}).status == 201
+    p = s.post("/api/v1/problems", {"title": "Sync stalls"})
+    assert p.status == 201, p
+    assert s.post(f"/api/v1/tickets/{tid}/problems", {"problem": p.json["id"]}).status == 201
+    i = s.post("/api/v1/incidents", {"title": "API errors", "severity": "SEV2"})
+    assert i.status == 201, i
+    assert s.post(f"/api/v1/incidents/{i.json['id']}/tickets", {"tickets": [tid]}).status in (200, 201)
+    a = s.post("/api/v1/articles", {"type": "kb", "title": "How to sync", "body": "steps"})
+    assert a.status == 201, a
+    assert s.post(f"/api/v1/tickets/{tid}/articles", {"article": a.json["id"]}).status == 201
+    return tid, files
+
+
+def test_export_carries_links_and_attachments():
+    import base64
+    import hashlib
+    with Server() as a:
+        setup_directory(a)
+        tid, files = linked_ticket(a)
+        stored = {e["type"] for e in timeline(a, tid)}
+        assert {"defect", "problem", "incident", "article_linked"} <= stored, stored
+        first = export(a)
+    line = json.loads(first.splitlines()[0])
+    types = [e["type"] for e in line["events"]]
+    assert types == ["comment", "defect", "problem", "incident", "article_linked"], types
+    ev = {e["type"]: e for e in line["events"]}
+    assert ev["defect"]["tracker"] == "jira" and ev["defect"]["key"] == "ENG-7"
+    assert ev["defect"]["action"] == "linked" and "defect" not in ev["defect"]
+    assert ev["problem"]["problem"] == "Sync stalls" and ev["problem"]["action"] == "linked"
+    assert ev["incident"]["incident"] == "API errors" and ev["incident"]["action"] == "linked"
+    assert ev["article_linked"]["title"] == "How to sync"
+    assert ev["article_linked"]["article_type"] == "kb"
+    atts = line["attachments"]
+    assert [x["filename"] for x in atts] == ["trace.bin", "app.log"]
+    assert "event" not in atts[0] and atts[1]["event"] == 0  # the creation, then the comment
+    for x, (data, name, ctype, _) in zip(atts, files):
+        assert base64.b64decode(x["content_base64"]) == data
+        assert x["sha256"] == hashlib.sha256(data).hexdigest() and x["size"] == len(data)
+        assert x["content_type"] == ctype
+    with Server() as b:
+        setup_directory(b)
+        r = b.post("/api/v1/import/tickets", raw=first, content_type=NDJSON)
+        assert r.status == 200 and r.json["imported"] == 1, r.json
+        nid = r.json["results"][0]["id"]
+        got = b.get(f"/api/v1/tickets/{nid}/attachments").json["items"]
+        assert [g["filename"] for g in got] == ["trace.bin", "app.log"], got
+        assert [g["sha256"] for g in got] == [hashlib.sha256(f[0]).hexdigest() for f in files]
+        body = b.request("GET", f"/api/v1/attachments/{got[0]['id']}")
+        assert body.status == 200
+        stored_b = [e["type"] for e in timeline(b, nid)]
+        for t in ("defect", "problem", "incident", "article_linked"):
+            assert t in stored_b, stored_b
+        second = export(b)
+    assert first == second
+    # a bad attachment names its field, and the line writes nothing
+    with Server() as c:
+        setup_directory(c)
+        bad = json.loads(first.splitlines()[0])
+        bad["attachments"][0]["sha256"] = "0" * 64
+        bad["attachments"][1]["event"] = 9
+        bad["attachments"][1]["content_base64"] = "!!"
+        out = do_import(c, [bad])
+        assert out["failed"] == 1, out
+        fields = [e["field"] for e in out["results"][0]["error"]["errors"]]
+        assert fields == ["attachments[0].sha256"], fields
+        bad["attachments"][0]["sha256"] = atts[0]["sha256"]
+        out = do_import(c, [bad])
+        fields = [e["field"] for e in out["results"][0]["error"]["errors"]]
+        assert fields == ["attachments[1].event", "attachments[1].content_base64"], fields
+        assert c.get("/api/v1/tickets").json["items"] == []
+
+
+def test_export_carries_every_stored_event_of_the_demo():
+    """Every stored event of the demo data but the derived ones (automatic
+    status changes, SLA notes) is on its ticket's export line."""
+    tmp = tempfile.mkdtemp(prefix="cb-demo-exp-")
+    try:
+        d = os.path.join(tmp, "d")
+        assert run("init", "--data", d).returncode == 0
+        r = run("demo", "--data", d)
+        assert r.returncode == 0, r
+        db = sqlite3.connect(os.path.join(d, "casebook.db"))
+        want = {}
+        for t, data in db.execute("SELECT type, data FROM events WHERE type NOT IN ('created', 'sla')"):
+            if t == "status" and json.loads(data).get("auto"):
+                continue
+            want[t] = want.get(t, 0) + 1
+        db.close()
+        r = run("export", "--data", d)
+        assert r.returncode == 0, r
+        got = {}
+        for l in r.stdout.splitlines():
+            for e in json.loads(l)["events"]:
+                got[e["type"]] = got.get(e["type"], 0) + 1
+        assert {"defect", "incident", "problem", "escalation"} <= set(want), want
+        assert got == want
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
