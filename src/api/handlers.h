@@ -71,7 +71,7 @@ int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_import_tickets(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_export_tickets(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_IMPORT \
-	{"POST", "/api/v1/import/tickets", cb_h_import_tickets, CB_ROLE_ADMIN, CB_R_WRITE, "import.tickets"}, \
+	{"POST", "/api/v1/import/tickets", cb_h_import_tickets, CB_ROLE_ADMIN, CB_R_WRITE | CB_R_SPOOL, "import.tickets"}, \
 	{"GET", "/api/v1/export/tickets", cb_h_export_tickets, CB_ROLE_ADMIN, 0, "export.tickets"},
 
 /* h_views.c */
@@ -212,7 +212,7 @@ int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err);
 	{"GET", "/api/v1/mail/outbox", cb_h_mail_outbox, CB_ROLE_ADMIN, 0, "mail.outbox"}, \
 	{"GET", "/survey/{token}", cb_h_survey_page, CB_ROLE_NONE, CB_R_PUBLIC, "survey.page"}, \
 	{"POST", "/survey/{token}", cb_h_survey_submit, CB_ROLE_NONE, CB_R_PUBLIC, "survey.submit"}, \
-	{"POST", "/api/v1/mail/inbound", cb_h_mail_inbound, CB_ROLE_AGENT, CB_R_WRITE, "mail.inbound"}, \
+	{"POST", "/api/v1/mail/inbound", cb_h_mail_inbound, CB_ROLE_AGENT, CB_R_WRITE | CB_R_MAIL, "mail.inbound"}, \
 	{"GET", "/api/v1/mail/messages/{id}", cb_h_mail_message_get, CB_ROLE_ENGINEER, 0, "mail.messages.get"}, \
 	{"GET", "/api/v1/mail/messages/{id}/raw", cb_h_mail_message_raw, CB_ROLE_ENGINEER, 0, "mail.messages.raw"}, \
 	{"GET", "/api/v1/tickets/{id}/mail", cb_h_ticket_mail, CB_ROLE_ENGINEER, 0, "tickets.mail"}, \
