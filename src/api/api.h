@@ -40,7 +40,8 @@ typedef struct cb_req {
 	const char *idempotency_key;
 	const char *cookie;          /* Cookie header (browser sessions) */
 	const char *csrf_token;      /* X-CSRF-Token header */
-	const char *forwarded_proto; /* X-Forwarded-Proto (https behind a TLS proxy) */
+	const char *forwarded_proto; /* X-Forwarded-Proto (https behind a TLS proxy); only
+				      * from the --trusted-proxy address, else NULL */
 	const char *client_ip;       /* the peer's address ("" when unknown) */
 	const char *if_none_match;   /* If-None-Match (static pages: 304) */
 	int64_t session_id;          /* set when the cookie authenticated the request */

@@ -182,7 +182,6 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 	req->idempotency_key = hdr(conn, "Idempotency-Key");
 	req->cookie = hdr(conn, "Cookie");
 	req->csrf_token = hdr(conn, "X-CSRF-Token");
-	req->forwarded_proto = hdr(conn, "X-Forwarded-Proto");
 	req->if_none_match = hdr(conn, "If-None-Match");
 	req->client_ip = "";
 	const union MHD_ConnectionInfo *ci =
@@ -198,9 +197,12 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 				  ip, sizeof ip);
 		req->client_ip = cb_arena_strdup(rq->arena, ip);
 	}
-	/* behind the trusted proxy: the address it saw, the last entry it added */
-	const char *xff = s->opts->trusted_proxy ? hdr(conn, "X-Forwarded-For") : NULL;
-	if (xff && strcmp(req->client_ip, s->opts->trusted_proxy) == 0) {
+	/* behind the trusted proxy: the address it saw, the last entry it added,
+	 * and the scheme the browser used; from anyone else both are ignored */
+	int from_proxy = s->opts->trusted_proxy && strcmp(req->client_ip, s->opts->trusted_proxy) == 0;
+	req->forwarded_proto = from_proxy ? hdr(conn, "X-Forwarded-Proto") : NULL;
+	const char *xff = from_proxy ? hdr(conn, "X-Forwarded-For") : NULL;
+	if (xff) {
 		const char *last = strrchr(xff, ',');
 		last = last ? last + 1 : xff;
 		while (*last == ' ' || *last == '\t')

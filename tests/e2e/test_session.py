@@ -69,15 +69,29 @@ def test_login_cookie_csrf_and_logout():
         assert st == 200 and "Max-Age=0" in h["set-cookie"]
         st, _, _ = call(s, "GET", "/api/v1/tickets", cookie=cookie)
         assert st == 401
-        # behind a TLS proxy the cookie is Secure
+        # X-Forwarded-Proto from a client that is not the trusted proxy is ignored
         st, h, _ = login(s, "agent@support.test", "correct horse",
                          headers={"X-Forwarded-Proto": "https"})
-        assert st == 201 and "; Secure" in h["set-cookie"]
+        assert st == 201 and "Secure" not in h["set-cookie"], h["set-cookie"]
         # the logins are in the audit trail
         db = sqlite3.connect(os.path.join(s.dir, "casebook.db"))
         n = db.execute("SELECT count(*) FROM audit WHERE action = 'session.login'").fetchone()[0]
         db.close()
         assert n == 2, n
+
+
+def test_forwarded_proto_only_from_the_trusted_proxy():
+    """Behind the --trusted-proxy address, X-Forwarded-Proto: https makes the
+    session cookie Secure; the same header from any other client is ignored."""
+    for proxy, secure in (("127.0.0.1", True), ("127.0.0.2", False)):
+        with Server(extra_args=["--trusted-proxy", proxy]) as s:
+            assert s.post("/api/v1/users", {"email": "ag@support.test", "role": "agent",
+                                            "password": "correct horse"}).status == 201
+            st, h, _ = login(s, "ag@support.test", "correct horse",
+                             headers={"X-Forwarded-Proto": "https"})
+            assert st == 201 and ("; Secure" in h["set-cookie"]) == secure, (proxy, h)
+            st, h, _ = login(s, "ag@support.test", "correct horse")
+            assert st == 201 and "Secure" not in h["set-cookie"]
 
 
 def test_wrong_passwords_are_throttled():
