@@ -642,6 +642,15 @@ static const char m015[] =
 	"  deleted_at INTEGER) STRICT;"
 	"CREATE INDEX macros_owner ON macros(owner_id);";
 
+/* m016: failed logins remember the client's address: throttling is per
+ * (e-mail, address) and per address, so failures from one address never
+ * lock the account's owner out elsewhere. */
+static const char m016[] =
+	"ALTER TABLE login_failures ADD COLUMN ip TEXT NOT NULL DEFAULT '';"
+	"DROP INDEX login_failures_email;"
+	"CREATE INDEX login_failures_email_ip ON login_failures(email, ip, at);"
+	"CREATE INDEX login_failures_ip ON login_failures(ip, at);";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -658,5 +667,6 @@ const char *const cb_migrations[] = {
 	m013,
 	m014,
 	m015,
+	m016,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

@@ -122,6 +122,44 @@ def test_wrong_passwords_are_throttled():
         problem(s.request("POST", "/api/v1/session", body={"email": "a", "password": "b", "x": 1}), 422)
 
 
+def test_login_throttle_is_per_address_with_growing_delays():
+    """Failures are counted per (e-mail, address) and per address: wrong
+    passwords from one address hold that address back (30 s, then doubling),
+    while the right password from another address still works."""
+    with Server(extra_args=["--trusted-proxy", "127.0.0.1"]) as s:
+        assert s.post("/api/v1/users", {"email": "ann@support.test", "role": "agent",
+                                        "password": "right password"}).status == 201
+        a = {"X-Forwarded-For": "203.0.113.5"}
+        b = {"X-Forwarded-For": "198.51.100.7"}
+        for _ in range(5):
+            assert login(s, "ann@support.test", "wrong password", headers=a)[0] == 401
+        st, h, body = login(s, "ann@support.test", "right password", headers=a)
+        assert st == 429, body
+        first = int(h["retry-after"])
+        assert 0 < first <= 30 and str(first) in body["detail"], (h, body)
+        # the owner, elsewhere, is not locked out
+        st, _, body = login(s, "ann@support.test", "right password", headers=b)
+        assert st == 201, body
+        # attempts while held back count nothing and change nothing
+        assert login(s, "ann@support.test", "wrong password", headers=a)[0] == 429
+        db = sqlite3.connect(os.path.join(s.dir, "casebook.db"))
+        assert db.execute("SELECT count(*) FROM login_failures WHERE ip = '203.0.113.5'").fetchone()[0] == 5
+        # once the wait is over one more attempt is allowed; failing it doubles the wait
+        db.execute("UPDATE login_failures SET at = at - 31000")
+        db.commit()
+        assert login(s, "ann@support.test", "wrong password", headers=a)[0] == 401
+        st, h, _ = login(s, "ann@support.test", "right password", headers=a)
+        assert st == 429 and 30 < int(h["retry-after"]) <= 60, h
+        # one address trying many accounts is held back as a whole
+        c = {"X-Forwarded-For": "192.0.2.9"}
+        for i in range(20):
+            assert login(s, f"user{i}@support.test", "guess", headers=c)[0] == 401
+        st, h, _ = login(s, "ann@support.test", "right password", headers=c)
+        assert st == 429 and int(h["retry-after"]) > 0
+        assert login(s, "ann@support.test", "right password", headers=b)[0] == 201
+        db.close()
+
+
 def test_customer_session_sees_only_own_account():
     with Server() as s:
         for n in ("acme", "globex"):
