@@ -48,13 +48,19 @@ static int match(const char *pattern, const char *path, cb_req *req)
 	return 1;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* The route of req->method on req->path. When only the method is wrong,
- * *allow gets the methods the path has ("GET, HEAD, POST"), else NULL. */
+ * *allow gets the path's methods in alphabetical order ("GET, HEAD,
+ * PATCH"; HEAD wherever GET is), else NULL. */
 static const cb_route *find_route(cb_req *req, const char **allow)
 {
 	*allow = NULL;
-	char methods[96] = "";
-	size_t len = 0;
+	const char *m[16];
+	size_t n = 0;
 	for (int i = 0; i < cb_routes_count; i++) {
 		const cb_route *r = &cb_routes[i];
 		if (!match(r->pattern, req->path, req))
@@ -64,25 +70,23 @@ static const cb_route *find_route(cb_req *req, const char **allow)
 			req->route = i;
 			return r;
 		}
-		/* every method once, HEAD after GET */
 		const char *add[2] = {r->method, strcmp(r->method, "GET") == 0 ? "HEAD" : NULL};
 		for (int k = 0; k < 2 && add[k]; k++) {
-			size_t n = strlen(add[k]);
 			int seen = 0;
-			for (const char *m = methods; *m && !seen;) {
-				size_t ml = strcspn(m, ",");
-				seen = ml == n && strncmp(m, add[k], n) == 0;
-				m += ml;
-				while (*m == ',' || *m == ' ')
-					m++;
-			}
-			if (!seen && len + n + 3 < sizeof methods)
-				len += (size_t)snprintf(methods + len, sizeof methods - len, "%s%s",
-							len ? ", " : "", add[k]);
+			for (size_t q = 0; q < n && !seen; q++)
+				seen = strcmp(m[q], add[k]) == 0;
+			if (!seen && n < sizeof m / sizeof m[0])
+				m[n++] = add[k];
 		}
 	}
-	if (len)
-		*allow = cb_arena_strdup(req->arena, methods);
+	if (!n)
+		return NULL;
+	qsort(m, n, sizeof m[0], cmp_str);
+	char methods[160] = "";
+	size_t len = 0;
+	for (size_t q = 0; q < n && len < sizeof methods; q++)
+		len += (size_t)snprintf(methods + len, sizeof methods - len, "%s%s", q ? ", " : "", m[q]);
+	*allow = cb_arena_strdup(req->arena, methods);
 	return NULL;
 }
 
