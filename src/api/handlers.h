@@ -27,17 +27,23 @@ int cb_h_users_list(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_users_get(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_users_patch(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_users_me(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_users_password(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_USERS \
 	{"POST", "/api/v1/users", cb_h_users_create, CB_ROLE_ADMIN, CB_R_WRITE, "users.create"}, \
 	{"GET", "/api/v1/users", cb_h_users_list, CB_ROLE_ENGINEER, 0, "users.list"}, \
 	{"GET", "/api/v1/users/me", cb_h_users_me, CB_ROLE_CUSTOMER, 0, "users.me"}, \
+	{"POST", "/api/v1/users/me/password", cb_h_users_password, CB_ROLE_CUSTOMER, CB_R_WRITE, "users.password"}, \
 	{"GET", "/api/v1/users/{id}", cb_h_users_get, CB_ROLE_CUSTOMER, 0, "users.get"}, \
 	{"PATCH", "/api/v1/users/{id}", cb_h_users_patch, CB_ROLE_ADMIN, CB_R_WRITE, "users.update"},
 
 /* h_tokens.c */
 int cb_h_tokens_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tokens_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tokens_revoke(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_TOKENS \
-	{"POST", "/api/v1/tokens", cb_h_tokens_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "tokens.create"},
+	{"POST", "/api/v1/tokens", cb_h_tokens_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "tokens.create"}, \
+	{"GET", "/api/v1/tokens", cb_h_tokens_list, CB_ROLE_CUSTOMER, 0, "tokens.list"}, \
+	{"DELETE", "/api/v1/tokens/{id}", cb_h_tokens_revoke, CB_ROLE_CUSTOMER, CB_R_WRITE, "tokens.revoke"},
 
 /* h_groups.c */
 int cb_h_groups_create(cb_req *req, cb_resp *resp, cb_err *err);

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "app/auth.h"
@@ -277,4 +278,113 @@ json_t *cb_session_describe(cb_conn *c, int64_t session_id, cb_err *err)
 	}
 	json_object_set_new(o, "user", user);
 	return o;
+}
+
+int cb_session_end_user(cb_conn *c, int64_t user_id, int64_t keep, cb_ms now, int64_t *ended,
+			cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_SESSION_END_USER, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, user_id);
+	cb_q_bind_i64(q, 2, now);
+	cb_q_bind_i64(q, 3, keep);
+	if (cb_q_exec(q, err))
+		return -1;
+	if (ended)
+		*ended = cb_conn_changes(c);
+	return 0;
+}
+
+struct password_job {
+	const cb_actor *actor;
+	int64_t keep;
+	cb_ms now;
+	cb_arena *a;
+	const char *hash;
+	int revoke_tokens;
+	int64_t sessions, tokens;
+};
+
+static int password_fn(cb_conn *c, void *p, cb_err *err)
+{
+	struct password_job *j = p;
+	cb_q *q = cb_q_get(c, CB_SQL_PASSWORD_SET, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, j->actor->user_id);
+	cb_q_bind_text(q, 2, j->hash);
+	cb_q_bind_i64(q, 3, j->now);
+	if (cb_q_exec(q, err) ||
+	    cb_session_end_user(c, j->actor->user_id, j->keep, j->now, &j->sessions, err))
+		return -1;
+	if (j->revoke_tokens &&
+	    cb_dir_tokens_revoke_user(c, j->a, j->actor, j->now, j->actor->user_id,
+				      "password change", &j->tokens, err))
+		return -1;
+	char target[40];
+	snprintf(target, sizeof target, "user:%lld", (long long)j->actor->user_id);
+	char data[96];
+	snprintf(data, sizeof data, "{\"sessions_ended\":%lld,\"tokens_revoked\":%lld}",
+		 (long long)j->sessions, (long long)j->tokens);
+	return cb_audit(c, j->actor, j->now, "user.password", target, data, err);
+}
+
+int cb_session_password_change(cb_app *app, cb_arena *a, const cb_actor *actor,
+			       int64_t session_id, cb_ms now, json_t *in, json_t **out, cb_err *err)
+{
+	static const char *const keys[] = {"current_password", "new_password", "revoke_tokens",
+					   NULL};
+	*out = NULL;
+	if (cb_json_check_keys(in, keys, "", err))
+		return -1;
+	json_t *cur = json_object_get(in, "current_password");
+	json_t *nw = json_object_get(in, "new_password");
+	json_t *rt = json_object_get(in, "revoke_tokens");
+	if (!json_is_string(cur) || !*json_string_value(cur) || json_string_length(cur) > 1024)
+		cb_err_add(err, CB_E_INVALID, "current_password", "is required");
+	cb_dir_user_in u = {.set = CB_DIR_USER_PASSWORD};
+	if (!json_is_string(nw)) {
+		cb_err_add(err, CB_E_INVALID, "new_password", "is required");
+	} else {
+		/* the directory's password rules, reported on new_password */
+		cb_err perr = {0};
+		u.password = json_string_value(nw);
+		u.set = CB_DIR_USER_PASSWORD;
+		cb_dir_password_check(u.password, "new_password", &perr);
+		for (int i = 0; i < perr.nitems; i++)
+			cb_err_add(err, CB_E_INVALID, perr.items[i].field, "%s", perr.items[i].message);
+	}
+	if (rt && !json_is_boolean(rt))
+		cb_err_add(err, CB_E_INVALID, "revoke_tokens", "must be true or false");
+	if (err->nitems)
+		return cb_err_summarize(err);
+
+	cb_conn *c = cb_db_reader(app->db, err);
+	if (!c)
+		return -1;
+	cb_q *q = cb_q_get(c, CB_SQL_PASSWORD_GET, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, actor->user_id);
+	int r = cb_q_step(q, err);
+	if (r < 0)
+		return -1;
+	char *hash = r && !cb_q_isnull(q, 0) ? cb_arena_strdup(a, cb_q_text(q, 0)) : NULL;
+	cb_conn_reset_all(c);
+	/* verified outside any transaction (argon2id is slow on purpose) */
+	pthread_once(&dummy_once, make_dummy);
+	int ok = cb_auth_password_verify(hash ? hash : dummy, json_string_value(cur)) == 1 && hash;
+	if (!ok)
+		return cb_err_set(err, CB_E_INVALID, "current_password", "is not the current password");
+	char *new_hash = NULL;
+	if (cb_auth_password_hash(u.password, &new_hash, a, err))
+		return -1;
+	struct password_job j = {.actor = actor, .keep = session_id, .now = now, .a = a,
+				 .hash = new_hash, .revoke_tokens = json_is_true(rt)};
+	if (cb_db_write(app->db, password_fn, &j, err))
+		return -1;
+	*out = json_pack("{s:I, s:I}", "sessions_ended", (json_int_t)j.sessions, "tokens_revoked",
+			 (json_int_t)j.tokens);
+	return 0;
 }

@@ -47,6 +47,20 @@ int cb_session_login(cb_app *app, cb_arena *a, cb_ms now, const char *ip, json_t
 int cb_session_resolve(cb_app *app, cb_arena *a, const char *secret, cb_ms now, cb_actor *out,
 		       const char **csrf, int64_t *session_id, cb_err *err);
 int cb_session_revoke(cb_conn *c, int64_t session_id, cb_ms now, cb_err *err);
+/* Ends every live session of user_id except keep (0: all); *ended (may be
+ * NULL) gets how many. */
+int cb_session_end_user(cb_conn *c, int64_t user_id, int64_t keep, cb_ms now, int64_t *ended,
+			cb_err *err);
+/* The actor changes their own password: in = {"current_password",
+ * "new_password", "revoke_tokens"?}. The current password is verified
+ * (422 on current_password when wrong), the new one must follow the
+ * directory's rules; then, in one write, the password is replaced, every
+ * other session of the user ends (session_id, the request's own, stays;
+ * 0 when the request came with a token), and with revoke_tokens every API
+ * token of the user is revoked. Audited as user.password (and token.revoke
+ * per token). *out = {"sessions_ended", "tokens_revoked"}. */
+int cb_session_password_change(cb_app *app, cb_arena *a, const cb_actor *actor,
+			       int64_t session_id, cb_ms now, json_t *in, json_t **out, cb_err *err);
 /* {"user", "csrf_token", "expires_at"} of a live session. */
 json_t *cb_session_describe(cb_conn *c, int64_t session_id, cb_err *err);
 

@@ -33,6 +33,11 @@ static const char CB_SQL_SESSION_LOOKUP[] =
 	" u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?1";
 static const char CB_SQL_SESSION_REVOKE[] =
 	"UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+static const char CB_SQL_SESSION_END_USER[] =
+	"UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND id != ?3";
+static const char CB_SQL_PASSWORD_GET[] = "SELECT password_hash FROM users WHERE id = ?1";
+static const char CB_SQL_PASSWORD_SET[] =
+	"UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1";
 static const char CB_SQL_SESSION_GET[] =
 	"SELECT user_id, csrf, expires_at FROM sessions WHERE id = ?1 AND revoked_at IS NULL";
 

@@ -37,7 +37,7 @@ def test_unknown_route_and_method():
             problem(r, 405)
             assert r.header("Allow") == "GET, HEAD, PATCH", r.headers
         r = s.request("PUT", "/api/v1/tokens", token=None)
-        assert r.status == 405 and r.header("Allow") == "POST", r.headers
+        assert r.status == 405 and r.header("Allow") == "GET, HEAD, POST", r.headers
 
 
 def test_metrics_counts_requests_per_route():
