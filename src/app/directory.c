@@ -433,9 +433,10 @@ int cb_dir_account_from_json(cb_dir_account_in *out, json_t *body, int partial, 
 			     cb_err *err)
 {
 	memset(out, 0, sizeof *out);
-	if (decode(out, &out->set, account_fields, NFIELDS(account_fields), body, err))
-		return -1;
-	return cb_dir_account_check(out, partial, a, err);
+	/* the values given are checked even when other keys are bad: every
+	 * bad field is named at once */
+	int bad = decode(out, &out->set, account_fields, NFIELDS(account_fields), body, err) != 0;
+	return cb_dir_account_check(out, partial, a, err) || bad ? cb_err_summarize(err) : 0;
 }
 
 static void check_domains(cb_dir_account_in *in, cb_arena *a, cb_err *err)
@@ -719,9 +720,10 @@ int cb_dir_user_from_json(cb_dir_user_in *out, json_t *body, int partial, cb_are
 {
 	memset(out, 0, sizeof *out);
 	out->active = 1;
-	if (decode(out, &out->set, user_fields, NFIELDS(user_fields), body, err))
-		return -1;
-	return cb_dir_user_check(out, partial, a, err);
+	/* the values given are checked even when other keys are bad: every
+	 * bad field is named at once */
+	int bad = decode(out, &out->set, user_fields, NFIELDS(user_fields), body, err) != 0;
+	return cb_dir_user_check(out, partial, a, err) || bad ? cb_err_summarize(err) : 0;
 }
 
 static int has_account(const cb_dir_user_in *in)
@@ -1178,9 +1180,10 @@ int cb_dir_group_from_json(cb_dir_group_in *out, json_t *body, int partial, cb_a
 			   cb_err *err)
 {
 	memset(out, 0, sizeof *out);
-	if (decode(out, &out->set, group_fields, NFIELDS(group_fields), body, err))
-		return -1;
-	return cb_dir_group_check(out, partial, a, err);
+	/* the values given are checked even when other keys are bad: every
+	 * bad field is named at once */
+	int bad = decode(out, &out->set, group_fields, NFIELDS(group_fields), body, err) != 0;
+	return cb_dir_group_check(out, partial, a, err) || bad ? cb_err_summarize(err) : 0;
 }
 
 int cb_dir_group_check(cb_dir_group_in *in, int partial, cb_arena *a, cb_err *err)

@@ -43,6 +43,12 @@ int cb_err_set(cb_err *e, cb_errcode code, const char *field, const char *fmt, .
 void cb_err_add(cb_err *e, cb_errcode code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void cb_err_clear(cb_err *e);
+/* Adds what src found to dst, so a validator written as checks that each
+ * stop at their first failure can run them all into a scratch cb_err and
+ * report every bad field: two CB_E_INVALID errors combine their items;
+ * any other error (403, 404, 500...) wins over validation errors; otherwise
+ * the first error stays. Returns -1 when src held an error, else 0. */
+int cb_err_merge(cb_err *dst, const cb_err *src);
 /* For CB_E_INVALID with field items whose messages read after the field
  * ("is required"): sets the detail to "name is required" (and how many
  * more). Returns -1, so validators can `return cb_err_summarize(err)`. */

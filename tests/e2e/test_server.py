@@ -295,3 +295,61 @@ def test_strict_request_parsing():
         problem(s.post(f"/api/v1/tickets/{tid}/attachments?filename=a.txt%00.exe", raw=b"data",
                        content_type="text/plain"), 400)
         assert s.get(f"/api/v1/tickets/{tid}/attachments").json["items"] == []
+
+
+def test_validation_names_every_bad_field():
+    """A body with several bad fields gets one 422 naming each of them (up
+    to 16), on every create and update endpoint."""
+    with Server() as s:
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "standard"}).status == 201
+        assert s.post("/api/v1/users", {"email": "cu@acme.test", "role": "customer",
+                                        "account": "acme"}).status == 201
+        tid = s.post("/api/v1/tickets", {"subject": "ok", "requester": "cu@acme.test"}).json["id"]
+
+        def named(r, want):
+            p = problem(r, 422)
+            got = {e["field"] for e in p["errors"]}
+            assert got == set(want), (r.status, sorted(got), sorted(want), p)
+
+        named(s.post("/api/v1/tickets", {"subject": 42, "priority": "P9", "tags": "x",
+                                         "environment": [1], "colour": "red", "shade": 1,
+                                         "created_at": "yesterday"}),
+              ["subject", "priority", "tags", "environment", "colour", "shade", "created_at"])
+        named(s.post("/api/v1/tickets", {"subject": "x", "account": "nope", "group": "nope",
+                                         "assignee": "nobody@x.test"}),
+              ["account", "group", "assignee"])
+        named(s.patch(f"/api/v1/tickets/{tid}", {"subject": " ", "status": "weird", "priority": "P0",
+                                                 "tags": "a", "x": 1, "environment": None}),
+              ["subject", "status", "priority", "tags", "x", "environment"])
+        named(s.post(f"/api/v1/tickets/{tid}/comments", {"body": "", "public": "yes", "x": 1}),
+              ["body", "public", "x"])
+        named(s.post("/api/v1/users", {"email": "not an email", "role": "boss", "password": "short",
+                                       "x": 1}), ["email", "role", "password", "x"])
+        # every create and update names each unknown field, with the bad known one
+        made = {}
+        for path, body in (("/api/v1/groups", {"name": "tier1"}),
+                           ("/api/v1/views", {"name": "v1", "filters": {}}),
+                           ("/api/v1/macros", {"name": "m1", "body": "hi"}),
+                           ("/api/v1/articles", {"type": "kb", "title": "a1", "body": "b"}),
+                           ("/api/v1/incidents", {"title": "i1", "severity": "SEV2"}),
+                           ("/api/v1/components", {"name": "c1"}),
+                           ("/api/v1/defects", {"tracker": "jira", "key": "ENG-1", "title": "d1"}),
+                           ("/api/v1/problems", {"title": "p1"})):
+            r = s.post(path, body)
+            made[path] = r.json["id"] if r.status == 201 else None
+        targets = [("POST", p) for p in ("/api/v1/accounts", "/api/v1/users", "/api/v1/groups",
+                                         "/api/v1/views", "/api/v1/calendars", "/api/v1/sla-policies",
+                                         "/api/v1/articles", "/api/v1/macros", "/api/v1/incidents",
+                                         "/api/v1/components", "/api/v1/defects", "/api/v1/problems",
+                                         "/api/v1/tokens", "/api/v1/tickets",
+                                         f"/api/v1/tickets/{tid}/comments")]
+        assert all(made.values()), made
+        targets += [("PATCH", f"{p}/{i}") for p, i in made.items()]
+        targets += [("PATCH", "/api/v1/accounts/2"), ("PATCH", f"/api/v1/tickets/{tid}")]
+        failures = []
+        for method, path in targets:
+            r = s.request(method, path, body={"zz_one": 1, "zz_two": 2})
+            got = {e["field"] for e in r.json.get("errors", [])} if r.status == 422 else None
+            if not got or not {"zz_one", "zz_two"} <= got:
+                failures.append((method, path, r.status, got))
+        assert not failures, failures
