@@ -20,13 +20,21 @@ static void add_item(cb_err *e, const char *field, const char *msg)
 
 int cb_err_set(cb_err *e, cb_errcode code, const char *field, const char *fmt, ...)
 {
-	if (!e || e->code != CB_OK)
+	if (!e)
+		return -1;
+	/* a further invalid field of a request already invalid is named too */
+	int another = e->code == CB_E_INVALID && code == CB_E_INVALID && field && *field;
+	if (e->code != CB_OK && !another)
 		return -1;
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (another) {
+		add_item(e, field, msg);
+		return -1;
+	}
 	e->code = code;
 	snprintf(e->message, sizeof e->message, "%s", msg);
 	if (field && *field)

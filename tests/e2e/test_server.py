@@ -346,10 +346,18 @@ def test_validation_names_every_bad_field():
         assert all(made.values()), made
         targets += [("PATCH", f"{p}/{i}") for p, i in made.items()]
         targets += [("PATCH", "/api/v1/accounts/2"), ("PATCH", f"/api/v1/tickets/{tid}")]
+        # a known field of the wrong type too
+        bad_known = {"accounts": "name", "users": "email", "groups": "name", "views": "name",
+                     "calendars": "name", "sla-policies": "name", "articles": "title",
+                     "macros": "name", "incidents": "title", "components": "name",
+                     "defects": "title", "problems": "title", "tokens": "name",
+                     "tickets": "subject", "comments": "body"}
         failures = []
         for method, path in targets:
-            r = s.request(method, path, body={"zz_one": 1, "zz_two": 2})
+            noun = path.split("/")[3] if "comments" not in path else "comments"
+            known = bad_known[noun]
+            r = s.request(method, path, body={"zz_one": 1, "zz_two": 2, known: 42})
             got = {e["field"] for e in r.json.get("errors", [])} if r.status == 422 else None
-            if not got or not {"zz_one", "zz_two"} <= got:
+            if not got or not {"zz_one", "zz_two", known} <= got:
                 failures.append((method, path, r.status, got))
         assert not failures, failures
