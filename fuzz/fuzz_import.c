@@ -79,13 +79,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cb_import_format fmt = cb_import_sniff(d, size);
 	cb_err err = {0};
 	array_scan sc = {0};
+	struct src in = {.d = d, .len = size, .eof = 1}; /* the whole body in memory */
 	size_t pos = 0;
 	const char *s;
 	size_t n;
 	if (fmt == CB_IMPORT_ARRAY) {
-		FUZZ_CHECK(array_begin(d, size, &sc, &err) == 0);
+		FUZZ_CHECK(array_begin(&in, &sc, &err) == 0);
 		int r;
-		while ((r = array_next(d, size, &sc, &s, &n, &err)) == 1)
+		while ((r = array_next(&in, &sc, &s, &n, &err)) == 1)
 			;
 		if (r < 0) {
 			fuzz_note_err("array", r, &err);
@@ -93,13 +94,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(err.code == CB_E_BADREQ);
 			return 0;
 		}
-		array_begin(d, size, &sc, &err);
+		array_begin(&in, &sc, &err);
 	}
 	struct item items[MAX_LINES];
 	struct run run = {.b = {.now = FUZZ_NOW, .it = items, .n = 0}};
 	while (run.b.n < MAX_LINES) {
-		int r = fmt == CB_IMPORT_NDJSON ? ndjson_next(d, size, &pos, &s, &n)
-						: array_next(d, size, &sc, &s, &n, &err);
+		int r = fmt == CB_IMPORT_NDJSON ? ndjson_next(&in, &pos, &s, &n, &err)
+						: array_next(&in, &sc, &s, &n, &err);
 		if (r <= 0) {
 			FUZZ_CHECK(r == 0);
 			break;

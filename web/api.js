@@ -4,10 +4,11 @@
 let csrf = null;
 
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter) {
     super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter || 0; // seconds (429, 503)
   }
 }
 
@@ -25,7 +26,7 @@ export async function api(method, path, body) {
   const text = await r.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (!r.ok) throw new ApiError(r.status, data);
+  if (!r.ok) throw new ApiError(r.status, data, parseInt(r.headers.get('Retry-After') || '0', 10));
   return data;
 }
 

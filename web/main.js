@@ -54,6 +54,14 @@ async function logout() {
   location.assign('/');
 }
 
+// "45 seconds", "2 minutes", "15 minutes" (a throttled login's Retry-After)
+function waitText(s) {
+  if (!(s > 0)) return 'a moment';
+  if (s < 90) return `${s} second${s === 1 ? '' : 's'}`;
+  const m = Math.ceil(s / 60);
+  return `${m} minutes`;
+}
+
 function loginPage() {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
   const pw = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
@@ -72,7 +80,7 @@ function loginPage() {
       toast(`Signed in as ${s.user.email}`);
       route();
     } catch (e) {
-      msg.textContent = e.status === 429 ? 'Too many attempts; wait a moment and try again.'
+      msg.textContent = e.status === 429 ? `Too many failed attempts. Try again in ${waitText(e.retryAfter)}.`
         : e.status === 401 || e.status === 422 ? 'Wrong e-mail or password.' : e.message;
     }
   });

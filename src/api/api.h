@@ -8,6 +8,7 @@
 #define CB_API_H
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "app/app.h"
@@ -28,15 +29,19 @@ typedef struct cb_req {
 	cb_ms now;
 	const char *method;
 	const char *path;          /* without the query string */
-	const char *body;          /* NULL when empty */
+	const char *body;          /* NULL when empty (and with body_file) */
 	size_t body_len;
+	FILE *body_file;           /* CB_R_SPOOL routes: the body in a temporary file, at its
+				    * start (body is NULL, body_len its size) */
+	int path_has_nul;          /* the request target held %00: 400 */
 	const char *content_type;  /* header value or NULL */
 	const char *accept;
 	const char *authorization;
 	const char *idempotency_key;
 	const char *cookie;          /* Cookie header (browser sessions) */
 	const char *csrf_token;      /* X-CSRF-Token header */
-	const char *forwarded_proto; /* X-Forwarded-Proto (https behind a TLS proxy) */
+	const char *forwarded_proto; /* X-Forwarded-Proto (https behind a TLS proxy); only
+				      * from the --trusted-proxy address, else NULL */
 	const char *client_ip;       /* the peer's address ("" when unknown) */
 	const char *if_none_match;   /* If-None-Match (static pages: 304) */
 	int64_t session_id;          /* set when the cookie authenticated the request */
@@ -66,7 +71,18 @@ enum {
 	CB_R_WRITE = 1 << 1,    /* changes state: honours Idempotency-Key on POST */
 	CB_R_JSON_BODY = 1 << 2,/* requires a JSON body */
 	CB_R_UNLIMITED = 1 << 3,/* public and cheap: no rate limit (health, metrics, static pages) */
+	CB_R_SPOOL = 1 << 4,    /* large bodies (CB_API_SPOOL_MAX): spooled to a file, never
+				 * held in memory (req->body_file) */
+	CB_R_MAIL = 1 << 5,     /* a mail message: the mail size limit, not --max-body */
 };
+
+/* Body limit of CB_R_SPOOL routes (the import). */
+#define CB_API_SPOOL_MAX ((size_t)256 << 20)
+/* What a refused request (401, 403, 404, 405, 429 decided from its
+ * headers) may still send as a body: it is read and dropped so the
+ * connection can be kept; a longer one gets its answer at once and the
+ * connection is closed without reading the body. */
+#define CB_API_REFUSED_BODY ((size_t)64 << 10)
 
 typedef struct {
 	const char *method;
@@ -83,6 +99,14 @@ extern const int cb_routes_count;
 /* Routes, authenticates and runs the handler; fills resp (problem+json on
  * error). Never fails: every outcome is a response. */
 void cb_api_dispatch(cb_req *req, cb_resp *resp);
+/* cb_api_dispatch in two steps, so that no body is read for a caller who
+ * may not send it. cb_api_admit decides from the request line and headers
+ * alone (route, 405, credentials, role, rate limits): 0 when the request
+ * may go on (req->route set: its flags tell the body limit), -1 when resp
+ * holds the answer. cb_api_run then runs an admitted request with its
+ * body. */
+int cb_api_admit(cb_req *req, cb_resp *resp);
+void cb_api_run(cb_req *req, cb_resp *resp);
 
 /* ---- helpers for handlers ---- */
 
@@ -102,6 +126,9 @@ void cb_api_page_headers(cb_req *req, cb_resp *resp);
 /* Responds with an HTML page (text/html; charset=utf-8) and those headers. */
 void cb_api_html(cb_req *req, cb_resp *resp, int status, const char *html, size_t len);
 
+/* 1 when the Content-Type header ct names exactly the media type `type`
+ * ("application/json"), optionally followed by parameters (";charset=..."). */
+int cb_api_media_is(const char *ct, const char *type);
 /* Parses the body as a JSON object (400 on malformed JSON or invalid UTF-8,
  * 415 on a wrong content type). The value is released with the arena. */
 json_t *cb_api_body_object(cb_req *req, cb_err *err);

@@ -48,9 +48,19 @@ static int match(const char *pattern, const char *path, cb_req *req)
 	return 1;
 }
 
-static const cb_route *find_route(cb_req *req, int *method_mismatch)
+static int cmp_str(const void *a, const void *b)
 {
-	*method_mismatch = 0;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The route of req->method on req->path. When only the method is wrong,
+ * *allow gets the path's methods in alphabetical order ("GET, HEAD,
+ * PATCH"; HEAD wherever GET is), else NULL. */
+static const cb_route *find_route(cb_req *req, const char **allow)
+{
+	*allow = NULL;
+	const char *m[16];
+	size_t n = 0;
 	for (int i = 0; i < cb_routes_count; i++) {
 		const cb_route *r = &cb_routes[i];
 		if (!match(r->pattern, req->path, req))
@@ -60,8 +70,23 @@ static const cb_route *find_route(cb_req *req, int *method_mismatch)
 			req->route = i;
 			return r;
 		}
-		*method_mismatch = 1;
+		const char *add[2] = {r->method, strcmp(r->method, "GET") == 0 ? "HEAD" : NULL};
+		for (int k = 0; k < 2 && add[k]; k++) {
+			int seen = 0;
+			for (size_t q = 0; q < n && !seen; q++)
+				seen = strcmp(m[q], add[k]) == 0;
+			if (!seen && n < sizeof m / sizeof m[0])
+				m[n++] = add[k];
+		}
 	}
+	if (!n)
+		return NULL;
+	qsort(m, n, sizeof m[0], cmp_str);
+	char methods[160] = "";
+	size_t len = 0;
+	for (size_t q = 0; q < n && len < sizeof methods; q++)
+		len += (size_t)snprintf(methods + len, sizeof methods - len, "%s%s", q ? ", " : "", m[q]);
+	*allow = cb_arena_strdup(req->arena, methods);
 	return NULL;
 }
 
@@ -69,9 +94,21 @@ static const char *idem_fingerprint(cb_req *req)
 {
 	/* method, path and a hash of the body identify "the same request" */
 	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < req->body_len; i++) {
+	for (size_t i = 0; i < req->body_len && !req->body_file; i++) {
 		h ^= (unsigned char)req->body[i];
 		h *= 1099511628211ULL;
+	}
+	if (req->body_file) {
+		/* a spooled body: hashed from the file, which is left at its start */
+		unsigned char b[65536];
+		size_t n;
+		rewind(req->body_file);
+		while ((n = fread(b, 1, sizeof b, req->body_file)) > 0)
+			for (size_t i = 0; i < n; i++) {
+				h ^= b[i];
+				h *= 1099511628211ULL;
+			}
+		rewind(req->body_file);
 	}
 	return cb_arena_printf(req->arena, "%s %s %016llx", req->method, req->path,
 			       (unsigned long long)h);
@@ -97,20 +134,29 @@ static const char *ip_key(cb_req *req)
 	return cb_arena_printf(req->arena, "ip:%s", req->client_ip ? req->client_ip : "");
 }
 
-static void dispatch(cb_req *req, cb_resp *resp)
+/* Everything decided from the request line and headers: 0 to go on, -1
+ * when resp holds the refusal. */
+static int admit(cb_req *req, cb_resp *resp)
 {
 	cb_err err = {0};
-	int mismatch = 0;
+	const char *allow = NULL;
 	req->route = -1;
-	const cb_route *r = find_route(req, &mismatch);
+	if (req->path_has_nul) {
+		cb_err_set(&err, CB_E_BADREQ, NULL, "the request target contains %%00 (a NUL byte)");
+		cb_api_problem(req, resp, &err);
+		return -1;
+	}
+	const cb_route *r = find_route(req, &allow);
 	if (!r) {
-		if (mismatch)
+		if (allow)
 			cb_err_set(&err, CB_E_METHOD, NULL, "method %s not allowed on %s", req->method,
 				   req->path);
 		else
 			cb_err_set(&err, CB_E_NOTFOUND, NULL, "no such resource: %s", req->path);
 		cb_api_problem(req, resp, &err);
-		return;
+		if (allow)
+			cb_api_header(req, resp, "Allow", allow);
+		return -1;
 	}
 	if (!(r->flags & CB_R_PUBLIC)) {
 		const char *secret = req->authorization ? NULL : cb_api_cookie(req, CB_SESSION_COOKIE);
@@ -120,7 +166,7 @@ static void dispatch(cb_req *req, cb_resp *resp)
 			if (cb_session_resolve(req->app, req->arena, secret, req->now, &req->actor, &csrf,
 					       &req->session_id, &err)) {
 				cb_api_problem(req, resp, &err);
-				return;
+				return -1;
 			}
 			int safe = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
 			if (!safe && (!req->csrf_token || strlen(req->csrf_token) != strlen(csrf) ||
@@ -129,20 +175,20 @@ static void dispatch(cb_req *req, cb_resp *resp)
 					   "a change made with the session cookie needs the session's "
 					   "CSRF token in X-CSRF-Token");
 				cb_api_problem(req, resp, &err);
-				return;
+				return -1;
 			}
 		} else if (cb_auth_bearer(req->app, req->arena, req->authorization, &req->actor, &err)) {
 			/* failed credentials count against the address's public rate */
 			if (rate_limited(req, resp, CB_RL_ANONYMOUS, ip_key(req)))
-				return;
+				return -1;
 			cb_api_problem(req, resp, &err);
 			cb_api_header(req, resp, "WWW-Authenticate", "Bearer");
-			return;
+			return -1;
 		}
 		if (rate_limited(req, resp,
 				 req->actor.role == CB_ROLE_CUSTOMER ? CB_RL_CUSTOMER : CB_RL_STAFF,
 				 cb_arena_printf(req->arena, "u:%lld", (long long)req->actor.user_id)))
-			return;
+			return -1;
 		if (req->actor.role < r->min_role) {
 			/* customers get 404 for agent-only resources: nothing to probe */
 			if (req->actor.role == CB_ROLE_CUSTOMER)
@@ -151,12 +197,20 @@ static void dispatch(cb_req *req, cb_resp *resp)
 				cb_err_set(&err, CB_E_FORBIDDEN, NULL, "requires the %s role",
 					   cb_role_name(r->min_role));
 			cb_api_problem(req, resp, &err);
-			return;
+			return -1;
 		}
 	}
 	if ((r->flags & CB_R_PUBLIC) && !(r->flags & CB_R_UNLIMITED) &&
 	    rate_limited(req, resp, CB_RL_ANONYMOUS, ip_key(req)))
-		return;
+		return -1;
+	return 0;
+}
+
+/* The body's part: Idempotency-Key replay, then the handler. */
+static void run(cb_req *req, cb_resp *resp)
+{
+	cb_err err = {0};
+	const cb_route *r = &cb_routes[req->route];
 	if ((r->flags & CB_R_WRITE) && req->idempotency_key && strcmp(req->method, "POST") == 0) {
 		if (strlen(req->idempotency_key) > 255) {
 			cb_err_set(&err, CB_E_BADREQ, "Idempotency-Key", "must be at most 255 characters");
@@ -186,18 +240,39 @@ static void dispatch(cb_req *req, cb_resp *resp)
 	}
 }
 
-void cb_api_dispatch(cb_req *req, cb_resp *resp)
+static void finish(cb_req *req, cb_resp *resp)
 {
-	/* a pooled reader; a read sees one snapshot of the database and pays
-	 * for one read transaction, not one per statement */
-	int read = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
-	cb_db_request_begin(req->app->db, read);
-	dispatch(req, resp);
-	cb_db_request_end(req->app->db);
 	if (resp->status == 503) {
 		/* overload (a full or stalled write queue, a busy database): nothing
 		 * was written, so the client may retry; say when */
 		cb_api_metrics_shed(CB_SHED_BUSY);
 		cb_api_header(req, resp, "Retry-After", "1");
 	}
+}
+
+int cb_api_admit(cb_req *req, cb_resp *resp)
+{
+	cb_db_request_begin(req->app->db, 1);
+	int rc = admit(req, resp);
+	cb_db_request_end(req->app->db);
+	if (rc)
+		finish(req, resp);
+	return rc;
+}
+
+void cb_api_run(cb_req *req, cb_resp *resp)
+{
+	/* a pooled reader; a read sees one snapshot of the database and pays
+	 * for one read transaction, not one per statement */
+	int read = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+	cb_db_request_begin(req->app->db, read);
+	run(req, resp);
+	cb_db_request_end(req->app->db);
+	finish(req, resp);
+}
+
+void cb_api_dispatch(cb_req *req, cb_resp *resp)
+{
+	if (cb_api_admit(req, resp) == 0)
+		cb_api_run(req, resp);
 }

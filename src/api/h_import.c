@@ -2,7 +2,9 @@
  * `ImportTicket`). The work is app/import.c's; this file maps content types, the
  * per-line results and the export stream to HTTP.
  *
- * The import is not one transaction: each batch of lines commits on its
+ * The body arrives spooled to a temporary file (CB_R_SPOOL: http/server.c)
+ * and is imported from there a batch at a time, so a large import never
+ * sits in memory. The import is not one transaction: each batch of lines commits on its
  * own (app/import.h), so the answer lists what was written line by line. An
  * Idempotency-Key stores that answer after the last batch. */
 #include "api/handlers.h"
@@ -15,16 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-/* "type/subtype" possibly followed by parameters. */
-static int media_is(const char *ct, const char *type)
-{
-	size_t n = strlen(type);
-	if (strncasecmp(ct, type, n) != 0)
-		return 0;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
-}
 
 static int buf_dump(const char *p, size_t n, void *data)
 {
@@ -90,19 +82,24 @@ int cb_h_import_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	cb_import_format fmt;
 	const char *ct = req->content_type;
-	if (ct && media_is(ct, "application/x-ndjson"))
+	if (ct && cb_api_media_is(ct, "application/x-ndjson"))
 		fmt = CB_IMPORT_NDJSON;
-	else if (ct && media_is(ct, "application/json"))
+	else if (ct && cb_api_media_is(ct, "application/json"))
 		fmt = CB_IMPORT_ARRAY;
 	else
 		return cb_err_set(err, CB_E_MEDIA, "Content-Type",
 				  "expected application/x-ndjson or application/json");
-	if (!req->body || req->body_len == 0)
+	if (req->body_len == 0)
 		return cb_err_set(err, CB_E_BADREQ, "", "request body is empty");
 	struct results rs = {0};
 	cb_import_opts o = {.sink = result_sink, .ctx = &rs};
 	cb_import_stats st;
-	if (cb_import_tickets(req->app, req->now, req->body, req->body_len, fmt, &o, &st, err)) {
+	/* the body is spooled to a file (CB_R_SPOOL) and read a batch at a time */
+	int rc = req->body_file ? cb_import_tickets_file(req->app, req->now, req->body_file, fmt, &o,
+							 &st, err)
+				: cb_import_tickets(req->app, req->now, req->body, req->body_len, fmt,
+						    &o, &st, err);
+	if (rc) {
 		cb_buf_free(&rs.buf);
 		return -1;
 	}

@@ -17,7 +17,6 @@
 #include <stddef.h>
 
 #include <string.h>
-#include <strings.h>
 
 struct inbound_arg {
 	const cb_mail *m;
@@ -33,7 +32,7 @@ static int inbound_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *
 int cb_h_mail_inbound(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	const char *ct = req->content_type;
-	if (!ct || strncasecmp(ct, "message/rfc822", 14) != 0)
+	if (!cb_api_media_is(ct, "message/rfc822"))
 		return cb_err_set(err, CB_E_MEDIA, "Content-Type", "must be message/rfc822");
 	if (!req->body || !req->body_len)
 		return cb_err_set(err, CB_E_INVALID, "message", "the message is empty");

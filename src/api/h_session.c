@@ -24,7 +24,7 @@ int cb_h_session_create(cb_req *req, cb_resp *resp, cb_err *err)
 	char *secret = NULL;
 	json_t *out = NULL;
 	int retry = 0;
-	if (cb_session_login(req->app, req->arena, req->now, in, &secret, &out, &retry, err)) {
+	if (cb_session_login(req->app, req->arena, req->now, req->client_ip, in, &secret, &out, &retry, err)) {
 		if (retry > 0)
 			cb_api_header(req, resp, "Retry-After", cb_arena_printf(req->arena, "%d", retry));
 		return -1;

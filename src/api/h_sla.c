@@ -19,7 +19,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* Path parameter i as a calendar id: 0 (the built-in) or a positive id. */
 static int cal_param(const cb_req *req, int i, int64_t *out, cb_err *err)
@@ -139,8 +138,7 @@ int cb_h_calendars_holidays(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cal_param(req, 0, &h->id, err))
 		return -1;
 	const char *ct = req->content_type;
-	size_t n = strlen("text/calendar");
-	if (!ct || strncasecmp(ct, "text/calendar", n) != 0 || (ct[n] && ct[n] != ';' && ct[n] != ' '))
+	if (!cb_api_media_is(ct, "text/calendar"))
 		return cb_err_set(err, CB_E_MEDIA, "Content-Type", "expected text/calendar");
 	if (!req->body || req->body_len == 0)
 		return cb_err_set(err, CB_E_BADREQ, "", "request body is empty");

@@ -3,10 +3,14 @@
  * Same shape as h_accounts.c. The password is validated and hashed in the
  * handler thread (cb_dir_user_from_json), never on the writer, and never
  * appears in a response. Customers may read only themselves
- * (/users/me or their own id); any other id is a 404. */
+ * (/users/me or their own id); any other id is a 404. Everyone changes
+ * their own password with POST /users/me/password (app/session.h): the
+ * user's other sessions end, and their API tokens too if they ask; an
+ * admin's PATCH of a password ends all of that user's sessions. */
 #include "api/handlers.h"
 #include "api/write.h"
 #include "app/directory.h"
+#include "app/session.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,10 @@ static int patch_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *er
 {
 	struct user_patch *p = arg;
 	if (cb_dir_user_update(c, req->arena, &req->actor, req->now, p->id, &p->in, err))
+		return -1;
+	/* a new password ends the user's sessions (not the one making the change) */
+	if ((p->in.set & CB_DIR_USER_PASSWORD) &&
+	    cb_session_end_user(c, p->id, req->session_id, req->now, NULL, err))
 		return -1;
 	return cb_dir_user_get(c, NULL, p->id, out, err);
 }
@@ -76,6 +84,16 @@ int cb_h_users_get(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_users_me(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	return get_one(req, resp, req->actor.user_id, err);
+}
+
+int cb_h_users_password(cb_req *req, cb_resp *resp, cb_err *err)
+{
+	json_t *in = cb_api_body_object(req, err);
+	json_t *out = NULL;
+	if (!in || cb_session_password_change(req->app, req->arena, &req->actor, req->session_id,
+					      req->now, in, &out, err))
+		return -1;
+	return cb_api_json(req, resp, 200, out);
 }
 
 /* ?account= is an id (digits) or a name. */

@@ -27,17 +27,23 @@ int cb_h_users_list(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_users_get(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_users_patch(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_users_me(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_users_password(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_USERS \
 	{"POST", "/api/v1/users", cb_h_users_create, CB_ROLE_ADMIN, CB_R_WRITE, "users.create"}, \
 	{"GET", "/api/v1/users", cb_h_users_list, CB_ROLE_ENGINEER, 0, "users.list"}, \
 	{"GET", "/api/v1/users/me", cb_h_users_me, CB_ROLE_CUSTOMER, 0, "users.me"}, \
+	{"POST", "/api/v1/users/me/password", cb_h_users_password, CB_ROLE_CUSTOMER, CB_R_WRITE, "users.password"}, \
 	{"GET", "/api/v1/users/{id}", cb_h_users_get, CB_ROLE_CUSTOMER, 0, "users.get"}, \
 	{"PATCH", "/api/v1/users/{id}", cb_h_users_patch, CB_ROLE_ADMIN, CB_R_WRITE, "users.update"},
 
 /* h_tokens.c */
 int cb_h_tokens_create(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tokens_list(cb_req *req, cb_resp *resp, cb_err *err);
+int cb_h_tokens_revoke(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_TOKENS \
-	{"POST", "/api/v1/tokens", cb_h_tokens_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "tokens.create"},
+	{"POST", "/api/v1/tokens", cb_h_tokens_create, CB_ROLE_CUSTOMER, CB_R_WRITE, "tokens.create"}, \
+	{"GET", "/api/v1/tokens", cb_h_tokens_list, CB_ROLE_CUSTOMER, 0, "tokens.list"}, \
+	{"DELETE", "/api/v1/tokens/{id}", cb_h_tokens_revoke, CB_ROLE_CUSTOMER, CB_R_WRITE, "tokens.revoke"},
 
 /* h_groups.c */
 int cb_h_groups_create(cb_req *req, cb_resp *resp, cb_err *err);
@@ -75,7 +81,7 @@ int cb_h_ticket_settings_put(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_import_tickets(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_export_tickets(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_IMPORT \
-	{"POST", "/api/v1/import/tickets", cb_h_import_tickets, CB_ROLE_ADMIN, CB_R_WRITE, "import.tickets"}, \
+	{"POST", "/api/v1/import/tickets", cb_h_import_tickets, CB_ROLE_ADMIN, CB_R_WRITE | CB_R_SPOOL, "import.tickets"}, \
 	{"GET", "/api/v1/export/tickets", cb_h_export_tickets, CB_ROLE_ADMIN, 0, "export.tickets"},
 
 /* h_views.c */
@@ -216,7 +222,7 @@ int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err);
 	{"GET", "/api/v1/mail/outbox", cb_h_mail_outbox, CB_ROLE_ADMIN, 0, "mail.outbox"}, \
 	{"GET", "/survey/{token}", cb_h_survey_page, CB_ROLE_NONE, CB_R_PUBLIC, "survey.page"}, \
 	{"POST", "/survey/{token}", cb_h_survey_submit, CB_ROLE_NONE, CB_R_PUBLIC, "survey.submit"}, \
-	{"POST", "/api/v1/mail/inbound", cb_h_mail_inbound, CB_ROLE_AGENT, CB_R_WRITE, "mail.inbound"}, \
+	{"POST", "/api/v1/mail/inbound", cb_h_mail_inbound, CB_ROLE_AGENT, CB_R_WRITE | CB_R_MAIL, "mail.inbound"}, \
 	{"GET", "/api/v1/mail/messages/{id}", cb_h_mail_message_get, CB_ROLE_ENGINEER, 0, "mail.messages.get"}, \
 	{"GET", "/api/v1/mail/messages/{id}/raw", cb_h_mail_message_raw, CB_ROLE_ENGINEER, 0, "mail.messages.raw"}, \
 	{"GET", "/api/v1/tickets/{id}/mail", cb_h_ticket_mail, CB_ROLE_ENGINEER, 0, "tickets.mail"}, \

@@ -98,10 +98,24 @@ void cb_api_problem(cb_req *req, cb_resp *resp, const cb_err *err)
 	resp->content_type = "application/problem+json";
 }
 
+int cb_api_media_is(const char *ct, const char *type)
+{
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	size_t n = strlen(type);
+	if (strncasecmp(ct, type, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 json_t *cb_api_body_object(cb_req *req, cb_err *err)
 {
-	if (!req->content_type ||
-	    strncasecmp(req->content_type, "application/json", 16) != 0) {
+	if (!cb_api_media_is(req->content_type, "application/json")) {
 		cb_err_set(err, CB_E_MEDIA, "Content-Type", "expected application/json");
 		return NULL;
 	}

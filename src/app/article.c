@@ -106,30 +106,41 @@ static int valid_date(const char *s)
 /* Merges the request into the snapshot s, validating each field. */
 static int merge(cb_conn *c, json_t *s, json_t *in, int creating, cb_err *err)
 {
-	if (cb_json_check_keys(in, keys, "", err))
-		return -1;
+	int bad = cb_json_check_keys(in, keys, "", err) != 0;
 	const char *k;
 	json_t *v;
 	json_object_foreach(in, k, v) {
 		if (strcmp(k, "type") == 0 || strcmp(k, "state") == 0 || strcmp(k, "visibility") == 0) {
 			const char *const *list = k[0] == 't' ? types : k[0] == 's' ? states : visibilities;
-			if (!cb_app_one_of(json_string_value(v), list))
-				return cb_err_set(err, CB_E_INVALID, k, "unknown %s", k);
+			if (!cb_app_one_of(json_string_value(v), list)) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "unknown %s", k);
+				continue;
+			}
 		} else if (strcmp(k, "title") == 0) {
 			const char *t = json_string_value(v);
-			if (!t || !*t || strlen(t) > 500)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string (at most 500)");
+			if (!t || !*t || strlen(t) > 500) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string (at most 500)");
+				continue;
+			}
 		} else if (strcmp(k, "body") == 0) {
-			if (!json_is_string(v) || json_string_length(v) > 200000)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 200000)");
+			if (!json_is_string(v) || json_string_length(v) > 200000) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 200000)");
+				continue;
+			}
 		} else if (strcmp(k, "tags") == 0) {
-			if (!json_is_array(v) || json_array_size(v) > 50)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a list of strings");
+			if (!json_is_array(v) || json_array_size(v) > 50) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a list of strings");
+				continue;
+			}
 			size_t i;
 			json_t *t;
+			int ok = 1;
 			json_array_foreach(v, i, t) if (!json_is_string(t) || !json_string_length(t) ||
-							json_string_length(t) > 100)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a list of strings");
+							json_string_length(t) > 100) ok = 0;
+			if (!ok) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a list of strings");
+				continue;
+			}
 		} else if (strcmp(k, "owner") == 0) {
 			int64_t uid = 0;
 			if (!json_is_null(v) && cb_dir_resolve_user(c, v, &uid, "owner", err))
@@ -137,17 +148,21 @@ static int merge(cb_conn *c, json_t *s, json_t *in, int creating, cb_err *err)
 			json_object_set_new(s, k, uid ? json_integer(uid) : json_null());
 			continue;
 		} else if (strcmp(k, "review_by") == 0) {
-			if (!json_is_null(v) && !valid_date(json_string_value(v)))
-				return cb_err_set(err, CB_E_INVALID, k, "must be a date YYYY-MM-DD or null");
+			if (!json_is_null(v) && !valid_date(json_string_value(v))) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a date YYYY-MM-DD or null");
+				continue;
+			}
 		} else { /* symptoms, cause, workaround, defect, product_area */
-			if (!json_is_null(v) && (!json_is_string(v) || json_string_length(v) > 100000))
-				return cb_err_set(err, CB_E_INVALID, k, "must be a string or null");
+			if (!json_is_null(v) && (!json_is_string(v) || json_string_length(v) > 100000)) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a string or null");
+				continue;
+			}
 		}
 		json_object_set(s, k, v);
 	}
 	if (creating && !json_string_value(json_object_get(s, "title")))
-		return cb_err_set(err, CB_E_INVALID, "title", "required");
-	return 0;
+		bad = cb_err_set(err, CB_E_INVALID, "title", "required");
+	return bad ? cb_err_summarize(err) : 0;
 }
 
 /* draft -> in_review -> published -> archived; back to draft from review or archive */

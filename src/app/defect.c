@@ -44,36 +44,35 @@ static int check(json_t *in, int creating, cb_err *err)
 {
 	static const char *const ckeys[] = {"tracker", "key", "url", "title", "status", NULL};
 	static const char *const ukeys[] = {"url", "title", "status", NULL};
-	if (cb_json_check_keys(in, creating ? ckeys : ukeys, "", err))
-		return -1;
+	int bad = cb_json_check_keys(in, creating ? ckeys : ukeys, "", err) != 0;
 	const char *k;
 	json_t *v;
 	json_object_foreach(in, k, v) {
 		if (!strcmp(k, "tracker") || !strcmp(k, "key")) {
 			size_t max = k[0] == 't' ? 100 : 200;
 			if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > max)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string (at most %zu)", max);
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string (at most %zu)", max);
 		} else if (!strcmp(k, "url")) {
 			const char *s = json_string_value(v);
 			if (!json_is_null(v) &&
 			    (!s || strlen(s) > 2000 || (strncmp(s, "https://", 8) && strncmp(s, "http://", 7))))
-				return cb_err_set(err, CB_E_INVALID, k, "must be an http(s) URL or null");
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be an http(s) URL or null");
 		} else if (!strcmp(k, "title")) {
 			if (!json_is_string(v) || json_string_length(v) > 500)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 500)");
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 500)");
 		} else if (!strcmp(k, "status")) {
 			if (!cb_app_one_of(json_string_value(v), statuses))
-				return cb_err_set(err, CB_E_INVALID, k,
+				bad = cb_err_set(err, CB_E_INVALID, k,
 						  "must be one of open, in_progress, fixed, wont_fix, duplicate");
 		}
 	}
 	if (creating) {
 		if (!json_object_get(in, "tracker"))
-			return cb_err_set(err, CB_E_INVALID, "tracker", "is required");
+			bad = cb_err_set(err, CB_E_INVALID, "tracker", "is required");
 		if (!json_object_get(in, "key"))
-			return cb_err_set(err, CB_E_INVALID, "key", "is required");
+			bad = cb_err_set(err, CB_E_INVALID, "key", "is required");
 	}
-	return 0;
+	return bad ? cb_err_summarize(err) : 0;
 }
 
 static int insert(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,

@@ -433,9 +433,10 @@ int cb_dir_account_from_json(cb_dir_account_in *out, json_t *body, int partial, 
 			     cb_err *err)
 {
 	memset(out, 0, sizeof *out);
-	if (decode(out, &out->set, account_fields, NFIELDS(account_fields), body, err))
-		return -1;
-	return cb_dir_account_check(out, partial, a, err);
+	/* the values given are checked even when other keys are bad: every
+	 * bad field is named at once */
+	int bad = decode(out, &out->set, account_fields, NFIELDS(account_fields), body, err) != 0;
+	return cb_dir_account_check(out, partial, a, err) || bad ? cb_err_summarize(err) : 0;
 }
 
 static void check_domains(cb_dir_account_in *in, cb_arena *a, cb_err *err)
@@ -719,14 +720,31 @@ int cb_dir_user_from_json(cb_dir_user_in *out, json_t *body, int partial, cb_are
 {
 	memset(out, 0, sizeof *out);
 	out->active = 1;
-	if (decode(out, &out->set, user_fields, NFIELDS(user_fields), body, err))
-		return -1;
-	return cb_dir_user_check(out, partial, a, err);
+	/* the values given are checked even when other keys are bad: every
+	 * bad field is named at once */
+	int bad = decode(out, &out->set, user_fields, NFIELDS(user_fields), body, err) != 0;
+	return cb_dir_user_check(out, partial, a, err) || bad ? cb_err_summarize(err) : 0;
 }
 
 static int has_account(const cb_dir_user_in *in)
 {
 	return (in->set & CB_DIR_USER_ACCOUNT) && in->account && !json_is_null(in->account);
+}
+
+int cb_dir_password_check(const char *password, const char *field, cb_err *err)
+{
+	long n = utf8_chars(password ? password : "");
+	if (n < 0)
+		cb_err_add(err, CB_E_INVALID, field, "is not valid UTF-8");
+	else if (n < CB_DIR_PASSWORD_MIN)
+		cb_err_add(err, CB_E_INVALID, field, "must be at least %d characters",
+			   CB_DIR_PASSWORD_MIN);
+	else if (n > CB_DIR_PASSWORD_MAX)
+		cb_err_add(err, CB_E_INVALID, field, "must be at most %d characters",
+			   CB_DIR_PASSWORD_MAX);
+	else
+		return 0;
+	return -1;
 }
 
 int cb_dir_user_check(cb_dir_user_in *in, int partial, cb_arena *a, cb_err *err)
@@ -755,17 +773,8 @@ int cb_dir_user_check(cb_dir_user_in *in, int partial, cb_arena *a, cb_err *err)
 		cb_err_add(err, CB_E_INVALID, "account", "is required for customers");
 	if (role != CB_ROLE_NONE && role != CB_ROLE_CUSTOMER && has_account(in))
 		cb_err_add(err, CB_E_INVALID, "account", "is only for customers");
-	if (in->set & CB_DIR_USER_PASSWORD) {
-		long n = utf8_chars(in->password ? in->password : "");
-		if (n < 0)
-			cb_err_add(err, CB_E_INVALID, "password", "is not valid UTF-8");
-		else if (n < CB_DIR_PASSWORD_MIN)
-			cb_err_add(err, CB_E_INVALID, "password", "must be at least %d characters",
-				   CB_DIR_PASSWORD_MIN);
-		else if (n > CB_DIR_PASSWORD_MAX)
-			cb_err_add(err, CB_E_INVALID, "password", "must be at most %d characters",
-				   CB_DIR_PASSWORD_MAX);
-	}
+	if (in->set & CB_DIR_USER_PASSWORD)
+		cb_dir_password_check(in->password, "password", err);
 	if (err->code != CB_OK)
 		return cb_err_summarize(err);
 	/* only once everything else is valid: argon2id costs ~0.1 s */
@@ -1060,6 +1069,102 @@ int cb_dir_token_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms no
 	return 0;
 }
 
+static json_t *token_row(cb_conn *c, cb_q *q)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "id", json_integer(cb_q_i64(q, 0)));
+	json_object_set_new(o, "name", jstr(cb_q_text(q, 1)));
+	json_object_set_new(o, "user", cb_dir_user_ref(c, cb_q_i64(q, 2)));
+	json_object_set_new(o, "created_at", jtime(cb_q_i64(q, 3)));
+	return o;
+}
+
+int cb_dir_token_list(cb_conn *c, const cb_actor *viewer, int64_t user_id,
+		      const cb_dir_page *page, json_t **out_items, int64_t *out_next, cb_err *err)
+{
+	if (viewer->role != CB_ROLE_ADMIN) {
+		if (user_id && user_id != viewer->user_id)
+			return cb_err_set(err, CB_E_FORBIDDEN, "user",
+					  "only admins may list other users' tokens");
+		user_id = viewer->user_id;
+	}
+	int limit = page_limit(page);
+	cb_q *q = cb_q_get(c, CB_SQL_DIR_TOKEN_LIST, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, page ? page->after : 0);
+	cb_q_bind_i64(q, 2, user_id);
+	cb_q_bind_i64(q, 3, limit + 1);
+	return list_rows(c, q, limit, token_row, out_items, out_next, err);
+}
+
+/* Revokes live token id (of owner) and audits it. */
+static int token_revoke(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now, int64_t id,
+			int64_t owner, const char *why, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_DIR_TOKEN_REVOKE, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	cb_q_bind_i64(q, 2, now);
+	if (cb_q_exec(q, err))
+		return -1;
+	return audit(c, a, actor, now, "token.revoke", "token", id,
+		     json_pack("{s:I, s:s}", "user", (json_int_t)owner, "why", why), err);
+}
+
+int cb_dir_token_revoke(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now, int64_t id,
+			json_t **out, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_DIR_TOKEN_OWNER, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	int rc = cb_q_step(q, err);
+	if (rc < 0)
+		return -1;
+	int64_t owner = rc ? cb_q_i64(q, 0) : 0;
+	cb_q_reset(q);
+	/* someone else's token is as unknown as a missing one */
+	if (!owner || (actor->role != CB_ROLE_ADMIN && owner != actor->user_id))
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such token");
+	if (token_revoke(c, a, actor, now, id, owner, "revoked", err))
+		return -1;
+	*out = json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "user", cb_dir_user_ref(c, owner),
+			 "revoked_at", jtime(now));
+	return 0;
+}
+
+int cb_dir_tokens_revoke_user(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now,
+			      int64_t user_id, const char *why, int64_t *count, cb_err *err)
+{
+	/* ids first: the revocations write to the table being read */
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	cb_q *q = cb_q_get(c, CB_SQL_DIR_TOKENS_OF_USER, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, user_id);
+	int rc;
+	while ((rc = cb_q_step(q, err)) == 1) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			int64_t *grown = cb_arena_alloc(a, cap * sizeof *grown);
+			if (n)
+				memcpy(grown, ids, n * sizeof *ids);
+			ids = grown;
+		}
+		ids[n++] = cb_q_i64(q, 0);
+	}
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (token_revoke(c, a, actor, now, ids[i], user_id, why, err))
+			return -1;
+	*count = (int64_t)n;
+	return 0;
+}
+
 /* ---- groups ---- */
 
 static const struct jfield group_fields[] = {
@@ -1075,9 +1180,10 @@ int cb_dir_group_from_json(cb_dir_group_in *out, json_t *body, int partial, cb_a
 			   cb_err *err)
 {
 	memset(out, 0, sizeof *out);
-	if (decode(out, &out->set, group_fields, NFIELDS(group_fields), body, err))
-		return -1;
-	return cb_dir_group_check(out, partial, a, err);
+	/* the values given are checked even when other keys are bad: every
+	 * bad field is named at once */
+	int bad = decode(out, &out->set, group_fields, NFIELDS(group_fields), body, err) != 0;
+	return cb_dir_group_check(out, partial, a, err) || bad ? cb_err_summarize(err) : 0;
 }
 
 int cb_dir_group_check(cb_dir_group_in *in, int partial, cb_arena *a, cb_err *err)

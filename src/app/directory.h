@@ -125,6 +125,9 @@ typedef struct {
 
 int cb_dir_user_from_json(cb_dir_user_in *out, json_t *body, int partial, cb_arena *a,
 			  cb_err *err);
+/* The password rules (length in characters, UTF-8): adds an error on field
+ * and returns -1 when broken. */
+int cb_dir_password_check(const char *password, const char *field, cb_err *err);
 /* Database-free validation; hashes the password (slow: call it before the
  * write transaction). partial=0 requires email and role, and an account
  * for customers. */
@@ -160,6 +163,19 @@ int cb_dir_token_from_json(cb_dir_token_in *out, json_t *body, cb_arena *a, cb_e
  * the only place the secret ever appears. */
 int cb_dir_token_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now,
 			const cb_dir_token_in *in, json_t **out, cb_err *err);
+/* A page of live tokens in id order: {"id","name","user":{...},"created_at"}
+ * (never the secret or its hash). Admins see every user's (user_id 0) or
+ * one user's; anyone else only their own (403 when naming another user). */
+int cb_dir_token_list(cb_conn *c, const cb_actor *viewer, int64_t user_id,
+		      const cb_dir_page *page, json_t **out_items, int64_t *out_next, cb_err *err);
+/* Revokes a live token of the actor (any token for admins; 404 otherwise
+ * and when unknown or already revoked), audited as token.revoke;
+ * *out = {"id","user","revoked_at"}. */
+int cb_dir_token_revoke(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now, int64_t id,
+			json_t **out, cb_err *err);
+/* Revokes every live token of user_id (each audited, with why); *count. */
+int cb_dir_tokens_revoke_user(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now,
+			      int64_t user_id, const char *why, int64_t *count, cb_err *err);
 
 /* ---- groups ---- */
 

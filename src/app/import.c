@@ -41,13 +41,79 @@ cb_import_format cb_import_sniff(const char *data, size_t len)
 	return CB_IMPORT_NDJSON;
 }
 
-/* Next non-blank NDJSON line from *pos: 1 and [*s, *s + *n), 0 at the end. */
-static int ndjson_next(const char *d, size_t len, size_t *pos, const char **s, size_t *n)
+/* The input: all in memory (f NULL), or read from f through a window that
+ * holds the current line or element and what follows it, so a file import
+ * keeps only a batch's parsed lines in memory, never the whole input.
+ * Positions are offsets into the window d[0, len); off is how many bytes of
+ * the input came before it (for error messages). */
+struct src {
+	FILE *f;
+	char *buf; /* the window's storage (f only) */
+	const char *d;
+	size_t len, cap, off;
+	int eof;
+};
+
+#define SRC_CHUNK ((size_t)1 << 20)
+
+/* Drops the window's bytes before *pos (which becomes 0) and reads more:
+ * 1 when more came, 0 at the end of the input, -1 on a read error. */
+static int src_more(struct src *s, size_t *pos, cb_err *err)
 {
-	while (*pos < len) {
-		const char *start = d + *pos;
-		const char *nl = memchr(start, '\n', len - *pos);
-		size_t l = nl ? (size_t)(nl - start) : len - *pos;
+	if (!s->f || s->eof)
+		return 0;
+	size_t keep = s->len - *pos;
+	if (keep && *pos)
+		memmove(s->buf, s->buf + *pos, keep);
+	s->off += *pos;
+	s->len = keep;
+	*pos = 0;
+	if (s->cap - s->len < SRC_CHUNK / 2) {
+		s->cap = s->cap ? s->cap * 2 : SRC_CHUNK;
+		s->buf = cb_xrealloc(s->buf, s->cap);
+	}
+	size_t n = fread(s->buf + s->len, 1, s->cap - s->len, s->f);
+	s->d = s->buf;
+	if (n == 0) {
+		if (ferror(s->f))
+			return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot read the input");
+		s->eof = 1;
+		return 0;
+	}
+	s->len += n;
+	return 1;
+}
+
+/* Back to the start of the input. */
+static int src_rewind(struct src *s, cb_err *err)
+{
+	if (!s->f)
+		return 0;
+	rewind(s->f);
+	s->len = s->off = 0;
+	s->eof = 0;
+	size_t pos = 0;
+	return src_more(s, &pos, err) < 0 ? -1 : 0;
+}
+
+/* Next non-blank NDJSON line from *pos: 1 and [*out, *out + *n), 0 at the
+ * end, -1 on a read error. */
+static int ndjson_next(struct src *s, size_t *pos, const char **out, size_t *n, cb_err *err)
+{
+	for (;;) {
+		const char *start = s->d + *pos;
+		const char *nl = *pos < s->len ? memchr(start, '\n', s->len - *pos) : NULL;
+		if (!nl) {
+			int r = src_more(s, pos, err);
+			if (r < 0)
+				return -1;
+			if (r > 0)
+				continue; /* the line goes on in what came */
+			if (*pos >= s->len)
+				return 0;
+			start = s->d + *pos;
+		}
+		size_t l = nl ? (size_t)(nl - start) : s->len - *pos;
 		*pos += l + (nl ? 1 : 0);
 		while (l && is_ws(start[l - 1]))
 			l--;
@@ -55,12 +121,11 @@ static int ndjson_next(const char *d, size_t len, size_t *pos, const char **s, s
 		while (k < l && is_ws(start[k]))
 			k++;
 		if (k < l) {
-			*s = start + k;
+			*out = start + k;
 			*n = l - k;
 			return 1;
 		}
 	}
-	return 0;
 }
 
 typedef struct {
@@ -68,20 +133,42 @@ typedef struct {
 	int done;
 } array_scan;
 
-static int array_begin(const char *d, size_t len, array_scan *sc, cb_err *err)
+static int array_begin(struct src *s, array_scan *sc, cb_err *err)
 {
 	size_t p = 0;
-	while (p < len && is_ws(d[p]))
-		p++;
-	if (p >= len || d[p] != '[')
+	for (;;) {
+		while (p < s->len && is_ws(s->d[p]))
+			p++;
+		if (p < s->len)
+			break;
+		int r = src_more(s, &p, err);
+		if (r <= 0) {
+			if (r < 0)
+				return -1;
+			break;
+		}
+	}
+	if (p >= s->len || s->d[p] != '[')
 		return cb_err_set(err, CB_E_BADREQ, "", "the body must be a JSON array of tickets");
 	sc->pos = p + 1;
 	sc->done = 0;
 	/* an empty array */
 	size_t q = sc->pos;
-	while (q < len && is_ws(d[q]))
-		q++;
-	if (q < len && d[q] == ']') {
+	for (;;) {
+		while (q < s->len && is_ws(s->d[q]))
+			q++;
+		if (q < s->len)
+			break;
+		sc->pos = q;
+		int r = src_more(s, &sc->pos, err);
+		q = sc->pos;
+		if (r <= 0) {
+			if (r < 0)
+				return -1;
+			break;
+		}
+	}
+	if (q < s->len && s->d[q] == ']') {
 		sc->done = 1;
 		sc->pos = q + 1;
 	}
@@ -90,45 +177,63 @@ static int array_begin(const char *d, size_t len, array_scan *sc, cb_err *err)
 
 /* Next element: 1 and its trimmed bytes, 0 at the end, -1 (400) when the
  * array's structure is broken. Checks for trailing garbage at the end. */
-static int array_next(const char *d, size_t len, array_scan *sc, const char **s, size_t *n,
-		      cb_err *err)
+static int array_next(struct src *s, array_scan *sc, const char **out, size_t *n, cb_err *err)
 {
 	if (sc->done) {
-		for (size_t q = sc->pos; q < len; q++)
-			if (!is_ws(d[q]))
-				return cb_err_set(err, CB_E_BADREQ, "",
-						  "unexpected data after the array at byte %zu", q);
-		return 0;
-	}
-	size_t p = sc->pos, start = p;
-	int depth = 0, instr = 0;
-	for (; p < len; p++) {
-		char ch = d[p];
-		if (instr) {
-			if (ch == '\\')
-				p++;
-			else if (ch == '"')
-				instr = 0;
-			continue;
-		}
-		if (ch == '"') {
-			instr = 1;
-		} else if (ch == '{' || ch == '[') {
-			depth++;
-		} else if (ch == '}' || ch == ']') {
-			if (depth == 0) {
-				if (ch == '}')
+		for (;;) {
+			for (size_t q = sc->pos; q < s->len; q++)
+				if (!is_ws(s->d[q]))
 					return cb_err_set(err, CB_E_BADREQ, "",
-							  "malformed JSON array: unexpected '}' at byte %zu", p);
+							  "unexpected data after the array at byte %zu",
+							  q + s->off);
+			sc->pos = s->len;
+			int r = src_more(s, &sc->pos, err);
+			if (r <= 0)
+				return r;
+		}
+	}
+	const char *d;
+	size_t p, start;
+	for (;;) {
+		d = s->d;
+		p = sc->pos;
+		start = p;
+		int depth = 0, instr = 0;
+		for (; p < s->len; p++) {
+			char ch = d[p];
+			if (instr) {
+				if (ch == '\\')
+					p++;
+				else if (ch == '"')
+					instr = 0;
+				continue;
+			}
+			if (ch == '"') {
+				instr = 1;
+			} else if (ch == '{' || ch == '[') {
+				depth++;
+			} else if (ch == '}' || ch == ']') {
+				if (depth == 0) {
+					if (ch == '}')
+						return cb_err_set(err, CB_E_BADREQ, "",
+								  "malformed JSON array: unexpected '}' at byte %zu",
+								  p + s->off);
+					break;
+				}
+				depth--;
+			} else if (ch == ',' && depth == 0) {
 				break;
 			}
-			depth--;
-		} else if (ch == ',' && depth == 0) {
-			break;
 		}
+		if (p < s->len)
+			break;
+		/* the element goes on past the window: read more and scan it again */
+		int r = src_more(s, &sc->pos, err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return cb_err_set(err, CB_E_BADREQ, "", "malformed JSON array: unterminated");
 	}
-	if (p >= len)
-		return cb_err_set(err, CB_E_BADREQ, "", "malformed JSON array: unterminated");
 	size_t e = p;
 	while (start < e && is_ws(d[start]))
 		start++;
@@ -136,11 +241,11 @@ static int array_next(const char *d, size_t len, array_scan *sc, const char **s,
 		e--;
 	if (e == start)
 		return cb_err_set(err, CB_E_BADREQ, "", "malformed JSON array: empty element at byte %zu",
-				  p);
+				  p + s->off);
 	if (d[p] == ']')
 		sc->done = 1;
 	sc->pos = p + 1;
-	*s = d + start;
+	*out = d + start;
 	*n = e - start;
 	return 1;
 }
@@ -449,9 +554,8 @@ static void parse_item(struct item *it, const char *s, size_t n, cb_import_forma
 	precheck(it->v, &it->err);
 }
 
-int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
-		      cb_import_format fmt, const cb_import_opts *opts, cb_import_stats *stats,
-		      cb_err *err)
+static int import_src(cb_app *app, cb_ms now, struct src *in, cb_import_format fmt,
+		      const cb_import_opts *opts, cb_import_stats *stats, cb_err *err)
 {
 	int bsize = opts && opts->batch > 0 ? opts->batch : CB_IMPORT_BATCH;
 	cb_import_sink sink = opts ? opts->sink : NULL;
@@ -464,18 +568,20 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 	int64_t total = 0; /* lines, for the progress report */
 	if (fmt == CB_IMPORT_ARRAY) {
 		/* validate the structure first: a broken array writes nothing */
-		if (array_begin(data, len, &sc, err))
+		if (array_begin(in, &sc, err))
 			return -1;
 		int r;
-		while ((r = array_next(data, len, &sc, &s, &n, err)) == 1)
+		while ((r = array_next(in, &sc, &s, &n, err)) == 1)
 			total++;
-		if (r < 0)
+		if (r < 0 || src_rewind(in, err) || array_begin(in, &sc, err))
 			return -1;
-		array_begin(data, len, &sc, err);
 	} else if (app->progress.fn) {
-		while (ndjson_next(data, len, &pos, &s, &n) == 1)
+		int r;
+		while ((r = ndjson_next(in, &pos, &s, &n, err)) == 1)
 			total++;
 		pos = 0;
+		if (r < 0 || src_rewind(in, err))
+			return -1;
 	}
 	struct item *items = cb_xcalloc((size_t)bsize, sizeof *items);
 	struct batch b = {.now = now, .it = items};
@@ -484,10 +590,12 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 	while (more && rc == 0) {
 		b.n = 0;
 		while (b.n < bsize) {
-			int r = fmt == CB_IMPORT_NDJSON ? ndjson_next(data, len, &pos, &s, &n)
-							: array_next(data, len, &sc, &s, &n, err);
+			int r = fmt == CB_IMPORT_NDJSON ? ndjson_next(in, &pos, &s, &n, err)
+							: array_next(in, &sc, &s, &n, err);
 			if (r <= 0) {
 				more = 0;
+				if (r < 0)
+					rc = -1;
 				break;
 			}
 			struct item *it = &items[b.n++];
@@ -495,6 +603,8 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 			it->line = ++lineno;
 			parse_item(it, s, n, fmt);
 		}
+		if (rc)
+			break;
 		int writes = 0;
 		for (int i = 0; i < b.n; i++)
 			writes |= items[i].v && !items[i].err.code;
@@ -534,6 +644,27 @@ int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 		cb_progress_report(&app->progress, lineno, total);
 	}
 	cb_free(items);
+	return rc;
+}
+
+int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
+		      cb_import_format fmt, const cb_import_opts *opts, cb_import_stats *stats,
+		      cb_err *err)
+{
+	struct src in = {.d = data ? data : "", .len = data ? len : 0, .eof = 1};
+	return import_src(app, now, &in, fmt, opts, stats, err);
+}
+
+int cb_import_tickets_file(cb_app *app, cb_ms now, FILE *f, cb_import_format fmt,
+			   const cb_import_opts *opts, cb_import_stats *stats, cb_err *err)
+{
+	struct src in = {.f = f, .d = ""};
+	int rc = src_rewind(&in, err);
+	if (rc == 0)
+		rc = import_src(app, now, &in, fmt, opts, stats, err);
+	else
+		memset(stats, 0, sizeof *stats);
+	cb_free(in.buf);
 	return rc;
 }
 

@@ -42,6 +42,7 @@
 #ifndef CB_APP_IMPORT_H
 #define CB_APP_IMPORT_H
 #include <jansson.h>
+#include <stdio.h>
 
 #include "app/app.h"
 
@@ -85,6 +86,13 @@ cb_import_format cb_import_sniff(const char *data, size_t len);
 int cb_import_tickets(cb_app *app, cb_ms now, const char *data, size_t len,
 		      cb_import_format fmt, const cb_import_opts *opts, cb_import_stats *stats,
 		      cb_err *err);
+
+/* The same for input read from f (from its start; it must be seekable when
+ * fmt is CB_IMPORT_ARRAY: the array is checked in a first pass). Memory is
+ * bounded by a batch of parsed lines and the longest line, whatever the
+ * input's size. */
+int cb_import_tickets_file(cb_app *app, cb_ms now, FILE *f, cb_import_format fmt,
+			   const cb_import_opts *opts, cb_import_stats *stats, cb_err *err);
 
 /* Imports one parsed ticket (create, then its events) inside the caller's
  * write transaction, without a savepoint of its own: on failure the caller

@@ -553,6 +553,28 @@ static const char *const patch_keys[] = {
 
 /* Applies the fields of `in` to r (timeline entries for changes unless
  * creating). Component and account sets are replaced when given. */
+/* The shape of the fields apply() takes, each bad one named, before
+ * anything is looked up or written. */
+static int shape(json_t *in, int creating, cb_err *err)
+{
+	int bad = 0;
+	json_t *v;
+	if ((v = json_object_get(in, "title")))
+		bad |= text_field(v, "title", 1, MAX_TITLE, err) != 0;
+	else if (creating)
+		bad = cb_err_set(err, CB_E_INVALID, "title", "is required");
+	if ((v = json_object_get(in, "description")))
+		bad |= text_field(v, "description", 0, MAX_TEXT, err) != 0;
+	v = json_object_get(in, "severity");
+	if ((v || creating) && cb_inc_severity_parse(json_string_value(v)) < 0)
+		bad = cb_err_set(err, CB_E_INVALID, "severity",
+				 v ? "must be one of SEV1, SEV2, SEV3, SEV4"
+				   : "is required: one of SEV1, SEV2, SEV3, SEV4");
+	if ((v = json_object_get(in, "public")) && !json_is_boolean(v))
+		bad = cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
+	return bad ? -1 : 0;
+}
+
 static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_t *in,
 		 int creating, cb_err *err)
 {
@@ -706,8 +728,10 @@ static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_
 int cb_incident_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,
 		       cb_err *err)
 {
-	if (cb_json_check_keys(in, create_keys, "", err))
-		return -1;
+	int bad = cb_json_check_keys(in, create_keys, "", err) != 0;
+	bad |= shape(in, 1, err) != 0;
+	if (bad)
+		return cb_err_summarize(err);
 	json_t *t = json_object_get(in, "title");
 	if (!t)
 		return cb_err_set(err, CB_E_INVALID, "title", "is required");
@@ -759,8 +783,10 @@ int cb_incident_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in,
 int cb_incident_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		       cb_err *err)
 {
-	if (cb_json_check_keys(in, patch_keys, "", err))
-		return -1;
+	int bad = cb_json_check_keys(in, patch_keys, "", err) != 0;
+	bad |= shape(in, 0, err) != 0;
+	if (bad)
+		return cb_err_summarize(err);
 	inc_row r;
 	int cad[5];
 	if (load(c, id, &r, err))
@@ -1135,23 +1161,24 @@ static const char *const comp_keys[] = {"name", "description", "position", "stat
 /* Merges in into cur (a rendered component), validating. */
 static int comp_merge(json_t *cur, json_t *in, int creating, cb_err *err)
 {
-	if (cb_json_check_keys(in, comp_keys, "", err))
-		return -1;
+	int bad = cb_json_check_keys(in, comp_keys, "", err) != 0;
 	json_t *v;
-	if ((v = json_object_get(in, "name")) && text_field(v, "name", 1, 100, err))
-		return -1;
-	if (creating && !v)
-		return cb_err_set(err, CB_E_INVALID, "name", "is required");
-	if ((v = json_object_get(in, "description")) && text_field(v, "description", 0, 2000, err))
-		return -1;
+	if ((v = json_object_get(in, "name")))
+		bad |= text_field(v, "name", 1, 100, err) != 0;
+	else if (creating)
+		bad = cb_err_set(err, CB_E_INVALID, "name", "is required");
+	if ((v = json_object_get(in, "description")))
+		bad |= text_field(v, "description", 0, 2000, err) != 0;
 	if ((v = json_object_get(in, "position")) &&
 	    (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000))
-		return cb_err_set(err, CB_E_INVALID, "position", "must be an integer from 0 to 1000000");
+		bad = cb_err_set(err, CB_E_INVALID, "position", "must be an integer from 0 to 1000000");
 	cb_comp_state s;
 	if ((v = json_object_get(in, "state")) && cb_comp_state_parse(json_string_value(v), &s))
-		return cb_err_set(err, CB_E_INVALID, "state",
-				  "must be one of operational, degraded_performance, partial_outage, "
-				  "major_outage, under_maintenance");
+		bad = cb_err_set(err, CB_E_INVALID, "state",
+				 "must be one of operational, degraded_performance, partial_outage, "
+				 "major_outage, under_maintenance");
+	if (bad)
+		return cb_err_summarize(err);
 	json_object_update_existing(cur, in);
 	return 0;
 }

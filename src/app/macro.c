@@ -101,8 +101,8 @@ static int check(cb_conn *c, const cb_actor *actor, json_t *in, json_t *base, js
 	static const char *const keys[] = {"name", "scope", "body", "public", "changes", NULL};
 	static const char *const change_keys[] = {"status",   "priority", "category",    "assignee",
 						  "group",    "tags_add", "tags_remove", NULL};
-	if (cb_json_check_keys(in, keys, "", err))
-		return -1;
+	/* unknown keys are named with every other bad field below */
+	cb_json_check_keys(in, keys, "", err);
 	json_t *d = base ? json_deep_copy(base) : json_pack("{s:s, s:s, s:b, s:{}}", "scope",
 							    "personal", "body", "", "public", 1,
 							    "changes");

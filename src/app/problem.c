@@ -69,40 +69,53 @@ static int merge(cb_conn *c, json_t *p, json_t *in, int creating, cb_err *err)
 {
 	static const char *const keys[] = {"title", "description", "status", "category",
 					   "root_cause", "workaround", "article", NULL};
-	if (cb_json_check_keys(in, keys, "", err))
-		return -1;
+	int bad = cb_json_check_keys(in, keys, "", err) != 0;
 	const char *k;
 	json_t *v;
 	json_object_foreach(in, k, v) {
 		if (!strcmp(k, "title")) {
 			const char *t = json_string_value(v);
-			if (!t || !*t || strlen(t) > 500)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string (at most 500)");
+			if (!t || !*t || strlen(t) > 500) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string (at most 500)");
+				continue;
+			}
 		} else if (!strcmp(k, "description")) {
-			if (!json_is_string(v) || json_string_length(v) > 100000)
-				return cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 100000)");
+			if (!json_is_string(v) || json_string_length(v) > 100000) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a string (at most 100000)");
+				continue;
+			}
 		} else if (!strcmp(k, "status")) {
-			if (!cb_app_one_of(json_string_value(v), statuses))
-				return cb_err_set(err, CB_E_INVALID, k, "must be one of open, known_error, resolved");
+			if (!cb_app_one_of(json_string_value(v), statuses)) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be one of open, known_error, resolved");
+				continue;
+			}
 			const char *from = json_string_value(json_object_get(p, "status"));
 			const char *to = json_string_value(v);
-			if (creating && !strcmp(to, "resolved"))
-				return cb_err_set(err, CB_E_INVALID, k, "a new problem is open or known_error");
+			if (creating && !strcmp(to, "resolved")) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "a new problem is open or known_error");
+				continue;
+			}
 			if (!creating && !move_ok(from, to))
 				return cb_err_set(err, CB_E_CONFLICT, k,
 						  "a problem cannot move from %s to %s; allowed from %s: %s",
 						  from, to, from, allowed_from(from));
 		} else if (!strcmp(k, "category")) {
 			if (!json_is_null(v) && (!json_is_string(v) || !json_string_length(v) ||
-						 json_string_length(v) > 200))
-				return cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string or null");
+						 json_string_length(v) > 200)) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a non-empty string or null");
+				continue;
+			}
 		} else if (!strcmp(k, "root_cause") || !strcmp(k, "workaround")) {
-			if (!json_is_null(v) && (!json_is_string(v) || json_string_length(v) > 100000))
-				return cb_err_set(err, CB_E_INVALID, k, "must be a string or null");
+			if (!json_is_null(v) && (!json_is_string(v) || json_string_length(v) > 100000)) {
+				bad = cb_err_set(err, CB_E_INVALID, k, "must be a string or null");
+				continue;
+			}
 		} else if (!strcmp(k, "article")) {
 			if (!json_is_null(v)) {
-				if (!json_is_integer(v))
-					return cb_err_set(err, CB_E_INVALID, k, "must be an article id or null");
+				if (!json_is_integer(v)) {
+					bad = cb_err_set(err, CB_E_INVALID, k, "must be an article id or null");
+					continue;
+				}
 				cb_q *q = cb_q_get(c, CB_SQL_PROBLEM_ARTICLE_TYPE, err);
 				if (!q)
 					return -1;
@@ -113,15 +126,19 @@ static int merge(cb_conn *c, json_t *p, json_t *in, int creating, cb_err *err)
 				int ok = rc == 1 && !strcmp(cb_q_text(q, 0), "known_error");
 				if (rc == 1)
 					cb_q_reset(q);
-				if (!ok)
-					return cb_err_set(err, CB_E_INVALID, k,
+				if (!ok) {
+					bad = cb_err_set(err, CB_E_INVALID, k,
 							  "must be the id of a known_error article");
+					continue;
+				}
 			}
 		}
 		json_object_set(p, k, v);
 	}
 	if (creating && !json_object_get(in, "title"))
-		return cb_err_set(err, CB_E_INVALID, "title", "is required");
+		bad = cb_err_set(err, CB_E_INVALID, "title", "is required");
+	if (bad)
+		return cb_err_summarize(err);
 	const char *st = json_string_value(json_object_get(p, "status"));
 	if (!strcmp(st, "known_error") && !json_string_length(json_object_get(p, "root_cause")) &&
 	    !json_string_length(json_object_get(p, "workaround")))

@@ -465,14 +465,31 @@ static const char *const import_keys[] = {
 static const char *const customer_create_keys[] = {
 	"subject", "description", "priority", "category", "environment", "account", NULL};
 
+/* Moves what the check that just ran into `one` found into err (see
+ * cb_err_merge): 1 when it failed. Lets the validators below run every
+ * check and name every bad field. */
+static int gather(cb_err *err, cb_err *one)
+{
+	int bad = cb_err_merge(err, one) != 0;
+	cb_err_clear(one);
+	return bad;
+}
+
 static int validate_common(json_t *in, cb_err *err)
 {
-	if (want_string(in, "description", 0, 0, MAX_TEXT, "", err) ||
-	    want_string(in, "category", 0, 1, MAX_CATEGORY, "", err) ||
-	    want_kv(in, "environment", "", err) || want_kv(in, "custom_fields", "", err))
-		return -1;
-	int p;
-	return want_priority(in, "", &p, err);
+	cb_err one = {0};
+	int bad = 0, p;
+	want_string(in, "description", 0, 0, MAX_TEXT, "", &one);
+	bad |= gather(err, &one);
+	want_string(in, "category", 0, 1, MAX_CATEGORY, "", &one);
+	bad |= gather(err, &one);
+	want_kv(in, "environment", "", &one);
+	bad |= gather(err, &one);
+	want_kv(in, "custom_fields", "", &one);
+	bad |= gather(err, &one);
+	want_priority(in, "", &p, &one);
+	bad |= gather(err, &one);
+	return bad ? -1 : 0;
 }
 
 /* Resolves the requester (creating a customer for an unknown e-mail when an
@@ -555,48 +572,64 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 				return cb_err_set(err, CB_E_FORBIDDEN, key, "customers cannot set this field");
 		}
 	}
-	if (cb_json_check_keys(in, (flags & CB_TICKET_IMPORT) ? import_keys : create_keys, "", err) ||
-	    want_string(in, "subject", 1, 0, MAX_SUBJECT, "", err) || validate_common(in, err) ||
-	    want_string(in, "external_id", 0, 1, 200, "", err))
-		return -1;
+	/* the shape of every field first, each bad one named */
+	cb_err one = {0};
+	int bad = cb_json_check_keys(in, (flags & CB_TICKET_IMPORT) ? import_keys : create_keys, "",
+				     err) != 0;
+	want_string(in, "subject", 1, 0, MAX_SUBJECT, "", &one);
+	bad |= gather(err, &one);
+	bad |= validate_common(in, err) != 0;
+	want_string(in, "external_id", 0, 1, 200, "", &one);
+	bad |= gather(err, &one);
 	json_t *tags = NULL;
 	json_t *tv = json_object_get(in, "tags");
-	if (tv && !json_is_null(tv) && want_tags(tv, "tags", &tags, err))
-		return -1;
+	if (tv && !json_is_null(tv)) {
+		want_tags(tv, "tags", &tags, &one);
+		bad |= gather(err, &one);
+	}
+	cb_ms at = now;
+	json_t *ca = json_object_get(in, "created_at");
+	if (ca && cb_time_parse(json_string_value(ca), &at))
+		bad |= (cb_err_set(&one, CB_E_INVALID, "created_at", "must be an RFC 3339 instant"),
+			gather(err, &one));
+	if ((flags & CB_TICKET_IMPORT) && !ca)
+		bad |= (cb_err_set(&one, CB_E_INVALID, "created_at", "is required"), gather(err, &one));
+	if (bad) {
+		json_decref(tags);
+		return cb_err_summarize(err);
+	}
 
+	/* then the references, again each bad one named */
 	int64_t requester = 0, account = 0, assignee = 0, group = 0;
 	if (is_customer) {
 		json_t *acc = json_object_get(in, "account");
 		if (acc && !json_is_null(acc)) {
 			int64_t a = 0;
-			if (cb_dir_resolve_account(c, acc, &a, "account", err) || a != actor->account_id) {
-				json_decref(tags);
-				cb_err_clear(err);
-				return cb_err_set(err, CB_E_INVALID, "account", "unknown account");
+			if (cb_dir_resolve_account(c, acc, &a, "account", &one) || a != actor->account_id) {
+				cb_err_clear(&one);
+				cb_err_set(&one, CB_E_INVALID, "account", "unknown account");
+				bad |= gather(err, &one);
 			}
 		}
 		requester = actor->user_id;
 		account = actor->account_id;
-	} else if (resolve_people(c, actor, now, in, &requester, &account, err)) {
-		json_decref(tags);
-		return -1;
+	} else {
+		resolve_people(c, actor, now, in, &requester, &account, &one);
+		bad |= gather(err, &one);
 	}
 	json_t *as = json_object_get(in, "assignee");
 	json_t *gr = json_object_get(in, "group");
-	if ((as && assignee_resolve(c, as, &assignee, "assignee", err)) ||
-	    (gr && !json_is_null(gr) && cb_dir_resolve_group(c, gr, &group, "group", err))) {
-		json_decref(tags);
-		return -1;
+	if (as) {
+		assignee_resolve(c, as, &assignee, "assignee", &one);
+		bad |= gather(err, &one);
 	}
-	cb_ms at = now;
-	json_t *ca = json_object_get(in, "created_at");
-	if (ca && cb_time_parse(json_string_value(ca), &at)) {
-		json_decref(tags);
-		return cb_err_set(err, CB_E_INVALID, "created_at", "must be an RFC 3339 instant");
+	if (gr && !json_is_null(gr)) {
+		cb_dir_resolve_group(c, gr, &group, "group", &one);
+		bad |= gather(err, &one);
 	}
-	if (flags & CB_TICKET_IMPORT && !ca) {
+	if (bad) {
 		json_decref(tags);
-		return cb_err_set(err, CB_E_INVALID, "created_at", "is required");
+		return cb_err_summarize(err);
 	}
 
 	cb_q *q = cb_q_get(c, CB_SQL_TICKET_NEXT_ID, err);
@@ -799,13 +832,35 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		     cb_err *err)
 {
-	if (cb_json_check_keys(in, update_keys, "", err) ||
-	    want_string(in, "subject", 0, 0, MAX_SUBJECT, "", err) || validate_common(in, err))
-		return -1;
-	if (json_object_get(in, "subject") && is_blank(json_string_value(json_object_get(in, "subject"))))
-		return cb_err_set(err, CB_E_INVALID, "subject", "must not be empty");
-	if (json_is_null(json_object_get(in, "environment")) || json_is_null(json_object_get(in, "custom_fields")))
-		return cb_err_set(err, CB_E_INVALID, json_is_null(json_object_get(in, "environment")) ? "environment" : "custom_fields", "must be an object");
+	/* the shape of every field before anything is looked up, each bad one named */
+	cb_err one = {0};
+	int bad = cb_json_check_keys(in, update_keys, "", err) != 0;
+	want_string(in, "subject", 0, 0, MAX_SUBJECT, "", &one);
+	if (!one.code && json_object_get(in, "subject") &&
+	    is_blank(json_string_value(json_object_get(in, "subject"))))
+		cb_err_set(&one, CB_E_INVALID, "subject", "must not be empty");
+	bad |= gather(err, &one);
+	bad |= validate_common(in, err) != 0;
+	for (int k = 0; k < 2; k++) {
+		const char *key = k ? "custom_fields" : "environment";
+		if (json_is_null(json_object_get(in, key)))
+			bad |= (cb_err_set(&one, CB_E_INVALID, key, "must be an object"),
+				gather(err, &one));
+	}
+	json_t *sv = json_object_get(in, "status");
+	cb_status st;
+	if (sv && cb_status_parse(json_string_value(sv), &st))
+		bad |= (cb_err_set(&one, CB_E_INVALID, "status",
+				   "must be one of new, open, pending, on_hold, solved, closed"),
+			gather(err, &one));
+	json_t *tv = json_object_get(in, "tags"), *tags = NULL;
+	if (tv && !json_is_null(tv)) {
+		want_tags(tv, "tags", &tags, &one);
+		json_decref(tags);
+		bad |= gather(err, &one);
+	}
+	if (bad)
+		return cb_err_summarize(err);
 	cb_ticket t;
 	if (cb_ticket_load(c, id, &t, err))
 		return -1;
@@ -894,11 +949,15 @@ static int create_followup(cb_conn *c, const cb_actor *actor, cb_ms now, cb_tick
 int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		      int64_t *out_event, int64_t *out_ticket, cb_err *err)
 {
-	if (cb_json_check_keys(in, comment_keys, "", err) || want_string(in, "body", 1, 0, MAX_TEXT, "", err))
-		return -1;
+	cb_err one = {0};
+	int bad = cb_json_check_keys(in, comment_keys, "", err) != 0;
+	want_string(in, "body", 1, 0, MAX_TEXT, "", &one);
+	bad |= gather(err, &one);
 	json_t *pv = json_object_get(in, "public");
 	if (pv && !json_is_boolean(pv))
-		return cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
+		bad |= (cb_err_set(&one, CB_E_INVALID, "public", "must be a boolean"), gather(err, &one));
+	if (bad)
+		return cb_err_summarize(err);
 	int is_public = pv ? json_is_true(pv) : 1;
 	if (actor->role == CB_ROLE_CUSTOMER && !is_public)
 		return cb_err_set(err, CB_E_FORBIDDEN, "public", "customers can only write public comments");

@@ -192,33 +192,35 @@ static const char *const filter_keys[] = {"group", "priority", "tier", "assignee
 static int build(cb_conn *c, const cb_actor *actor, json_t *in, int partial, json_t *cur_filters,
 		 json_t **filters_out, cb_err *err)
 {
-	if (cb_json_check_keys(in, view_keys, "", err))
-		return -1;
+	/* every bad field named: the checks below go on after a failure */
+	int bad = cb_json_check_keys(in, view_keys, "", err) != 0;
 	json_t *name = json_object_get(in, "name");
 	if ((!partial || name) && (!json_is_string(name) || json_string_length(name) == 0 ||
 				   json_string_length(name) > 100))
-		return cb_err_set(err, CB_E_INVALID, "name", "must be a string of 1 to 100 characters");
-	if (name) {
+		bad = cb_err_set(err, CB_E_INVALID, "name", "must be a string of 1 to 100 characters");
+	else if (name) {
 		cb_view_kind k;
 		const char *s = json_string_value(name);
 		char *end;
 		strtoll(s, &end, 10);
 		if (base_parse(s, &k) == 0 || !*end)
-			return cb_err_set(err, CB_E_INVALID, "name", "is reserved (a built-in view name or a number)");
+			bad = cb_err_set(err, CB_E_INVALID, "name", "is reserved (a built-in view name or a number)");
 	}
 	json_t *base = json_object_get(in, "base");
 	cb_view_kind k;
 	if (base && base_parse(json_string_value(base), &k))
-		return cb_err_set(err, CB_E_INVALID, "base",
-				  "must be one of all_open, mine, unassigned, at_risk, breached");
+		bad = cb_err_set(err, CB_E_INVALID, "base",
+				 "must be one of all_open, mine, unassigned, at_risk, breached");
 	json_t *sort = json_object_get(in, "sort");
 	int so;
 	if (sort && sort_parse(json_string_value(sort), &so))
-		return cb_err_set(err, CB_E_INVALID, "sort",
-				  "must be urgency, priority, created_asc, created_desc or updated_desc");
+		bad = cb_err_set(err, CB_E_INVALID, "sort",
+				 "must be urgency, priority, created_asc, created_desc or updated_desc");
 	json_t *sh = json_object_get(in, "shared");
 	if (sh && !json_is_boolean(sh))
-		return cb_err_set(err, CB_E_INVALID, "shared", "must be a boolean");
+		bad = cb_err_set(err, CB_E_INVALID, "shared", "must be a boolean");
+	if (bad)
+		return cb_err_summarize(err);
 	if (sh && json_is_true(sh) && actor->role != CB_ROLE_ADMIN && actor->role != CB_ROLE_AGENT)
 		return cb_err_set(err, CB_E_FORBIDDEN, "shared", "only agents and admins share views");
 	json_t *f = json_object_get(in, "filters");

@@ -164,7 +164,8 @@ static const char serve_usage[] =
 	"credentials --rate-anonymous (default 20); beyond it 429 with Retry-After.\n"
 	"Health, metrics and the static pages are never limited. Behind a reverse\n"
 	"proxy at ADDR, --trusted-proxy ADDR takes a request's client address from\n"
-	"the last X-Forwarded-For entry (only for connections from ADDR).\n"
+	"the last X-Forwarded-For entry and its scheme from X-Forwarded-Proto (only\n"
+	"for connections from ADDR; from anyone else both headers are ignored).\n"
 	"--lmtp HOST:PORT also accepts mail from an MTA over LMTP (RFC 2033); IMAP\n"
 	"polling and outgoing SMTP are set through /api/v1/mail/settings.\n";
 

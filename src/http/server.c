@@ -4,10 +4,19 @@
  * DESIGN
  * Handlers may block (they wait for the group commit), so the daemon runs
  * either an epoll thread pool or a thread per connection; both let a handler
- * block without stalling the whole server. The body is gathered into a
- * growable buffer up to a limit (413 beyond). Each request has an arena that
+ * block without stalling the whole server. Each request has an arena that
  * lives from the first callback to MHD's completion notice. Shutdown:
  * quiesce (stop accepting), wait for in-flight requests, stop.
+ *
+ * Nothing of a body is read before the caller may send it: when the headers
+ * have arrived, cb_api_admit() routes, authenticates and authorises the
+ * request. A refused one (401, 403, 404, 405, 429, or 400 for a %00 in the
+ * target) reads and drops at most CB_API_REFUSED_BODY bytes; a longer body
+ * is never read: the answer goes out at once and the connection closes. An
+ * admitted request's body is gathered into a growable buffer up to the
+ * route's limit (413 beyond): --max-body, the mail limit for mail routes,
+ * CB_API_SPOOL_MAX for CB_R_SPOOL routes (the import), whose body goes to
+ * an unlinked temporary file in the data directory instead of memory.
  *
  * Overload: a request is admitted when its headers have arrived and counts
  * as in flight until MHD reports it complete. Above max_inflight it is shed:
@@ -23,6 +32,7 @@
 #include "util/buf.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -44,10 +54,18 @@ struct server {
 struct rq {
 	cb_arena *arena;
 	cb_buf body;
+	FILE *spool;   /* CB_R_SPOOL routes: the body on disk */
+	size_t got;    /* body bytes received */
 	size_t limit;
 	int too_big;
 	struct timespec t0;
-	int shed; /* over max_inflight: answered 503, not counted in inflight */
+	int shed;      /* over max_inflight: answered 503, not counted in inflight */
+	int started;   /* the headers' call has been made */
+	int refused;   /* resp holds the answer decided from the headers */
+	int nul;       /* the raw request target holds %00 */
+	int answered;  /* a response is queued */
+	cb_req req;
+	cb_resp resp;
 };
 
 static double since(const struct timespec *t0)
@@ -164,7 +182,6 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 	req->idempotency_key = hdr(conn, "Idempotency-Key");
 	req->cookie = hdr(conn, "Cookie");
 	req->csrf_token = hdr(conn, "X-CSRF-Token");
-	req->forwarded_proto = hdr(conn, "X-Forwarded-Proto");
 	req->if_none_match = hdr(conn, "If-None-Match");
 	req->client_ip = "";
 	const union MHD_ConnectionInfo *ci =
@@ -180,9 +197,12 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 				  ip, sizeof ip);
 		req->client_ip = cb_arena_strdup(rq->arena, ip);
 	}
-	/* behind the trusted proxy: the address it saw, the last entry it added */
-	const char *xff = s->opts->trusted_proxy ? hdr(conn, "X-Forwarded-For") : NULL;
-	if (xff && strcmp(req->client_ip, s->opts->trusted_proxy) == 0) {
+	/* behind the trusted proxy: the address it saw, the last entry it added,
+	 * and the scheme the browser used; from anyone else both are ignored */
+	int from_proxy = s->opts->trusted_proxy && strcmp(req->client_ip, s->opts->trusted_proxy) == 0;
+	req->forwarded_proto = from_proxy ? hdr(conn, "X-Forwarded-Proto") : NULL;
+	const char *xff = from_proxy ? hdr(conn, "X-Forwarded-For") : NULL;
+	if (xff) {
 		const char *last = strrchr(xff, ',');
 		last = last ? last + 1 : xff;
 		while (*last == ' ' || *last == '\t')
@@ -200,10 +220,47 @@ static void fill_request(struct server *s, struct MHD_Connection *conn, struct r
 	}
 	struct qctx qc = {req};
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_it, &qc);
-	if (rq->body.len) {
-		req->body = cb_arena_strndup(rq->arena, rq->body.p, rq->body.len);
-		req->body_len = rq->body.len;
-	}
+	req->path_has_nul = rq->nul;
+}
+
+/* Called by MHD with the raw request target before anything else: the
+ * request's state starts here, so a %00 (which MHD decodes to a NUL that
+ * silently cuts the path or a query value short) can still be seen. */
+static void *uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct rq *rq = cb_xcalloc(1, sizeof *rq);
+	rq->arena = cb_arena_new();
+	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+	rq->nul = strstr(uri, "%00") != NULL;
+	return rq;
+}
+
+/* An unlinked temporary file in the data directory (or the system's). */
+static FILE *spool_open(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/.upload-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	unlink(path);
+	FILE *f = fdopen(fd, "w+b");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn, struct rq *rq,
+			      int close)
+{
+	rq->answered = 1;
+	double secs = since(&rq->t0);
+	cb_api_metrics_record(rq->req.route, rq->resp.status, secs);
+	if (!s->opts->quiet)
+		log_line(&rq->req, rq->resp.status, secs, rq->resp.len);
+	return respond(conn, &rq->req, &rq->resp, close);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -214,13 +271,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	struct server *s = cls;
 	struct rq *rq = *req_cls;
 	if (!rq) {
-		rq = cb_xcalloc(1, sizeof *rq);
-		rq->arena = cb_arena_new();
-		clock_gettime(CLOCK_MONOTONIC, &rq->t0);
-		rq->limit = strncmp(url, "/api/v1/import/", 15) == 0   ? (size_t)256 << 20
-			    : strcmp(url, "/api/v1/mail/inbound") == 0 ? (size_t)CB_HTTP_MAIL_MAX
-								       : s->opts->max_body;
+		rq = uri_log(NULL, url, conn);
 		*req_cls = rq;
+	}
+	cb_req *req = &rq->req;
+	cb_resp *resp = &rq->resp;
+	if (rq->answered) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (!rq->started) {
+		rq->started = 1;
 		int n = atomic_fetch_add(&s->inflight, 1) + 1;
 		if ((unsigned)n > s->max_inflight && strcmp(url, "/healthz") != 0 &&
 		    strcmp(url, "/metrics") != 0) {
@@ -229,46 +290,86 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 			return MHD_YES;
 		}
 		cb_api_metrics_inflight_add(1);
+		fill_request(s, conn, rq, req, url, method);
 		const char *cl = hdr(conn, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > rq->limit)
+		unsigned long long clen = cl ? strtoull(cl, NULL, 10) : 0;
+		if (cb_api_admit(req, resp)) {
+			rq->refused = 1;
+			/* a body longer than a refusal may carry is never read */
+			if (clen > CB_API_REFUSED_BODY || hdr(conn, "Transfer-Encoding"))
+				return answer(s, conn, rq, 1);
+			return MHD_YES;
+		}
+		unsigned flags = cb_routes[req->route].flags;
+		rq->limit = flags & CB_R_SPOOL  ? CB_API_SPOOL_MAX
+			    : flags & CB_R_MAIL ? (size_t)CB_HTTP_MAIL_MAX
+						: s->opts->max_body;
+		if (clen > rq->limit)
 			rq->too_big = 1;
+		else if ((flags & CB_R_SPOOL) && !(rq->spool = spool_open(s->app->data_dir))) {
+			cb_err e = {0};
+			cb_err_set(&e, CB_E_INTERNAL, NULL, "cannot store the request body");
+			cb_api_problem(req, resp, &e);
+			return answer(s, conn, rq, 1);
+		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!rq->too_big && !rq->shed) {
-			if (rq->body.len + *upload_data_size > rq->limit) {
-				rq->too_big = 1;
-				cb_buf_free(&rq->body);
-			} else {
-				cb_buf_append(&rq->body, upload_data, *upload_data_size);
-			}
-		}
+		size_t n = *upload_data_size;
 		*upload_data_size = 0;
+		if (rq->shed || rq->too_big)
+			return MHD_YES;
+		if (rq->refused) {
+			/* dropped; past the small allowance the connection is not worth keeping */
+			rq->got += n;
+			return rq->got > CB_API_REFUSED_BODY ? MHD_NO : MHD_YES;
+		}
+		if (rq->got + n > rq->limit) {
+			rq->too_big = 1;
+			cb_buf_free(&rq->body);
+			return MHD_YES;
+		}
+		rq->got += n;
+		if (rq->spool) {
+			if (fwrite(upload_data, 1, n, rq->spool) != n)
+				return MHD_NO;
+		} else {
+			cb_buf_append(&rq->body, upload_data, n);
+		}
 		return MHD_YES;
 	}
-	cb_req req = {0};
-	cb_resp resp = {0};
-	fill_request(s, conn, rq, &req, url, method);
 	if (rq->shed) {
+		fill_request(s, conn, rq, req, url, method);
 		cb_err e = {0};
 		cb_err_set(&e, CB_E_BUSY, NULL, "overloaded: more than %u requests in flight",
 			   s->max_inflight);
-		cb_api_problem(&req, &resp, &e);
-		cb_api_header(&req, &resp, "Retry-After", "1");
+		cb_api_problem(req, resp, &e);
+		cb_api_header(req, resp, "Retry-After", "1");
 		cb_api_metrics_shed(CB_SHED_INFLIGHT);
-	} else if (rq->too_big) {
+		/* a shed request closes its connection: that frees its thread too */
+		return answer(s, conn, rq, 1);
+	}
+	if (rq->refused)
+		return answer(s, conn, rq, 0);
+	if (rq->too_big) {
 		cb_err e = {0};
 		cb_err_set(&e, CB_E_TOOBIG, NULL, "request body exceeds %zu bytes", rq->limit);
-		cb_api_problem(&req, &resp, &e);
-	} else {
-		cb_api_dispatch(&req, &resp);
+		cb_api_problem(req, resp, &e);
+		return answer(s, conn, rq, 1);
 	}
-	double secs = since(&rq->t0);
-	cb_api_metrics_record(req.route, resp.status, secs);
-	if (!s->opts->quiet)
-		log_line(&req, resp.status, secs, resp.len);
-	/* a shed request closes its connection: that frees its thread too */
-	return respond(conn, &req, &resp, rq->too_big || rq->shed);
+	if (rq->spool) {
+		if (fflush(rq->spool) != 0)
+			return MHD_NO;
+		rewind(rq->spool);
+		req->body_file = rq->spool;
+		req->body_len = rq->got;
+	} else if (rq->body.len) {
+		req->body = cb_arena_strndup(rq->arena, rq->body.p, rq->body.len);
+		req->body_len = rq->body.len;
+		cb_buf_free(&rq->body);
+	}
+	cb_api_run(req, resp);
+	return answer(s, conn, rq, 0);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -280,8 +381,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct rq *rq = *req_cls;
 	if (!rq)
 		return;
-	int counted = !rq->shed;
+	int counted = rq->started && !rq->shed;
 	cb_buf_free(&rq->body);
+	if (rq->spool)
+		fclose(rq->spool);
 	cb_arena_free(rq->arena);
 	cb_free(rq);
 	*req_cls = NULL;
@@ -310,6 +413,7 @@ int cb_http_serve(cb_app *app, const cb_http_opts *opts, cb_err *err)
 	struct MHD_OptionItem ops[] = {
 		{MHD_OPTION_SOCK_ADDR, 0, (struct sockaddr *)&sa},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, &s},
+		{MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_log, &s},
 		{MHD_OPTION_CONNECTION_LIMIT, opts->max_conns ? opts->max_conns : 1024u, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
 		{MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},

@@ -683,6 +683,15 @@ static const char m016[] =
 	"  ticket_id INTEGER,"
 	"  at INTEGER NOT NULL) STRICT;";
 
+/* m017: failed logins remember the client's address: throttling is per
+ * (e-mail, address) and per address, so failures from one address never
+ * lock the account's owner out elsewhere. */
+static const char m017[] =
+	"ALTER TABLE login_failures ADD COLUMN ip TEXT NOT NULL DEFAULT '';"
+	"DROP INDEX login_failures_email;"
+	"CREATE INDEX login_failures_email_ip ON login_failures(email, ip, at);"
+	"CREATE INDEX login_failures_ip ON login_failures(ip, at);";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -700,5 +709,6 @@ const char *const cb_migrations[] = {
 	m014,
 	m015,
 	m016,
+	m017,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

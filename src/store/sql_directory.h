@@ -91,4 +91,16 @@ static const char CB_SQL_DIR_GROUP_MEMBER_ADD[] =
 static const char CB_SQL_DIR_GROUP_HAS_MEMBER[] =
 	"SELECT 1 FROM group_members WHERE group_id = ?1 AND user_id = ?2";
 
+/* API tokens: lists and revocation (never the hash) */
+static const char CB_SQL_DIR_TOKEN_LIST[] =
+	"SELECT id, name, user_id, created_at FROM tokens"
+	" WHERE revoked_at IS NULL AND id > ?1 AND (?2 = 0 OR user_id = ?2)"
+	" ORDER BY id LIMIT ?3";
+static const char CB_SQL_DIR_TOKEN_OWNER[] =
+	"SELECT user_id FROM tokens WHERE id = ?1 AND revoked_at IS NULL";
+static const char CB_SQL_DIR_TOKEN_REVOKE[] =
+	"UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+static const char CB_SQL_DIR_TOKENS_OF_USER[] =
+	"SELECT id FROM tokens WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY id";
+
 #endif

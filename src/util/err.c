@@ -9,6 +9,10 @@ static void add_item(cb_err *e, const char *field, const char *msg)
 {
 	if (e->nitems >= CB_ERR_MAX_FIELDS)
 		return;
+	/* one message per field: the first found */
+	for (int i = 0; field && *field && i < e->nitems; i++)
+		if (strcmp(e->items[i].field, field) == 0)
+			return;
 	cb_err_item *it = &e->items[e->nitems++];
 	snprintf(it->field, sizeof it->field, "%s", field ? field : "");
 	snprintf(it->message, sizeof it->message, "%s", msg);
@@ -16,13 +20,21 @@ static void add_item(cb_err *e, const char *field, const char *msg)
 
 int cb_err_set(cb_err *e, cb_errcode code, const char *field, const char *fmt, ...)
 {
-	if (!e || e->code != CB_OK)
+	if (!e)
+		return -1;
+	/* a further invalid field of a request already invalid is named too */
+	int another = e->code == CB_E_INVALID && code == CB_E_INVALID && field && *field;
+	if (e->code != CB_OK && !another)
 		return -1;
 	char msg[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (another) {
+		add_item(e, field, msg);
+		return -1;
+	}
 	e->code = code;
 	snprintf(e->message, sizeof e->message, "%s", msg);
 	if (field && *field)
@@ -54,6 +66,23 @@ int cb_err_summarize(cb_err *e)
 			 it->message, e->nitems - 1);
 	else
 		snprintf(e->message, sizeof e->message, "%.90s %.150s", it->field, it->message);
+	return -1;
+}
+
+int cb_err_merge(cb_err *dst, const cb_err *src)
+{
+	if (src->code == CB_OK)
+		return 0;
+	if (dst->code == CB_OK || (dst->code == CB_E_INVALID && src->code != CB_E_INVALID)) {
+		*dst = *src;
+		return -1;
+	}
+	if (dst->code != CB_E_INVALID || src->code != CB_E_INVALID)
+		return -1;
+	if (src->nitems == 0)
+		add_item(dst, "", src->message);
+	for (int i = 0; i < src->nitems; i++)
+		add_item(dst, src->items[i].field, src->items[i].message);
 	return -1;
 }
 

@@ -2,7 +2,9 @@
  * an HTTP problem (api/) or an exit code (cli/) exactly once.
  *
  * cb_err_set() never overwrites an error that is already set, so the lowest
- * (most specific) failure is the one reported. */
+ * (most specific) failure is the one reported; only a further CB_E_INVALID
+ * with a field, on an error that is CB_E_INVALID already, adds its field
+ * item, so validators that go on after a bad field name every one. */
 #ifndef CB_ERR_H
 #define CB_ERR_H
 
@@ -36,13 +38,20 @@ typedef struct {
 	cb_err_item items[CB_ERR_MAX_FIELDS];
 } cb_err;
 
-/* Sets code/field/message unless an error is already set. Returns -1. */
+/* Sets code/field/message unless an error is already set (then only adds
+ * the field item of another CB_E_INVALID, see above). Returns -1. */
 int cb_err_set(cb_err *e, cb_errcode code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* Adds a field error (for validation that reports several at once). */
 void cb_err_add(cb_err *e, cb_errcode code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void cb_err_clear(cb_err *e);
+/* Adds what src found to dst, so a validator written as checks that each
+ * stop at their first failure can run them all into a scratch cb_err and
+ * report every bad field: two CB_E_INVALID errors combine their items;
+ * any other error (403, 404, 500...) wins over validation errors; otherwise
+ * the first error stays. Returns -1 when src held an error, else 0. */
+int cb_err_merge(cb_err *dst, const cb_err *src);
 /* For CB_E_INVALID with field items whose messages read after the field
  * ("is required"): sets the detail to "name is required" (and how many
  * more). Returns -1, so validators can `return cb_err_summarize(err)`. */

@@ -1,6 +1,8 @@
 """The HTTP server itself: health, metrics, request ids, errors, limits,
 graceful shutdown."""
+import http.client
 import json
+import os
 import signal
 import threading
 
@@ -26,7 +28,16 @@ def test_healthz_and_request_id():
 def test_unknown_route_and_method():
     with Server() as s:
         problem(s.get("/api/v1/nope"), 404)
-        problem(s.request("DELETE", "/healthz", token=None), 405)
+        r = s.request("DELETE", "/healthz", token=None)
+        problem(r, 405)
+        assert r.header("Allow") == "GET, HEAD", r.headers
+        # the methods of the path, whoever asks (nothing else is revealed)
+        for tok in (s.token, None):
+            r = s.request("DELETE", "/api/v1/tickets/1", token=tok)
+            problem(r, 405)
+            assert r.header("Allow") == "GET, HEAD, PATCH", r.headers
+        r = s.request("PUT", "/api/v1/tokens", token=None)
+        assert r.status == 405 and r.header("Allow") == "GET, HEAD, POST", r.headers
 
 
 def test_metrics_counts_requests_per_route():
@@ -156,3 +167,197 @@ def test_trusted_proxy_forwarded_for_keys_the_anonymous_rate():
         assert a[:10] == [200] * 10 and a[-1] == 429, a  # one address: the socket's
     finally:
         s.stop()
+
+
+def vm_hwm_kib(s):
+    with open(f"/proc/{s.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def raw_upload(s, path, size, headers, chunk=1 << 20, fill=b"x", tail=b""):
+    """Sends a request whose body is `size` bytes (fill repeated, then tail)
+    from a thread, and returns (status, headers, body) of the answer, which
+    may come before the body has been sent."""
+    import socket
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=120)
+    head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    sock.sendall(head.encode())
+
+    def send():
+        block = (fill * (chunk // len(fill) + 1))[:chunk]
+        left = size - len(tail)
+        try:
+            while left > 0:
+                n = min(left, chunk)
+                sock.sendall(block[:n])
+                left -= n
+            sock.sendall(tail)
+        except OSError:
+            pass  # the server answered and closed: the rest is not wanted
+
+    t = threading.Thread(target=send)
+    t.start()
+    f = sock.makefile("rb")
+    status = int(f.readline().split()[1])
+    hdrs = {}
+    while True:
+        line = f.readline().decode().strip()
+        if not line:
+            break
+        k, v = line.split(":", 1)
+        hdrs[k.strip().lower()] = v.strip()
+    body = f.read(int(hdrs.get("content-length", "0")))
+    t.join()
+    f.close()
+    sock.close()
+    return status, hdrs, body
+
+
+def test_bodies_are_read_only_for_callers_allowed_to_send_them():
+    """Credentials and role are checked from the headers: an anonymous or
+    unauthorised 200 MB import is refused without its body being read, so
+    the server's memory does not grow; an admin's import is spooled to disk
+    and read a batch at a time, not held in memory."""
+    with Server() as s:
+        agent = s.post("/api/v1/users", {"email": "ag@support.test", "role": "agent"}).json["id"]
+        atok = s.post("/api/v1/tokens", {"user": agent}).json["token"]
+        before = vm_hwm_kib(s)
+        big = 200 << 20
+        st, h, body = raw_upload(s, "/api/v1/import/tickets", big,
+                                 {"Content-Type": "application/x-ndjson"})
+        assert st == 401, (st, body)
+        grown = vm_hwm_kib(s) - before
+        assert grown < 64 << 10, f"VmHWM grew by {grown} KiB"
+        assert h.get("connection") == "close", h  # the body was never read
+        st, h, body = raw_upload(s, "/api/v1/import/tickets", big,
+                                 {"Content-Type": "application/x-ndjson",
+                                  "Authorization": f"Bearer {atok}"})
+        assert st == 403, (st, body)
+        grown = vm_hwm_kib(s) - before
+        assert grown < 64 << 10, f"VmHWM grew by {grown} KiB"
+        # a small refused body is read and dropped: the connection stays usable
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        conn.request("POST", "/api/v1/import/tickets", body=b"{}\n" * 100,
+                      headers={"Content-Type": "application/x-ndjson"})
+        r = conn.getresponse()
+        assert r.status == 401 and r.getheader("Connection") != "close"
+        r.read()
+        conn.request("GET", "/healthz")
+        assert conn.getresponse().status == 200
+        conn.close()
+        # the admin's import of 100 MB (blank lines, then one ticket) streams
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "standard"}).status == 201
+        ticket = json.dumps({"subject": "after the blanks", "description": "x",
+                             "account": "acme", "requester": "cu@acme.test",
+                             "created_at": "2026-01-05T10:00:00Z"}).encode() + b"\n"
+        before = vm_hwm_kib(s)
+        st, h, body = raw_upload(s, "/api/v1/import/tickets", (100 << 20) + len(ticket),
+                                 {"Content-Type": "application/x-ndjson",
+                                  "Authorization": f"Bearer {s.token}"},
+                                 fill=b"\n", tail=ticket)
+        assert st == 200, (st, body)
+        out = json.loads(body)
+        assert out["imported"] == 1 and out["failed"] == 0, out
+        grown = vm_hwm_kib(s) - before
+        assert grown < 64 << 10, f"VmHWM grew by {grown} KiB"
+        # and the spool file is gone
+        assert not [n for n in os.listdir(s.dir) if n.startswith(".upload-")]
+
+
+def test_strict_request_parsing():
+    """The JSON media type is matched exactly (parameters allowed); a %00
+    anywhere in the request target is a 400, never a shorter path."""
+    with Server() as s:
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "standard"}).status == 201
+        t = {"subject": "one", "description": "x", "account": "acme",
+             "requester": "cu@acme.test"}
+        for ct in ("application/jsonx", "application/json-patch+json", "application/json+x",
+                   "text/json", "application/json,text/plain"):
+            problem(s.post("/api/v1/tickets", t, content_type=ct), 415)
+        assert s.get("/api/v1/tickets").json["items"] == []
+        for ct in ("application/json; charset=utf-8", "Application/JSON", "application/json ;charset=UTF-8"):
+            r = s.post("/api/v1/tickets", t, content_type=ct)
+            assert r.status == 201, (ct, r)
+        tid = r.json["id"]
+        # the same rule for the import's two media types
+        problem(s.post("/api/v1/import/tickets", raw="{}\n", content_type="application/x-ndjsonx"), 415)
+        problem(s.request("GET", f"/api/v1/tickets/{tid}%00x"), 400)
+        problem(s.request("GET", f"/api/v1/tickets/{tid}%00"), 400)
+        assert s.get(f"/api/v1/tickets/{tid}").status == 200
+        problem(s.request("GET", "/app/main.js%00.txt", token=None), 400)
+        problem(s.request("GET", "/app/main.js?x=%00", token=None), 400)
+        assert s.get("/app/main.js", token=None).status == 200
+        # a file name cut short by a NUL
+        problem(s.post(f"/api/v1/tickets/{tid}/attachments?filename=a.txt%00.exe", raw=b"data",
+                       content_type="text/plain"), 400)
+        assert s.get(f"/api/v1/tickets/{tid}/attachments").json["items"] == []
+
+
+def test_validation_names_every_bad_field():
+    """A body with several bad fields gets one 422 naming each of them (up
+    to 16), on every create and update endpoint."""
+    with Server() as s:
+        assert s.post("/api/v1/accounts", {"name": "acme", "tier": "standard"}).status == 201
+        assert s.post("/api/v1/users", {"email": "cu@acme.test", "role": "customer",
+                                        "account": "acme"}).status == 201
+        tid = s.post("/api/v1/tickets", {"subject": "ok", "requester": "cu@acme.test"}).json["id"]
+
+        def named(r, want):
+            p = problem(r, 422)
+            got = {e["field"] for e in p["errors"]}
+            assert got == set(want), (r.status, sorted(got), sorted(want), p)
+
+        named(s.post("/api/v1/tickets", {"subject": 42, "priority": "P9", "tags": "x",
+                                         "environment": [1], "colour": "red", "shade": 1,
+                                         "created_at": "yesterday"}),
+              ["subject", "priority", "tags", "environment", "colour", "shade", "created_at"])
+        named(s.post("/api/v1/tickets", {"subject": "x", "account": "nope", "group": "nope",
+                                         "assignee": "nobody@x.test"}),
+              ["account", "group", "assignee"])
+        named(s.patch(f"/api/v1/tickets/{tid}", {"subject": " ", "status": "weird", "priority": "P0",
+                                                 "tags": "a", "x": 1, "environment": None}),
+              ["subject", "status", "priority", "tags", "x", "environment"])
+        named(s.post(f"/api/v1/tickets/{tid}/comments", {"body": "", "public": "yes", "x": 1}),
+              ["body", "public", "x"])
+        named(s.post("/api/v1/users", {"email": "not an email", "role": "boss", "password": "short",
+                                       "x": 1}), ["email", "role", "password", "x"])
+        # every create and update names each unknown field, with the bad known one
+        made = {}
+        for path, body in (("/api/v1/groups", {"name": "tier1"}),
+                           ("/api/v1/views", {"name": "v1", "filters": {}}),
+                           ("/api/v1/macros", {"name": "m1", "body": "hi"}),
+                           ("/api/v1/articles", {"type": "kb", "title": "a1", "body": "b"}),
+                           ("/api/v1/incidents", {"title": "i1", "severity": "SEV2"}),
+                           ("/api/v1/components", {"name": "c1"}),
+                           ("/api/v1/defects", {"tracker": "jira", "key": "ENG-1", "title": "d1"}),
+                           ("/api/v1/problems", {"title": "p1"})):
+            r = s.post(path, body)
+            made[path] = r.json["id"] if r.status == 201 else None
+        targets = [("POST", p) for p in ("/api/v1/accounts", "/api/v1/users", "/api/v1/groups",
+                                         "/api/v1/views", "/api/v1/calendars", "/api/v1/sla-policies",
+                                         "/api/v1/articles", "/api/v1/macros", "/api/v1/incidents",
+                                         "/api/v1/components", "/api/v1/defects", "/api/v1/problems",
+                                         "/api/v1/tokens", "/api/v1/tickets",
+                                         f"/api/v1/tickets/{tid}/comments")]
+        assert all(made.values()), made
+        targets += [("PATCH", f"{p}/{i}") for p, i in made.items()]
+        targets += [("PATCH", "/api/v1/accounts/2"), ("PATCH", f"/api/v1/tickets/{tid}")]
+        # a known field of the wrong type too
+        bad_known = {"accounts": "name", "users": "email", "groups": "name", "views": "name",
+                     "calendars": "name", "sla-policies": "name", "articles": "title",
+                     "macros": "name", "incidents": "title", "components": "name",
+                     "defects": "title", "problems": "title", "tokens": "name",
+                     "tickets": "subject", "comments": "body"}
+        failures = []
+        for method, path in targets:
+            noun = path.split("/")[3] if "comments" not in path else "comments"
+            known = bad_known[noun]
+            r = s.request(method, path, body={"zz_one": 1, "zz_two": 2, known: 42})
+            got = {e["field"] for e in r.json.get("errors", [])} if r.status == 422 else None
+            if not got or not {"zz_one", "zz_two", known} <= got:
+                failures.append((method, path, r.status, got))
+        assert not failures, failures

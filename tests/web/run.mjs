@@ -174,6 +174,32 @@ test('login_logout_and_wrong_password', async () => {
   await done(p);
 });
 
+test('login_throttle_says_how_long_to_wait', async () => {
+  // an account of its own: the demo agent's logins stay unthrottled
+  await ok('POST', '/api/v1/users', { email: 'throttled@support.example', role: 'agent', password: 'the right one' });
+  const p = await page();
+  await p.goto(srv.base + '/');
+  await p.getByLabel('E-mail').fill('throttled@support.example');
+  for (let i = 0; i < 5; i++) {
+    await p.getByLabel('Password').fill(`wrong ${i}`);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByText('Wrong e-mail or password.').waitFor();
+    await p.evaluate(() => { document.querySelector('p.error').textContent = ''; });
+  }
+  await p.getByLabel('Password').fill('the right one');
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  const m = p.getByText(/Too many failed attempts\. Try again in \d+ seconds\./);
+  await m.waitFor();
+  const secs = parseInt((await m.textContent()).match(/in (\d+) seconds/)[1], 10);
+  assert(secs > 0 && secs <= 30, `wait shown: ${secs}`);
+  await shot(p, 'login-throttled');
+  // the browser logs the refused request itself; that is expected here
+  const rest = p.errors.filter((e) => !/status of 429/.test(e));
+  p.errors.length = 0;
+  p.errors.push(...rest);
+  await done(p);
+});
+
 test('queues_sla_countdown_and_keyboard', async () => {
   const p = await page(AGENT);
   await p.getByRole('link', { name: 'All open' }).click();
