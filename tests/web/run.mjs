@@ -212,7 +212,7 @@ test('queues_sla_countdown_and_keyboard', async () => {
   const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.id)));
   assert(JSON.stringify(ids) === JSON.stringify(want.map((t) => t.id)), 'queue order');
   // a running clock counts down every second (computed in the browser)
-  const running = want.findIndex((t) => Object.values(t.sla || {}).some((c) => c && c.state === 'running' && c.due_at));
+  const running = want.findIndex((t) => t.sla && t.sla.urgency && t.sla.urgency.state === 'due');
   if (running >= 0) {
     const b = rows.nth(running).locator('.sla-badge');
     const first = await b.textContent();
