@@ -48,7 +48,7 @@ json_t *cb_app_col_time(cb_q *q, int col)
 	return cb_q_isnull(q, col) ? json_null() : cb_json_time(cb_q_i64(q, col));
 }
 
-json_t *cb_app_row(cb_conn *c, const char *sql, int64_t id, json_t *(*render)(cb_conn *c, cb_q *q),
+json_t *cb_app_row(cb_conn *c, cb_sql sql, int64_t id, json_t *(*render)(cb_conn *c, cb_q *q),
 		   const char *what, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);

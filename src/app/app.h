@@ -60,7 +60,7 @@ int cb_app_page(cb_conn *c, cb_q *q, int limit, json_t *(*render)(cb_conn *c, cb
 		json_t **items, int64_t *next, cb_err *err);
 /* The row of sql with ?1 = id, rendered by render(c, q); a 404 "no such
  * <what>: <id>" when there is none. */
-json_t *cb_app_row(cb_conn *c, const char *sql, int64_t id, json_t *(*render)(cb_conn *c, cb_q *q),
+json_t *cb_app_row(cb_conn *c, cb_sql sql, int64_t id, json_t *(*render)(cb_conn *c, cb_q *q),
 		   const char *what, cb_err *err);
 /* Every row of the bound query q, each rendered by render(c, q), as a new
  * array; NULL with err on a database error. */

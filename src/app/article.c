@@ -3,7 +3,7 @@
 #include "app/directory.h"
 #include "app/search.h"
 #include "app/ticket.h"
-#include "store/sql_article.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/jsonx.h"
@@ -276,7 +276,7 @@ int cb_article_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 		rc = cb_q_exec(q, err);
 		int64_t version = 0;
 		if (!rc)
-			rc = cb_q_one_by_id(c, "SELECT version FROM articles WHERE id = ?1", id, &version,
+			rc = cb_q_one_by_id(c, CB_SQL_ARTICLE_VERSION_OF, id, &version,
 					    err) < 0;
 		if (!rc)
 			rc = put_version(c, id, version, actor, now, s, err) ||
@@ -292,26 +292,7 @@ int cb_article_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 int cb_article_list(cb_conn *c, const cb_actor *viewer, const cb_article_filter *f, cb_ms now,
 		    int limit, int64_t after, json_t **items, int64_t *next, cb_err *err)
 {
-	cb_buf sql = {0};
-	cb_buf_puts(&sql, "SELECT " CB_ARTICLE_COLS " FROM articles a WHERE a.id > ?1");
-	if (!cb_role_is_agent_side(viewer->role) && viewer->user_id)
-		cb_buf_puts(&sql, " AND a.state = 'published' AND a.visibility = 'public'");
-	if (f->type)
-		cb_buf_puts(&sql, " AND a.type = ?2");
-	if (f->state)
-		cb_buf_puts(&sql, " AND a.state = ?3");
-	if (f->visibility)
-		cb_buf_puts(&sql, " AND a.visibility = ?4");
-	if (f->tag)
-		cb_buf_puts(&sql, " AND EXISTS (SELECT 1 FROM json_each(a.tags) WHERE value = ?5)");
-	if (f->product_area)
-		cb_buf_puts(&sql, " AND a.product_area = ?6");
-	if (f->stale)
-		cb_buf_puts(&sql, " AND a.review_by IS NOT NULL AND a.review_by < ?7"
-				  " AND a.state <> 'archived'");
-	cb_buf_puts(&sql, " ORDER BY a.id LIMIT ?8");
-	cb_q *q = cb_q_prepare(c, sql.p, err);
-	cb_buf_free(&sql);
+	cb_q *q = cb_q_get(c, CB_SQL_ARTICLE_LIST, err);
 	if (!q)
 		return -1;
 	int64_t y;
@@ -333,6 +314,8 @@ int cb_article_list(cb_conn *c, const cb_actor *viewer, const cb_article_filter 
 	if (f->stale)
 		cb_q_bind_text(q, 7, today);
 	cb_q_bind_i64(q, 8, limit + 1);
+	/* customers see published public articles only */
+	cb_q_bind_i64(q, 9, !cb_role_is_agent_side(viewer->role) && viewer->user_id);
 	json_t *arr = json_array();
 	int r, n = 0;
 	*next = 0;
@@ -343,7 +326,6 @@ int cb_article_list(cb_conn *c, const cb_actor *viewer, const cb_article_filter 
 		}
 		json_array_append_new(arr, render_row(c, q));
 	}
-	cb_q_free(q);
 	if (r < 0) {
 		json_decref(arr);
 		return -1;

@@ -4,7 +4,7 @@
  * database keeps only their BLAKE2b-256 hash, looked up by equality. A hash
  * lookup compares digests, so no timing difference leaks the secret. */
 #include "app/auth.h"
-#include "store/sql_auth.h"
+#include "store/sql.h"
 
 #include <sodium.h>
 #include <stdio.h>

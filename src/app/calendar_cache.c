@@ -1,7 +1,7 @@
 /* calendar_cache.c - see calendar_cache.h. */
 #include "app/calendar_cache.h"
 #include "core/calendar.h"
-#include "store/sql_sla.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/tz.h"
 

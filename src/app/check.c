@@ -1,7 +1,7 @@
 /* check.c - `casebook check` (see check.h). */
 #include "app/check.h"
 #include "app/ticket.h"
-#include "store/sql_check.h"
+#include "store/sql.h"
 
 #include <string.h>
 

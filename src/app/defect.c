@@ -4,7 +4,7 @@
 #include "app/auth.h"
 #include "app/directory.h"
 #include "app/ticket.h"
-#include "store/sql_escalation.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/jsonx.h"
 

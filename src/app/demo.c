@@ -12,7 +12,7 @@
 #include "app/ticket.h"
 #include "app/sla.h"
 #include "app/sla_config.h"
-#include "store/sql_demo.h"
+#include "store/sql.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
 #include "app/macro.h"
 #include "app/problem.h"
 #include "app/review.h"
-#include "store/sql_demo.h"
+#include "store/sql.h"
 
 #define MIN_MS (60 * 1000LL)
 #define HOUR_MS (60 * MIN_MS)

@@ -13,7 +13,7 @@
  * store/sql_directory.h), used by both the single-row and list queries. */
 #include "app/directory.h"
 #include "app/auth.h"
-#include "store/sql_directory.h"
+#include "store/sql.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -315,7 +315,7 @@ static int page_limit(const cb_dir_page *page)
 /* ---- resolvers and embedded references ---- */
 
 static int resolve(cb_conn *c, json_t *ref, int64_t *out, const char *field, const char *noun,
-		   const char *by_id, const char *by_name, const char *name_word, cb_err *err)
+		   cb_sql by_id, cb_sql by_name, const char *name_word, cb_err *err)
 {
 	if (!field)
 		field = noun;

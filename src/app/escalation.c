@@ -9,7 +9,7 @@
 #include "app/directory.h"
 #include "app/ticket.h"
 #include "core/escalation.h"
-#include "store/sql_escalation.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/jsonx.h"
 

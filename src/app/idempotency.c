@@ -1,6 +1,6 @@
 /* idempotency.c - Idempotency-Key records (see idempotency.h). */
 #include "app/idempotency.h"
-#include "store/sql_auth.h"
+#include "store/sql.h"
 
 #include <string.h>
 

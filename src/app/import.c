@@ -18,7 +18,7 @@
 #include "app/import.h"
 #include "app/sla.h"
 #include "app/ticket.h"
-#include "store/sql_ticket.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 
 #include <sodium.h>
@@ -512,7 +512,7 @@ static int batch_fn(cb_conn *c, void *arg, cb_err *err)
 		if (!it->v || it->err.code)
 			continue;
 		int guarded = i >= b->guarded_from;
-		if (guarded && cb_conn_exec(c, "SAVEPOINT line", err))
+		if (guarded && cb_conn_savepoint(c, CB_SAVEPOINT_BEGIN, "line", err))
 			return -1;
 		int64_t id = 0;
 		if (cb_import_one(c, b->now, it->v, &id, &it->err)) {
@@ -525,12 +525,12 @@ static int batch_fn(cb_conn *c, void *arg, cb_err *err)
 				return cb_err_set(err, CB_E_CONFLICT, NULL, "line %lld failed; retrying",
 						  (long long)it->line);
 			}
-			if (cb_conn_exec(c, "ROLLBACK TO line", err) ||
-			    cb_conn_exec(c, "RELEASE line", err))
+			if (cb_conn_savepoint(c, CB_SAVEPOINT_ROLLBACK, "line", err) ||
+			    cb_conn_savepoint(c, CB_SAVEPOINT_RELEASE, "line", err))
 				return -1;
 		} else {
 			it->id = id;
-			if (guarded && cb_conn_exec(c, "RELEASE line", err))
+			if (guarded && cb_conn_savepoint(c, CB_SAVEPOINT_RELEASE, "line", err))
 				return -1;
 		}
 	}
@@ -719,7 +719,7 @@ static void note_event(struct exporter *x, int64_t id)
 
 /* The e-mail or name of a referenced row, as a new JSON value (null when
  * the id is 0 or the row is gone). col is the name column of sql. */
-static json_t *ref_name(struct exporter *x, struct name_cache *nc, const char *sql, int col,
+static json_t *ref_name(struct exporter *x, struct name_cache *nc, cb_sql sql, int col,
 			int64_t id)
 {
 	if (id <= 0)
@@ -1057,7 +1057,7 @@ int cb_export_tickets(cb_conn *c, cb_export_write write, void *ctx, int64_t *cou
 	x->write = write;
 	x->ctx = ctx;
 	int64_t written = 0, after = 0;
-	int rc = cb_conn_exec(c, "SAVEPOINT export", err); /* one snapshot for every page */
+	int rc = cb_conn_savepoint(c, CB_SAVEPOINT_BEGIN, "export", err); /* one snapshot for every page */
 	int64_t ids[EXPORT_PAGE];
 	char *exts[EXPORT_PAGE];
 	while (rc == 0) {
@@ -1086,7 +1086,7 @@ int cb_export_tickets(cb_conn *c, cb_export_write write, void *ctx, int64_t *cou
 	}
 	cb_conn_reset_all(c);
 	cb_err e2 = {0};
-	cb_conn_exec(c, "RELEASE export", rc ? &e2 : err);
+	cb_conn_savepoint(c, CB_SAVEPOINT_RELEASE, "export", rc ? &e2 : err);
 	exporter_free(x);
 	if (count)
 		*count = written;

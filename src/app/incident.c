@@ -24,7 +24,7 @@
 #include "app/directory.h"
 #include "app/ticket.h"
 #include "core/incident.h"
-#include "store/sql_incident.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/jsonx.h"
@@ -238,7 +238,7 @@ static int reclock(cb_conn *c, inc_row *r, const int cad[5], cb_err *err)
 /* ---- rendering ---- */
 
 /* The rows of sql bound to ?1 = id, each rendered (cb_app_rows). */
-static json_t *rows_of(cb_conn *c, const char *sql, int64_t id,
+static json_t *rows_of(cb_conn *c, cb_sql sql, int64_t id,
 		       json_t *(*render)(cb_conn *c, cb_q *q), cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
@@ -253,7 +253,7 @@ static json_t *row_id(cb_conn *c, cb_q *q)
 	return json_integer(cb_q_i64(q, 0));
 }
 
-static json_t *id_list(cb_conn *c, const char *sql, int64_t id, cb_err *err)
+static json_t *id_list(cb_conn *c, cb_sql sql, int64_t id, cb_err *err)
 {
 	return rows_of(c, sql, id, row_id, err);
 }
@@ -512,7 +512,7 @@ static int move_status(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r,
 	return 0;
 }
 
-static int set_ids(cb_conn *c, const char *clear_sql, const char *add_sql, int64_t id,
+static int set_ids(cb_conn *c, cb_sql clear_sql, cb_sql add_sql, int64_t id,
 		   const int64_t *ids, size_t n, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, clear_sql, err);

@@ -116,7 +116,7 @@ int cb_instance_export(cb_conn *c, cb_export_write write, void *ctx, cb_instance
 		st = &local;
 	memset(st, 0, sizeof *st);
 	struct ex x = {.write = write, .ctx = ctx, .st = st};
-	if (cb_conn_exec(c, "SAVEPOINT export_all", err)) /* one snapshot for every table */
+	if (cb_conn_savepoint(c, CB_SAVEPOINT_BEGIN, "export_all", err)) /* one snapshot for every table */
 		return -1;
 	int schema = 0;
 	char **tables = NULL;
@@ -139,7 +139,7 @@ int cb_instance_export(cb_conn *c, cb_export_write write, void *ctx, cb_instance
 					"rows", (json_int_t)st->rows),
 			      err);
 	cb_err e2 = {0};
-	cb_conn_exec(c, "RELEASE export_all", rc ? &e2 : err);
+	cb_conn_savepoint(c, CB_SAVEPOINT_RELEASE, "export_all", rc ? &e2 : err);
 	return rc || err->code ? -1 : 0;
 }
 

@@ -29,7 +29,7 @@
 #include "app/incident.h"
 #include "app/sla.h"
 #include "app/sla_config.h"
-#include "store/sql_sla_config.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 
 #include <errno.h>
@@ -121,17 +121,17 @@ static int run_timer(cb_conn *c, struct batch *b, const char *kind, int64_t tick
 {
 	if (!b->cs && cb_sla_cfgset_load(c, &b->cs, err))
 		return -1;
-	if (cb_conn_exec(c, "SAVEPOINT job_one", err))
+	if (cb_conn_savepoint(c, CB_SAVEPOINT_BEGIN, "job_one", err))
 		return -1;
 	cb_err e = {0};
 	int ok = cb_sla_refresh_with(c, b->cs, ticket, at, &e) == 0;
 	if (!ok) {
 		cb_conn_reset_all(c);
 		cb_err tmp = {0};
-		cb_conn_exec(c, "ROLLBACK TO job_one", &tmp);
+		cb_conn_savepoint(c, CB_SAVEPOINT_ROLLBACK, "job_one", &tmp);
 		log_failure(kind, ticket, &e);
 	}
-	if (cb_conn_exec(c, "RELEASE job_one", err))
+	if (cb_conn_savepoint(c, CB_SAVEPOINT_RELEASE, "job_one", err))
 		return -1;
 	return ok;
 }
@@ -140,17 +140,17 @@ static int run_timer(cb_conn *c, struct batch *b, const char *kind, int64_t tick
  * overdue entry), in its own savepoint like run_timer. */
 static int run_incident_due(cb_conn *c, int64_t incident, cb_ms due, cb_err *err)
 {
-	if (cb_conn_exec(c, "SAVEPOINT job_one", err))
+	if (cb_conn_savepoint(c, CB_SAVEPOINT_BEGIN, "job_one", err))
 		return -1;
 	cb_err e = {0};
 	int ok = cb_incident_fire_overdue(c, incident, due, &e) == 0;
 	if (!ok) {
 		cb_conn_reset_all(c);
 		cb_err tmp = {0};
-		cb_conn_exec(c, "ROLLBACK TO job_one", &tmp);
+		cb_conn_savepoint(c, CB_SAVEPOINT_ROLLBACK, "job_one", &tmp);
 		log_failure(CB_JOB_INCIDENT_UPDATE_DUE, 0, &e);
 	}
-	if (cb_conn_exec(c, "RELEASE job_one", err))
+	if (cb_conn_savepoint(c, CB_SAVEPOINT_RELEASE, "job_one", err))
 		return -1;
 	return ok;
 }

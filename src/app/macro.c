@@ -14,27 +14,6 @@
 #include "util/jsonx.h"
 #include "util/template.h"
 
-static const char SQL_INSERT[] =
-	"INSERT INTO macros(name, scope, owner_id, body, public, changes, created_at, updated_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
-static const char SQL_UPDATE[] =
-	"UPDATE macros SET name = ?2, scope = ?3, body = ?4, public = ?5, changes = ?6,"
-	" updated_at = ?7 WHERE id = ?1";
-static const char SQL_DELETE[] = "UPDATE macros SET deleted_at = ?2 WHERE id = ?1";
-static const char SQL_GET[] =
-	"SELECT m.id, m.name, m.scope, m.owner_id, u.email, m.body, m.public, m.changes,"
-	" m.created_at, m.updated_at FROM macros m JOIN users u ON u.id = m.owner_id"
-	" WHERE m.id = ?1 AND m.deleted_at IS NULL";
-static const char SQL_LIST[] =
-	"SELECT m.id, m.name, m.scope, m.owner_id, u.email, m.body, m.public, m.changes,"
-	" m.created_at, m.updated_at FROM macros m JOIN users u ON u.id = m.owner_id"
-	" WHERE m.deleted_at IS NULL AND (m.scope = 'shared' OR m.owner_id = ?1)"
-	" ORDER BY m.scope DESC, m.name COLLATE NOCASE, m.id";
-static const char SQL_VARS[] =
-	"SELECT t.subject, t.status, t.priority, u.name, u.email, a.name FROM tickets t"
-	" JOIN users u ON u.id = t.requester_id LEFT JOIN accounts a ON a.id = t.account_id"
-	" WHERE t.id = ?1";
-static const char SQL_ACTOR[] = "SELECT name, email FROM users WHERE id = ?1";
 
 const char *const cb_macro_placeholders[] = {
 	"ticket.id",       "ticket.subject", "ticket.status", "ticket.priority", "requester.name",
@@ -55,7 +34,7 @@ static json_t *row_json(cb_q *q)
 /* A macro visible to actor: shared ones, and their own personal ones. */
 static int load(cb_conn *c, const cb_actor *actor, int64_t id, json_t **out, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, SQL_GET, err);
+	cb_q *q = cb_q_get(c, CB_SQL_MACRO_GET, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, id);
@@ -78,7 +57,7 @@ json_t *cb_macro_get(cb_conn *c, const cb_actor *actor, int64_t id, cb_err *err)
 
 json_t *cb_macro_list(cb_conn *c, const cb_actor *actor, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, SQL_LIST, err);
+	cb_q *q = cb_q_get(c, CB_SQL_MACRO_LIST, err);
 	if (!q)
 		return NULL;
 	cb_q_bind_i64(q, 1, actor->user_id);
@@ -182,7 +161,7 @@ static int check(cb_conn *c, const cb_actor *actor, json_t *in, json_t *base, js
 	return 0;
 }
 
-static int store(cb_conn *c, const char *sql, int64_t id, const cb_actor *actor, cb_ms now,
+static int store(cb_conn *c, cb_sql sql, int64_t id, const cb_actor *actor, cb_ms now,
 		 json_t *d, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
@@ -216,7 +195,7 @@ int cb_macro_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, in
 	json_t *d = NULL;
 	if (check(c, actor, in, NULL, &d, err))
 		return -1;
-	int rc = store(c, SQL_INSERT, 0, actor, now, d, err);
+	int rc = store(c, CB_SQL_MACRO_INSERT, 0, actor, now, d, err);
 	json_decref(d);
 	if (rc)
 		return -1;
@@ -250,7 +229,7 @@ int cb_macro_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, js
 		json_decref(base);
 	}
 	if (rc == 0)
-		rc = store(c, SQL_UPDATE, id, actor, now, d, err);
+		rc = store(c, CB_SQL_MACRO_UPDATE, id, actor, now, d, err);
 	json_decref(d);
 	json_decref(m);
 	return rc;
@@ -265,7 +244,7 @@ int cb_macro_delete(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, cb
 	json_decref(m);
 	if (rc)
 		return -1;
-	cb_q *q = cb_q_get(c, SQL_DELETE, err);
+	cb_q *q = cb_q_get(c, CB_SQL_MACRO_DELETE, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, id);
@@ -287,7 +266,7 @@ static int prepare(cb_conn *c, const cb_actor *actor, json_t *m, int64_t id, cha
 		json_decref(cur_tags);
 		return cb_err_set(err, CB_E_CONFLICT, "status", "the ticket is closed");
 	}
-	cb_q *q = cb_q_get(c, SQL_VARS, err);
+	cb_q *q = cb_q_get(c, CB_SQL_MACRO_VARS, err);
 	if (q)
 		cb_q_bind_i64(q, 1, id);
 	if (!q || cb_q_step(q, err) != 1) {
@@ -307,7 +286,7 @@ static int prepare(cb_conn *c, const cb_actor *actor, json_t *m, int64_t id, cha
 	if (!*rname) /* "jane" from jane@acme.test */
 		snprintf(rname, sizeof rname, "%.*s", (int)strcspn(remail, "@"), remail);
 	snprintf(first, sizeof first, "%.*s", (int)strcspn(rname, " "), rname);
-	q = cb_q_get(c, SQL_ACTOR, err);
+	q = cb_q_get(c, CB_SQL_MACRO_ACTOR, err);
 	if (!q) {
 		json_decref(cur_tags);
 		return -1;

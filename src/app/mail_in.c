@@ -10,7 +10,7 @@
 #include "app/directory.h"
 #include "app/mail_out.h"
 #include "app/ticket.h"
-#include "store/sql_mail.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -267,8 +267,6 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 	return 0;
 }
 
-static const char EV_FIRST[] = "SELECT id FROM events WHERE ticket_id = ?1 ORDER BY seq LIMIT 1";
-
 int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
 		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out, cb_err *err)
 {
@@ -418,7 +416,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 			json_object_set_new(in, "requester", json_integer((json_int_t)u.id));
 		rc = cb_ticket_create(c, &act, now, in, 0, &target, err);
 		json_decref(in);
-		if (rc == 0 && cb_q_one_by_id(c, EV_FIRST, target, &event, err) < 0)
+		if (rc == 0 && cb_q_one_by_id(c, CB_SQL_MAIL_EVENT_FIRST, target, &event, err) < 0)
 			rc = -1;
 		result = "created";
 	}

@@ -13,7 +13,7 @@
 #include "app/auth.h"
 #include "app/ticket.h"
 #include "mail/compose.h"
-#include "store/sql_mail.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/jsonx.h"
@@ -658,8 +658,7 @@ int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, con
 	if (load_info(c, ticket, &ti, err))
 		return -1;
 	/* the comment's body */
-	static const char ev_sql[] = "SELECT data FROM events WHERE id = ?1";
-	cb_q *q = cb_q_get(c, ev_sql, err);
+	cb_q *q = cb_q_get(c, CB_SQL_MAIL_EVENT_DATA, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, event);
@@ -1141,11 +1140,9 @@ void cb_mail_sender_stop(void)
 
 void cb_mail_metrics_render(cb_db *db, cb_buf *b)
 {
-	static const char sql[] = "SELECT state, count(*), min(CASE WHEN state = 'queued' THEN"
-				  " created_at END) FROM outbox GROUP BY state";
 	cb_err err = {0};
 	cb_conn *c = cb_db_reader(db, &err);
-	cb_q *q = c ? cb_q_get(c, sql, &err) : NULL;
+	cb_q *q = c ? cb_q_get(c, CB_SQL_OUTBOX_STATS, &err) : NULL;
 	long long n[4] = {0, 0, 0, 0};
 	cb_ms oldest = 0;
 	int r;

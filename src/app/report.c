@@ -13,7 +13,7 @@
 #include "app/report.h"
 #include "util/jsonx.h"
 #include "app/sla.h"
-#include "store/sql_report.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/csv.h"
 #include "util/tz.h"
@@ -406,7 +406,7 @@ static idslot *lookup(cb_conn *c, idmap *m, int what, int64_t id)
 	if (s->name)
 		return s;
 	cb_err e = {0};
-	const char *sql = what == G_GROUP ? CB_SQL_REPORT_GROUP
+	cb_sql sql = what == G_GROUP ? CB_SQL_REPORT_GROUP
 			  : what == G_ASSIGNEE ? CB_SQL_REPORT_USER : CB_SQL_REPORT_ACCOUNT;
 	cb_q *q = cb_q_get(c, sql, &e);
 	if (q) {
@@ -816,7 +816,7 @@ static int run_kind(report *r, int kind, cb_ms a, cb_ms b, row **re, int *nre, i
 {
 	if (kind != CB_KPI_REOPEN) {
 		/* only the columns this kind contributes, and the group's key */
-		static const char *const vsql[] = {
+		static const cb_sql vsql[] = {
 			CB_SQL_KPI_VALUES_NONE,     CB_SQL_KPI_VALUES_PRIORITY, CB_SQL_KPI_VALUES_ACCOUNT,
 			CB_SQL_KPI_VALUES_ACCOUNT,  CB_SQL_KPI_VALUES_CATEGORY, CB_SQL_KPI_VALUES_GROUP,
 			CB_SQL_KPI_VALUES_ASSIGNEE};
@@ -862,7 +862,7 @@ static int run_kind(report *r, int kind, cb_ms a, cb_ms b, row **re, int *nre, i
 		}
 		return rc < 0 ? -1 : 0;
 	}
-	static const char *const sql[] = {CB_SQL_KPI_RANGE_NONE,     CB_SQL_KPI_RANGE_NONE,
+	static const cb_sql sql[] = {CB_SQL_KPI_RANGE_NONE,     CB_SQL_KPI_RANGE_NONE,
 					   CB_SQL_KPI_RANGE_ACCOUNT,  CB_SQL_KPI_RANGE_ACCOUNT,
 					   CB_SQL_KPI_RANGE_CATEGORY, CB_SQL_KPI_RANGE_GROUP,
 					   CB_SQL_KPI_RANGE_ASSIGNEE};
@@ -1344,7 +1344,7 @@ static int cmp_driver(const void *x, const void *y)
 }
 
 /* Counts by key over [from, to) and the previous period, top `limit`. */
-static json_t *drivers(cb_conn *c, const char *sql, cb_ms from, cb_ms to, int limit, cb_err *err)
+static json_t *drivers(cb_conn *c, cb_sql sql, cb_ms from, cb_ms to, int limit, cb_err *err)
 {
 	keymap km = {.null_idx = -1};
 	driver *d = NULL;
@@ -1670,7 +1670,7 @@ int cb_report_rebuild(cb_app *app, cb_ms now, int batch, int64_t *out_n, cb_err 
 static int derive_fn(cb_conn *c, void *arg, cb_err *err)
 {
 	(void)arg;
-	return cb_conn_exec(c, CB_SQL_ROLLUP_DERIVE, err);
+	return cb_conn_run(c, CB_SQL_ROLLUP_REBUILD, err);
 }
 
 int cb_report_rollups_derive(cb_app *app, cb_err *err)

@@ -3,7 +3,7 @@
 #include "app/directory.h"
 #include "app/incident.h"
 #include "core/incident.h"
-#include "store/sql_incident.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/jsonx.h"

@@ -26,7 +26,7 @@
  * window, an old document, however relevant, ranks after the window's. */
 #include "app/search.h"
 #include "core/text.h"
-#include "store/sql_article.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -81,7 +81,7 @@ static int ticket_texts(cb_conn *c, int64_t id, const char *description, cb_buf 
 	return r < 0 ? -1 : 0;
 }
 
-static int delete_row(cb_conn *c, const char *sql, int64_t id, cb_err *err)
+static int delete_row(cb_conn *c, cb_sql sql, int64_t id, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
 	if (!q)
@@ -332,11 +332,7 @@ static struct {
 
 /* what a count covers: one kind's rowid range (the whole index is the sum) */
 enum { DF_TICKETS = KIND_TICKET, DF_ARTICLES = KIND_ARTICLE };
-static const char *const SQL_DF[] = {
-	NULL,
-	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid > 0",
-	"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid < 0",
-};
+static const cb_sql SQL_DF[] = {CB_SQL_NONE, CB_SQL_SEARCH_DF_TICKETS, CB_SQL_SEARCH_DF_ARTICLES};
 
 /* The number of documents in scope matching the MATCH expression
  * [expr, expr + n). */

@@ -8,7 +8,7 @@
 
 #include "app/auth.h"
 #include "app/directory.h"
-#include "store/sql_auth.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/jsonx.h"
 

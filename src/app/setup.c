@@ -1,7 +1,7 @@
 /* setup.c - `casebook init` (see setup.h). */
 #include "app/setup.h"
 #include "app/auth.h"
-#include "store/sql_setup.h"
+#include "store/sql.h"
 
 struct init_job {
 	cb_arena *a;

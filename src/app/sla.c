@@ -12,7 +12,7 @@
 #include "app/ticket.h"
 #include "app/report.h"
 #include "app/search.h"
-#include "store/sql_sla.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 
 #include <pthread.h>

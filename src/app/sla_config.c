@@ -18,13 +18,12 @@
  * (app/jobs.c) and answer; cb_slacfg_refold_batch() is that job's unit of
  * work, one configuration load per batch of tickets. */
 #include "app/sla_config.h"
-#include "store/sql_sla.h"
+#include "store/sql.h"
 #include "app/auth.h"
 #include "app/jobs.h"
 #include "app/sla.h"
 #include "core/calendar.h"
 #include "core/ticket.h"
-#include "store/sql_sla_config.h"
 #include "util/alloc.h"
 #include "util/tz.h"
 
@@ -987,14 +986,14 @@ int cb_slacfg_refold_batch(cb_conn *c, cb_ms now, int64_t after, int limit, int6
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
 		cb_err e = {0};
-		if (cb_conn_exec(c, "SAVEPOINT refold_one", err)) {
+		if (cb_conn_savepoint(c, CB_SAVEPOINT_BEGIN, "refold_one", err)) {
 			rc = -1;
 			break;
 		}
 		if (cb_sla_refresh_with(c, cs, ids[i], now, &e)) {
 			cb_conn_reset_all(c);
 			cb_err tmp = {0};
-			cb_conn_exec(c, "ROLLBACK TO refold_one", &tmp);
+			cb_conn_savepoint(c, CB_SAVEPOINT_ROLLBACK, "refold_one", &tmp);
 			json_t *line = json_pack("{s:s, s:s, s:I, s:i, s:s}", "event", "job_failed",
 						 "kind", "sla.refold", "ticket", (json_int_t)ids[i],
 						 "status", cb_err_http_status(e.code), "error",
@@ -1005,7 +1004,7 @@ int cb_slacfg_refold_batch(cb_conn *c, cb_ms now, int64_t after, int limit, int6
 			free(txt); /* jansson's allocation */
 			json_decref(line);
 		}
-		if (cb_conn_exec(c, "RELEASE refold_one", err)) {
+		if (cb_conn_savepoint(c, CB_SAVEPOINT_RELEASE, "refold_one", err)) {
 			rc = -1;
 			break;
 		}

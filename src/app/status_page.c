@@ -10,7 +10,7 @@
 #include "app/status_page.h"
 #include "app/incident.h"
 #include "core/incident.h"
-#include "store/sql_incident.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 

@@ -6,7 +6,7 @@
  * first response event of the same survey. */
 #include "app/survey.h"
 #include "app/ticket.h"
-#include "store/sql_report.h"
+#include "store/sql.h"
 #include "util/jsonx.h"
 
 #include <string.h>

@@ -14,7 +14,7 @@
 #include "app/mail_out.h"
 #include "app/sla.h"
 #include "app/views.h"
-#include "store/sql_ticket.h"
+#include "store/sql.h"
 #include "store/ticket_query.h"
 #include "store/view_query.h"
 #include "util/alloc.h"

@@ -11,11 +11,6 @@
 #include "util/safename.h"
 #include "util/timeutil.h"
 
-static const char SQL_UPLOAD_EVENT[] =
-	"SELECT ticket_id, type, actor_id, data FROM events WHERE id = ?1";
-static const char SQL_UPLOAD_INSERT[] =
-	"INSERT INTO attachments(ticket_id, event_id, filename, content_type, size, sha256,"
-	" content_id, inline, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, ?7, ?8)";
 
 static int valid_utf8(const unsigned char *s)
 {
@@ -108,7 +103,7 @@ int cb_upload_attachment(cb_conn *c, const cb_actor *actor, cb_ms now, const cb_
 	if (!visible)
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)in->ticket);
 
-	cb_q *q = cb_q_get(c, SQL_UPLOAD_EVENT, err);
+	cb_q *q = cb_q_get(c, CB_SQL_UPLOAD_EVENT, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, in->event);
@@ -128,7 +123,7 @@ int cb_upload_attachment(cb_conn *c, const cb_actor *actor, cb_ms now, const cb_
 	crypto_hash_sha256(h, in->data, in->len);
 	char hex[2 * sizeof h + 1];
 	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-	q = cb_q_get(c, SQL_UPLOAD_INSERT, err);
+	q = cb_q_get(c, CB_SQL_UPLOAD_INSERT, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, in->ticket);

@@ -8,7 +8,7 @@
 #include "app/auth.h"
 #include "app/directory.h"
 #include "core/ticket.h"
-#include "store/sql_views.h"
+#include "store/sql.h"
 #include "util/alloc.h"
 #include "util/jsonx.h"
 
@@ -285,7 +285,7 @@ static int build(cb_conn *c, const cb_actor *actor, json_t *in, int partial, jso
 	return 0;
 }
 
-static int store(cb_conn *c, const char *sql, int64_t id, const char *name, int64_t owner,
+static int store(cb_conn *c, cb_sql sql, int64_t id, const char *name, int64_t owner,
 		 const char *base, json_t *filters, const char *sort, int64_t creator, cb_ms now,
 		 cb_err *err)
 {

@@ -25,6 +25,7 @@
  * Statement cache: an open-addressing table keyed by the address of the SQL
  * string (static storage), prepared with SQLITE_PREPARE_PERSISTENT. */
 #include "store/db.h"
+#include "store/internal.h"
 #include "store/fts_rank.h"
 #include "store/migrations.h"
 #include "util/alloc.h"
@@ -42,16 +43,10 @@
 #include <time.h>
 #include <unistd.h>
 
-struct cache_slot {
-	const char *sql;     /* key: address of a static SQL string */
-	sqlite3_stmt *stmt;
-};
-
 struct cb_conn {
 	sqlite3 *h;
 	cb_db *db;
-	struct cache_slot *slots; /* open addressing, power of two */
-	size_t nslots, nused;
+	sqlite3_stmt *stmts[CB_SQL__COUNT]; /* named statements, prepared on first use */
 	struct cb_conn *next_reader; /* registry chain (thread-local readers) */
 	struct cb_conn *next_pooled; /* every pooled reader / the idle ones */
 	struct cb_conn *next_idle;
@@ -157,8 +152,6 @@ static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
 	cb_conn *c = cb_xcalloc(1, sizeof *c);
 	c->h = h;
 	c->db = db;
-	c->nslots = 64;
-	c->slots = cb_xcalloc(c->nslots, sizeof *c->slots);
 	*out = c;
 	return 0;
 }
@@ -167,70 +160,37 @@ static void conn_close(cb_conn *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nslots; i++)
-		if (c->slots[i].stmt)
-			sqlite3_finalize(c->slots[i].stmt);
-	cb_free(c->slots);
+	for (int i = 0; i < CB_SQL__COUNT; i++)
+		if (c->stmts[i])
+			sqlite3_finalize(c->stmts[i]);
 	sqlite3_close(c->h);
 	cb_free(c);
 }
 
 /* ---- statement cache ---- */
 
-static size_t ptr_hash(const void *p)
+/* A named statement of the connection: prepared once (persistent), reset
+ * and unbound at each use. */
+cb_q *cb_q_get(cb_conn *c, cb_sql id, cb_err *err)
 {
-	uintptr_t x = (uintptr_t)p;
-	x ^= x >> 17;
-	x *= 0xed5ad4bbU;
-	x ^= x >> 11;
-	return (size_t)x;
-}
-
-static void cache_grow(cb_conn *c)
-{
-	struct cache_slot *old = c->slots;
-	size_t n = c->nslots;
-	c->nslots *= 2;
-	c->slots = cb_xcalloc(c->nslots, sizeof *c->slots);
-	for (size_t i = 0; i < n; i++) {
-		if (!old[i].sql)
-			continue;
-		size_t j = ptr_hash(old[i].sql) & (c->nslots - 1);
-		while (c->slots[j].sql)
-			j = (j + 1) & (c->nslots - 1);
-		c->slots[j] = old[i];
+	if ((unsigned)id >= CB_SQL__COUNT || id == CB_SQL_NONE) {
+		cb_err_set(err, CB_E_INTERNAL, NULL, "no statement %d", (int)id);
+		return NULL;
 	}
-	cb_free(old);
-}
-
-cb_q *cb_q_get(cb_conn *c, const char *sql, cb_err *err)
-{
-	size_t j = ptr_hash(sql) & (c->nslots - 1);
-	while (c->slots[j].sql) {
-		if (c->slots[j].sql == sql) {
-			sqlite3_stmt *st = c->slots[j].stmt;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return (cb_q *)st;
-		}
-		j = (j + 1) & (c->nslots - 1);
+	sqlite3_stmt *st = c->stmts[id];
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return (cb_q *)st;
 	}
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	int rc = sqlite3_prepare_v3(c->h, cb_sql_sqlite_text(id), -1, SQLITE_PREPARE_PERSISTENT,
+				    &st, NULL);
 	if (rc != SQLITE_OK) {
-		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot prepare statement: %s",
+		cb_err_set(err, CB_E_INTERNAL, NULL, "cannot prepare statement %d: %s", (int)id,
 			   sqlite3_errmsg(c->h));
 		return NULL;
 	}
-	if ((c->nused + 1) * 2 > c->nslots) {
-		cache_grow(c);
-		j = ptr_hash(sql) & (c->nslots - 1);
-		while (c->slots[j].sql)
-			j = (j + 1) & (c->nslots - 1);
-	}
-	c->slots[j].sql = sql;
-	c->slots[j].stmt = st;
-	c->nused++;
+	c->stmts[id] = st;
 	return (cb_q *)st;
 }
 
@@ -323,7 +283,7 @@ static int one_row(cb_q *q, int64_t *out, cb_err *err)
 	return rc;
 }
 
-int cb_q_one_by_text(cb_conn *c, const char *sql, const char *key, int64_t *out, cb_err *err)
+int cb_q_one_by_text(cb_conn *c, cb_sql sql, const char *key, int64_t *out, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
 	if (!q)
@@ -332,7 +292,7 @@ int cb_q_one_by_text(cb_conn *c, const char *sql, const char *key, int64_t *out,
 	return one_row(q, out, err);
 }
 
-int cb_q_one_by_id(cb_conn *c, const char *sql, int64_t id, int64_t *out, cb_err *err)
+int cb_q_one_by_id(cb_conn *c, cb_sql sql, int64_t id, int64_t *out, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
 	if (!q)
@@ -355,6 +315,25 @@ int cb_conn_exec(cb_conn *c, const char *sql, cb_err *err)
 		return sql_err(c->h, ext ? ext : rc, err);
 	}
 	return 0;
+}
+
+int cb_conn_run(cb_conn *c, cb_sql id, cb_err *err)
+{
+	const char *sql = (unsigned)id < CB_SQL__COUNT ? cb_sql_sqlite_text(id) : NULL;
+	if (!sql)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "no statement %d", (int)id);
+	return cb_conn_exec(c, sql, err);
+}
+
+int cb_conn_savepoint(cb_conn *c, cb_savepoint_op op, const char *name, cb_err *err)
+{
+	static const char *const verb[] = {"SAVEPOINT", "ROLLBACK TO", "RELEASE"};
+	size_t n = name ? strlen(name) : 0;
+	if (!n || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz_") != n || (unsigned)op > 2)
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "bad savepoint");
+	char sql[64];
+	snprintf(sql, sizeof sql, "%s %s", verb[op], name);
+	return cb_conn_exec(c, sql, err);
 }
 
 void cb_conn_reset_all(cb_conn *c)
@@ -394,15 +373,9 @@ static int migrate(cb_conn *c, cb_err *err)
 
 /* ---- writer ---- */
 
-/* The writer's transaction statements, prepared once (the statement cache
- * is keyed by these addresses); sqlite3_exec would parse them per job. */
-static const char SQL_BEGIN_IMMEDIATE[] = "BEGIN IMMEDIATE", SQL_SAVEPOINT[] = "SAVEPOINT job",
-		  SQL_ROLLBACK_TO[] = "ROLLBACK TO job", SQL_RELEASE[] = "RELEASE job",
-		  SQL_BEGIN[] = "BEGIN", SQL_COMMIT[] = "COMMIT", SQL_ROLLBACK[] = "ROLLBACK";
-
-static int exec_cached(cb_conn *c, const char *sql, cb_err *err)
+static int exec_cached(cb_conn *c, cb_sql id, cb_err *err)
 {
-	cb_q *q = cb_q_get(c, sql, err);
+	cb_q *q = cb_q_get(c, id, err);
 	return q ? cb_q_exec(q, err) : -1;
 }
 
@@ -411,7 +384,7 @@ static void run_batch(cb_db *db, struct job *batch)
 	cb_conn *c = db->writer;
 	cb_err berr = {0};
 	int nok = 0, n = 0;
-	if (exec_cached(c, SQL_BEGIN_IMMEDIATE, &berr)) {
+	if (exec_cached(c, CB_SQL_TX_BEGIN_IMMEDIATE, &berr)) {
 		for (struct job *j = batch; j; j = j->next) {
 			*j->err = berr;
 			j->rc = -1;
@@ -421,7 +394,7 @@ static void run_batch(cb_db *db, struct job *batch)
 	for (struct job *j = batch; j; j = j->next) {
 		n++;
 		cb_err serr = {0};
-		if (exec_cached(c, SQL_SAVEPOINT, &serr)) {
+		if (exec_cached(c, CB_SQL_TX_SAVEPOINT_JOB, &serr)) {
 			*j->err = serr;
 			j->rc = -1;
 			continue;
@@ -431,17 +404,17 @@ static void run_batch(cb_db *db, struct job *batch)
 		if (j->rc != 0) {
 			if (j->err->code == CB_OK)
 				cb_err_set(j->err, CB_E_INTERNAL, NULL, "write failed");
-			exec_cached(c, SQL_ROLLBACK_TO, &serr);
-			exec_cached(c, SQL_RELEASE, &serr);
+			exec_cached(c, CB_SQL_TX_ROLLBACK_TO_JOB, &serr);
+			exec_cached(c, CB_SQL_TX_RELEASE_JOB, &serr);
 		} else {
-			exec_cached(c, SQL_RELEASE, &serr);
+			exec_cached(c, CB_SQL_TX_RELEASE_JOB, &serr);
 			nok++;
 		}
 	}
 	cb_err cerr = {0};
-	if (exec_cached(c, SQL_COMMIT, &cerr)) {
+	if (exec_cached(c, CB_SQL_TX_COMMIT, &cerr)) {
 		cb_err rerr = {0};
-		exec_cached(c, SQL_ROLLBACK, &rerr);
+		exec_cached(c, CB_SQL_TX_ROLLBACK, &rerr);
 		for (struct job *j = batch; j; j = j->next) {
 			if (j->rc == 0) {
 				cb_err_clear(j->err);
@@ -514,7 +487,7 @@ static void unlink_job(cb_db *db, struct job *j)
 /* ---- request snapshots ---- */
 
 /* request transactions (the statements are prepared once per connection) */
-static int run_cached(cb_conn *c, const char *sql)
+static int run_cached(cb_conn *c, cb_sql sql)
 {
 	cb_err e = {0};
 	return exec_cached(c, sql, &e);
@@ -569,7 +542,7 @@ void cb_db_request_begin(cb_db *db, int snapshot)
 	if (!c && !(c = cb_db_reader(db, &e)))
 		return;
 	/* deferred: the snapshot is taken by the first read */
-	if (!c->snapshot && run_cached(c, SQL_BEGIN) == 0)
+	if (!c->snapshot && run_cached(c, CB_SQL_TX_BEGIN) == 0)
 		c->snapshot = 1;
 }
 
@@ -579,8 +552,8 @@ void cb_db_request_end(cb_db *db)
 	cb_conn *c = lent ? lent : pthread_getspecific(db->key);
 	if (c && c->snapshot) {
 		cb_conn_reset_all(c);
-		if (run_cached(c, SQL_COMMIT))
-			run_cached(c, SQL_ROLLBACK);
+		if (run_cached(c, CB_SQL_TX_COMMIT))
+			run_cached(c, CB_SQL_TX_ROLLBACK);
 		c->snapshot = 0;
 	}
 	if (!lent)
@@ -606,9 +579,9 @@ void cb_db_snapshot_refresh(cb_db *db)
 	while ((st = sqlite3_next_stmt(c->h, st)) != NULL)
 		if (sqlite3_stmt_busy(st))
 			return;
-	if (run_cached(c, SQL_COMMIT))
-		run_cached(c, SQL_ROLLBACK);
-	if (run_cached(c, SQL_BEGIN))
+	if (run_cached(c, CB_SQL_TX_COMMIT))
+		run_cached(c, CB_SQL_TX_ROLLBACK);
+	if (run_cached(c, CB_SQL_TX_BEGIN))
 		c->snapshot = 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "store/sql.h"
 #include "util/err.h"
 #include "util/progress.h"
 
@@ -109,10 +110,11 @@ void cb_db_unlock_dir(int fd);
  * the first problem reported. */
 int cb_db_integrity(cb_db *db, cb_err *err);
 
-/* Statements. SQL passed to cb_q_get must be a string with static storage
- * duration: the cache is keyed by its address. */
-cb_q *cb_q_get(cb_conn *c, const char *sql, cb_err *err);
-/* A one-off statement for SQL built at run time (not cached); finalize with cb_q_free. */
+/* A named statement (store/sql.h) in the connection's dialect, prepared
+ * once per connection; reset and unbound at each call. */
+cb_q *cb_q_get(cb_conn *c, cb_sql id, cb_err *err);
+/* A one-off statement for SQL built at run time in store/ (not cached);
+ * finalize with cb_q_free. */
 cb_q *cb_q_prepare(cb_conn *c, const char *sql, cb_err *err);
 void cb_q_free(cb_q *q);
 void cb_q_bind_i64(cb_q *q, int i, int64_t v);
@@ -135,13 +137,17 @@ int cb_q_exec(cb_q *q, cb_err *err);
 
 /* One-row lookups binding ?1: 1 and *out = column 0 when a row matches
  * (out may be NULL), 0 when none, -1 on error. */
-int cb_q_one_by_text(cb_conn *c, const char *sql, const char *key, int64_t *out, cb_err *err);
-int cb_q_one_by_id(cb_conn *c, const char *sql, int64_t id, int64_t *out, cb_err *err);
+int cb_q_one_by_text(cb_conn *c, cb_sql sql, const char *key, int64_t *out, cb_err *err);
+int cb_q_one_by_id(cb_conn *c, cb_sql sql, int64_t id, int64_t *out, cb_err *err);
 
 int64_t cb_conn_last_id(cb_conn *c);
 int cb_conn_changes(cb_conn *c);
-/* Runs plain SQL (BEGIN, COMMIT, pragmas). */
-int cb_conn_exec(cb_conn *c, const char *sql, cb_err *err);
+/* Runs a named statement that returns no rows; its text may hold several
+ * statements (a script such as CB_SQL_ROLLUP_REBUILD). */
+int cb_conn_run(cb_conn *c, cb_sql id, cb_err *err);
+/* Savepoints inside the current transaction: name is [a-z_]+. */
+typedef enum { CB_SAVEPOINT_BEGIN, CB_SAVEPOINT_ROLLBACK, CB_SAVEPOINT_RELEASE } cb_savepoint_op;
+int cb_conn_savepoint(cb_conn *c, cb_savepoint_op op, const char *name, cb_err *err);
 /* Resets every active statement of the connection (ends implicit reads). */
 void cb_conn_reset_all(cb_conn *c);
 /* The database a connection belongs to. */

@@ -2,6 +2,7 @@
  * from the schema itself, so a table added by a later migration is dumped
  * without a change here; only what must not travel is named. */
 #include "store/dump.h"
+#include "store/internal.h"
 #include "util/alloc.h"
 
 #include <sqlite3.h>

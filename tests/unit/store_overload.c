@@ -12,9 +12,21 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char INS[] =
-	"INSERT INTO accounts(name, tier, created_at, updated_at) VALUES (?1, 'standard', 0, 0)";
+/* a fixture's own query, not a statement of the product: prepared once */
 static const char COUNT[] = "SELECT count(*) FROM accounts";
+
+/* an account named name (the product's statement) */
+static int insert_account(cb_conn *c, const char *name, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_DIR_ACCOUNT_INSERT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_text(q, 1, name);
+	cb_q_bind_text(q, 2, "standard");
+	cb_q_bind_text(q, 3, "[]");
+	cb_q_bind_i64(q, 4, 0);
+	return cb_q_exec(q, err);
+}
 
 static atomic_int blocker_started, blocker_release;
 
@@ -33,8 +45,7 @@ static int ins_fn(cb_conn *c, void *arg, cb_err *err)
 	j->ran = 1;
 	char name[32];
 	snprintf(name, sizeof name, "ov-%d", j->n);
-	cb_q *q = cb_q_get(c, INS, err);
-	if (!q || (cb_q_bind_text(q, 1, name), cb_q_exec(q, err)))
+	if (insert_account(c, name, err))
 		return -1;
 	if (j->block) {
 		atomic_store(&blocker_started, 1);
@@ -140,10 +151,10 @@ CB_TEST(db_write_queue_is_bounded_and_waits_are_bounded)
 
 	cb_conn *r = cb_db_reader(db, &err);
 	CB_REQUIRE(r);
-	cb_q *q = cb_q_get(r, COUNT, &err);
+	cb_q *q = cb_q_prepare(r, COUNT, &err);
 	CB_REQUIRE(q && cb_q_step(q, &err) == 1);
 	CB_CHECK_INT(cb_q_i64(q, 0), 4);
-	cb_q_reset(q);
+	cb_q_free(q);
 	cb_db_close(db);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);

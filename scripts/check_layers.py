@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""The layering rules of docs/architecture.md that a machine can check, as one
+suite of `make test` (tests/run.py runs it; it also runs alone):
+
+- sql: no string literal outside src/store/ holds SQL (a statement keyword
+  at its start, or a clause keyword between spaces): statements are named in
+  src/store/sql.h and their text lives in src/store/;
+- includes: the #include graph of src/ has no cycle (file level), and no
+  header outside src/store/ includes a store-private header;
+- libraries: sqlite3.h only in src/store/; microhttpd only in src/http/;
+  GMime and libxml2 only in src/mail/; libcurl only in src/mail/, src/jobs/
+  and src/auth/; core/ reads no clock and does no I/O.
+
+Prints one "ok - NAME" or "FAIL - NAME" line per rule, with the places that
+break it, and exits 1 when one fails."""
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC = os.path.join(ROOT, "src")
+
+STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+SQL_START = re.compile(r"^\s*(SELECT(\s+[a-z_*(]|\s*$)|INSERT\s+(OR\s+\w+\s+)?INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|"
+                       r"CREATE\s+(TABLE|INDEX|UNIQUE|VIRTUAL|TRIGGER|VIEW)\b|DROP\s+(TABLE|INDEX|TRIGGER)\b|"
+                       r"ALTER\s+TABLE\b|PRAGMA\b|SAVEPOINT\b|RELEASE\b|ROLLBACK\b|COMMIT\b|BEGIN(\s+IMMEDIATE)?$|WITH\s+\w+\s+AS\b)")
+SQL_CLAUSE = re.compile(r"\s(FROM\s+[a-z_]+|WHERE\s+[a-z_.]+\s*(=|<|>|IN\b|IS\b|LIKE\b|MATCH\b)|ORDER\s+BY|GROUP\s+BY|LEFT\s+JOIN|"
+                        r"JOIN\s+[a-z_]+\s+\w+\s+ON)\b")
+
+
+def sources():
+    for d, _, files in os.walk(SRC):
+        for f in sorted(files):
+            if f.endswith((".c", ".h")):
+                p = os.path.join(d, f)
+                yield os.path.relpath(p, ROOT), open(p, encoding="utf-8", errors="replace").read()
+
+
+def strip_comments(text):
+    return re.sub(r"/\*.*?\*/|//[^\n]*", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+
+
+def check_sql(files):
+    bad = []
+    for path, text in files:
+        if path.startswith("src/store/"):
+            continue
+        code = strip_comments(text)
+        for n, line in enumerate(code.split("\n"), 1):
+            for m in STRING.finditer(line):
+                s = m.group(1)
+                if SQL_START.search(s) or SQL_CLAUSE.search(s):
+                    bad.append(f"{path}:{n}: {s[:70]}")
+    return bad
+
+
+def includes(files):
+    graph = {}
+    for path, text in files:
+        deps = []
+        for m in re.finditer(r'^\s*#\s*include\s+"([^"]+)"', strip_comments(text), re.M):
+            target = os.path.join("src", m.group(1))
+            if os.path.exists(os.path.join(ROOT, target)):
+                deps.append(target)
+        graph[path] = deps
+    return graph
+
+
+def check_cycles(files):
+    """File-level include cycles, and cycles between the .c/.h pairs of
+    modules (a module = a .c with its .h: a.c includes b.h and b.c includes
+    a.h is a cycle of modules)."""
+    graph = includes(files)
+    mod = lambda p: p[:-2]
+    mgraph = {}
+    for p, deps in graph.items():
+        mgraph.setdefault(mod(p), set()).update(mod(d) for d in deps if mod(d) != mod(p))
+    bad = []
+    color = {}
+    stack = []
+
+    def visit(n):
+        color[n] = 1
+        stack.append(n)
+        for m in sorted(mgraph.get(n, ())):
+            if color.get(m) == 1:
+                cyc = stack[stack.index(m):] + [m]
+                bad.append(" -> ".join(cyc))
+            elif not color.get(m):
+                visit(m)
+        stack.pop()
+        color[n] = 2
+
+    for n in sorted(mgraph):
+        if not color.get(n):
+            visit(n)
+    return bad
+
+
+LIBS = [
+    (r'#include\s*[<"](sqlite3|libpq-fe)\.h', ("src/store/",), "the database client"),
+    (r'#include\s*[<"]microhttpd\.h', ("src/http/",), "the HTTP server library"),
+    (r'#include\s*[<"]gmime/', ("src/mail/",), "GMime"),
+    (r'#include\s*[<"]libxml/', ("src/mail/",), "libxml2"),
+    (r'#include\s*[<"]curl/curl\.h', ("src/mail/", "src/jobs/", "src/auth/"), "libcurl"),
+    (r'#include\s*"store/(internal|sql_cols|sql_rollup)\.h"', ("src/store/",), "a store-private header"),
+]
+
+
+def check_libs(files):
+    bad = []
+    for path, text in files:
+        for pat, allowed, what in LIBS:
+            if re.search(pat, text) and not path.startswith(allowed):
+                bad.append(f"{path} includes {what} (only {', '.join(allowed)} may)")
+        if path.startswith("src/core/") and path.endswith(".c"):
+            if re.search(r"\b(time\(|clock_gettime|gettimeofday|fopen|socket\(|sqlite3_)", strip_comments(text)):
+                bad.append(f"{path} (core/) reads the clock or does I/O")
+    return bad
+
+
+def main():
+    files = list(sources())
+    failed = 0
+    for name, fn in [("sql_only_in_store", check_sql), ("no_include_cycles", check_cycles),
+                     ("libraries_in_their_layer", check_libs)]:
+        bad = fn(files)
+        if bad:
+            failed += 1
+            print(f"FAIL - {name}")
+            for b in bad[:40]:
+                print(f"    {b}")
+            if len(bad) > 40:
+                print(f"    ... and {len(bad) - 40} more")
+        else:
+            print(f"ok - {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
