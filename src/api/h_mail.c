@@ -2,6 +2,7 @@
  * `casebook mail-ingest`, an MTA pipe, the LMTP listener or IMAP polling),
  * stored originals, a ticket's mail, and attachments. */
 #include "api/handlers.h"
+#include "app/eventlog.h"
 #include "api/write.h"
 #include "app/mail_channels.h"
 #include "app/mail_in.h"
@@ -306,7 +307,7 @@ static int survey_fn(cb_conn *c, void *p, cb_err *err)
 {
 	struct survey_arg *a = p;
 	cb_ticket t;
-	if (cb_ticket_load(c, a->ticket, &t, err))
+	if (cb_eventlog_load(c, a->ticket, &t, err))
 		return -1;
 	cb_actor who = {.user_id = t.requester_id, .role = CB_ROLE_CUSTOMER,
 			.account_id = t.account_id};

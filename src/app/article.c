@@ -1,5 +1,6 @@
 /* article.c - the knowledge base (see article.h). */
 #include "app/article.h"
+#include "app/pipeline.h"
 #include "app/directory.h"
 #include "app/search.h"
 #include "app/ticket.h"
@@ -531,7 +532,7 @@ json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 	}
 	/* a repeated link (INSERT OR IGNORE kept the first) adds no event */
 	if (cb_conn_changes(c) == 1) {
-		if (cb_ticket_append(c, ticket, CB_EV_ARTICLE_LINKED, now, actor->user_id, ev, err))
+		if (cb_pipeline_append(c, ticket, CB_EV_ARTICLE_LINKED, now, actor->user_id, ev, err))
 			return NULL;
 	} else {
 		json_decref(ev);

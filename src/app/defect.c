@@ -1,6 +1,7 @@
 /* defect.c - defects in external trackers and their ticket links (see
  * defect.h for the impact rule). */
 #include "app/defect.h"
+#include "app/pipeline.h"
 #include "app/auth.h"
 #include "app/directory.h"
 #include "app/ticket.h"
@@ -136,7 +137,7 @@ static int ticket_event(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 {
 	json_t *d = json_pack("{s:s, s:I, s:s, s:s}", "action", action, "defect", (json_int_t)defect,
 			      "tracker", tracker, "key", key);
-	return cb_ticket_append(c, ticket, CB_EV_DEFECT, now, actor->user_id, d, err);
+	return cb_pipeline_append(c, ticket, CB_EV_DEFECT, now, actor->user_id, d, err);
 }
 
 int cb_defect_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,

@@ -8,6 +8,7 @@
  * cb_ticket_create(CB_TICKET_IMPORT) and cb_ticket_import_event(), i.e. the
  * importer's path with the clock set to each event. */
 #include "app/demo.h"
+#include "app/pipeline.h"
 #include "app/directory.h"
 #include "app/ticket.h"
 #include "app/sla.h"
@@ -491,7 +492,7 @@ static int job_fn(cb_conn *c, void *p, cb_err *err)
 		return -1;
 	for (int n = j->from; n < j->to; n++) {
 		/* the history first, then its clocks folded once, as of now */
-		if (add_ticket(c, j->x, n, err) || cb_sla_refresh(c, j->x->last_id, j->x->now, err))
+		if (add_ticket(c, j->x, n, err) || cb_pipeline_project(c, NULL, j->x->last_id, j->x->now, CB_PROJECT_ALL, err))
 			return -1;
 	}
 	return 0;

@@ -5,9 +5,10 @@
  * holds the events the KPIs fold. Both change in the same write
  * transaction, so they never disagree. */
 #include "app/escalation.h"
+#include "app/eventlog.h"
+#include "app/pipeline.h"
 #include "app/auth.h"
 #include "app/directory.h"
-#include "app/ticket.h"
 #include "core/escalation.h"
 #include "store/sql.h"
 #include "util/alloc.h"
@@ -355,7 +356,7 @@ int cb_escalation_create(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t t
 			 json_t *in, int64_t *out_id, cb_err *err)
 {
 	cb_ticket t;
-	if (cb_ticket_load(c, ticket, &t, err))
+	if (cb_eventlog_load(c, ticket, &t, err))
 		return -1;
 	cb_status st = t.status;
 	cb_ticket_clear(&t);
@@ -412,7 +413,7 @@ int cb_escalation_create(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t t
 	json_t *summary = json_object_get(r.package, "summary");
 	if (json_is_string(summary))
 		json_object_set(data, "summary", summary);
-	if (cb_ticket_append(c, ticket, CB_EV_ESCALATION, now, actor->user_id, data, err) ||
+	if (cb_pipeline_append(c, ticket, CB_EV_ESCALATION, now, actor->user_id, data, err) ||
 	    audit_step(c, actor, now, &r, NULL, err))
 		goto out;
 	*out_id = r.id;
@@ -585,7 +586,7 @@ int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t i
 		if (!data)
 			data = json_object();
 		json_object_set_new(data, "escalation", json_integer(r.id));
-		if (cb_ticket_append(c, r.ticket, ev, now, actor->user_id, data, err))
+		if (cb_pipeline_append(c, r.ticket, ev, now, actor->user_id, data, err))
 			goto out;
 	} else {
 		json_decref(data);
@@ -634,7 +635,7 @@ static int render_all(cb_conn *c, json_t *items, cb_err *err)
 int cb_escalation_of_ticket(cb_conn *c, int64_t ticket, json_t **items, cb_err *err)
 {
 	cb_ticket t;
-	if (cb_ticket_load(c, ticket, &t, err))
+	if (cb_eventlog_load(c, ticket, &t, err))
 		return -1;
 	cb_ticket_clear(&t);
 	cb_q *q = cb_q_get(c, CB_SQL_ESC_OF_TICKET, err);

@@ -16,6 +16,7 @@
  * e-mails and names through small direct-mapped caches (agents, groups and
  * accounts repeat on almost every line). */
 #include "app/import.h"
+#include "app/pipeline.h"
 #include "app/sla.h"
 #include "app/ticket.h"
 #include "store/sql.h"
@@ -471,7 +472,7 @@ int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err
 			return -1;
 	}
 	/* the clocks of the whole history, folded once as of its last event */
-	if (cb_sla_refresh(c, id, last, err))
+	if (cb_pipeline_project(c, NULL, id, last, CB_PROJECT_ALL, err))
 		return -1;
 	*out_id = id;
 	return 0;

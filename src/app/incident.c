@@ -20,6 +20,7 @@
  * restart neither loses nor repeats it. A public update restarts the
  * clock; the next missed deadline is recorded again, once. */
 #include "app/incident.h"
+#include "app/pipeline.h"
 #include "app/auth.h"
 #include "app/directory.h"
 #include "app/ticket.h"
@@ -840,7 +841,7 @@ json_t *cb_incident_link_tickets(cb_conn *c, const cb_actor *actor, cb_ms now, i
 			json_array_append_new(already, json_integer(tid));
 			continue;
 		}
-		if (cb_ticket_append(c, tid, CB_EV_INCIDENT, now, actor->user_id,
+		if (cb_pipeline_append(c, tid, CB_EV_INCIDENT, now, actor->user_id,
 				     json_pack("{s:s, s:I}", "action", "linked", "incident", (json_int_t)id),
 				     err))
 			goto fail;
@@ -879,7 +880,7 @@ json_t *cb_incident_unlink_ticket(cb_conn *c, const cb_actor *actor, cb_ms now, 
 			   (long long)ticket, (long long)id);
 		return NULL;
 	}
-	if (cb_ticket_append(c, ticket, CB_EV_INCIDENT, now, actor->user_id,
+	if (cb_pipeline_append(c, ticket, CB_EV_INCIDENT, now, actor->user_id,
 			     json_pack("{s:s, s:I}", "action", "unlinked", "incident", (json_int_t)id),
 			     err) ||
 	    ev_add(c, id, now, actor->user_id, "unlinked", 0,

@@ -26,6 +26,7 @@
  * transaction and stores its cursor in the job row, so request traffic
  * interleaves with it at the writer and a restart resumes it. */
 #include "app/jobs.h"
+#include "app/pipeline.h"
 #include "app/incident.h"
 #include "app/sla.h"
 #include "app/sla_config.h"
@@ -83,18 +84,6 @@ static void log_failure(const char *kind, int64_t ticket, const cb_err *e)
 	json_decref(o);
 }
 
-int cb_jobs_enqueue_refold(cb_conn *c, cb_ms now, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, CB_SQL_JOBS_REFOLD_CLEAR, err);
-	if (!q || cb_q_exec(q, err))
-		return -1;
-	q = cb_q_get(c, CB_SQL_JOBS_REFOLD_INSERT, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, now);
-	return cb_q_exec(q, err);
-}
-
 /* ---- running due jobs ---- */
 
 struct batch {
@@ -124,7 +113,7 @@ static int run_timer(cb_conn *c, struct batch *b, const char *kind, int64_t tick
 	if (cb_conn_savepoint(c, CB_SAVEPOINT_BEGIN, "job_one", err))
 		return -1;
 	cb_err e = {0};
-	int ok = cb_sla_refresh_with(c, b->cs, ticket, at, &e) == 0;
+	int ok = cb_pipeline_project(c, b->cs, ticket, at, CB_PROJECT_CLOCKS, &e) == 0;
 	if (!ok) {
 		cb_conn_reset_all(c);
 		cb_err tmp = {0};

@@ -3,7 +3,7 @@
  * Jobs are rows of the `jobs` table ordered by due time (index jobs_due):
  *   sla.at_risk, sla.breached  timers of one SLA clock instance (ticket_id,
  *                              clock, instance), written by app/sla.c; run
- *                              as cb_sla_refresh() of the ticket, which
+ *                              as the after-write step (cb_pipeline_project) of the ticket, which
  *                              records the at-risk or breach event once
  *                              (sla_fired) at the clock's own instant.
  *   sla.refold                 re-fold every open ticket after an SLA policy
@@ -48,10 +48,6 @@ void cb_jobs_stop(void);
  * has committed). A no-op when no scheduler runs (CLI, unit tests). */
 void cb_jobs_kick(void);
 
-/* Inside a write transaction: (re)starts the re-fold of every open ticket,
- * due at now. A re-fold already under way starts over, since tickets it has
- * done were folded with the old configuration. */
-int cb_jobs_enqueue_refold(cb_conn *c, cb_ms now, cb_err *err);
 
 /* Runs the jobs due strictly before now, each batch in its own write
  * transaction, until none is left or the scheduler is being stopped.

@@ -1,6 +1,7 @@
 /* macro.c - saved replies with placeholders plus field changes (see
  * macro.h). */
 #include "app/macro.h"
+#include "app/eventlog.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,7 +258,7 @@ static int prepare(cb_conn *c, const cb_actor *actor, json_t *m, int64_t id, cha
 		   json_t **patch, cb_err *err)
 {
 	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
+	if (cb_eventlog_load(c, id, &t, err))
 		return -1;
 	json_t *cur_tags = json_deep_copy(json_object_get(t.doc, "tags"));
 	int closed = t.status == CB_ST_CLOSED;

@@ -1,5 +1,6 @@
 /* mail_in.c - inbound e-mail to tickets (see mail_in.h). */
 #include "app/mail_in.h"
+#include "app/eventlog.h"
 #include "util/jsonx.h"
 
 #include <ctype.h>
@@ -112,7 +113,7 @@ static int may_thread(cb_conn *c, int64_t id, const cb_dir_user_info *u, const c
 {
 	cb_ticket t;
 	cb_err e2 = {0};
-	if (cb_ticket_load(c, id, &t, &e2)) {
+	if (cb_eventlog_load(c, id, &t, &e2)) {
 		if (e2.code == CB_E_NOTFOUND)
 			return 0;
 		*err = e2;
@@ -395,7 +396,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	const char *result;
 	int rc = 0;
 	if (ticket) {
-		if (cb_ticket_load(c, ticket, &t, err)) {
+		if (cb_eventlog_load(c, ticket, &t, err)) {
 			cb_free(body);
 			return -1;
 		}
@@ -515,7 +516,7 @@ static int ticket_visible(cb_conn *c, const cb_actor *viewer, int64_t id, cb_err
 {
 	cb_ticket t;
 	cb_err e2 = {0};
-	if (cb_ticket_load(c, id, &t, &e2)) {
+	if (cb_eventlog_load(c, id, &t, &e2)) {
 		if (e2.code == CB_E_NOTFOUND)
 			return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
 		*err = e2;

@@ -1,6 +1,7 @@
 /* mail_out.c - outgoing notifications, the outbox and its sender thread,
  * templates, settings and survey links (see mail_out.h). */
 #include "app/mail_out.h"
+#include "app/pipeline.h"
 
 #include <sodium.h>
 #include <stdint.h>
@@ -11,7 +12,6 @@
 #include <time.h>
 
 #include "app/auth.h"
-#include "app/ticket.h"
 #include "mail/compose.h"
 #include "store/sql.h"
 #include "util/alloc.h"
@@ -247,7 +247,7 @@ int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int 
 int cb_mail_note(cb_conn *c, int64_t ticket, cb_ms now, const char *text, cb_err *err)
 {
 	json_t *d = json_pack("{s:s, s:b, s:s}", "body", text, "public", 0, "side", "agent");
-	return cb_ticket_append(c, ticket, CB_EV_COMMENT, now, 0, d, err);
+	return cb_pipeline_append(c, ticket, CB_EV_COMMENT, now, 0, d, err);
 }
 
 /* ---- templates ----------------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* problem.c - problems and known errors, their ticket links and repeat
  * counts (see problem.h). */
 #include "app/problem.h"
+#include "app/pipeline.h"
 #include "app/auth.h"
 #include "app/directory.h"
 #include "app/ticket.h"
@@ -319,7 +320,7 @@ json_t *cb_problem_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 		return NULL;
 	}
 	json_t *d = json_pack("{s:s, s:I}", "action", "linked", "problem", (json_int_t)id);
-	if (cb_ticket_append(c, ticket, CB_EV_PROBLEM, now, actor->user_id, d, err) ||
+	if (cb_pipeline_append(c, ticket, CB_EV_PROBLEM, now, actor->user_id, d, err) ||
 	    cb_audit_json(c, actor, now, "problem.link", "problem", id, json_pack("{s:I}", "ticket", (json_int_t)ticket),
 		       err))
 		return NULL;
@@ -346,7 +347,7 @@ int cb_problem_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t tick
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "ticket %lld is not linked to problem %lld",
 				  (long long)ticket, (long long)problem);
 	json_t *d = json_pack("{s:s, s:I}", "action", "unlinked", "problem", (json_int_t)problem);
-	if (cb_ticket_append(c, ticket, CB_EV_PROBLEM, now, actor->user_id, d, err))
+	if (cb_pipeline_append(c, ticket, CB_EV_PROBLEM, now, actor->user_id, d, err))
 		return -1;
 	return cb_audit_json(c, actor, now, "problem.unlink", "problem", problem,
 			  json_pack("{s:I}", "ticket", (json_int_t)ticket), err);

@@ -12,7 +12,7 @@
  * lookups, whatever its size. Percentiles sort each population's values. */
 #include "app/report.h"
 #include "util/jsonx.h"
-#include "app/sla.h"
+#include "app/projection.h"
 #include "store/sql.h"
 #include "util/alloc.h"
 #include "util/csv.h"
@@ -1601,70 +1601,42 @@ void cb_report_metrics_render(cb_db *db, cb_ms now, cb_buf *b)
 			      breaches[k]);
 }
 
-/* ---- rebuild ---- */
+/* ---- the after-write step and rebuilds ---- */
 
-struct rebuild {
-	int64_t *ids;
-	int n;
-	cb_ms now;
-};
-
-static int rebuild_fn(cb_conn *c, void *arg, cb_err *err)
+int cb_report_project(const cb_projection *p, cb_err *err)
 {
-	struct rebuild *rb = arg;
-	for (int i = 0; i < rb->n; i++)
-		if (cb_sla_refresh(c, rb->ids[i], rb->now, err))
-			return -1;
+	return cb_report_store_facts(p->c, p->ticket, p->kpi, p->sla, err);
+}
+
+int cb_report_ticket_count(cb_app *app, int64_t *out, cb_err *err)
+{
+	cb_conn *c = cb_db_reader(app->db, err);
+	cb_q *q = c ? cb_q_get(c, CB_SQL_REPORT_TICKET_COUNT, err) : NULL;
+	if (!q || cb_q_step(q, err) != 1)
+		return -1;
+	*out = cb_q_i64(q, 0);
+	cb_conn_reset_all(c);
 	return 0;
 }
 
-int cb_report_rebuild(cb_app *app, cb_ms now, int batch, int64_t *out_n, cb_err *err)
+int cb_report_ticket_ids(cb_app *app, int64_t after, int max, int64_t *ids, int *out_n,
+			 cb_err *err)
 {
 	*out_n = 0;
-	int64_t after = 0;
-	int64_t *ids = cb_xmalloc((size_t)batch * sizeof *ids);
-	int rc = 0;
-	int64_t total = 0;
-	{
-		cb_conn *c = cb_db_reader(app->db, err);
-		cb_q *q = c ? cb_q_get(c, CB_SQL_REPORT_TICKET_COUNT, err) : NULL;
-		if (!q || cb_q_step(q, err) != 1) {
-			cb_free(ids);
-			return -1;
-		}
-		total = cb_q_i64(q, 0);
-		cb_conn_reset_all(c);
-	}
-	for (;;) {
-		cb_conn *c = cb_db_reader(app->db, err);
-		cb_q *q = c ? cb_q_get(c, CB_SQL_REPORT_TICKET_IDS, err) : NULL;
-		if (!q) {
-			rc = -1;
-			break;
-		}
-		cb_q_bind_i64(q, 1, after);
-		cb_q_bind_i64(q, 2, batch);
-		int n = 0, r;
-		while ((r = cb_q_step(q, err)) == 1)
-			ids[n++] = cb_q_i64(q, 0);
-		cb_conn_reset_all(c);
-		if (r < 0) {
-			rc = -1;
-			break;
-		}
-		if (n == 0)
-			break;
-		struct rebuild rb = {ids, n, now};
-		if (cb_db_write(app->db, rebuild_fn, &rb, err)) {
-			rc = -1;
-			break;
-		}
-		*out_n += n;
-		after = ids[n - 1];
-		cb_progress_report(&app->progress, *out_n, total);
-	}
-	cb_free(ids);
-	return rc ? rc : cb_report_rollups_derive(app, err);
+	cb_conn *c = cb_db_reader(app->db, err);
+	cb_q *q = c ? cb_q_get(c, CB_SQL_REPORT_TICKET_IDS, err) : NULL;
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, after);
+	cb_q_bind_i64(q, 2, max);
+	int n = 0, r = 0;
+	while (n < max && (r = cb_q_step(q, err)) == 1)
+		ids[n++] = cb_q_i64(q, 0);
+	cb_conn_reset_all(c);
+	if (r < 0)
+		return -1;
+	*out_n = n;
+	return 0;
 }
 
 static int derive_fn(cb_conn *c, void *arg, cb_err *err)

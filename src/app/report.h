@@ -4,19 +4,28 @@
  * the business gauges of /metrics.
  *
  * Every ticket write re-folds the ticket's KPI facts (core/kpi.h) in the
- * same transaction (cb_report_store_facts, called by cb_sla_refresh), so a
+ * same transaction (cb_report_project, a consumer of the after-write step
+ * of app/pipeline.c), so a
  * report is a few indexed range reads of kpi_facts, never an event scan. */
 #ifndef CB_APP_REPORT_H
 #define CB_APP_REPORT_H
 #include <jansson.h>
 
 #include "app/app.h"
+#include "app/projection.h"
 #include "core/kpi.h"
 #include "util/buf.h"
 
 /* Inside the ticket's write transaction: completes the KPI fold (kpi and s
  * folded over the same events) and rewrites the ticket's facts. */
 int cb_report_store_facts(cb_conn *c, int64_t id, cb_kpi *kpi, const cb_sla *s, cb_err *err);
+/* The after-write step's consumer: the facts of p's fold. */
+int cb_report_project(const cb_projection *p, cb_err *err);
+/* For rebuilds: the number of tickets, and the ids after `after` (at most
+ * max, ascending). */
+int cb_report_ticket_count(cb_app *app, int64_t *out, cb_err *err);
+int cb_report_ticket_ids(cb_app *app, int64_t after, int max, int64_t *ids, int *out_n,
+			 cb_err *err);
 
 typedef struct {
 	const char *from, *to;  /* RFC 3339, required; from < to */
@@ -62,10 +71,6 @@ json_t *cb_report_throughput(cb_conn *c, const char *from, const char *to, const
  * (running, paused, at_risk, breached), casebook_sla_breaches_total{clock}. */
 void cb_report_metrics_render(cb_db *db, cb_ms now, cb_buf *b);
 
-/* Re-folds every ticket (facts and clocks) as of now, `batch` per write
- * transaction; *out_n counts them; then re-derives the rollups. For
- * databases from before reporting. */
-int cb_report_rebuild(cb_app *app, cb_ms now, int batch, int64_t *out_n, cb_err *err);
 /* Re-derives kpi_rollup from kpi_facts in one write (after a bulk copy of
  * facts by SQL, or as a repair). */
 int cb_report_rollups_derive(cb_app *app, cb_err *err);

@@ -133,6 +133,11 @@ static int index_ticket(cb_conn *c, int64_t id, int fresh, cb_err *err)
 	return rc;
 }
 
+int cb_search_project(const cb_projection *p, cb_err *err)
+{
+	return cb_search_index_ticket(p->c, p->ticket, err);
+}
+
 int cb_search_index_ticket(cb_conn *c, int64_t id, cb_err *err)
 {
 	return index_ticket(c, id, 0, err);

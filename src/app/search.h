@@ -14,8 +14,11 @@
 #define CB_SEARCH_H
 #include <jansson.h>
 #include "app/app.h"
+#include "app/projection.h"
 
 /* Rebuilds the index rows of one ticket / article (called after each write). */
+/* The after-write step's consumer: reindexes the ticket of p. */
+int cb_search_project(const cb_projection *p, cb_err *err);
 int cb_search_index_ticket(cb_conn *c, int64_t id, cb_err *err);
 int cb_search_index_article(cb_conn *c, int64_t id, cb_err *err);
 /* Indexes up to max documents listed in search_pending and removes them

@@ -9,9 +9,7 @@
  * through the history. */
 #include "app/sla.h"
 #include "app/calendar_cache.h"
-#include "app/ticket.h"
-#include "app/report.h"
-#include "app/search.h"
+#include "app/eventlog.h"
 #include "store/sql.h"
 #include "util/alloc.h"
 
@@ -362,6 +360,12 @@ int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *
 	return fold(c, cs, id, out, NULL, NULL, err);
 }
 
+int cb_sla_fold_with_kpi(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
+			 cb_err *err)
+{
+	return fold(c, cs, id, out, kpi, NULL, err);
+}
+
 static const char *const clock_keys[] = {"first_response", "next_update", "resolution"};
 
 static int put_job(cb_conn *c, cb_ms due, const char *kind, int64_t id, int clock, int instance,
@@ -382,21 +386,18 @@ static int put_job(cb_conn *c, cb_ms due, const char *kind, int64_t id, int cloc
 static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kind, cb_ms at,
 		cb_err *err);
 
-int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err)
+int cb_sla_project(const cb_projection *p, cb_err *err)
 {
-	cb_sla s;
-	cb_kpi kpi;
-	cb_kpi_init(&kpi);
-	if (fold(c, cs, id, &s, &kpi, NULL, err)) {
-		cb_kpi_free(&kpi);
-		return -1;
-	}
+	cb_conn *c = p->c;
+	int64_t id = p->ticket;
+	cb_ms now = p->now;
+	const cb_sla *sla = p->sla;
 	cb_sla_view v[CB_CLOCK__COUNT];
-	cb_sla_view_at(&s, now, v);
+	cb_sla_view_at(sla, now, v);
 	int rc = -1;
 	cb_ms next_due = 0, risk = 0, urgency = INT64_MAX;
 	int breached;
-	int open = s.t.status != CB_ST_SOLVED && s.t.status != CB_ST_CLOSED;
+	int open = sla->t.status != CB_ST_SOLVED && sla->t.status != CB_ST_CLOSED;
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_JOBS_DELETE, err);
 	if (!q || (cb_q_bind_i64(q, 1, id), cb_q_exec(q, err)))
 		goto out;
@@ -434,8 +435,8 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 	if (!q)
 		goto out;
 	cb_q_bind_i64(q, 1, id);
-	if (s.policy)
-		cb_q_bind_i64(q, 2, s.policy->id);
+	if (sla->policy)
+		cb_q_bind_i64(q, 2, sla->policy->id);
 	else
 		cb_q_bind_null(q, 2);
 	cb_q_bind_i64(q, 3, open);
@@ -458,7 +459,7 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 		goto out;
 	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
 		int n;
-		const cb_sla_instance *in = cb_sla_instances(&s, k, &n);
+		const cb_sla_instance *in = cb_sla_instances(sla, k, &n);
 		for (int i = 0; i < n; i++) {
 			if (!in[i].ever_target)
 				continue;
@@ -500,21 +501,8 @@ int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 				goto out;
 		}
 	}
-	/* the KPI facts of the same fold (app/report.c) */
-	rc = cb_report_store_facts(c, id, &kpi, &s, err);
+	rc = 0;
 out:
-	cb_kpi_free(&kpi);
-	cb_sla_free(&s);
-	return rc;
-}
-
-int cb_sla_refresh(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
-{
-	cb_sla_cfgset *cs = NULL;
-	if (cb_sla_cfgset_load(c, &cs, err))
-		return -1;
-	int rc = cb_sla_refresh_with(c, cs, id, now, err) || cb_search_index_ticket(c, id, err) ? -1 : 0;
-	cb_sla_cfgset_free(cs);
 	return rc;
 }
 
@@ -759,5 +747,7 @@ static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kin
 		return -1;
 	if (cb_conn_changes(c) == 0)
 		return 0; /* already recorded */
-	return cb_sla_event_append(c, id, clock_keys[clock], instance, kind, at, err);
+	json_t *d = json_pack("{s:s, s:i, s:s}", "clock", clock_keys[clock], "instance", instance,
+			      "kind", kind);
+	return cb_eventlog_append(c, id, CB_EV_SLA, at, 0, d, err);
 }

@@ -8,6 +8,8 @@
 #include <jansson.h>
 
 #include "app/app.h"
+#include "app/projection.h"
+#include "core/kpi.h"
 #include "core/sla.h"
 #include "util/buf.h"
 
@@ -27,11 +29,14 @@ void cb_sla_cache_shutdown(void);
 /* Folds ticket `id` (caller frees with cb_sla_free). */
 int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err);
 
-/* Re-folds the ticket inside the current write transaction and stores its
- * queue summary, instances and timers; records at-risk and breach events
- * already due at `now` exactly once. */
-int cb_sla_refresh(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
-int cb_sla_refresh_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, cb_err *err);
+/* The same fold with the ticket's KPI facts over the same events (for the
+ * after-write step, app/pipeline.c). */
+int cb_sla_fold_with_kpi(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
+			 cb_err *err);
+/* The after-write step's consumer: stores the queue summary, instances and
+ * timers of p's fold; records at-risk and breach events already due at
+ * p->now exactly once. */
+int cb_sla_project(const cb_projection *p, cb_err *err);
 
 /* The API's `sla` object at now (the _with form reuses a loaded config).
  * nevents: the ticket's event count (tickets.nevents), which keys a cache

@@ -18,9 +18,9 @@
  * (app/jobs.c) and answer; cb_slacfg_refold_batch() is that job's unit of
  * work, one configuration load per batch of tickets. */
 #include "app/sla_config.h"
+#include "app/pipeline.h"
 #include "store/sql.h"
 #include "app/auth.h"
-#include "app/jobs.h"
 #include "app/sla.h"
 #include "core/calendar.h"
 #include "core/ticket.h"
@@ -34,6 +34,20 @@
 #define NAME_MAX_CHARS 200
 
 /* ---- helpers ---- */
+
+/* Queues one re-fold of every open ticket (the job "sla.refold", run in
+ * batches by app/jobs.c), replacing a queued one. */
+static int enqueue_refold(cb_conn *c, cb_ms now, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_JOBS_REFOLD_CLEAR, err);
+	if (!q || cb_q_exec(q, err))
+		return -1;
+	q = cb_q_get(c, CB_SQL_JOBS_REFOLD_INSERT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, now);
+	return cb_q_exec(q, err);
+}
 
 static json_t *jtime(cb_ms t)
 {
@@ -244,7 +258,7 @@ int cb_slacfg_calendar_update(cb_conn *c, const cb_actor *actor, cb_ms now, int6
 		goto out;
 	if (!json_equal(before, norm)) {
 		int used = cal_in_use(c, id, err);
-		if (used < 0 || (used == 1 && cb_jobs_enqueue_refold(c, now, err)))
+		if (used < 0 || (used == 1 && enqueue_refold(c, now, err)))
 			goto out;
 	}
 	rc = 0;
@@ -301,7 +315,7 @@ int cb_slacfg_calendar_add_holidays(cb_conn *c, const cb_actor *actor, cb_ms now
 		  json_pack("{s:i}", "added", *out_added), err))
 		goto out;
 	int used = cal_in_use(c, id, err);
-	if (used < 0 || (used == 1 && cb_jobs_enqueue_refold(c, now, err)))
+	if (used < 0 || (used == 1 && enqueue_refold(c, now, err)))
 		goto out;
 	rc = 0;
 out:
@@ -822,7 +836,7 @@ int cb_slacfg_policy_create(cb_conn *c, const cb_actor *actor, cb_ms now,
 	if (audit(c, actor, now, "sla_policy.create", "sla_policy", r.id,
 		  json_pack("{s:s, s:I}", "name", r.name, "position", (json_int_t)r.position), err))
 		goto out;
-	if (cb_jobs_enqueue_refold(c, now, err))
+	if (enqueue_refold(c, now, err))
 		goto out;
 	*out_id = r.id;
 	rc = 0;
@@ -850,7 +864,7 @@ int cb_slacfg_policy_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_
 	if (audit(c, actor, now, "sla_policy.update", "sla_policy", id,
 		  json_pack("{s:o}", "fields", fields), err))
 		goto out;
-	if (in->set && cb_jobs_enqueue_refold(c, now, err))
+	if (in->set && enqueue_refold(c, now, err))
 		goto out;
 	rc = 0;
 out:
@@ -990,7 +1004,7 @@ int cb_slacfg_refold_batch(cb_conn *c, cb_ms now, int64_t after, int limit, int6
 			rc = -1;
 			break;
 		}
-		if (cb_sla_refresh_with(c, cs, ids[i], now, &e)) {
+		if (cb_pipeline_project(c, cs, ids[i], now, CB_PROJECT_CLOCKS, &e)) {
 			cb_conn_reset_all(c);
 			cb_err tmp = {0};
 			cb_conn_savepoint(c, CB_SAVEPOINT_ROLLBACK, "refold_one", &tmp);

@@ -5,6 +5,8 @@
  * fold (core/kpi.c) takes the latest; the edit window is measured from the
  * first response event of the same survey. */
 #include "app/survey.h"
+#include "app/eventlog.h"
+#include "app/pipeline.h"
 #include "app/ticket.h"
 #include "store/sql.h"
 #include "util/jsonx.h"
@@ -19,7 +21,7 @@ int cb_survey_respond(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	int csat = type == CB_EV_CSAT;
 	int max = csat ? 5 : 7;
 	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
+	if (cb_eventlog_load(c, id, &t, err))
 		return -1;
 	int64_t requester = t.requester_id, account = t.account_id;
 	cb_ticket_clear(&t);
@@ -63,7 +65,7 @@ int cb_survey_respond(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	json_object_set(d, "score", score);
 	if (csat && comment && !json_is_null(comment))
 		json_object_set(d, "comment", comment);
-	if (cb_ticket_append(c, id, type, now, actor->user_id, d, err))
+	if (cb_pipeline_append(c, id, type, now, actor->user_id, d, err))
 		return -1;
 	*out_created = first == 0;
 	if (!first)

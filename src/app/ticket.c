@@ -8,6 +8,8 @@
  * never disagree. Inputs are validated strictly: unknown keys, wrong types
  * and unknown enum values are 422 with the field named. */
 #include "app/ticket.h"
+#include "app/pipeline.h"
+#include "app/eventlog.h"
 #include "app/auth.h"
 #include "app/directory.h"
 #include "app/escalation.h"
@@ -43,13 +45,6 @@ static char *dumps(json_t *v)
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-static void bind_json(cb_q *q, int i, json_t *v)
-{
-	char *s = dumps(v ? v : json_null());
-	cb_q_bind_text(q, i, s);
-	free(s); /* jansson's allocation */
-}
-
 static json_t *loads(const char *s)
 {
 	return s ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
@@ -58,14 +53,6 @@ static json_t *loads(const char *s)
 static int64_t col_id(cb_q *q, int col)
 {
 	return cb_q_isnull(q, col) ? 0 : cb_q_i64(q, col);
-}
-
-static void bind_id(cb_q *q, int i, int64_t v)
-{
-	if (v)
-		cb_q_bind_i64(q, i, v);
-	else
-		cb_q_bind_null(q, i);
 }
 
 static json_t *time_json(cb_ms t)
@@ -267,46 +254,6 @@ int cb_ticket_exists(cb_conn *c, int64_t id, cb_err *err)
 	return r == 1 ? 0 : -1;
 }
 
-int cb_ticket_load(cb_conn *c, int64_t id, cb_ticket *t, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, CB_SQL_TICKET_GET, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, id);
-	int rc = cb_q_step(q, err);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
-	cb_ticket_init(t);
-	t->id = cb_q_i64(q, 0);
-	json_t *d = t->doc;
-	json_object_set_new(d, "external_id",
-			    cb_q_isnull(q, 1) ? json_null() : json_string(cb_q_text(q, 1)));
-	json_object_set_new(d, "subject", json_string(cb_q_text(q, 2)));
-	json_object_set_new(d, "description", json_string(cb_q_text(q, 3)));
-	cb_status_parse(cb_q_text(q, 4), &t->status);
-	cb_priority_parse(cb_q_text(q, 5), &t->priority);
-	json_object_set_new(d, "category",
-			    cb_q_isnull(q, 6) ? json_null() : json_string(cb_q_text(q, 6)));
-	json_object_set_new(d, "tags", loads(cb_q_text(q, 7)));
-	t->account_id = col_id(q, 8);
-	t->requester_id = col_id(q, 9);
-	t->assignee_id = col_id(q, 10);
-	t->group_id = col_id(q, 11);
-	json_object_set_new(d, "environment", loads(cb_q_text(q, 12)));
-	json_object_set_new(d, "custom_fields", loads(cb_q_text(q, 13)));
-	t->followup_of = col_id(q, 14);
-	t->created_at = cb_q_i64(q, 15);
-	t->updated_at = cb_q_i64(q, 16);
-	t->solved_at = col_id(q, 17);
-	t->closed_at = col_id(q, 18);
-	t->reopen_count = (int)cb_q_i64(q, 19);
-	t->nevents = (int)cb_q_i64(q, 20);
-	cb_q_reset(q);
-	return 0;
-}
-
 static const char *doc_str(const cb_ticket *t, const char *key)
 {
 	return json_string_value(json_object_get(t->doc, key));
@@ -322,115 +269,6 @@ static json_t *doc_or(const cb_ticket *t, const char *key, json_t *dflt)
 	return dflt;
 }
 
-static int save(cb_conn *c, const cb_ticket *t, int insert, int tags_changed, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, insert ? CB_SQL_TICKET_INSERT : CB_SQL_TICKET_UPDATE, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, t->id);
-	cb_q_bind_text(q, 2, doc_str(t, "external_id"));
-	cb_q_bind_text(q, 3, doc_str(t, "subject") ? doc_str(t, "subject") : "");
-	cb_q_bind_text(q, 4, doc_str(t, "description") ? doc_str(t, "description") : "");
-	cb_q_bind_text(q, 5, cb_status_name(t->status));
-	cb_q_bind_text(q, 6, cb_priority_name(t->priority));
-	cb_q_bind_text(q, 7, doc_str(t, "category"));
-	json_t *tags = doc_or(t, "tags", json_array());
-	bind_json(q, 8, tags);
-	bind_id(q, 9, t->account_id);
-	cb_q_bind_i64(q, 10, t->requester_id);
-	bind_id(q, 11, t->assignee_id);
-	bind_id(q, 12, t->group_id);
-	json_t *env = doc_or(t, "environment", json_object());
-	json_t *cf = doc_or(t, "custom_fields", json_object());
-	bind_json(q, 13, env);
-	bind_json(q, 14, cf);
-	json_decref(env);
-	json_decref(cf);
-	bind_id(q, 15, t->followup_of);
-	cb_q_bind_i64(q, 16, t->created_at);
-	cb_q_bind_i64(q, 17, t->updated_at);
-	bind_id(q, 18, t->solved_at);
-	bind_id(q, 19, t->closed_at);
-	cb_q_bind_i64(q, 20, t->reopen_count);
-	cb_q_bind_i64(q, 21, t->nevents);
-	if (cb_q_exec(q, err)) {
-		json_decref(tags);
-		if (err->code == CB_E_CONFLICT) {
-			/* the only unique key of a ticket row is its external_id */
-			cb_err_clear(err);
-			cb_err_set(err, CB_E_CONFLICT, "external_id", "a ticket with this external_id exists");
-		}
-		return -1;
-	}
-	if (tags_changed) {
-		q = cb_q_get(c, CB_SQL_TAGS_DELETE, err);
-		if (!q || (cb_q_bind_i64(q, 1, t->id), cb_q_exec(q, err))) {
-			json_decref(tags);
-			return -1;
-		}
-		size_t i;
-		json_t *tg;
-		json_array_foreach(tags, i, tg) {
-			q = cb_q_get(c, CB_SQL_TAGS_INSERT, err);
-			if (!q) {
-				json_decref(tags);
-				return -1;
-			}
-			cb_q_bind_text(q, 1, json_string_value(tg));
-			cb_q_bind_i64(q, 2, t->id);
-			if (cb_q_exec(q, err)) {
-				json_decref(tags);
-				return -1;
-			}
-		}
-	}
-	json_decref(tags);
-	return 0;
-}
-
-static int insert_event(cb_conn *c, int64_t ticket, int seq, cb_evtype type, cb_ms at,
-			int64_t actor, json_t *data, int64_t *out_event, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, CB_SQL_EVENT_INSERT, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, ticket);
-	cb_q_bind_i64(q, 2, seq);
-	cb_q_bind_i64(q, 3, at);
-	bind_id(q, 4, actor);
-	cb_q_bind_text(q, 5, cb_evtype_name(type));
-	bind_json(q, 6, data);
-	if (cb_q_exec(q, err))
-		return -1;
-	if (out_event)
-		*out_event = cb_conn_last_id(c);
-	return 0;
-}
-
-/* Appends an event (data is consumed) and folds it into t. */
-static int emit(cb_conn *c, cb_ticket *t, cb_evtype type, cb_ms at, int64_t actor, json_t *data,
-		int64_t *out_event, cb_err *err)
-{
-	cb_event e = {.type = type, .at = at, .actor_id = actor, .data = data};
-	cb_ticket_apply(t, &e);
-	int rc = insert_event(c, t->id, t->nevents, type, at, actor, data, out_event, err);
-	json_decref(data);
-	return rc;
-}
-
-/* The first event: the row must exist before the event that references it. */
-static int emit_created(cb_conn *c, cb_ticket *t, cb_ms at, int64_t actor, json_t *data,
-			int64_t *out_event, cb_err *err)
-{
-	cb_event e = {.type = CB_EV_CREATED, .at = at, .actor_id = actor, .data = data};
-	cb_ticket_apply(t, &e);
-	int rc = save(c, t, 1, 1, err);
-	if (rc == 0)
-		rc = insert_event(c, t->id, t->nevents, CB_EV_CREATED, at, actor, data, out_event, err);
-	json_decref(data);
-	return rc;
-}
-
 static int emit_status(cb_conn *c, cb_ticket *t, cb_status to, int is_auto, cb_ms at,
 		       int64_t actor, cb_err *err)
 {
@@ -438,7 +276,7 @@ static int emit_status(cb_conn *c, cb_ticket *t, cb_status to, int is_auto, cb_m
 			      cb_status_name(to));
 	if (is_auto)
 		json_object_set_new(d, "auto", json_true());
-	return emit(c, t, CB_EV_STATUS, at, actor, d, NULL, err);
+	return cb_eventlog_emit(c, t, CB_EV_STATUS, at, actor, d, NULL, err);
 }
 
 static int visible(const cb_ticket *t, const cb_actor *viewer)
@@ -677,16 +515,16 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 	if (json_is_integer(json_object_get(in, "followup_of")))
 		json_object_set(d, "followup_of", json_object_get(in, "followup_of"));
 
-	int rc = emit_created(c, &t, at, actor->user_id, d, NULL, err);
+	int rc = cb_eventlog_emit_created(c, &t, at, actor->user_id, d, NULL, err);
 	if (rc == 0 && assignee) {
 		/* assigning a person at creation opens the ticket (docs/metrics.md section 3) */
 		rc = emit_status(c, &t, CB_ST_OPEN, 1, at, actor->user_id, err);
 	}
 	if (rc == 0)
-		rc = save(c, &t, 0, 0, err);
+		rc = cb_eventlog_save(c, &t, 0, 0, err);
 	/* an imported history is folded once, after its last event (the caller) */
 	if (rc == 0 && !(flags & CB_TICKET_IMPORT))
-		rc = cb_sla_refresh(c, t.id, at, err);
+		rc = cb_pipeline_project(c, NULL, t.id, at, CB_PROJECT_ALL, err);
 	if (rc == 0)
 		*out_id = t.id;
 	cb_ticket_clear(&t);
@@ -724,7 +562,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 	}
 	int rc = 0;
 	if (json_object_size(fd))
-		rc = emit(c, t, CB_EV_FIELDS, now, who, fd, NULL, err);
+		rc = cb_eventlog_emit(c, t, CB_EV_FIELDS, now, who, fd, NULL, err);
 	else
 		json_decref(fd);
 	if (rc)
@@ -735,7 +573,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 		json_t *d = json_object();
 		json_object_set(d, "from", json_object_get(t->doc, "category") ? json_object_get(t->doc, "category") : json_null());
 		json_object_set(d, "to", cat);
-		if (emit(c, t, CB_EV_CATEGORY, now, who, d, NULL, err))
+		if (cb_eventlog_emit(c, t, CB_EV_CATEGORY, now, who, d, NULL, err))
 			return -1;
 	}
 	/* tags */
@@ -749,7 +587,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 			return -1;
 		if (!json_equal(tags, json_object_get(t->doc, "tags"))) {
 			tags_changed = 1;
-			if (emit(c, t, CB_EV_TAGS, now, who, json_pack("{s:o}", "tags", tags), NULL, err))
+			if (cb_eventlog_emit(c, t, CB_EV_TAGS, now, who, json_pack("{s:o}", "tags", tags), NULL, err))
 				return -1;
 		} else {
 			json_decref(tags);
@@ -759,7 +597,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 	int prio;
 	if (json_object_get(in, "priority") && want_priority(in, "", &prio, err) == 0 &&
 	    prio != t->priority) {
-		if (emit(c, t, CB_EV_PRIORITY, now, who,
+		if (cb_eventlog_emit(c, t, CB_EV_PRIORITY, now, who,
 			 json_pack("{s:s, s:s}", "from", cb_priority_name(t->priority), "to",
 				   cb_priority_name(prio)),
 			 NULL, err))
@@ -777,7 +615,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 			json_t *d = json_object();
 			json_object_set_new(d, "from", t->account_id ? json_integer(t->account_id) : json_null());
 			json_object_set_new(d, "to", a ? json_integer(a) : json_null());
-			if (emit(c, t, CB_EV_ACCOUNT, now, who, d, NULL, err))
+			if (cb_eventlog_emit(c, t, CB_EV_ACCOUNT, now, who, d, NULL, err))
 				return -1;
 		}
 	}
@@ -801,7 +639,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 			if (group != t->group_id)
 				json_object_set_new(d, "group", group ? json_integer(group) : json_null());
 			int64_t before = t->assignee_id;
-			if (emit(c, t, CB_EV_ASSIGN, now, who, d, NULL, err))
+			if (cb_eventlog_emit(c, t, CB_EV_ASSIGN, now, who, d, NULL, err))
 				return -1;
 			cb_status to;
 			if (assignee != before && cb_ticket_assign_effect(t, assignee, &to) &&
@@ -824,9 +662,9 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 			if (emit_status(c, t, steps[i], 0, now, who, err))
 				return -1;
 	}
-	if (save(c, t, 0, tags_changed, err))
+	if (cb_eventlog_save(c, t, 0, tags_changed, err))
 		return -1;
-	return refresh ? cb_sla_refresh(c, t->id, now, err) : 0;
+	return refresh ? cb_pipeline_project(c, NULL, t->id, now, CB_PROJECT_ALL, err) : 0;
 }
 
 int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
@@ -862,7 +700,7 @@ int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
 	if (bad)
 		return cb_err_summarize(err);
 	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
+	if (cb_eventlog_load(c, id, &t, err))
 		return -1;
 	cb_status before = t.status;
 	int rc;
@@ -904,7 +742,7 @@ static int add_comment(cb_conn *c, cb_ticket *t, cb_side side, int64_t who, cb_m
 			      side == CB_SIDE_AGENT ? "agent" : "requester");
 	cb_status to;
 	int effect = cb_ticket_comment_effect(t, side, is_public, &to);
-	if (emit(c, t, CB_EV_COMMENT, at, who, d, out_event, err))
+	if (cb_eventlog_emit(c, t, CB_EV_COMMENT, at, who, d, out_event, err))
 		return -1;
 	if (effect && emit_status(c, t, to, 1, at, who, err))
 		return -1;
@@ -937,9 +775,9 @@ static int create_followup(cb_conn *c, const cb_actor *actor, cb_ms now, cb_tick
 	json_object_set_new(d, "environment", json_object());
 	json_object_set_new(d, "custom_fields", json_object());
 	json_object_set_new(d, "followup_of", json_integer(closed->id));
-	int rc = emit_created(c, &t, now, actor->user_id, d, out_event, err);
+	int rc = cb_eventlog_emit_created(c, &t, now, actor->user_id, d, out_event, err);
 	if (rc == 0)
-		rc = cb_sla_refresh(c, t.id, now, err);
+		rc = cb_pipeline_project(c, NULL, t.id, now, CB_PROJECT_ALL, err);
 	if (rc == 0)
 		*out_ticket = t.id;
 	cb_ticket_clear(&t);
@@ -962,7 +800,7 @@ int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	if (actor->role == CB_ROLE_CUSTOMER && !is_public)
 		return cb_err_set(err, CB_E_FORBIDDEN, "public", "customers can only write public comments");
 	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
+	if (cb_eventlog_load(c, id, &t, err))
 		return -1;
 	int rc;
 	const char *body = json_string_value(json_object_get(in, "body"));
@@ -974,27 +812,13 @@ int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	else
 		rc = add_comment(c, &t, side_of(actor), actor->user_id, now, body, is_public,
 				 out_event, err) ||
-		     save(c, &t, 0, 0, err) || cb_sla_refresh(c, id, now, err) ||
+		     cb_eventlog_save(c, &t, 0, 0, err) || cb_pipeline_project(c, NULL, id, now, CB_PROJECT_ALL, err) ||
 		     (is_public && cb_mail_on_comment(c, now, id, *out_event, actor, err));
 	cb_ticket_clear(&t);
 	return rc ? -1 : 0;
 }
 
 /* ---- survey responses ---- */
-
-int cb_ticket_append(cb_conn *c, int64_t id, cb_evtype type, cb_ms at, int64_t actor,
-		     json_t *data, cb_err *err)
-{
-	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err)) {
-		json_decref(data);
-		return -1;
-	}
-	int rc = emit(c, &t, type, at, actor, data, NULL, err) || save(c, &t, 0, 0, err) ||
-		 cb_sla_refresh(c, id, at, err);
-	cb_ticket_clear(&t);
-	return rc ? -1 : 0;
-}
 
 /* ---- import ---- */
 
@@ -1038,7 +862,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 	if (cb_time_parse(json_string_value(json_object_get(ev, "at")), &at))
 		return cb_err_set(err, CB_E_INVALID, "at", "must be an RFC 3339 instant");
 	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
+	if (cb_eventlog_load(c, id, &t, err))
 		return -1;
 	int rc = 0;
 	cb_actor who;
@@ -1203,7 +1027,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 				break;
 			}
 		}
-		rc = emit(c, &t, type, at, who.user_id, d, NULL, err);
+		rc = cb_eventlog_emit(c, &t, type, at, who.user_id, d, NULL, err);
 		break;
 	}
 	case CB_EV_ARTICLE_LINKED:
@@ -1247,7 +1071,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 			json_decref(d);
 			break;
 		}
-		rc = emit(c, &t, type, at, who.user_id, d, NULL, err);
+		rc = cb_eventlog_emit(c, &t, type, at, who.user_id, d, NULL, err);
 		break;
 	}
 	case CB_EV_CREATED:
@@ -1257,7 +1081,7 @@ int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_
 		break;
 	}
 	if (rc == 0)
-		rc = save(c, &t, 0, tags_changed, err);
+		rc = cb_eventlog_save(c, &t, 0, tags_changed, err);
 out:
 	cb_ticket_clear(&t);
 	return rc ? -1 : 0;
@@ -1420,7 +1244,7 @@ static json_t *viewer_fields(cb_conn *c, const cb_actor *viewer, cb_err *err)
 json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err)
 {
 	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
+	if (cb_eventlog_load(c, id, &t, err))
 		return NULL;
 	json_t *o = NULL;
 	if (!visible(&t, viewer)) {
@@ -1637,7 +1461,7 @@ static int render_ids(cb_conn *c, const cb_actor *viewer, const int64_t *ids, in
 	*items = json_array();
 	for (int i = 0; i < n; i++) {
 		cb_ticket t;
-		if (cb_ticket_load(c, ids[i], &t, err)) {
+		if (cb_eventlog_load(c, ids[i], &t, err)) {
 			json_decref(*items);
 			*items = NULL;
 			break;
@@ -1836,7 +1660,7 @@ int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comment
 		     int limit, int64_t after, json_t **items, int64_t *next, cb_err *err)
 {
 	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
+	if (cb_eventlog_load(c, id, &t, err))
 		return -1;
 	int ok = visible(&t, viewer);
 	cb_ticket_clear(&t);
@@ -1887,24 +1711,10 @@ fail:
 	return -1;
 }
 
-int cb_sla_event_append(cb_conn *c, int64_t id, const char *clock, int instance, const char *kind,
-			cb_ms at, cb_err *err)
-{
-	cb_ticket t;
-	if (cb_ticket_load(c, id, &t, err))
-		return -1;
-	json_t *d = json_pack("{s:s, s:i, s:s}", "clock", clock, "instance", instance, "kind", kind);
-	int rc = emit(c, &t, CB_EV_SLA, at, 0, d, NULL, err);
-	if (rc == 0)
-		rc = save(c, &t, 0, 0, err);
-	cb_ticket_clear(&t);
-	return rc;
-}
-
 int cb_ticket_verify_fold(cb_conn *c, int64_t id, cb_err *err)
 {
 	cb_ticket stored, folded;
-	if (cb_ticket_load(c, id, &stored, err))
+	if (cb_eventlog_load(c, id, &stored, err))
 		return -1;
 	cb_ticket_init(&folded);
 	folded.id = id;

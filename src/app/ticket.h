@@ -24,7 +24,7 @@ enum {
 };
 
 /* Creates a ticket from `in` (docs/openapi.yaml `TicketCreate`). With CB_TICKET_IMPORT
- * the SLA clocks are not folded: the importer calls cb_sla_refresh() once
+ * the SLA clocks are not folded: the importer runs cb_pipeline_project() once
  * after the line's last event (see cb_ticket_import_event). */
 int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
 		     int64_t *out_id, cb_err *err);
@@ -37,17 +37,12 @@ int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
 int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		      int64_t *out_event, int64_t *out_ticket, cb_err *err);
 /* Appends one imported event (docs/openapi.yaml `ImportTicket`) at its own instant.
- * Does not fold the SLA clocks: after a ticket's last imported event the
- * caller runs cb_sla_refresh(c, id, instant of that event) once, which
- * records breaches at their own instants and sets the timers. */
+ * Does not run the after-write step: after a ticket's last imported event
+ * the caller runs cb_pipeline_project(c, NULL, id, instant of that event,
+ * CB_PROJECT_ALL) once, which records breaches at their own instants and
+ * sets the timers. */
 int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
 			   cb_err *err);
-
-/* Appends one event that changes no field of the row (a survey response:
- * csat, ces) at `at` (>= the last event), then re-folds the clocks and KPI
- * facts. data is consumed. The caller checked visibility and rules. */
-int cb_ticket_append(cb_conn *c, int64_t id, cb_evtype type, cb_ms at, int64_t actor,
-		     json_t *data, cb_err *err);
 
 /* Reads: NULL with 404 when missing or not visible to viewer. */
 json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err);
@@ -87,14 +82,8 @@ int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec,
 int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
 		     int limit, int64_t after, json_t **items, int64_t *next, cb_err *err);
 
-/* Appends the `sla` timeline event of a fired at-risk or breach. */
-int cb_sla_event_append(cb_conn *c, int64_t id, const char *clock, int instance, const char *kind,
-			cb_ms at, cb_err *err);
-
 /* 0 when ticket id exists, else -1 with 404 (no visibility check). */
 int cb_ticket_exists(cb_conn *c, int64_t id, cb_err *err);
-/* Loads the folded state of a ticket (for the importer and tests). */
-int cb_ticket_load(cb_conn *c, int64_t id, cb_ticket *out, cb_err *err);
 /* Re-folds the ticket from its events and compares with the stored row:
  * 1 if equal, 0 if they differ (for tests and `casebook check`). */
 int cb_ticket_verify_fold(cb_conn *c, int64_t id, cb_err *err);

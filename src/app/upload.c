@@ -1,5 +1,6 @@
 /* upload.c - files uploaded to a ticket (upload.h). */
 #include "app/upload.h"
+#include "app/eventlog.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -91,7 +92,7 @@ int cb_upload_attachment(cb_conn *c, const cb_actor *actor, cb_ms now, const cb_
 	*out = NULL;
 	cb_ticket t;
 	cb_err e2 = {0};
-	if (cb_ticket_load(c, in->ticket, &t, &e2)) {
+	if (cb_eventlog_load(c, in->ticket, &t, &e2)) {
 		if (e2.code != CB_E_NOTFOUND) {
 			*err = e2;
 			return -1;

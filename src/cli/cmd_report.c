@@ -2,6 +2,7 @@
  * (app/report.c) printed as a table, as CSV or JSON, and the rebuild of the
  * KPI facts of every ticket. */
 #include "cli/cli.h"
+#include "app/pipeline.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "app/report.h"
@@ -224,7 +225,7 @@ static int rebuild(int argc, char **argv)
 	cb_cli_progress *p = only ? NULL : cb_cli_progress_start("rebuilding", "tickets");
 	app.progress = cb_cli_progress_sink(p);
 	rc = only ? cb_report_rollups_derive(&app, &err)
-		  : cb_report_rebuild(&app, cb_now_ms(), 500, &n, &err);
+		  : cb_pipeline_rebuild(&app, cb_now_ms(), 500, &n, &err);
 	cb_cli_progress_end(p);
 	if (rc)
 		cb_cli_error("%s", err.message);
