@@ -245,9 +245,10 @@ int cb_article_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, 
 		else
 			cb_q_bind_null(q, 14);
 		cb_q_bind_i64(q, 15, now);
-		rc = cb_q_exec(q, err);
+		int64_t new_id = 0;
+		rc = cb_q_exec_id(q, &new_id, err);
 		if (!rc) {
-			*id = cb_conn_last_id(c);
+			*id = new_id;
 			rc = put_version(c, *id, 1, actor, now, s, err) ||
 			     cb_search_index_article(c, *id, err);
 		}

@@ -76,10 +76,11 @@ int cb_auth_token_create(cb_conn *c, cb_arena *a, int64_t user_id, const char *n
 	cb_q_bind_blob(q, 2, h, sizeof h);
 	cb_q_bind_text(q, 3, name ? name : "");
 	cb_q_bind_i64(q, 4, now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
 	if (out_id)
-		*out_id = cb_conn_last_id(c);
+		*out_id = new_id;
 	*out_token = tok;
 	return 0;
 }

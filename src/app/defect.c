@@ -114,9 +114,10 @@ static int insert(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int6
 	else
 		cb_q_bind_null(q, 7);
 	cb_q_bind_i64(q, 8, now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
-	*out_id = cb_conn_last_id(c);
+	*out_id = new_id;
 	return cb_audit_json(c, actor, now, "defect.create", "defect", *out_id,
 			  json_pack("{s:s, s:s, s:s}", "tracker", tracker, "key", key, "status", status),
 			  err);

@@ -571,11 +571,12 @@ int cb_dir_account_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms 
 	cb_q_bind_text(q, 2, in->tier);
 	cb_q_bind_text(q, 3, dtext);
 	cb_q_bind_i64(q, 4, now);
-	if (cb_q_exec(q, err)) {
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err)) {
 		json_decref(doms);
 		return -1;
 	}
-	int64_t id = cb_conn_last_id(c);
+	int64_t id = new_id;
 	if (domains_store(c, in, id, err)) {
 		json_decref(doms);
 		return -1;
@@ -824,9 +825,10 @@ int cb_dir_user_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms now
 	cb_q_bind_text(q, 5, in->password_hash); /* NULL: no password login */
 	cb_q_bind_i64(q, 6, active ? 1 : 0);
 	cb_q_bind_i64(q, 7, now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
-	int64_t id = cb_conn_last_id(c);
+	int64_t id = new_id;
 	json_t *data = json_pack("{s:s, s:s, s:o}", "email", in->email, "role", cb_role_name(role),
 				 "account", account_id ? json_integer(account_id) : json_null());
 	if (audit(c, a, actor, now, "user.create", "user", id, data, err))
@@ -1285,9 +1287,10 @@ int cb_dir_group_create(cb_conn *c, cb_arena *a, const cb_actor *actor, cb_ms no
 	cb_q_bind_text(q, 1, in->name);
 	cb_q_bind_text(q, 2, in->description ? in->description : "");
 	cb_q_bind_i64(q, 3, now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
-	int64_t id = cb_conn_last_id(c);
+	int64_t id = new_id;
 	json_t *ids = NULL;
 	if (in->members) {
 		if (members_store(c, a, id, in->members, &ids, err))

@@ -402,12 +402,11 @@ int cb_escalation_create(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t t
 	else
 		cb_q_bind_null(q, 7);
 	cb_q_bind_i64(q, 8, now);
-	int x = cb_q_exec(q, err);
+	int x = cb_q_exec_id(q, &r.id, err);
 	free(pkg);
 	free(hist);
 	if (x)
 		goto out;
-	r.id = cb_conn_last_id(c);
 	json_t *data = json_pack("{s:I, s:I, s:i}", "escalation", (json_int_t)r.id, "group",
 				 (json_int_t)gid, "score", r.score);
 	json_t *summary = json_object_get(r.package, "summary");
@@ -744,6 +743,7 @@ int cb_escalation_import(cb_conn *c, int64_t ticket, cb_evtype type, cb_ms at, i
 		json_decref(pkg);
 		json_decref(hist);
 		int rc = -1;
+		int64_t esc_id = 0;
 		cb_q *q = cb_q_get(c, CB_SQL_ESC_INSERT, err);
 		if (q) {
 			cb_q_bind_i64(q, 1, ticket);
@@ -760,13 +760,13 @@ int cb_escalation_import(cb_conn *c, int64_t ticket, cb_evtype type, cb_ms at, i
 			else
 				cb_q_bind_null(q, 7);
 			cb_q_bind_i64(q, 8, at);
-			rc = cb_q_exec(q, err);
+			rc = cb_q_exec_id(q, &esc_id, err);
 		}
 		free(p);
 		free(h);
 		if (rc)
 			return -1;
-		json_object_set_new(data, "escalation", json_integer(cb_conn_last_id(c)));
+		json_object_set_new(data, "escalation", json_integer(esc_id));
 		json_object_del(data, "id");
 		return 0;
 	}

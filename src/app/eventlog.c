@@ -73,6 +73,7 @@ int cb_eventlog_load(cb_conn *c, int64_t id, cb_ticket *t, cb_err *err)
 	t->closed_at = col_id(q, 18);
 	t->reopen_count = (int)cb_q_i64(q, 19);
 	t->nevents = (int)cb_q_i64(q, 20);
+	t->version = t->nevents;
 	cb_q_reset(q);
 	return 0;
 }
@@ -92,12 +93,12 @@ static json_t *doc_or(const cb_ticket *t, const char *key, json_t *dflt)
 	return dflt;
 }
 
-int cb_eventlog_save(cb_conn *c, const cb_ticket *t, int insert, int tags_changed, cb_err *err)
+int cb_eventlog_save(cb_conn *c, cb_ticket *t, int insert, int tags_changed, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, insert ? CB_SQL_TICKET_INSERT : CB_SQL_TICKET_UPDATE, err);
 	if (!q)
 		return -1;
-	cb_q_bind_i64(q, 1, t->id);
+	bind_id(q, 1, t->id); /* inserted: the database gives the id */
 	cb_q_bind_text(q, 2, doc_str(t, "external_id"));
 	cb_q_bind_text(q, 3, doc_str(t, "subject") ? doc_str(t, "subject") : "");
 	cb_q_bind_text(q, 4, doc_str(t, "description") ? doc_str(t, "description") : "");
@@ -123,7 +124,10 @@ int cb_eventlog_save(cb_conn *c, const cb_ticket *t, int insert, int tags_change
 	bind_id(q, 19, t->closed_at);
 	cb_q_bind_i64(q, 20, t->reopen_count);
 	cb_q_bind_i64(q, 21, t->nevents);
-	if (cb_q_exec(q, err)) {
+	int64_t saved = 0;
+	if (!insert)
+		cb_q_bind_i64(q, 22, t->version);
+	if (cb_q_exec_id(q, &saved, err)) {
 		json_decref(tags);
 		if (err->code == CB_E_CONFLICT) {
 			/* the only unique key of a ticket row is its external_id */
@@ -132,6 +136,15 @@ int cb_eventlog_save(cb_conn *c, const cb_ticket *t, int insert, int tags_change
 		}
 		return -1;
 	}
+	if (!saved) {
+		/* an update whose row moved on since the load: another writer
+		 * appended events; the job is decided again on the fresh state */
+		json_decref(tags);
+		return cb_err_set(err, CB_E_STALE, NULL,
+				  "ticket %lld changed while this change was decided", (long long)t->id);
+	}
+	t->id = saved;
+	t->version = t->nevents;
 	if (tags_changed) {
 		q = cb_q_get(c, CB_SQL_TAGS_DELETE, err);
 		if (!q || (cb_q_bind_i64(q, 1, t->id), cb_q_exec(q, err))) {
@@ -170,10 +183,19 @@ static int insert_event(cb_conn *c, int64_t ticket, int seq, cb_evtype type, cb_
 	bind_id(q, 4, actor);
 	cb_q_bind_text(q, 5, cb_evtype_name(type));
 	bind_json(q, 6, data);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err)) {
+		/* (ticket, seq) is unique: the sequence number is taken when
+		 * another writer appended to the ticket since it was loaded */
+		if (err->code == CB_E_CONFLICT) {
+			cb_err_clear(err);
+			cb_err_set(err, CB_E_STALE, NULL, "ticket %lld changed while this change was decided",
+				   (long long)ticket);
+		}
 		return -1;
+	}
 	if (out_event)
-		*out_event = cb_conn_last_id(c);
+		*out_event = new_id;
 	return 0;
 }
 

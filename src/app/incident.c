@@ -170,10 +170,11 @@ static int ev_add(cb_conn *c, int64_t id, cb_ms at, int64_t actor, const char *k
 	cb_q_bind_text(q, 4, kind);
 	cb_q_bind_i64(q, 5, pub);
 	cb_q_bind_text(q, 6, s ? s : "{}");
-	int rc = cb_q_exec(q, err);
+	int64_t new_id = 0;
+	int rc = cb_q_exec_id(q, &new_id, err);
 	free(s); /* jansson's allocation */
 	if (!rc && out_id)
-		*out_id = cb_conn_last_id(c);
+		*out_id = new_id;
 	return rc;
 }
 
@@ -762,9 +763,10 @@ int cb_incident_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in,
 		cb_q_bind_null(q, i);
 	bind_opt(q, 15, actor->user_id);
 	cb_q_bind_i64(q, 16, now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
-	int64_t id = cb_conn_last_id(c);
+	int64_t id = new_id;
 	inc_row r;
 	int cad[5];
 	if (load(c, id, &r, err))
@@ -1208,13 +1210,14 @@ int cb_component_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in
 		cb_q_bind_i64(q, 3, json_integer_value(json_object_get(cur, "position")));
 		cb_q_bind_text(q, 4, json_string_value(json_object_get(cur, "state")));
 		cb_q_bind_i64(q, 5, now);
-		rc = cb_q_exec(q, err);
+		int64_t new_id = 0;
+		rc = cb_q_exec_id(q, &new_id, err);
 		if (rc && err->code == CB_E_CONFLICT) {
 			cb_err_clear(err);
 			cb_err_set(err, CB_E_CONFLICT, "name", "a component with this name exists");
 		}
 		if (!rc) {
-			*out_id = cb_conn_last_id(c);
+			*out_id = new_id;
 			rc = comp_audit(c, actor, now, "component.create", *out_id, cur, err);
 		}
 	} else {

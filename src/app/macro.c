@@ -163,7 +163,7 @@ static int check(cb_conn *c, const cb_actor *actor, json_t *in, json_t *base, js
 }
 
 static int store(cb_conn *c, cb_sql sql, int64_t id, const cb_actor *actor, cb_ms now,
-		 json_t *d, cb_err *err)
+		 json_t *d, int64_t *out_id, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
 	if (!q)
@@ -187,7 +187,11 @@ static int store(cb_conn *c, cb_sql sql, int64_t id, const cb_actor *actor, cb_m
 		cb_q_bind_i64(q, 7, now);
 	}
 	free(ch);
-	return cb_q_exec(q, err);
+	int64_t new_id = 0;
+	int rc = cb_q_exec_id(q, &new_id, err);
+	if (rc == 0 && out_id)
+		*out_id = new_id;
+	return rc;
 }
 
 int cb_macro_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,
@@ -196,11 +200,10 @@ int cb_macro_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, in
 	json_t *d = NULL;
 	if (check(c, actor, in, NULL, &d, err))
 		return -1;
-	int rc = store(c, CB_SQL_MACRO_INSERT, 0, actor, now, d, err);
+	int rc = store(c, CB_SQL_MACRO_INSERT, 0, actor, now, d, out_id, err);
 	json_decref(d);
 	if (rc)
 		return -1;
-	*out_id = cb_conn_last_id(c);
 	return 0;
 }
 
@@ -230,7 +233,7 @@ int cb_macro_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, js
 		json_decref(base);
 	}
 	if (rc == 0)
-		rc = store(c, CB_SQL_MACRO_UPDATE, id, actor, now, d, err);
+		rc = store(c, CB_SQL_MACRO_UPDATE, id, actor, now, d, NULL, err);
 	json_decref(d);
 	json_decref(m);
 	return rc;

@@ -163,9 +163,10 @@ static int record(cb_conn *c, cb_ms now, const char *mid, const cb_mail *m, int6
 	cb_q_bind_text(q, 8, reason);
 	cb_q_bind_blob(q, 9, raw, len);
 	cb_q_bind_i64(q, 10, now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
-	*out_id = cb_conn_last_id(c);
+	*out_id = new_id;
 	return 0;
 }
 
@@ -257,10 +258,11 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 		cb_q_bind_i64(q, 8, at->is_inline);
 		cb_q_bind_blob(q, 9, at->data, at->size);
 		cb_q_bind_i64(q, 10, now);
-		if (cb_q_exec(q, err))
+		int64_t new_id = 0;
+		if (cb_q_exec_id(q, &new_id, err))
 			return -1;
 		json_array_append_new(saved, json_pack("{s:I, s:s, s:s, s:I, s:s, s:b}", "id",
-						       (json_int_t)cb_conn_last_id(c), "filename",
+						       (json_int_t)new_id, "filename",
 						       at->filename, "content_type", at->content_type,
 						       "size", (json_int_t)at->size, "sha256",
 						       at->sha256, "inline", at->is_inline));

@@ -186,9 +186,10 @@ int cb_problem_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, 
 		cb_q_bind_null(q, 8);
 	cb_q_bind_i64(q, 9, now);
 	cb_q_bind_null(q, 10);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		goto out;
-	*out_id = cb_conn_last_id(c);
+	*out_id = new_id;
 	rc = cb_audit_json(c, actor, now, "problem.create", "problem", *out_id, json_incref(p), err);
 out:
 	json_decref(p);

@@ -385,9 +385,10 @@ int cb_review_action_create(cb_conn *c, const cb_actor *actor, cb_ms now, int64_
 	if (q) {
 		cb_q_bind_i64(q, 1, incident);
 		bind_action(q, &a, now);
-		rc = cb_q_exec(q, err);
+		int64_t new_id = 0;
+		rc = cb_q_exec_id(q, &new_id, err);
 		if (!rc)
-			*out_id = cb_conn_last_id(c);
+			*out_id = new_id;
 	} else {
 		rc = -1;
 	}

@@ -132,9 +132,10 @@ static int login_fn(cb_conn *c, void *p, cb_err *err)
 	cb_q_bind_text(q, 3, csrf);
 	cb_q_bind_i64(q, 4, j->now);
 	cb_q_bind_i64(q, 5, j->now + CB_SESSION_TTL_MS);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
-	int64_t sid = cb_conn_last_id(c);
+	int64_t sid = new_id;
 	cb_actor who = {.user_id = j->user_id, .role = CB_ROLE_ADMIN};
 	if (cb_audit(c, &who, j->now, "session.login", j->email, "{}", err))
 		return -1;

@@ -25,9 +25,10 @@ static int init_fn(cb_conn *c, void *p, cb_err *err)
 		return -1;
 	cb_q_bind_text(q, 1, j->email);
 	cb_q_bind_i64(q, 2, j->now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
-	int64_t uid = cb_conn_last_id(c);
+	int64_t uid = new_id;
 	q = cb_q_get(c, CB_SQL_SETUP_ACCOUNT, err);
 	if (!q)
 		return -1;

@@ -170,10 +170,11 @@ static int cal_store(cb_conn *c, cb_ms now, json_t *doc, int64_t *io_id, cb_err 
 		cb_q_bind_text(q, 4, hol ? hol : "[]");
 		cb_q_bind_i64(q, 5, now);
 	}
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		goto out;
 	if (!*io_id)
-		*io_id = cb_conn_last_id(c);
+		*io_id = new_id;
 	rc = 0;
 out:
 	free(hours); /* jansson's allocations */
@@ -771,10 +772,11 @@ static int pol_write(cb_conn *c, cb_ms now, polrow *r, cb_err *err)
 		cb_q_bind_null(q, i++);
 	cb_q_bind_text(q, i++, r->targets);
 	cb_q_bind_i64(q, i++, now);
-	if (cb_q_exec(q, err))
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
 	if (!r->id)
-		r->id = cb_conn_last_id(c);
+		r->id = new_id;
 	return 0;
 }
 

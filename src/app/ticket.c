@@ -372,11 +372,12 @@ static int resolve_people(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *
 		cb_q_bind_textn(q, 2, low, (size_t)(strchr(low, '@') - low));
 		cb_q_bind_i64(q, 3, *account);
 		cb_q_bind_i64(q, 4, now);
-		rc = cb_q_exec(q, err);
+		int64_t new_id = 0;
+		rc = cb_q_exec_id(q, &new_id, err);
 		cb_free(low);
 		if (rc)
 			return -1;
-		*requester = cb_conn_last_id(c);
+		*requester = new_id;
 		return 0;
 	}
 	*requester = u.id;
@@ -470,15 +471,8 @@ int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, u
 		return cb_err_summarize(err);
 	}
 
-	cb_q *q = cb_q_get(c, CB_SQL_TICKET_NEXT_ID, err);
-	if (!q || cb_q_step(q, err) != 1) {
-		json_decref(tags);
-		return -1;
-	}
 	cb_ticket t;
-	cb_ticket_init(&t);
-	t.id = cb_q_i64(q, 0);
-	cb_q_reset(q);
+	cb_ticket_init(&t); /* its id comes from the database (cb_eventlog_emit_created) */
 
 	json_t *d = json_object();
 	json_object_set(d, "subject", json_object_get(in, "subject"));
@@ -754,13 +748,6 @@ static int create_followup(cb_conn *c, const cb_actor *actor, cb_ms now, cb_tick
 {
 	cb_ticket t;
 	cb_ticket_init(&t);
-	cb_q *q = cb_q_get(c, CB_SQL_TICKET_NEXT_ID, err);
-	if (!q || cb_q_step(q, err) != 1) {
-		cb_ticket_clear(&t);
-		return -1;
-	}
-	t.id = cb_q_i64(q, 0);
-	cb_q_reset(q);
 	json_t *d = json_object();
 	json_object_set_new(d, "subject", json_string(doc_str(closed, "subject")));
 	json_object_set_new(d, "description", json_string(body));

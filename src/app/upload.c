@@ -135,14 +135,13 @@ int cb_upload_attachment(cb_conn *c, const cb_actor *actor, cb_ms now, const cb_
 	cb_q_bind_text(q, 6, hex);
 	cb_q_bind_blob(q, 7, in->data, in->len);
 	cb_q_bind_i64(q, 8, now);
-	r = cb_q_step(q, err);
-	cb_q_reset(q);
-	if (r < 0)
+	int64_t new_id = 0;
+	if (cb_q_exec_id(q, &new_id, err))
 		return -1;
 	char at[40];
 	cb_time_format(now, at, sizeof at);
 	*out = json_pack("{s:I, s:I, s:I, s:s, s:s, s:I, s:s, s:n, s:b, s:s}", "id",
-			 (json_int_t)cb_conn_last_id(c), "ticket", (json_int_t)in->ticket, "comment",
+			 (json_int_t)new_id, "ticket", (json_int_t)in->ticket, "comment",
 			 (json_int_t)in->event, "filename", in->filename, "content_type",
 			 in->content_type, "size", (json_int_t)in->len, "sha256", hex, "content_id",
 			 "inline", 0, "created_at", at);

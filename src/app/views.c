@@ -287,7 +287,7 @@ static int build(cb_conn *c, const cb_actor *actor, json_t *in, int partial, jso
 
 static int store(cb_conn *c, cb_sql sql, int64_t id, const char *name, int64_t owner,
 		 const char *base, json_t *filters, const char *sort, int64_t creator, cb_ms now,
-		 cb_err *err)
+		 int64_t *out_id, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, sql, err);
 	if (!q)
@@ -317,7 +317,10 @@ static int store(cb_conn *c, cb_sql sql, int64_t id, const char *name, int64_t o
 		cb_q_bind_i64(q, 7, now);
 	}
 	free(fs); /* jansson's allocation */
-	int rc = cb_q_exec(q, err);
+	int64_t new_id = 0;
+	int rc = cb_q_exec_id(q, &new_id, err);
+	if (rc == 0 && out_id)
+		*out_id = new_id;
 	if (rc && err->code == CB_E_CONFLICT) {
 		cb_err_clear(err);
 		cb_err_set(err, CB_E_CONFLICT, "name", "a view with this name exists");
@@ -336,11 +339,10 @@ int cb_views_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, in
 	int shared = json_is_true(json_object_get(in, "shared"));
 	int rc = store(c, CB_SQL_VIEW_INSERT, 0, json_string_value(json_object_get(in, "name")),
 		       shared ? 0 : actor->user_id, base ? base : "all_open", filters,
-		       sort ? sort : "urgency", actor->user_id, now, err);
+		       sort ? sort : "urgency", actor->user_id, now, out_id, err);
 	json_decref(filters);
 	if (rc)
 		return -1;
-	*out_id = cb_conn_last_id(c);
 	if (shared) {
 		char target[48];
 		snprintf(target, sizeof target, "view:%lld", (long long)*out_id);
@@ -417,7 +419,7 @@ int cb_views_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, js
 		const char *sort = (v = json_object_get(in, "sort")) ? json_string_value(v) : r.sort;
 		json_t *sh = json_object_get(in, "shared");
 		int64_t owner = sh ? (json_is_true(sh) ? 0 : actor->user_id) : r.owner;
-		rc = store(c, CB_SQL_VIEW_UPDATE, id, name, owner, base, filters, sort, 0, now, err);
+		rc = store(c, CB_SQL_VIEW_UPDATE, id, name, owner, base, filters, sort, 0, now, NULL, err);
 	}
 	json_decref(filters);
 	row_free(&r);

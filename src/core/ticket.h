@@ -88,6 +88,8 @@ typedef struct {
 	int reopen_count;
 	int escalations;
 	int nevents;
+	int version;     /* nevents of the stored row it was loaded from or last
+			    saved as: a save checks the row still has it */
 	json_t *doc; /* owned: subject, description, category, tags, environment,
 			custom_fields, external_id */
 } cb_ticket;

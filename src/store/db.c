@@ -301,7 +301,16 @@ int cb_q_one_by_id(cb_conn *c, cb_sql sql, int64_t id, int64_t *out, cb_err *err
 	return one_row(q, out, err);
 }
 
-int64_t cb_conn_last_id(cb_conn *c) { return sqlite3_last_insert_rowid(c->h); }
+int cb_q_exec_id(cb_q *q, int64_t *out_id, cb_err *err)
+{
+	int rc, first = 1;
+	while ((rc = cb_q_step(q, err)) == 1) {
+		if (first && out_id)
+			*out_id = cb_q_i64(q, 0);
+		first = 0;
+	}
+	return rc;
+}
 int cb_conn_changes(cb_conn *c) { return sqlite3_changes(c->h); }
 cb_db *cb_conn_db(cb_conn *c) { return c->db; }
 
@@ -399,8 +408,18 @@ static void run_batch(cb_db *db, struct job *batch)
 			j->rc = -1;
 			continue;
 		}
-		j->rc = j->fn(c, j->arg, j->err);
-		cb_conn_reset_all(c);
+		/* a decision made on state that changed under it (CB_E_STALE:
+		 * another writer, on a server database) is made again on the
+		 * fresh state, a few times, before the client hears 409 */
+		for (int attempt = 1;; attempt++) {
+			j->rc = j->fn(c, j->arg, j->err);
+			cb_conn_reset_all(c);
+			if (j->rc == 0 || j->err->code != CB_E_STALE || attempt == CB_DB_STALE_TRIES)
+				break;
+			db->stats.retried++;
+			cb_err_clear(j->err);
+			exec_cached(c, CB_SQL_TX_ROLLBACK_TO_JOB, &serr);
+		}
 		if (j->rc != 0) {
 			if (j->err->code == CB_OK)
 				cb_err_set(j->err, CB_E_INTERNAL, NULL, "write failed");

@@ -24,6 +24,11 @@ typedef struct cb_db cb_db;
 typedef struct cb_conn cb_conn;
 typedef struct cb_q cb_q;
 
+/* A write job that fails with CB_E_STALE (it decided on a ticket that
+ * another writer changed) runs again on the fresh state, up to this many
+ * times in all. */
+#define CB_DB_STALE_TRIES 4
+
 typedef struct {
 	int synchronous_full; /* 1: synchronous=FULL (default), 0: NORMAL */
 	int max_batch;        /* jobs per group commit, default 512 */
@@ -81,6 +86,7 @@ typedef struct {
 	uint64_t commits;   /* group commits done */
 	uint64_t jobs;      /* write jobs run */
 	uint64_t failed;    /* write jobs rolled back */
+	uint64_t retried;   /* jobs decided again after CB_E_STALE */
 	uint64_t max_batch; /* largest batch seen */
 	uint64_t queued;    /* jobs waiting for the writer now */
 	uint64_t rejected;  /* jobs refused with CB_E_BUSY (queue full or wait exceeded) */
@@ -134,13 +140,16 @@ const void *cb_q_blob(cb_q *q, int col, size_t *n);
 int cb_q_isnull(cb_q *q, int col);
 /* Convenience: runs a statement expecting no rows. */
 int cb_q_exec(cb_q *q, cb_err *err);
+/* Runs an INSERT ... RETURNING id: *out_id = the id the database gave the
+ * row (left as it is when no row was inserted: OR IGNORE, an UPDATE). Ids
+ * always come from the database, never from the application. */
+int cb_q_exec_id(cb_q *q, int64_t *out_id, cb_err *err);
 
 /* One-row lookups binding ?1: 1 and *out = column 0 when a row matches
  * (out may be NULL), 0 when none, -1 on error. */
 int cb_q_one_by_text(cb_conn *c, cb_sql sql, const char *key, int64_t *out, cb_err *err);
 int cb_q_one_by_id(cb_conn *c, cb_sql sql, int64_t id, int64_t *out, cb_err *err);
 
-int64_t cb_conn_last_id(cb_conn *c);
 int cb_conn_changes(cb_conn *c);
 /* Runs a named statement that returns no rows; its text may hold several
  * statements (a script such as CB_SQL_ROLLUP_REBUILD). */

@@ -19,7 +19,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_ARTICLE_INSERT] =
 		"INSERT INTO articles(type, state, visibility, title, body, symptoms, cause, workaround, defect,"
 		" tags, product_area, owner_id, review_by, version, created_by, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?15, ?15)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14, ?15, ?15) RETURNING id",
 	[CB_SQL_ARTICLE_UPDATE] =
 		"UPDATE articles SET type = ?2, state = ?3, visibility = ?4, title = ?5, body = ?6,"
 		" symptoms = ?7, cause = ?8, workaround = ?9, defect = ?10, tags = ?11, product_area = ?12,"
@@ -104,7 +104,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT u.id, u.role, u.account_id, u.email, u.active FROM tokens t"
 		" JOIN users u ON u.id = t.user_id WHERE t.hash = ?1 AND t.revoked_at IS NULL",
 	[CB_SQL_TOKEN_INSERT] =
-		"INSERT INTO tokens(user_id, hash, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+		"INSERT INTO tokens(user_id, hash, name, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
 	[CB_SQL_IDEM_GET] =
 		"SELECT fingerprint, status, body FROM idempotency WHERE user_id = ?1 AND key = ?2",
 	[CB_SQL_IDEM_PUT] =
@@ -124,7 +124,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_LOGIN_FAILURE_CLEAR] =
 		"DELETE FROM login_failures WHERE (email = ?1 AND ip = ?2) OR at < ?3",
 	[CB_SQL_SESSION_INSERT] =
-		"INSERT INTO sessions(hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+		"INSERT INTO sessions(hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
 	[CB_SQL_SESSION_LOOKUP] =
 		"SELECT s.id, s.csrf, s.expires_at, s.revoked_at, u.id, u.role, u.account_id, u.email,"
 		" u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?1",
@@ -175,7 +175,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT id FROM accounts WHERE name = ?1",
 	[CB_SQL_DIR_ACCOUNT_INSERT] =
 		"INSERT INTO accounts(name, tier, domains, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?4)",
+		" VALUES (?1, ?2, ?3, ?4, ?4) RETURNING id",
 	[CB_SQL_DIR_ACCOUNT_UPDATE] =
 		"UPDATE accounts SET name = ?2, tier = ?3, domains = ?4, updated_at = ?5 WHERE id = ?1",
 	[CB_SQL_DIR_DOMAIN_OWNER] =
@@ -203,7 +203,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT id, email, name, role, account_id, active FROM users WHERE email = ?1",
 	[CB_SQL_DIR_USER_INSERT] =
 		"INSERT INTO users(email, name, role, account_id, password_hash, active, created_at,"
-		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
 	/* ?7 NULL keeps the password hash */
 	[CB_SQL_DIR_USER_UPDATE] =
 		"UPDATE users SET email = ?2, name = ?3, role = ?4, account_id = ?5, active = ?6,"
@@ -221,7 +221,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_DIR_GROUP_BY_NAME] =
 		"SELECT id FROM groups WHERE name = ?1",
 	[CB_SQL_DIR_GROUP_INSERT] =
-		"INSERT INTO groups(name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+		"INSERT INTO groups(name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?3) RETURNING id",
 	[CB_SQL_DIR_GROUP_UPDATE] =
 		"UPDATE groups SET name = ?2, description = ?3, updated_at = ?4 WHERE id = ?1",
 	[CB_SQL_DIR_GROUP_MEMBERS] =
@@ -250,7 +250,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT " CB_ESC_COLS " FROM escalations e WHERE e.id = ?1",
 	[CB_SQL_ESC_INSERT] =
 		"INSERT INTO escalations(ticket_id, group_id, status, package, score, history, imported,"
-		" created_by, created_at, updated_at) VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+		" created_by, created_at, updated_at) VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
 	[CB_SQL_ESC_UPDATE] =
 		"UPDATE escalations SET status = ?2, package = ?3, score = ?4, question = ?5, answer = ?6,"
 		" resolution = ?7, history = ?8, updated_at = ?9, acknowledged_at = ?10, decided_at = ?11,"
@@ -280,7 +280,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT id FROM defects WHERE tracker = ?1 AND key = ?2",
 	[CB_SQL_DEFECT_INSERT] =
 		"INSERT INTO defects(tracker, key, url, title, status, fixed_at, created_by, created_at,"
-		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
 	[CB_SQL_DEFECT_UPDATE] =
 		"UPDATE defects SET url = ?2, title = ?3, status = ?4, fixed_at = ?5, updated_at = ?6"
 		" WHERE id = ?1",
@@ -317,7 +317,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_PROBLEM_INSERT] =
 		"INSERT INTO problems(title, description, status, category, root_cause, workaround,"
 		" article_id, created_by, created_at, updated_at, resolved_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10) RETURNING id",
 	[CB_SQL_PROBLEM_UPDATE] =
 		"UPDATE problems SET title = ?2, description = ?3, status = ?4, category = ?5,"
 		" root_cause = ?6, workaround = ?7, article_id = ?8, updated_at = ?9, resolved_at = ?10"
@@ -357,7 +357,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"INSERT INTO incidents(title, description, severity, status, public, commander_id,"
 		" tech_lead_id, comms_lead_id, cadence_min, started_at, last_public_update_at,"
 		" next_update_due, overdue_fired_due, resolved_at, created_by, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16) RETURNING id",
 	[CB_SQL_INCIDENT_UPDATE] =
 		"UPDATE incidents SET title = ?2, description = ?3, severity = ?4, status = ?5, public = ?6,"
 		" commander_id = ?7, tech_lead_id = ?8, comms_lead_id = ?9, cadence_min = ?10,"
@@ -374,7 +374,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT id FROM incidents WHERE status != 'resolved' AND cadence_min IS NULL ORDER BY id",
 	[CB_SQL_INCIDENT_EVENT_INSERT] =
 		"INSERT INTO incident_events(incident_id, at, actor_id, kind, public, data)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
 	[CB_SQL_INCIDENT_EVENTS] =
 		"SELECT e.id, e.at, e.actor_id, e.kind, e.public, e.data FROM incident_events e"
 		" WHERE e.incident_id = ?1 AND e.id > ?2 ORDER BY e.id LIMIT ?3",
@@ -433,7 +433,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" ORDER BY position, id",
 	[CB_SQL_COMPONENT_INSERT] =
 		"INSERT INTO components(name, description, position, state, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
 	[CB_SQL_COMPONENT_UPDATE] =
 		"UPDATE components SET name = ?2, description = ?3, position = ?4, state = ?5,"
 		" updated_at = ?6 WHERE id = ?1",
@@ -470,7 +470,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT " CB_ACTION_COLS " FROM review_actions WHERE id = ?1",
 	[CB_SQL_ACTION_INSERT] =
 		"INSERT INTO review_actions(incident_id, type, title, owner_id, due_date, status, created_at,"
-		" updated_at, done_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+		" updated_at, done_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8) RETURNING id",
 	[CB_SQL_ACTION_UPDATE] =
 		"UPDATE review_actions SET type = ?2, title = ?3, owner_id = ?4, due_date = ?5, status = ?6,"
 		" updated_at = ?7, done_at = ?8 WHERE id = ?1",
@@ -496,7 +496,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" ORDER BY id LIMIT 1",
 	[CB_SQL_MAIL_INSERT] =
 		"INSERT INTO mail_messages(direction, message_id, ticket_id, event_id, from_addr, subject,"
-		" result, reason, raw, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		" result, reason, raw, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
 	[CB_SQL_MAIL_RECENT_FROM] =
 		"SELECT count(*) FROM mail_messages WHERE from_addr = ?1 AND at > ?2 AND direction = 'in'"
 		" AND result IN ('created', 'appended', 'followup')",
@@ -519,7 +519,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT value FROM settings WHERE key = ?1",
 	[CB_SQL_ATTACHMENT_INSERT] =
 		"INSERT INTO attachments(ticket_id, event_id, filename, content_type, size, sha256,"
-		" content_id, inline, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+		" content_id, inline, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
 	[CB_SQL_ATTACHMENT_META] =
 		"SELECT a.id, a.ticket_id, a.event_id, a.filename, a.content_type, a.size, a.sha256,"
 		" a.content_id, a.inline, a.created_at, e.data FROM attachments a"
@@ -702,7 +702,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT count(*) FROM users",
 	[CB_SQL_SETUP_ADMIN] =
 		"INSERT INTO users(email, name, role, created_at, updated_at)"
-		" VALUES (?1, 'Administrator', 'admin', ?2, ?2)",
+		" VALUES (?1, 'Administrator', 'admin', ?2, ?2) RETURNING id",
 	[CB_SQL_SETUP_ACCOUNT] =
 		"INSERT OR IGNORE INTO accounts(name, tier, domains, created_at, updated_at)"
 		" VALUES ('default', 'standard', '[]', ?1, ?1)",
@@ -759,7 +759,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT " CB_SQL_CAL_COLS " FROM calendars WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[CB_SQL_CAL_INSERT] =
 		"INSERT INTO calendars(name, timezone, hours, holidays, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
 	/* updated_at strictly increases: compiled calendars are cached by it */
 	[CB_SQL_CAL_UPDATE] =
 		"UPDATE calendars SET name = ?2, timezone = ?3, hours = ?4, holidays = ?5,"
@@ -780,7 +780,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" ORDER BY position LIMIT ?2",
 	[CB_SQL_POL_INSERT] =
 		"INSERT INTO sla_policies(name, position, conditions, calendar_id, targets, created_at,"
-		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+		" updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
 	[CB_SQL_POL_UPDATE] =
 		"UPDATE sla_policies SET name = ?2, position = ?3, conditions = ?4, calendar_id = ?5,"
 		" targets = ?6, updated_at = max(?7, updated_at + 1) WHERE id = ?1",
@@ -822,15 +822,13 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" tags, account_id, requester_id, assignee_id, group_id, environment, custom_fields,"
 		" followup_of, created_at, updated_at, solved_at, closed_at, reopen_count, nevents)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-		" ?18, ?19, ?20, ?21)",
+		" ?18, ?19, ?20, ?21) RETURNING id",
 	[CB_SQL_TICKET_UPDATE] =
 		"UPDATE tickets SET external_id = ?2, subject = ?3, description = ?4, status = ?5,"
 		" priority = ?6, category = ?7, tags = ?8, account_id = ?9, requester_id = ?10,"
 		" assignee_id = ?11, group_id = ?12, environment = ?13, custom_fields = ?14,"
 		" followup_of = ?15, created_at = ?16, updated_at = ?17, solved_at = ?18,"
-		" closed_at = ?19, reopen_count = ?20, nevents = ?21 WHERE id = ?1",
-	[CB_SQL_TICKET_NEXT_ID] =
-		"SELECT coalesce(max(id), 0) + 1 FROM tickets",
+		" closed_at = ?19, reopen_count = ?20, nevents = ?21 WHERE id = ?1 AND nevents = ?22 RETURNING id",
 	[CB_SQL_TAGS_DELETE] =
 		"DELETE FROM ticket_tags WHERE ticket_id = ?1",
 	[CB_SQL_TAGS_INSERT] =
@@ -842,7 +840,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"INSERT INTO settings(key, value) VALUES ('tickets.customer_custom_fields', ?1)"
 		" ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[CB_SQL_EVENT_INSERT] =
-		"INSERT INTO events(ticket_id, seq, at, actor_id, type, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"INSERT INTO events(ticket_id, seq, at, actor_id, type, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
 	[CB_SQL_EVENTS_OF] =
 		"SELECT id, seq, at, actor_id, type, data FROM events WHERE ticket_id = ?1 AND seq > ?2"
 		" ORDER BY seq LIMIT ?3",
@@ -858,7 +856,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT id, email, name, role, account_id FROM users WHERE email = ?1",
 	[CB_SQL_USER_INSERT_CUSTOMER] =
 		"INSERT INTO users(email, name, role, account_id, created_at, updated_at)"
-		" VALUES (?1, ?2, 'customer', ?3, ?4, ?4)",
+		" VALUES (?1, ?2, 'customer', ?3, ?4, ?4) RETURNING id",
 	[CB_SQL_ACCOUNT_BRIEF] =
 		"SELECT id, name, tier FROM accounts WHERE id = ?1",
 	[CB_SQL_ACCOUNT_BY_NAME] =
@@ -895,7 +893,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	/* ---- saved views. ---- */
 	[CB_SQL_VIEW_INSERT] =
 		"INSERT INTO saved_views(name, owner_id, base, filters, sort, created_by, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
 	[CB_SQL_VIEW_GET] =
 		"SELECT " CB_VIEW_COLS " FROM saved_views WHERE id = ?1",
 	/* by name: the caller's own view first, then a shared one */
@@ -913,7 +911,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	/* ---- macros (app/macro.c) ---- */
 	[CB_SQL_MACRO_INSERT] =
 		"INSERT INTO macros(name, scope, owner_id, body, public, changes, created_at, updated_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
 	[CB_SQL_MACRO_UPDATE] =
 		"UPDATE macros SET name = ?2, scope = ?3, body = ?4, public = ?5, changes = ?6,"
 		" updated_at = ?7 WHERE id = ?1",
@@ -940,7 +938,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT ticket_id, type, actor_id, data FROM events WHERE id = ?1",
 	[CB_SQL_UPLOAD_INSERT] =
 		"INSERT INTO attachments(ticket_id, event_id, filename, content_type, size, sha256,"
-		" content_id, inline, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, ?7, ?8)",
+		" content_id, inline, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, ?7, ?8) RETURNING id",
 
 	/* ---- mail events and outbox statistics (app/mail_in.c, mail_out.c) ---- */
 	[CB_SQL_MAIL_EVENT_FIRST] =

@@ -106,6 +106,7 @@ int cb_err_http_status(cb_errcode code)
 	case CB_E_MEDIA: return 415;
 	case CB_E_TOOMANY: return 429;
 	case CB_E_BUSY: return 503;
+	case CB_E_STALE: return 409;
 	case CB_E_INTERNAL: return 500;
 	}
 	return 500;
@@ -126,6 +127,7 @@ const char *cb_err_title(cb_errcode code)
 	case CB_E_MEDIA: return "Unsupported Media Type";
 	case CB_E_TOOMANY: return "Too Many Requests";
 	case CB_E_BUSY: return "Service Unavailable";
+	case CB_E_STALE: return "Conflict";
 	case CB_E_INTERNAL: return "Internal Server Error";
 	}
 	return "Internal Server Error";
@@ -146,6 +148,7 @@ const char *cb_err_type(cb_errcode code)
 	case CB_E_MEDIA: return "unsupported-media-type";
 	case CB_E_TOOMANY: return "too-many-requests";
 	case CB_E_BUSY: return "unavailable";
+	case CB_E_STALE: return "changed";
 	case CB_E_INTERNAL: return "internal";
 	}
 	return "internal";

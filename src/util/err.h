@@ -21,6 +21,9 @@ typedef enum {
 	CB_E_MEDIA,     /* unsupported media type (415) */
 	CB_E_TOOMANY,   /* too many attempts, retry later (429) */
 	CB_E_BUSY,      /* overloaded, retry later (503) */
+	CB_E_STALE,     /* the state a decision was made on changed under it (another
+			   writer): the writer decides again on the fresh state; 409 if
+			   it keeps changing */
 	CB_E_INTERNAL,  /* anything else (500) */
 } cb_errcode;
 
