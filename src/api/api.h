@@ -3,7 +3,10 @@
  * http/ turns a library request into a cb_req, calls cb_api_dispatch(), and
  * sends the cb_resp. Everything between (routing, authentication, role
  * checks, JSON in and out, mapping errors to problem+json) lives in api/.
- * Handlers call app/ use cases; they never touch SQL. */
+ * Handlers call app/ use cases; they never touch SQL, and they never open a
+ * connection or a transaction: the dispatcher opens the request's database
+ * scope from its route's row (app/scope.h) and hands the reader over in
+ * req->conn; a write route's change runs through cb_api_commit (write.h). */
 #ifndef CB_API_H
 #define CB_API_H
 #include <jansson.h>
@@ -51,6 +54,9 @@ typedef struct cb_req {
 	const char *params[CB_API_MAX_PARAMS]; /* path parameters, in order */
 	int nparams;
 	cb_actor actor;            /* resolved by the dispatcher */
+	cb_conn *conn;             /* the request's reader, opened by the dispatcher from the
+				    * route's row: one snapshot for a read route, the latest
+				    * commit for a CB_R_WRITE route (app/scope.h) */
 	const char *idem_fingerprint; /* set when an Idempotency-Key applies */
 	int route;                 /* index into the route table, -1 none */
 } cb_req;
@@ -66,14 +72,26 @@ typedef struct {
 
 typedef int (*cb_handler)(cb_req *req, cb_resp *resp, cb_err *err);
 
+/* A route's flags: its columns besides method, pattern, handler and role.
+ * Database scope: a route without CB_R_WRITE is a read and runs in one
+ * snapshot; a CB_R_WRITE route reads the latest commit and makes its change
+ * through the group commit. Body limit: --max-body, or CB_R_MAIL's or
+ * CB_R_SPOOL's (cb_api_body_limit). Shedding: CB_R_NOSHED. */
 enum {
 	CB_R_PUBLIC = 1 << 0,   /* no authentication */
-	CB_R_WRITE = 1 << 1,    /* changes state: honours Idempotency-Key on POST */
+	CB_R_WRITE = 1 << 1,    /* changes state: its scope is a write (cb_api_commit, or an
+				 * app/ use case that owns its transactions); honours
+				 * Idempotency-Key on POST unless CB_R_NOIDEM */
 	CB_R_JSON_BODY = 1 << 2,/* requires a JSON body */
 	CB_R_UNLIMITED = 1 << 3,/* public and cheap: no rate limit (health, metrics, static pages) */
 	CB_R_SPOOL = 1 << 4,    /* large bodies (CB_API_SPOOL_MAX): spooled to a file, never
 				 * held in memory (req->body_file) */
-	CB_R_MAIL = 1 << 5,     /* a mail message: the mail size limit, not --max-body */
+	CB_R_MAIL = 1 << 5,     /* a mail message: the mail size limit (CB_MAIL_MAX), not
+				 * --max-body */
+	CB_R_NOSHED = 1 << 6,   /* never shed over --max-inflight (health checks, metrics: an
+				 * overloaded server still answers them and says why) */
+	CB_R_NOIDEM = 1 << 7,   /* a CB_R_WRITE route that ignores Idempotency-Key (public or
+				 * cookie routes whose answer is not a stored JSON body) */
 };
 
 /* Body limit of CB_R_SPOOL routes (the import). */
@@ -99,6 +117,11 @@ extern const int cb_routes_count;
 /* Routes, authenticates and runs the handler; fills resp (problem+json on
  * error). Never fails: every outcome is a response. */
 void cb_api_dispatch(cb_req *req, cb_resp *resp);
+/* The body limit of route (an index into cb_routes) given --max-body. */
+size_t cb_api_body_limit(int route, size_t max_body);
+/* 1 when path is a CB_R_NOSHED route's (whatever the method): http/ never
+ * sheds it, so it is decided before the request is routed. */
+int cb_api_never_shed(const char *path);
 /* cb_api_dispatch in two steps, so that no body is read for a caller who
  * may not send it. cb_api_admit decides from the request line and headers
  * alone (route, 405, credentials, role, rate limits): 0 when the request
@@ -148,7 +171,8 @@ char *cb_api_cursor(cb_req *req, int64_t last);
 /* Responds 200 {"items": items, "next_cursor": cursor of next or null}. */
 int cb_api_list(cb_req *req, cb_resp *resp, json_t *items, int64_t next);
 /* A paged list read: checks the query string against known, reads limit
- * and cursor, runs fn on the request's reader and answers cb_api_list. */
+ * and cursor, runs fn on the request's reader (req->conn) and answers
+ * cb_api_list. */
 typedef int (*cb_api_page_fn)(cb_conn *c, cb_req *req, int limit, int64_t after, json_t **items,
 			      int64_t *next, cb_err *err);
 int cb_api_paged(cb_req *req, cb_resp *resp, const char *const *known, cb_api_page_fn fn,

@@ -1,5 +1,6 @@
 /* dispatch.c - the generic request path: route match, authentication, role
- * check, content type, Idempotency-Key replay, handler, problem+json.
+ * check, content type, the request's database scope, Idempotency-Key
+ * replay, handler, problem+json.
  *
  * DESIGN: like Redis' processCommand, every request goes through one
  * function that enforces the table's rules once, so handlers contain only
@@ -11,6 +12,8 @@
 #include "api/write.h"
 #include "app/auth.h"
 #include "app/idempotency.h"
+#include "app/mail_in.h"
+#include "app/scope.h"
 #include "api/ratelimit.h"
 #include "util/alloc.h"
 
@@ -19,7 +22,8 @@
 #include <sodium.h>
 #include <string.h>
 
-/* Matches path against pattern; fills params. 1 on match. */
+/* Matches path against pattern; fills req's params (req may be NULL: only
+ * whether it matches). 1 on match. */
 static int match(const char *pattern, const char *path, cb_req *req)
 {
 	const char *p = pattern, *s = path;
@@ -32,7 +36,9 @@ static int match(const char *pattern, const char *path, cb_req *req)
 				se = s + strlen(s);
 			if (se == s || np >= CB_API_MAX_PARAMS)
 				return 0;
-			req->params[np++] = cb_arena_strndup(req->arena, s, (size_t)(se - s));
+			if (req)
+				req->params[np] = cb_arena_strndup(req->arena, s, (size_t)(se - s));
+			np++;
 			p = pe + 1;
 			s = se;
 			continue;
@@ -44,7 +50,8 @@ static int match(const char *pattern, const char *path, cb_req *req)
 	}
 	if (*p || *s)
 		return 0;
-	req->nparams = np;
+	if (req)
+		req->nparams = np;
 	return 1;
 }
 
@@ -211,7 +218,8 @@ static void run(cb_req *req, cb_resp *resp)
 {
 	cb_err err = {0};
 	const cb_route *r = &cb_routes[req->route];
-	if ((r->flags & CB_R_WRITE) && req->idempotency_key && strcmp(req->method, "POST") == 0) {
+	if ((r->flags & CB_R_WRITE) && !(r->flags & CB_R_NOIDEM) && req->idempotency_key &&
+	    strcmp(req->method, "POST") == 0) {
 		if (strlen(req->idempotency_key) > 255) {
 			cb_err_set(&err, CB_E_BADREQ, "Idempotency-Key", "must be at most 255 characters");
 			cb_api_problem(req, resp, &err);
@@ -252,9 +260,12 @@ static void finish(cb_req *req, cb_resp *resp)
 
 int cb_api_admit(cb_req *req, cb_resp *resp)
 {
-	cb_db_request_begin(req->app->db, 1);
+	/* credentials and sessions are read in one snapshot; the use cases
+	 * that read them report their own errors */
+	cb_err ignored = {0};
+	cb_conn *c = cb_scope_begin(req->app, CB_SCOPE_READ, &ignored);
 	int rc = admit(req, resp);
-	cb_db_request_end(req->app->db);
+	cb_scope_end(req->app, c);
 	if (rc)
 		finish(req, resp);
 	return rc;
@@ -262,13 +273,37 @@ int cb_api_admit(cb_req *req, cb_resp *resp)
 
 void cb_api_run(cb_req *req, cb_resp *resp)
 {
-	/* a pooled reader; a read sees one snapshot of the database and pays
-	 * for one read transaction, not one per statement */
-	int read = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
-	cb_db_request_begin(req->app->db, read);
-	run(req, resp);
-	cb_db_request_end(req->app->db);
+	/* the request's database scope, from its route's row: a read sees one
+	 * snapshot of the database and pays for one read transaction, not one
+	 * per statement; a write route reads the latest commit and changes
+	 * state through the group commit (cb_api_commit) */
+	const cb_route *r = &cb_routes[req->route];
+	cb_err err = {0};
+	req->conn = cb_scope_begin(req->app, r->flags & CB_R_WRITE ? CB_SCOPE_WRITE : CB_SCOPE_READ,
+				   &err);
+	if (req->conn)
+		run(req, resp);
+	else
+		cb_api_problem(req, resp, &err);
+	cb_scope_end(req->app, req->conn);
+	req->conn = NULL;
 	finish(req, resp);
+}
+
+size_t cb_api_body_limit(int route, size_t max_body)
+{
+	unsigned flags = route >= 0 && route < cb_routes_count ? cb_routes[route].flags : 0;
+	return flags & CB_R_SPOOL  ? CB_API_SPOOL_MAX
+	       : flags & CB_R_MAIL ? (size_t)CB_MAIL_MAX
+				   : max_body;
+}
+
+int cb_api_never_shed(const char *path)
+{
+	for (int i = 0; i < cb_routes_count; i++)
+		if ((cb_routes[i].flags & CB_R_NOSHED) && match(cb_routes[i].pattern, path, NULL))
+			return 1;
+	return 0;
 }
 
 void cb_api_dispatch(cb_req *req, cb_resp *resp)

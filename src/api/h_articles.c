@@ -96,11 +96,8 @@ int cb_h_articles_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_article_get(c, &req->actor, id, err);
-	cb_conn_reset_all(c);
 	if (!o)
 		return -1;
 	cb_h_kb_record(req, "view", id);
@@ -139,11 +136,8 @@ int cb_h_articles_diff(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_param_id(req, 0, &id, err) || cb_api_check_query(req, known, err) ||
 	    version_param(req, "from", &from, err) || version_param(req, "to", &to, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_article_diff(c, &req->actor, id, from, to, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -155,12 +149,9 @@ int cb_h_articles_stats(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_param_id(req, 0, &id, err) || cb_api_check_query(req, known, err) ||
 	    time_param(req, "as_of", req->now, &as_of, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	cb_kb_log_sync(req->app->db); /* every view recorded before this read */
 	json_t *o = cb_article_stats(c, id, as_of, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -204,11 +195,8 @@ int cb_h_ticket_articles_list(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_article_links(c, id, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -220,22 +208,16 @@ int cb_h_reports_knowledge(cb_req *req, cb_resp *resp, cb_err *err)
 	    time_param(req, "to", req->now + 1, &to, err) ||
 	    time_param(req, "as_of", req->now, &as_of, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	cb_kb_log_sync(req->app->db);
 	json_t *o = cb_kb_report(c, from, to, as_of, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
 static json_t *known_issues(cb_req *req, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return NULL;
+	cb_conn *c = req->conn;
 	json_t *o = cb_article_known_issues(c, err);
-	cb_conn_reset_all(c);
 	return o;
 }
 

@@ -43,11 +43,8 @@ int cb_h_escalations_score(cb_req *req, cb_resp *resp, cb_err *err)
 	json_t *in = cb_api_body_object(req, err);
 	if (!in)
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_escalation_score(c, in, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -61,12 +58,9 @@ int cb_h_ticket_escalations_list(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int rc = cb_escalation_of_ticket(c, id, &items, err);
-	cb_conn_reset_all(c);
 	return rc ? -1 : cb_api_list(req, resp, items, 0);
 }
 

@@ -75,9 +75,9 @@ int cb_h_groups_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id = 0;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
+	cb_conn *c = req->conn;
 	json_t *o = NULL;
-	if (!c || cb_dir_group_get(c, id, &o, err))
+	if (cb_dir_group_get(c, id, &o, err))
 		return -1;
 	cb_escalation_group_decorate(c, o);
 	return cb_api_json(req, resp, 200, o);
@@ -88,10 +88,10 @@ int cb_h_groups_list(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_dir_page page = {0};
 	if (cb_api_page(req, &page.limit, &page.after, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
-	if (!c || cb_dir_group_list(c, &page, &items, &next, err))
+	if (cb_dir_group_list(c, &page, &items, &next, err))
 		return -1;
 	size_t i;
 	json_t *g;

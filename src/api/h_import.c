@@ -66,18 +66,6 @@ static void buf_release(void *p)
 	cb_free(p);
 }
 
-struct idem_arg {
-	cb_req *req;
-	const char *body;
-};
-
-static int idem_fn(cb_conn *c, void *arg, cb_err *err)
-{
-	struct idem_arg *a = arg;
-	return cb_idem_store(c, a->req->actor.user_id, a->req->idempotency_key,
-			     a->req->idem_fingerprint, 200, a->body, a->req->now, err);
-}
-
 int cb_h_import_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	cb_import_format fmt;
@@ -112,9 +100,9 @@ int cb_h_import_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_buf_free(&rs.buf);
 	if (req->idem_fingerprint) {
 		/* the lines are written; a failure to remember the answer is not the import's */
-		struct idem_arg a = {req, out.p};
 		cb_err e2 = {0};
-		cb_db_write(req->app->db, idem_fn, &a, &e2);
+		cb_idem_remember(req->app, req->actor.user_id, req->idempotency_key,
+				 req->idem_fingerprint, 200, out.p, req->now, &e2);
 	}
 	cb_arena_defer(req->arena, buf_release, out.p);
 	resp->status = 200;
@@ -134,12 +122,9 @@ int cb_h_export_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	if (req->nquery)
 		return cb_err_set(err, CB_E_BADREQ, req->query[0].key, "unknown query parameter");
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	cb_buf out = {0};
 	int rc = cb_export_tickets(c, export_write, &out, NULL, err);
-	cb_conn_reset_all(c);
 	if (rc) {
 		cb_buf_free(&out);
 		return -1;

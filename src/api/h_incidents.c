@@ -19,11 +19,8 @@ struct inc_arg {
 static json_t *reader_get(cb_req *req, json_t *(*fn)(cb_conn *, int64_t, cb_ms, cb_err *),
 			  int64_t id, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return NULL;
+	cb_conn *c = req->conn;
 	json_t *o = fn(c, id, req->now, err);
-	cb_conn_reset_all(c);
 	return o;
 }
 
@@ -83,13 +80,10 @@ int cb_h_incidents_list(cb_req *req, cb_resp *resp, cb_err *err)
 			return cb_err_set(err, CB_E_BADREQ, "active", "must be true or false");
 		f.active = strcmp(act, "true") == 0;
 	}
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
 	int rc = cb_incident_list(c, &f, req->now, limit, before, &items, &next, err);
-	cb_conn_reset_all(c);
 	return rc ? -1 : cb_api_list(req, resp, items, next);
 }
 
@@ -215,11 +209,8 @@ int cb_h_components_list(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {NULL};
 	if (cb_api_check_query(req, known, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items = cb_component_list(c, err);
-	cb_conn_reset_all(c);
 	return items ? cb_api_list(req, resp, items, 0) : -1;
 }
 
@@ -350,12 +341,9 @@ int cb_h_review_actions_list(cb_req *req, cb_resp *resp, cb_err *err)
 	if (od && strcmp(od, "true") && strcmp(od, "false"))
 		return cb_err_set(err, CB_E_BADREQ, "overdue", "must be true or false");
 	f.overdue = od && strcmp(od, "true") == 0;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
 	int rc = cb_review_action_list(c, &f, req->now, limit, offset, &items, &next, err);
-	cb_conn_reset_all(c);
 	return rc ? -1 : cb_api_list(req, resp, items, next);
 }

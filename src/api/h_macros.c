@@ -29,9 +29,7 @@ int cb_h_macros_create(cb_req *req, cb_resp *resp, cb_err *err)
 
 int cb_h_macros_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items = cb_macro_list(c, &req->actor, err);
 	return items ? cb_api_list(req, resp, items, 0) : -1;
 }
@@ -41,9 +39,7 @@ int cb_h_macros_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_macro_get(c, &req->actor, id, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
@@ -87,9 +83,7 @@ int cb_h_macros_preview(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t ticket, id;
 	if (cb_api_param_id(req, 0, &ticket, err) || cb_api_param_id(req, 1, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *t = cb_ticket_render(c, &req->actor, ticket, req->now, err);
 	if (!t)
 		return -1;

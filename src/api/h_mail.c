@@ -51,9 +51,7 @@ int cb_h_mail_message_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_mail_message_get(c, id, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
@@ -63,9 +61,7 @@ int cb_h_mail_message_raw(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	char *data = NULL;
 	size_t len = 0;
 	if (cb_mail_message_raw(c, id, &data, &len, err))
@@ -94,9 +90,7 @@ int cb_h_ticket_attachments(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items;
 	if (cb_attachment_list(c, &req->actor, id, &items, err))
 		return -1;
@@ -128,9 +122,7 @@ int cb_h_attachment_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *meta;
 	char *data;
 	size_t len;
@@ -156,9 +148,7 @@ int cb_h_attachment_get(cb_req *req, cb_resp *resp, cb_err *err)
 
 int cb_h_mail_settings_get(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_mail_settings_get(c, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
@@ -186,9 +176,7 @@ int cb_h_mail_settings_put(cb_req *req, cb_resp *resp, cb_err *err)
 
 int cb_h_mail_templates_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *a = cb_mail_templates_list(c, err);
 	return a ? cb_api_list(req, resp, a, 0) : -1;
 }
@@ -224,9 +212,7 @@ int cb_h_mail_outbox(cb_req *req, cb_resp *resp, cb_err *err)
 	if (state && strcmp(state, "queued") && strcmp(state, "sent") && strcmp(state, "failed") &&
 	    strcmp(state, "bounced"))
 		return cb_err_set(err, CB_E_BADREQ, "state", "must be queued, sent, failed or bounced");
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items;
 	int64_t next;
 	if (cb_mail_outbox_list(c, state, limit, before, &items, &next, err))
@@ -260,9 +246,7 @@ static void gone(cb_req *req, cb_resp *resp)
 
 int cb_h_survey_page(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	int64_t ticket;
 	cb_ms expires;
 	cb_err e2 = {0};
@@ -297,46 +281,14 @@ int cb_h_survey_page(cb_req *req, cb_resp *resp, cb_err *err)
 	return 0;
 }
 
-struct survey_arg {
-	int64_t ticket;
-	int csat, ces;
-	const char *comment;
-};
-
-static int survey_fn(cb_conn *c, void *p, cb_err *err)
-{
-	struct survey_arg *a = p;
-	cb_ticket t;
-	if (cb_eventlog_load(c, a->ticket, &t, err))
-		return -1;
-	cb_actor who = {.user_id = t.requester_id, .role = CB_ROLE_CUSTOMER,
-			.account_id = t.account_id};
-	cb_ticket_clear(&t);
-	json_t *in = json_pack("{s:i}", "score", a->csat);
-	if (a->comment && *a->comment)
-		json_object_set_new(in, "comment", json_string(a->comment));
-	json_t *out = NULL;
-	int created = 0;
-	int rc = cb_survey_respond(c, &who, cb_now_ms(), a->ticket, CB_EV_CSAT, in, &out, &created, err);
-	json_decref(in);
-	json_decref(out);
-	out = NULL;
-	if (rc == 0 && a->ces) {
-		in = json_pack("{s:i}", "score", a->ces);
-		rc = cb_survey_respond(c, &who, cb_now_ms(), a->ticket, CB_EV_CES, in, &out, &created,
-				       err);
-		json_decref(in);
-		json_decref(out);
-	}
-	return rc;
-}
-
 int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	struct survey_arg a = {0};
+	cb_conn *c = req->conn;
+	struct {
+		int64_t ticket;
+		int csat, ces;
+		const char *comment;
+	} a = {0};
 	cb_ms expires;
 	cb_err e2 = {0};
 	if (cb_survey_token_verify(c, req->params[0], req->now, &a.ticket, &expires, &e2)) {
@@ -347,7 +299,6 @@ int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err)
 		gone(req, resp);
 		return 0;
 	}
-	cb_conn_reset_all(c);
 	const char *body = req->body ? req->body : "";
 	char *csat = cb_form_value(body, req->body_len, "csat");
 	char *ces = cb_form_value(body, req->body_len, "ces");
@@ -360,7 +311,7 @@ int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err)
 		page(req, resp, 422, "Please choose a rating",
 		     "<h1>Please choose a rating</h1><p>Pick one of the five satisfaction ratings "
 		     "(and, if you like, an effort rating from 1 to 7), then send again.</p>");
-	} else if (cb_db_write(req->app->db, survey_fn, &a, err) == 0) {
+	} else if (cb_survey_submit_form(req->app, a.ticket, a.csat, a.ces, a.comment, err) == 0) {
 		page(req, resp, 200, "Thank you",
 		     "<h1>Thank you</h1><p>Your rating was recorded. You can change it from the same "
 		     "link for 7 days.</p>");

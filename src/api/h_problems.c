@@ -75,11 +75,8 @@ int cb_h_problems_stats(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_ms from, to;
 	if (cb_api_param_id(req, 0, &id, err) || stats_params(req, &bucket, &from, &to, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_problem_stats(c, id, bucket, from, to, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -89,10 +86,7 @@ int cb_h_reports_problems(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_ms from, to;
 	if (stats_params(req, &bucket, &from, &to, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_problem_stats(c, 0, bucket, from, to, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }

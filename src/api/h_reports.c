@@ -38,11 +38,8 @@ int cb_h_reports_kpis(cb_req *req, cb_resp *resp, cb_err *err)
 		.bucket = cb_api_query(req, "bucket"),
 		.tz = cb_api_query(req, "tz"),
 	};
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_report_kpis(c, &spec, req->now, err);
-	cb_conn_reset_all(c);
 	if (!o)
 		return -1;
 	if (!wants_csv(req))
@@ -60,12 +57,9 @@ int cb_h_reports_backlog(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {"at", "group_by", NULL};
 	if (cb_api_check_query(req, known, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_report_backlog(c, cb_api_query(req, "at"), cb_api_query(req, "group_by"),
 				      req->now, err);
-	cb_conn_reset_all(c);
 	return o ? respond(req, resp, o, err) : -1;
 }
 
@@ -74,11 +68,8 @@ int cb_h_reports_queue_health(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {NULL};
 	if (cb_api_check_query(req, known, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_report_queue_health(c, req->now, err);
-	cb_conn_reset_all(c);
 	return o ? respond(req, resp, o, err) : -1;
 }
 
@@ -96,12 +87,9 @@ int cb_h_reports_top_drivers(cb_req *req, cb_resp *resp, cb_err *err)
 			return cb_err_set(err, CB_E_BADREQ, "limit", "must be an integer from 1 to 500");
 		limit = (int)v;
 	}
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_report_top_drivers(c, cb_api_query(req, "from"), cb_api_query(req, "to"),
 					  limit, err);
-	cb_conn_reset_all(c);
 	return o ? respond(req, resp, o, err) : -1;
 }
 
@@ -110,12 +98,9 @@ int cb_h_reports_throughput(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {"from", "to", "by", "weights", NULL};
 	if (cb_api_check_query(req, known, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_report_throughput(c, cb_api_query(req, "from"), cb_api_query(req, "to"),
 					 cb_api_query(req, "by"), cb_api_query(req, "weights"), err);
-	cb_conn_reset_all(c);
 	return o ? respond(req, resp, o, err) : -1;
 }
 

@@ -31,9 +31,7 @@ int cb_h_search(cb_req *req, cb_resp *resp, cb_err *err)
 		if (s && cb_time_parse(s, i ? &sq.to : &sq.from))
 			return cb_err_set(err, CB_E_BADREQ, tkeys[i], "must be an RFC 3339 time");
 	}
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	const char *acct = cb_api_query(req, "account");
 	if (acct) {
 		char *end;
@@ -44,7 +42,6 @@ int cb_h_search(cb_req *req, cb_resp *resp, cb_err *err)
 		json_decref(ref);
 		if (r) {
 			if (req->actor.role != CB_ROLE_CUSTOMER) {
-				cb_conn_reset_all(c);
 				*err = e;
 				return -1;
 			}
@@ -55,7 +52,6 @@ int cb_h_search(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t next = 0;
 	/* the cursor is an offset, stored +1 so it is never 0 */
 	int rc = cb_search(c, &req->actor, &sq, limit, cursor ? cursor - 1 : 0, &items, &next, err);
-	cb_conn_reset_all(c);
 	if (rc)
 		return -1;
 	if (req->actor.role == CB_ROLE_CUSTOMER)
@@ -68,10 +64,7 @@ int cb_h_ticket_suggestions(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_search_suggestions(c, &req->actor, id, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }

@@ -1,6 +1,7 @@
 /* h_session.c - logging in and out of the web console and the portal
  * (app/session.h): the session cookie and its CSRF token. */
 #include "api/handlers.h"
+#include "api/write.h"
 #include "app/session.h"
 #include "util/buf.h"
 
@@ -38,9 +39,7 @@ int cb_h_session_get(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	if (!req->session_id)
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "this request carries no session cookie");
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_session_describe(c, req->session_id, err);
 	if (!o)
 		return -1;
@@ -48,24 +47,21 @@ int cb_h_session_get(cb_req *req, cb_resp *resp, cb_err *err)
 	return cb_api_json(req, resp, 200, o);
 }
 
-struct revoke_job {
-	int64_t id;
-	cb_ms now;
-};
-
-static int revoke_fn(cb_conn *c, void *p, cb_err *err)
+static int revoke_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
-	struct revoke_job *j = p;
-	return cb_session_revoke(c, j->id, j->now, err);
+	(void)arg;
+	if (cb_session_revoke(c, req->session_id, req->now, err))
+		return -1;
+	*out = json_pack("{s:b}", "ended", 1);
+	return 0;
 }
 
 int cb_h_session_delete(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	if (!req->session_id)
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "this request carries no session cookie");
-	struct revoke_job j = {req->session_id, req->now};
-	if (cb_db_write(req->app->db, revoke_fn, &j, err))
+	if (cb_api_commit(req, resp, 200, revoke_fn, NULL, err))
 		return -1;
 	set_cookie(req, resp, "", 0);
-	return cb_api_json(req, resp, 200, json_pack("{s:b}", "ended", 1));
+	return 0;
 }

@@ -102,9 +102,9 @@ int cb_h_calendars_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id = 0;
 	if (cal_param(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
+	cb_conn *c = req->conn;
 	json_t *o = NULL;
-	if (!c || cb_slacfg_calendar_get(c, id, &o, err))
+	if (cb_slacfg_calendar_get(c, id, &o, err))
 		return -1;
 	return cb_api_json(req, resp, 200, o);
 }
@@ -114,10 +114,10 @@ int cb_h_calendars_list(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_dir_page page;
 	if (page_of(req, &page, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
-	if (!c || cb_slacfg_calendar_list(c, &page, &items, &next, err))
+	if (cb_slacfg_calendar_list(c, &page, &items, &next, err))
 		return -1;
 	return cb_api_list(req, resp, items, next);
 }
@@ -212,9 +212,9 @@ int cb_h_policies_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id = 0;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
+	cb_conn *c = req->conn;
 	json_t *o = NULL;
-	if (!c || cb_slacfg_policy_get(c, id, &o, err))
+	if (cb_slacfg_policy_get(c, id, &o, err))
 		return -1;
 	return cb_api_json(req, resp, 200, o);
 }
@@ -224,10 +224,10 @@ int cb_h_policies_list(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_dir_page page;
 	if (page_of(req, &page, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
-	if (!c || cb_slacfg_policy_list(c, &page, &items, &next, err))
+	if (cb_slacfg_policy_list(c, &page, &items, &next, err))
 		return -1;
 	return cb_api_list(req, resp, items, next);
 }

@@ -30,11 +30,8 @@ static json_t *page(cb_req *req, cb_err *err)
 	int days;
 	if (days_param(req, &days, err))
 		return NULL;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return NULL;
+	cb_conn *c = req->conn;
 	json_t *o = cb_status_page(c, req->now, days, err);
-	cb_conn_reset_all(c);
 	return o;
 }
 
@@ -65,11 +62,8 @@ int cb_h_status_atom(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {NULL};
 	if (cb_api_check_query(req, known, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	char *xml = cb_status_page_atom(c, req->now, err);
-	cb_conn_reset_all(c);
 	if (!xml)
 		return -1;
 	cb_api_raw(req, resp, 200, "application/atom+xml; charset=utf-8", xml, strlen(xml));

@@ -7,11 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static cb_conn *reader(cb_req *req, cb_err *err)
-{
-	return cb_db_reader(req->app->db, err);
-}
-
 /* ---- create ---- */
 
 static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
@@ -40,11 +35,8 @@ int cb_h_tickets_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = reader(req, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_ticket_render(c, &req->actor, id, req->now, err);
-	cb_conn_reset_all(c);
 	if (!o)
 		return -1;
 	return cb_api_json(req, resp, 200, o);
@@ -73,13 +65,10 @@ int cb_h_tickets_list(cb_req *req, cb_resp *resp, cb_err *err)
 		.created_after = cb_api_query(req, "created_after"),
 		.created_before = cb_api_query(req, "created_before"),
 	};
-	cb_conn *c = reader(req, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
 	int rc = cb_ticket_list(c, &req->actor, &f, limit, cursor, req->now, &items, &next, err);
-	cb_conn_reset_all(c);
 	if (rc)
 		return -1;
 	return cb_api_list(req, resp, items, next);
@@ -146,13 +135,10 @@ static int timeline(cb_req *req, cb_resp *resp, int comments_only, cb_err *err)
 	int64_t cursor;
 	if (cb_api_page(req, &limit, &cursor, err))
 		return -1;
-	cb_conn *c = reader(req, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
 	int rc = cb_ticket_events(c, &req->actor, id, comments_only, limit, cursor, &items, &next, err);
-	cb_conn_reset_all(c);
 	if (rc)
 		return -1;
 	return cb_api_list(req, resp, items, next);
@@ -172,11 +158,8 @@ int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err)
 
 int cb_h_ticket_settings_get(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	cb_conn *c = reader(req, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_ticket_settings_get(c, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 

@@ -38,9 +38,7 @@ int cb_h_tokens_list(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_dir_page page = {0};
 	if (cb_api_check_query(req, known, err) || cb_api_page(req, &page.limit, &page.after, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	int64_t user = 0;
 	const char *u = cb_api_query(req, "user");
 	if (u) {

@@ -66,9 +66,9 @@ int cb_h_users_patch(cb_req *req, cb_resp *resp, cb_err *err)
 
 static int get_one(cb_req *req, cb_resp *resp, int64_t id, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
+	cb_conn *c = req->conn;
 	json_t *o = NULL;
-	if (!c || cb_dir_user_get(c, &req->actor, id, &o, err))
+	if (cb_dir_user_get(c, &req->actor, id, &o, err))
 		return -1;
 	return cb_api_json(req, resp, 200, o);
 }
@@ -112,9 +112,7 @@ int cb_h_users_list(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_dir_page page = {0};
 	if (cb_api_page(req, &page.limit, &page.after, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	cb_dir_user_filter f = {0};
 	const char *role = cb_api_query(req, "role");
 	if (role) {

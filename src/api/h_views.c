@@ -16,9 +16,7 @@ int cb_h_views_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 	static const char *const known[] = {"limit", "cursor", "group", "priority", "tier", "sort", NULL};
 	if (cb_api_check_query(req, known, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	cb_view_spec spec;
 	json_t *items = NULL;
 	int64_t next = 0;
@@ -28,7 +26,6 @@ int cb_h_views_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 		 cb_views_narrow(c, &spec, cb_api_query(req, "group"), cb_api_query(req, "priority"),
 				 cb_api_query(req, "tier"), cb_api_query(req, "sort"), err) ||
 		 cb_ticket_view(c, &req->actor, &spec, limit, offset, req->now, &items, &next, err);
-	cb_conn_reset_all(c);
 	if (rc)
 		return -1;
 	return cb_api_list(req, resp, items, next ? next + 1 : 0);
@@ -38,11 +35,8 @@ int cb_h_views_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 
 int cb_h_views_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_views_list(c, &req->actor, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -51,11 +45,8 @@ int cb_h_views_get(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_views_get(c, &req->actor, id, err);
-	cb_conn_reset_all(c);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -119,11 +110,8 @@ int cb_h_sla_history(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
+	cb_conn *c = req->conn;
 	json_t *o = cb_sla_history(c, id, req->now, err);
-	cb_conn_reset_all(c);
 	if (!o)
 		return -1;
 	return cb_api_json(req, resp, 200, o);

@@ -2,7 +2,9 @@
  *
  * Each api/h_<noun>.c owns a CB_ROUTES_<NOUN> macro here listing its rows of
  * the route table (designated, greppable), so modules can be added without
- * editing each other. Rows: {method, pattern, handler, least role, flags, name}. */
+ * editing each other. Rows: {method, pattern, handler, least role, flags, name};
+ * the flags (api.h) decide the request's database scope (CB_R_WRITE or a
+ * read), its body limit and whether it may be shed. */
 #ifndef CB_HANDLERS_H
 #define CB_HANDLERS_H
 #include "api/api.h"
@@ -196,9 +198,9 @@ int cb_h_session_create(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_session_get(cb_req *req, cb_resp *resp, cb_err *err);
 int cb_h_session_delete(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_SESSION \
-	{"POST", "/api/v1/session", cb_h_session_create, CB_ROLE_NONE, CB_R_PUBLIC, "session.create"}, \
+	{"POST", "/api/v1/session", cb_h_session_create, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_WRITE | CB_R_NOIDEM, "session.create"}, \
 	{"GET", "/api/v1/session", cb_h_session_get, CB_ROLE_CUSTOMER, 0, "session.get"}, \
-	{"DELETE", "/api/v1/session", cb_h_session_delete, CB_ROLE_CUSTOMER, 0, "session.delete"},
+	{"DELETE", "/api/v1/session", cb_h_session_delete, CB_ROLE_CUSTOMER, CB_R_WRITE, "session.delete"},
 
 /* h_mail.c (the e-mail channel and attachments) */
 int cb_h_mail_inbound(cb_req *req, cb_resp *resp, cb_err *err);
@@ -221,7 +223,7 @@ int cb_h_survey_submit(cb_req *req, cb_resp *resp, cb_err *err);
 	{"PUT", "/api/v1/mail/templates/{event}", cb_h_mail_template_put, CB_ROLE_ADMIN, CB_R_WRITE, "mail.templates.put"}, \
 	{"GET", "/api/v1/mail/outbox", cb_h_mail_outbox, CB_ROLE_ADMIN, 0, "mail.outbox"}, \
 	{"GET", "/survey/{token}", cb_h_survey_page, CB_ROLE_NONE, CB_R_PUBLIC, "survey.page"}, \
-	{"POST", "/survey/{token}", cb_h_survey_submit, CB_ROLE_NONE, CB_R_PUBLIC, "survey.submit"}, \
+	{"POST", "/survey/{token}", cb_h_survey_submit, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_WRITE | CB_R_NOIDEM, "survey.submit"}, \
 	{"POST", "/api/v1/mail/inbound", cb_h_mail_inbound, CB_ROLE_AGENT, CB_R_WRITE | CB_R_MAIL, "mail.inbound"}, \
 	{"GET", "/api/v1/mail/messages/{id}", cb_h_mail_message_get, CB_ROLE_ENGINEER, 0, "mail.messages.get"}, \
 	{"GET", "/api/v1/mail/messages/{id}/raw", cb_h_mail_message_raw, CB_ROLE_ENGINEER, 0, "mail.messages.raw"}, \

@@ -1,6 +1,8 @@
 /* routes.c - the route table: every endpoint, its handler, the least role
- * that may call it and its flags. One greppable table (as Redis' command
- * table); the dispatcher enforces it. Handlers live in api/h_<noun>.c. */
+ * that may call it and its flags (api.h: database scope, body limit,
+ * shedding, rate limit, Idempotency-Key). One greppable table (as Redis'
+ * command table); the dispatcher and http/ enforce it. Handlers live in
+ * api/h_<noun>.c. */
 #include "api/api.h"
 #include "api/handlers.h"
 
@@ -11,8 +13,8 @@
 #define W CB_R_WRITE
 
 const cb_route cb_routes[] = {
-	{"GET", "/healthz", cb_h_healthz, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "healthz"},
-	{"GET", "/metrics", cb_h_metrics, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED, "metrics"},
+	{"GET", "/healthz", cb_h_healthz, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED | CB_R_NOSHED, "healthz"},
+	{"GET", "/metrics", cb_h_metrics, CB_ROLE_NONE, CB_R_PUBLIC | CB_R_UNLIMITED | CB_R_NOSHED, "metrics"},
 	CB_ROUTES_ACCOUNTS
 	CB_ROUTES_USERS
 	CB_ROUTES_TOKENS

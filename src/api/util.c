@@ -2,6 +2,7 @@
 #include "api/api.h"
 #include "api/write.h"
 #include "app/idempotency.h"
+#include "app/scope.h"
 #include "util/alloc.h"
 
 #include <ctype.h>
@@ -283,8 +284,13 @@ int cb_api_commit(cb_req *req, cb_resp *resp, int status, cb_api_write_fn fn, vo
 int cb_api_commit_status(cb_req *req, cb_resp *resp, int *status_p, cb_api_write_fn fn,
 			 void *arg, cb_err *err)
 {
+	/* the route table decides the scope: only a write route changes state */
+	if (req->route < 0 || req->route >= cb_routes_count ||
+	    !(cb_routes[req->route].flags & CB_R_WRITE))
+		return cb_err_set(err, CB_E_INTERNAL, NULL, "%s %s is not a write route", req->method,
+				  req->path);
 	struct commit_job j = {.req = req, .fn = fn, .arg = arg, .status_p = status_p};
-	if (cb_db_write(req->app->db, commit_fn, &j, err)) {
+	if (cb_scope_write(req->app, req->conn, commit_fn, &j, err)) {
 		if (j.replayed_conflict) {
 			/* a concurrent request with the same key committed first */
 			cb_err e2 = {0};
@@ -330,14 +336,11 @@ int cb_api_paged(cb_req *req, cb_resp *resp, const char *const *known, cb_api_pa
 	int64_t after;
 	if (cb_api_check_query(req, known, err) || cb_api_page(req, &limit, &after, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
 	json_t *items = NULL;
 	int64_t next = 0;
-	int rc = fn(c, req, limit, after, &items, &next, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, next);
+	if (fn(req->conn, req, limit, after, &items, &next, err))
+		return -1;
+	return cb_api_list(req, resp, items, next);
 }
 
 /* ---- resources with create / update / get use cases (write.h) ---- */
@@ -387,11 +390,7 @@ int cb_api_resource_get(cb_req *req, cb_resp *resp, const cb_api_resource *r, cb
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
-	json_t *o = r->get(c, id, err);
-	cb_conn_reset_all(c);
+	json_t *o = r->get(req->conn, id, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -434,11 +433,8 @@ int cb_api_resource_of_ticket(cb_req *req, cb_resp *resp, const cb_api_resource 
 	int64_t id;
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
-	cb_conn *c = cb_db_reader(req->app->db, err);
-	if (!c)
-		return -1;
 	json_t *items = NULL;
-	int rc = r->of_ticket(c, id, &items, err);
-	cb_conn_reset_all(c);
-	return rc ? -1 : cb_api_list(req, resp, items, 0);
+	if (r->of_ticket(req->conn, id, &items, err))
+		return -1;
+	return cb_api_list(req, resp, items, 0);
 }

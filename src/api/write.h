@@ -1,10 +1,17 @@
 /* write.h - running a handler's change through the group-commit writer.
  *
- * cb_api_commit() runs fn on the writer connection inside the request's own
- * savepoint; fn makes its changes through app/ and returns the response
- * object. The response is serialized inside the transaction so that an
- * Idempotency-Key records exactly what was answered. The HTTP answer goes
- * out only after the commit is durable. */
+ * The one shape of a write handler: parse and check the request (on the
+ * request's thread, reading through req->conn when it must), then
+ * cb_api_commit() with fn, the app/ call and the rendering of its answer.
+ * cb_api_commit runs fn on the writer connection inside the request's own
+ * savepoint of the next group commit (app/scope.h); fn makes its changes
+ * through app/ and returns the response object. The response is serialized
+ * inside the transaction so that an Idempotency-Key records exactly what
+ * was answered. The HTTP answer goes out only after the commit is durable.
+ * Only a CB_R_WRITE route may commit (the route table decides the scope;
+ * any other gets CB_E_INTERNAL and nothing runs). Use cases whose answer
+ * is not one JSON body per transaction (the import's batches, login, the
+ * survey form) take the cb_app and own their transactions instead. */
 #ifndef CB_API_WRITE_H
 #define CB_API_WRITE_H
 #include "api/api.h"

@@ -42,3 +42,23 @@ int cb_idem_store(cb_conn *c, int64_t user_id, const char *key, const char *fing
 	cb_q_bind_i64(q, 6, now);
 	return cb_q_exec(q, err);
 }
+
+struct remember_job {
+	int64_t user_id;
+	const char *key, *fingerprint, *body;
+	int status;
+	cb_ms now;
+};
+
+static int remember_fn(cb_conn *c, void *arg, cb_err *err)
+{
+	struct remember_job *j = arg;
+	return cb_idem_store(c, j->user_id, j->key, j->fingerprint, j->status, j->body, j->now, err);
+}
+
+int cb_idem_remember(cb_app *app, int64_t user_id, const char *key, const char *fingerprint,
+		     int status, const char *body, cb_ms now, cb_err *err)
+{
+	struct remember_job j = {user_id, key, fingerprint, body, status, now};
+	return cb_db_write(app->db, remember_fn, &j, err);
+}

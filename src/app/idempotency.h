@@ -12,5 +12,9 @@ int cb_idem_lookup(cb_app *app, cb_arena *a, int64_t user_id, const char *key,
  * was stored concurrently). */
 int cb_idem_store(cb_conn *c, int64_t user_id, const char *key, const char *fingerprint,
 		  int status, const char *body, cb_ms now, cb_err *err);
+/* The same in a write transaction of its own, for an answer made by a use
+ * case that committed its work itself (the import's batches). */
+int cb_idem_remember(cb_app *app, int64_t user_id, const char *key, const char *fingerprint,
+		     int status, const char *body, cb_ms now, cb_err *err);
 
 #endif

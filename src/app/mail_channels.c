@@ -8,7 +8,6 @@
 
 #include "app/mail_in.h"
 #include "app/mail_out.h"
-#include "http/server.h"
 #include "mail/imap.h"
 #include "mail/lmtp.h"
 #include "util/alloc.h"
@@ -49,8 +48,8 @@ static void lmtp_deliver(void *arg, const char *raw, size_t len, const char *con
 	cb_app *app = arg;
 	if (!raw) { /* over the size limit (lmtp.h) */
 		atomic_fetch_add(&refused_large[CH_LMTP], 1);
-		fprintf(stderr, "lmtp: message refused: larger than %u bytes\n", CB_HTTP_MAIL_MAX);
-		snprintf(reply, n, "552 5.3.4 message larger than %u bytes", CB_HTTP_MAIL_MAX);
+		fprintf(stderr, "lmtp: message refused: larger than %u bytes\n", CB_MAIL_MAX);
+		snprintf(reply, n, "552 5.3.4 message larger than %u bytes", CB_MAIL_MAX);
 		return;
 	}
 	json_t *out = NULL;
@@ -78,7 +77,7 @@ static void lmtp_deliver(void *arg, const char *raw, size_t len, const char *con
 
 int cb_mail_lmtp_start(cb_app *app, const char *host, int port, int *bound, cb_err *err)
 {
-	return cb_lmtp_start(host, port, CB_HTTP_MAIL_MAX, lmtp_deliver, app, bound, err);
+	return cb_lmtp_start(host, port, CB_MAIL_MAX, lmtp_deliver, app, bound, err);
 }
 
 void cb_mail_lmtp_stop(void)
@@ -111,19 +110,19 @@ static int imap_take(cb_app *app, cb_imap_session *s, const char *url, int64_t u
 	if (cb_imap_size(s, uid, &size, err))
 		return err->code == CB_E_NOTFOUND ? (cb_err_clear(err), 0) : -1; /* expunged */
 	char why[160];
-	if (size > CB_HTTP_MAIL_MAX) {
+	if (size > CB_MAIL_MAX) {
 		snprintf(why, sizeof why, "%zu bytes is larger than the limit of %u bytes", size,
-			 CB_HTTP_MAIL_MAX);
+			 CB_MAIL_MAX);
 		imap_refuse(s, url, uid, 1, why);
 		return 0;
 	}
 	char *raw = NULL;
 	size_t len = 0;
 	int truncated = 0;
-	if (cb_imap_fetch(s, uid, CB_HTTP_MAIL_MAX, &raw, &len, &truncated, err))
+	if (cb_imap_fetch(s, uid, CB_MAIL_MAX, &raw, &len, &truncated, err))
 		return err->code == CB_E_NOTFOUND ? (cb_err_clear(err), 0) : -1;
 	if (truncated) {
-		snprintf(why, sizeof why, "larger than the limit of %u bytes", CB_HTTP_MAIL_MAX);
+		snprintf(why, sizeof why, "larger than the limit of %u bytes", CB_MAIL_MAX);
 		imap_refuse(s, url, uid, 1, why);
 		cb_free(raw);
 		return 0;

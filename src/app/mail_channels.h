@@ -19,7 +19,7 @@ void cb_mail_channels_metrics_render(cb_buf *b);
  * untouched), recorded, and flagged \Seen only after the commit, so a crash
  * or a temporary failure in between leaves it unseen and the next poll
  * takes it again (the Message-ID check makes that a duplicate at worst).
- * A message over CB_HTTP_MAIL_MAX (by its RFC822.SIZE, never downloaded)
+ * A message over CB_MAIL_MAX (by its RFC822.SIZE, never downloaded)
  * or unusable is refused: flagged \Seen and \Flagged, logged with its UID
  * and counted in casebook_mail_inbound_refused_total. */
 int cb_mail_poller_start(cb_app *app, cb_err *err);

@@ -31,6 +31,9 @@
 #include "app/app.h"
 #include "mail/message.h"
 
+/* The largest message taken in, by any channel (POST /api/v1/mail/inbound,
+ * mail-ingest, LMTP, IMAP): a message with attachments. */
+#define CB_MAIL_MAX (40u << 20)
 #define CB_MAIL_MAX_ATTACHMENT (25u << 20) /* bytes; larger parts are skipped */
 
 /* Records the message (raw, len bytes, decoded as m) inside the caller's

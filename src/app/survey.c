@@ -79,3 +79,46 @@ int cb_survey_respond(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 	json_object_set_new(*out, "editable_until", cb_json_time(first + CB_SURVEY_EDIT_MS));
 	return 0;
 }
+
+/* ---- the public survey form ---- */
+
+struct survey_arg {
+	int64_t ticket;
+	int csat, ces;
+	const char *comment;
+};
+
+static int form_fn(cb_conn *c, void *p, cb_err *err)
+{
+	struct survey_arg *a = p;
+	cb_ticket t;
+	if (cb_eventlog_load(c, a->ticket, &t, err))
+		return -1;
+	cb_actor who = {.user_id = t.requester_id, .role = CB_ROLE_CUSTOMER,
+			.account_id = t.account_id};
+	cb_ticket_clear(&t);
+	json_t *in = json_pack("{s:i}", "score", a->csat);
+	if (a->comment && *a->comment)
+		json_object_set_new(in, "comment", json_string(a->comment));
+	json_t *out = NULL;
+	int created = 0;
+	int rc = cb_survey_respond(c, &who, cb_now_ms(), a->ticket, CB_EV_CSAT, in, &out, &created, err);
+	json_decref(in);
+	json_decref(out);
+	out = NULL;
+	if (rc == 0 && a->ces) {
+		in = json_pack("{s:i}", "score", a->ces);
+		rc = cb_survey_respond(c, &who, cb_now_ms(), a->ticket, CB_EV_CES, in, &out, &created,
+				       err);
+		json_decref(in);
+		json_decref(out);
+	}
+	return rc;
+}
+
+int cb_survey_submit_form(cb_app *app, int64_t ticket, int csat, int ces, const char *comment,
+			  cb_err *err)
+{
+	struct survey_arg a = {ticket, csat, ces, comment};
+	return cb_db_write(app->db, form_fn, &a, err);
+}

@@ -24,4 +24,11 @@
 int cb_survey_respond(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, cb_evtype type,
 		      json_t *in, json_t **out, int *out_created, cb_err *err);
 
+/* The public survey form (/survey/{token}, token already verified): records
+ * CSAT score csat (1-5) with comment (may be NULL or "") and, when ces is
+ * 1-7, the CES score, as the ticket's requester, in one write transaction
+ * of its own (the group commit). 409 after the edit window. */
+int cb_survey_submit_form(cb_app *app, int64_t ticket, int csat, int ces, const char *comment,
+			  cb_err *err);
+
 #endif

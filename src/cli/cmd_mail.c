@@ -9,7 +9,7 @@
  * retries. 64 (EX_USAGE) for bad options. */
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "http/server.h"
+#include "app/mail_in.h"
 #include "mail/transport.h"
 #include "util/buf.h"
 
@@ -94,8 +94,8 @@ int cb_cmd_mail_ingest(int argc, char **argv)
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
 		cb_buf_append(&msg, chunk, n);
-		if (msg.len > CB_HTTP_MAIL_MAX) {
-			cb_cli_error("the message is larger than %u bytes", CB_HTTP_MAIL_MAX);
+		if (msg.len > CB_MAIL_MAX) {
+			cb_cli_error("the message is larger than %u bytes", CB_MAIL_MAX);
 			cb_buf_free(&msg);
 			return EX_DATAERR;
 		}

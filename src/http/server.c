@@ -14,7 +14,8 @@
  * target) reads and drops at most CB_API_REFUSED_BODY bytes; a longer body
  * is never read: the answer goes out at once and the connection closes. An
  * admitted request's body is gathered into a growable buffer up to the
- * route's limit (413 beyond): --max-body, the mail limit for mail routes,
+ * route's limit (413 beyond), which the route table decides
+ * (cb_api_body_limit): --max-body, the mail limit for mail routes,
  * CB_API_SPOOL_MAX for CB_R_SPOOL routes (the import), whose body goes to
  * an unlinked temporary file in the data directory instead of memory.
  *
@@ -22,8 +23,9 @@
  * as in flight until MHD reports it complete. Above max_inflight it is shed:
  * its body is read and dropped (never buffered), it is not dispatched, and it
  * gets 503 problem+json with Retry-After and Connection: close at once.
- * /healthz and /metrics are never shed, so an overloaded server still says
- * it is alive and why. The cap bounds the work and the buffered bodies
+ * Routes flagged CB_R_NOSHED in the route table (/healthz, /metrics;
+ * cb_api_never_shed) are never shed, so an overloaded server still says it
+ * is alive and why. The cap bounds the work and the buffered bodies
  * (max_inflight x body limit); MHD's connection limit bounds the threads;
  * the writer's bounded queue (store/db.c) bounds waiting writes. */
 #include "http/server.h"
@@ -283,8 +285,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 	if (!rq->started) {
 		rq->started = 1;
 		int n = atomic_fetch_add(&s->inflight, 1) + 1;
-		if ((unsigned)n > s->max_inflight && strcmp(url, "/healthz") != 0 &&
-		    strcmp(url, "/metrics") != 0) {
+		if ((unsigned)n > s->max_inflight && !cb_api_never_shed(url)) {
 			atomic_fetch_sub(&s->inflight, 1);
 			rq->shed = 1;
 			return MHD_YES;
@@ -301,9 +302,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
 			return MHD_YES;
 		}
 		unsigned flags = cb_routes[req->route].flags;
-		rq->limit = flags & CB_R_SPOOL  ? CB_API_SPOOL_MAX
-			    : flags & CB_R_MAIL ? (size_t)CB_HTTP_MAIL_MAX
-						: s->opts->max_body;
+		rq->limit = cb_api_body_limit(req->route, s->opts->max_body);
 		if (clen > rq->limit)
 			rq->too_big = 1;
 		else if ((flags & CB_R_SPOOL) && !(rq->spool = spool_open(s->app->data_dir))) {

@@ -5,9 +5,6 @@
 
 #include "app/app.h"
 
-/* Body limit of POST /api/v1/mail/inbound: a message with attachments. */
-#define CB_HTTP_MAIL_MAX (40u << 20)
-
 typedef struct {
 	const char *host;      /* "127.0.0.1" */
 	int port;              /* 0 picks a free port */
@@ -15,7 +12,8 @@ typedef struct {
 	size_t max_body;       /* request body limit in bytes (413 above) */
 	unsigned max_conns;    /* connection limit; above it connections are refused */
 	unsigned max_inflight; /* requests admitted at once; above it 503 + Retry-After
-				* without dispatching (never /healthz, /metrics) */
+				* without dispatching (never CB_R_NOSHED routes:
+				* /healthz, /metrics) */
 	int quiet;             /* no per-request log lines */
 	int shutdown_grace_s;  /* how long in-flight requests get on SIGTERM */
 	const char *trusted_proxy; /* a reverse proxy's address: its requests' client is the
