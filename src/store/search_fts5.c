@@ -573,17 +573,15 @@ static int kind_match(cb_conn *c, const cb_search_req *r, int kind, char **m, cb
 	int nv = 0;
 	char num[32];
 	const char *cols = "{title body}";
+	if (kind == KIND_TICKET && (r->account < 0 || (r->customer && r->customer_account <= 0)))
+		return 0; /* no account's tickets: none match */
 	if (kind == KIND_TICKET) {
 		if (r->customer) {
-			if (r->customer_account <= 0)
-				return 0;
 			snprintf(num, sizeof num, "%lld", (long long)r->customer_account);
 			conj_meta(v, &nv, 'a', num);
 		} else {
 			cols = "{title body notes}";
 		}
-		if (r->account < 0)
-			return 0;
 		if (r->account) {
 			snprintf(num, sizeof num, "%lld", (long long)r->account);
 			conj_meta(v, &nv, 'a', num);
