@@ -84,8 +84,6 @@ int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int
 			r.article_type = sq->type;
 		}
 	}
-	if (sq->account) /* an account's tickets only */
-		r.kinds &= CB_SEARCH_KIND_BIT(CB_SEARCH_TICKET);
 	cb_text_parsed text;
 	cb_text_terms terms;
 	if (!cb_text_parse(sq->q, &text, &terms) || !r.kinds || offset > ((int64_t)1 << 40)) {

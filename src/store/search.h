@@ -59,7 +59,8 @@ typedef struct {
 	int customer;
 	int64_t customer_account;
 	/* filters (0 / NULL: none) */
-	int64_t account;        /* tickets of this account (< 0: none matches) */
+	int64_t account;        /* tickets of this account only, no articles
+				 * (< 0: nothing matches) */
 	const char *status;     /* ticket status or article state */
 	const char *article_type;
 	cb_ms from, to;         /* created_at in [from, to) */

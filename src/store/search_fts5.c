@@ -575,6 +575,8 @@ static int kind_match(cb_conn *c, const cb_search_req *r, int kind, char **m, cb
 	const char *cols = "{title body}";
 	if (kind == KIND_TICKET && (r->account < 0 || (r->customer && r->customer_account <= 0)))
 		return 0; /* no account's tickets: none match */
+	if (kind == KIND_ARTICLE && r->account)
+		return 0; /* articles belong to no account */
 	if (kind == KIND_TICKET) {
 		if (r->customer) {
 			snprintf(num, sizeof num, "%lld", (long long)r->customer_account);
