@@ -17,7 +17,7 @@
  * never match meta tokens. Each kind is queried on its rowid range.
  *
  * Ranking is bm25 (cb_rank, store/fts_rank.c: title 10, body 1, notes 1,
- * meta 0) over a bounded candidate set: the cb_cb_search_window() newest
+ * meta 0) over a bounded candidate set: the cb_search_window() newest
  * matches of each kind, read in one walk of the doclists from the newest
  * end with their scores (a query with fewer matches is ranked completely).
  * Matches older than the window follow the ranked ones, newest first
