@@ -32,7 +32,7 @@ from common import PROCS, SERVE_FLAGS, Client, free_port, kill_all, stats
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("CASEBOOK_BIN") or os.path.join(ROOT, "build/casebook")
-WINDOW = 1000  # CB_SEARCH_WINDOW (src/app/search.h)
+WINDOW = 1000  # CB_SEARCH_WINDOW (src/store/search.h)
 
 WORST_QUERIES = {  # the generator's words (bench/gen.c problem texts): stems = words
     1: ["slow", "export", "webhook", "card", "sync", "crash", "okta", "seat"],

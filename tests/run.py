@@ -4,7 +4,7 @@
 Suites: the C unit tests (one binary), the end-to-end tests (tests/e2e/
 test_*.py, each test_* function against the real binary), the OpenAPI
 document check, the browser tests of the web pages (tests/web/run.sh), and
-the fuzz replay (one test per harness: every file of
+the layering check (scripts/check_layers.py), the fuzz replay (one test per harness: every file of
 fuzz/corpus/<name> and fuzz/regress/<name> through the harness built with
 the standalone driver). Usage: tests/run.py --bin BIN --unit UNIT
 [--fuzz DIR] [-k SUBSTRING]"""
@@ -150,6 +150,29 @@ def run_fuzz_replay(bindir, only):
     return passed, failed
 
 
+def run_layers(only):
+    """scripts/check_layers.py: one test per layering rule (SQL only in
+    src/store/, no include cycles, libraries in their layer)."""
+    if only and only not in "layers":
+        return 0, 0
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "check_layers.py")],
+                         capture_output=True, text=True, cwd=ROOT)
+    passed = failed = 0
+    for line in out.stdout.splitlines():
+        if line.startswith("ok - "):
+            passed += 1
+        elif line.startswith("FAIL - "):
+            failed += 1
+            print(f"FAIL layers/{line[7:]}")
+        elif line.startswith("    "):
+            print(line)
+    if passed + failed == 0:
+        print(out.stdout[-2000:], out.stderr[-2000:])
+        failed += 1
+    print(f"  layers: {passed} ok, {failed} failing")
+    return passed, failed
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -161,7 +184,8 @@ def main():
     os.environ.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
     os.environ.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
     total_p = total_f = 0
-    for suite in (lambda: run_unit(os.path.join(ROOT, a.unit), a.k), lambda: run_e2e(a.k),
+    for suite in (lambda: run_layers(a.k), lambda: run_unit(os.path.join(ROOT, a.unit), a.k),
+                  lambda: run_e2e(a.k),
                   lambda: run_openapi(a.k), lambda: run_web(a.k),
                   lambda: run_fuzz_replay(a.fuzz, a.k)):
         p, f = suite()

@@ -100,16 +100,23 @@ static void add_term(cb_text_terms *t, const char *s, int prefix)
 	}
 }
 
-char *cb_text_query(const char *q, cb_text_terms *terms)
+static void item_add(cb_text_parsed *p, int prefix, const char *text, const char *alt)
+{
+	cb_text_item *it = &p->item[p->n++];
+	it->prefix = prefix;
+	it->text = cb_xstrdup(text);
+	it->alt = alt ? cb_xstrdup(alt) : NULL;
+}
+
+int cb_text_parse(const char *q, cb_text_parsed *out, cb_text_terms *terms)
 {
 	memset(terms, 0, sizeof *terms);
-	cb_buf b = {0};
+	memset(out, 0, sizeof *out);
 	const char *p = q ? q : "";
 	char stem[256], low[256];
-	int nterms = 0;
-	while (*p && nterms < CB_TEXT_MAX_TERMS) {
+	while (*p && out->n < CB_TEXT_MAX_TERMS) {
 		if (*p == '"') {
-			/* phrase: every token stemmed, one FTS5 phrase */
+			/* phrase: every token stemmed, one item */
 			p++;
 			cb_buf ph = {0};
 			while (*p && *p != '"') {
@@ -128,10 +135,8 @@ char *cb_text_query(const char *q, cb_text_terms *terms)
 			}
 			if (*p == '"')
 				p++;
-			if (ph.len) {
-				cb_buf_printf(&b, "%s\"%s\"", b.len ? " " : "", ph.p);
-				nterms++;
-			}
+			if (ph.len)
+				item_add(out, 0, ph.p, NULL);
 			cb_buf_free(&ph);
 			continue;
 		}
@@ -149,26 +154,36 @@ char *cb_text_query(const char *q, cb_text_terms *terms)
 			stem_token(s, n, stem, sizeof stem);
 			/* the index holds stems: match the word as typed or its stem */
 			if (strcmp(low, stem) != 0 && strncmp(low, stem, strlen(stem)) != 0) {
-				cb_buf_printf(&b, "%s(\"%s\"* OR \"%s\"*)", b.len ? " " : "", low, stem);
+				item_add(out, 1, low, stem);
 				add_term(terms, stem, 1);
 			} else {
-				const char *shorter = strlen(stem) < strlen(low) ? stem : low;
-				cb_buf_printf(&b, "%s\"%s\"*", b.len ? " " : "", shorter);
+				item_add(out, 1, strlen(stem) < strlen(low) ? stem : low, NULL);
 			}
 			add_term(terms, low, 1);
 		} else {
 			stem_token(s, n, stem, sizeof stem);
-			cb_buf_printf(&b, "%s\"%s\"", b.len ? " " : "", stem);
+			item_add(out, 0, stem, NULL);
 			add_term(terms, stem, 0);
 		}
-		nterms++;
 	}
-	if (!nterms) {
-		cb_buf_free(&b);
+	if (!out->n)
 		cb_text_terms_free(terms);
-		return NULL;
+	return out->n;
+}
+
+void cb_text_parsed_add(cb_text_parsed *p, const char *stem)
+{
+	if (p->n < CB_TEXT_MAX_TERMS)
+		item_add(p, 0, stem, NULL);
+}
+
+void cb_text_parsed_free(cb_text_parsed *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		cb_free(p->item[i].text);
+		cb_free(p->item[i].alt);
 	}
-	return cb_buf_steal(&b);
+	p->n = 0;
 }
 
 void cb_text_terms_free(cb_text_terms *t)

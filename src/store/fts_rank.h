@@ -1,5 +1,5 @@
 /* fts_rank.h - cb_rank(), the FTS5 ranking function of the search index
- * (app/search.c), registered on every connection.
+ * (store/search_fts5.c), registered on every connection.
  *
  *   cb_rank(search_index, w_col0, ..., w_colN-1, df_phrase0, df_phrase1, ...)
  *

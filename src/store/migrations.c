@@ -363,7 +363,7 @@ static const char m010[] =
 	"CREATE TRIGGER account_tiers_update AFTER UPDATE OF tier ON accounts"
 	"  WHEN new.tier IS NOT old.tier BEGIN"
 	"  INSERT OR REPLACE INTO account_tiers VALUES (new.id, new.updated_at, new.tier); END;";
-/* 011: the search index, one FTS5 row per document (issue 6; app/search.c):
+/* 011: the search index, one FTS5 row per document (issue 6; store/search_fts5.c):
  * search_index holds tickets at rowid = id (subject, description + public
  * comments, internal comments, meta tokens "a<account> s<status>") and
  * articles at rowid = -id (meta "t<type> s<state> v<visibility>"), so

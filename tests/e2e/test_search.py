@@ -8,7 +8,7 @@ import time
 import urllib.parse
 
 from lib import Server, problem
-from test_kb import article, keys, search, setup, ticket
+from test_kb import article, keys, search, setup, ticket, token
 
 
 def test_search_article_linked_event():
@@ -95,6 +95,17 @@ def test_search_filters_and_meta_tokens():
         assert search(s, "walrus", to=past) == []
         assert len(search(s, "walrus", **{"from": past})) == 4
         problem(s.get("/api/v1/search?q=walrus&type=blog"), 400, "type")
+        # an account that does not exist is no different from another's (it
+        # used to match account 1: a customer of account 1, the instance's
+        # default account, got their own tickets back, telling the two apart)
+        default = [x for x in acme if x["id"] == 1][0]["name"]
+        assert s.post("/api/v1/users", {"email": "dan@default.test", "role": "customer",
+                                        "account": default}).status == 201
+        dan = token(s, "dan@default.test")
+        t3 = ticket(s, "Walrus at home", "walrus", account=default, requester="dan@default.test")
+        assert keys(search(s, "walrus", tok=dan, type="ticket")) == [("ticket", t3)]
+        assert search(s, "walrus", tok=dan, account="globex") == []
+        assert search(s, "walrus", tok=dan, account="nosuch") == []
 
 
 def test_search_window_ranks_newest_then_pages_everything():
