@@ -89,7 +89,8 @@ struct cb_db {
 	pthread_cond_t pool_cv;
 	cb_conn *pooled, *idle;
 	int npooled, pool_max;
-	cb_db_stats stats;
+	cb_db_stats stats; /* guarded by mu: the writer thread counts its batches,
+			    * callers count refusals, /metrics reads them */
 };
 
 static int sql_err(sqlite3 *h, int rc, cb_err *err)
@@ -406,20 +407,21 @@ static int exec_cached(cb_conn *c, const char *sql, cb_err *err)
 	return q ? cb_q_exec(q, err) : -1;
 }
 
-static void run_batch(cb_db *db, struct job *batch)
+/* Runs the batch in one transaction; returns how many of its jobs committed,
+ * or -1 when the transaction could not begin (every job failed). */
+static int run_batch(cb_db *db, struct job *batch)
 {
 	cb_conn *c = db->writer;
 	cb_err berr = {0};
-	int nok = 0, n = 0;
+	int nok = 0;
 	if (exec_cached(c, SQL_BEGIN_IMMEDIATE, &berr)) {
 		for (struct job *j = batch; j; j = j->next) {
 			*j->err = berr;
 			j->rc = -1;
 		}
-		return;
+		return -1;
 	}
 	for (struct job *j = batch; j; j = j->next) {
-		n++;
 		cb_err serr = {0};
 		if (exec_cached(c, SQL_SAVEPOINT, &serr)) {
 			*j->err = serr;
@@ -452,11 +454,7 @@ static void run_batch(cb_db *db, struct job *batch)
 		nok = 0;
 	}
 	note_cache(c);
-	db->stats.commits++;
-	db->stats.jobs += (uint64_t)n;
-	db->stats.failed += (uint64_t)(n - nok);
-	if ((uint64_t)n > db->stats.max_batch)
-		db->stats.max_batch = (uint64_t)n;
+	return nok;
 }
 
 static void *writer_main(void *p)
@@ -483,8 +481,15 @@ static void *writer_main(void *p)
 		last->next = NULL;
 		db->nqueued -= n;
 		pthread_mutex_unlock(&db->mu);
-		run_batch(db, batch);
+		int nok = run_batch(db, batch);
 		pthread_mutex_lock(&db->mu);
+		if (nok >= 0) {
+			db->stats.commits++;
+			db->stats.jobs += (uint64_t)n;
+			db->stats.failed += (uint64_t)(n - nok);
+			if ((uint64_t)n > db->stats.max_batch)
+				db->stats.max_batch = (uint64_t)n;
+		}
 		for (struct job *j = batch; j; j = j->next)
 			j->done = 1;
 		pthread_cond_broadcast(&db->cv_done);
