@@ -84,7 +84,8 @@ struct cb_db {
 	pthread_cond_t pool_cv;
 	cb_conn *pooled, *idle;
 	int npooled, pool_max;
-	cb_db_stats stats;
+	cb_db_stats stats; /* guarded by mu: the writer thread counts its batches,
+			    * callers count refusals, /metrics reads them */
 };
 
 static int sql_err(sqlite3 *h, int rc, cb_err *err)
@@ -388,20 +389,21 @@ static int exec_cached(cb_conn *c, cb_sql id, cb_err *err)
 	return q ? cb_q_exec(q, err) : -1;
 }
 
-static void run_batch(cb_db *db, struct job *batch)
+/* Runs the batch in one transaction; returns how many of its jobs committed,
+ * or -1 when the transaction could not begin (every job failed). */
+static int run_batch(cb_db *db, struct job *batch, int *out_retried)
 {
 	cb_conn *c = db->writer;
 	cb_err berr = {0};
-	int nok = 0, n = 0;
+	int nok = 0;
 	if (exec_cached(c, CB_SQL_TX_BEGIN_IMMEDIATE, &berr)) {
 		for (struct job *j = batch; j; j = j->next) {
 			*j->err = berr;
 			j->rc = -1;
 		}
-		return;
+		return -1;
 	}
 	for (struct job *j = batch; j; j = j->next) {
-		n++;
 		cb_err serr = {0};
 		if (exec_cached(c, CB_SQL_TX_SAVEPOINT_JOB, &serr)) {
 			*j->err = serr;
@@ -416,7 +418,7 @@ static void run_batch(cb_db *db, struct job *batch)
 			cb_conn_reset_all(c);
 			if (j->rc == 0 || j->err->code != CB_E_STALE || attempt == CB_DB_STALE_TRIES)
 				break;
-			db->stats.retried++;
+			(*out_retried)++;
 			cb_err_clear(j->err);
 			exec_cached(c, CB_SQL_TX_ROLLBACK_TO_JOB, &serr);
 		}
@@ -444,11 +446,7 @@ static void run_batch(cb_db *db, struct job *batch)
 		nok = 0;
 	}
 	note_cache(c);
-	db->stats.commits++;
-	db->stats.jobs += (uint64_t)n;
-	db->stats.failed += (uint64_t)(n - nok);
-	if ((uint64_t)n > db->stats.max_batch)
-		db->stats.max_batch = (uint64_t)n;
+	return nok;
 }
 
 static void *writer_main(void *p)
@@ -475,8 +473,17 @@ static void *writer_main(void *p)
 		last->next = NULL;
 		db->nqueued -= n;
 		pthread_mutex_unlock(&db->mu);
-		run_batch(db, batch);
+		int retried = 0;
+		int nok = run_batch(db, batch, &retried);
 		pthread_mutex_lock(&db->mu);
+		db->stats.retried += (uint64_t)retried;
+		if (nok >= 0) {
+			db->stats.commits++;
+			db->stats.jobs += (uint64_t)n;
+			db->stats.failed += (uint64_t)(n - nok);
+			if ((uint64_t)n > db->stats.max_batch)
+				db->stats.max_batch = (uint64_t)n;
+		}
 		for (struct job *j = batch; j; j = j->next)
 			j->done = 1;
 		pthread_cond_broadcast(&db->cv_done);

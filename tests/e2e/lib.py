@@ -13,6 +13,14 @@ import time
 BIN = os.environ.get("CASEBOOK_BIN", "build/asan/casebook")
 
 
+def concurrent(fn):
+    """Marks a test as one of the concurrent tests (many clients, background
+    threads) that `make check-tsan` also runs against the ThreadSanitizer
+    build (tests/run.py --tsan)."""
+    fn.concurrent = True
+    return fn
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -52,6 +60,7 @@ class Server:
 
     def start(self):
         self.log = open(self.log_path, "ab")
+        self.log_offset = self.log.tell()  # this run's stderr starts here
         self.proc = subprocess.Popen(
             [BIN, "serve", "--data", self.dir, "--listen", "127.0.0.1:0"] + self.extra_args,
             stdout=subprocess.PIPE, stderr=self.log)
@@ -72,8 +81,30 @@ class Server:
         if self.proc:
             self.proc.stdout.close()
             self.log.close()
+            self.proc = None
+            report = self.sanitizer_report()
+            if report:
+                raise AssertionError(f"the server's stderr has a sanitizer report:\n{report}")
         self.proc = None
         return rc
+
+    def sanitizer_report(self):
+        """The first ThreadSanitizer report this run wrote to stderr, if any
+        (with halt_on_error=0 the server would go on and exit normally)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_offset)
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return None
+        at = text.find("WARNING: ThreadSanitizer")
+        if at < 0:
+            at = text.find("ThreadSanitizer:")
+        if at < 0:
+            return None
+        end = text.find("\n==================", at)
+        n = text.count("WARNING: ThreadSanitizer")
+        return f"({n} reports; the first:)\n" + text[at:(end if end > 0 else at + 8000)]
 
     def __enter__(self):
         return self.start()

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import threading
 
-from lib import BIN, Server
+from lib import BIN, Server, concurrent
 
 
 def run(*args, input=None):
@@ -160,6 +160,7 @@ def test_backup_restore_of_a_live_instance():
         shutil.rmtree(s.dir, ignore_errors=True)
 
 
+@concurrent
 def test_sigterm_under_write_load_loses_nothing_acknowledged():
     s = Server()
     s.start()

@@ -22,7 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from lib import BIN, Server
+from lib import BIN, Server, concurrent
 
 SEED = int(os.environ.get("CRASH_SEED", "20250611"))
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "5"))
@@ -221,6 +221,7 @@ def check_offline(data_dir):
     return c.stdout.strip().splitlines()[-1]
 
 
+@concurrent
 def test_sigkill_under_write_load_loses_nothing_acknowledged():
     print(f"  crash: seed {SEED} (CRASH_SEED={SEED} to reproduce), {ROUNDS} rounds,"
           f" {CLIENTS} clients")

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 
-from lib import Server
+from lib import Server, concurrent
 
 CLIENTS = 24
 LOAD_SECONDS = 2.5
@@ -99,6 +99,7 @@ def check_results(s, results):
     return len(created), shed
 
 
+@concurrent
 def test_sheds_load_with_503_and_stays_responsive():
     with Server(extra_args=["--max-inflight", "4", "--quiet"]) as s:
         holders = [Holder(s, f"held {i}") for i in range(3)]
@@ -160,6 +161,7 @@ def test_sheds_load_with_503_and_stays_responsive():
               f" /healthz worst {worst * 1000:.0f} ms over {len(probes)} probes")
 
 
+@concurrent
 def test_write_queue_bound_answers_503_and_writes_nothing():
     """A tiny writer queue: writes beyond it are refused with 503 (reason
     "busy") rather than queued; every acknowledged write is stored."""

@@ -12,7 +12,7 @@ import sqlite3
 import subprocess
 import time
 
-from lib import BIN, Server, problem
+from lib import BIN, Server, concurrent, problem
 
 CAL = {"name": "ny-business", "timezone": "America/New_York",
        "hours": {"mon": [["09:00", "17:00"]], "tue": [["13:00", "17:00"], ["09:00", "12:00"]],
@@ -405,6 +405,7 @@ def import_ticket(s, ext, created):
     return r.json["results"][0]["id"]
 
 
+@concurrent
 def test_overdue_timers_fire_once_also_after_restart():
     with Server() as s:
         people(s)
@@ -466,6 +467,7 @@ def test_overdue_timers_fire_once_also_after_restart():
         assert metric(s, "casebook_jobs_pending", "sla.breached") == 1
 
 
+@concurrent
 def test_breach_timer_fires_while_running():
     with Server() as s:
         people(s)

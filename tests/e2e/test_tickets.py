@@ -4,7 +4,7 @@ customers, bad input, idempotency, restarts and concurrent writers."""
 import subprocess
 import threading
 
-from lib import BIN, Server, problem
+from lib import BIN, Server, concurrent, problem
 
 
 def setup_people(s):
@@ -286,6 +286,7 @@ def test_restart_keeps_everything_and_fold_matches():
     assert "integrity ok" in out.stdout and "1 tickets" in out.stdout.replace("tickets checked", "tickets")
 
 
+@concurrent
 def test_concurrent_writers_all_acknowledged_and_present():
     with Server() as s:
         setup_people(s)
