@@ -20,7 +20,7 @@
 #include "app/sla_config.h"
 #include "store/sql_sla.h"
 #include "app/auth.h"
-#include "app/jobs.h"
+#include "jobs/jobs.h"
 #include "app/sla.h"
 #include "core/calendar.h"
 #include "core/ticket.h"

@@ -84,6 +84,7 @@ static const char CB_SQL_SEARCH_ARTICLE_INSERT[] =
 	"INSERT INTO search_index(rowid, title, body, notes, meta) VALUES (?1, ?2, ?3, '', ?4)";
 static const char CB_SQL_SEARCH_PENDING[] =
 	"SELECT kind, id FROM search_pending ORDER BY kind, id LIMIT ?1";
+static const char CB_SQL_SEARCH_PENDING_COUNT[] = "SELECT count(*) FROM search_pending";
 static const char CB_SQL_SEARCH_PENDING_DONE[] =
 	"DELETE FROM search_pending WHERE kind = ?1 AND id = ?2";
 static const char CB_SQL_SEARCH_TICKET_BRIEF[] =

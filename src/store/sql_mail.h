@@ -58,6 +58,9 @@ static const char CB_SQL_OUTBOX_DUE[] =
 	" WHERE state = 'queued' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
 static const char CB_SQL_OUTBOX_NEXT_DUE[] =
 	"SELECT min(next_at) FROM outbox WHERE state = 'queued'";
+/* the mail.outbox job kind's pending work: queued rows, the oldest's creation */
+static const char CB_SQL_OUTBOX_PENDING[] =
+	"SELECT count(*), min(created_at) FROM outbox WHERE state = 'queued'";
 /* After an attempt: ?2 state, ?3 next_at, ?4 last_error, ?5 the instant
  * of a delivery (or NULL), ?6 the recipients still pending (JSON). */
 static const char CB_SQL_OUTBOX_MARK[] =

@@ -1,11 +1,5 @@
 /* sql_sla_config.h - statements of the SLA configuration (calendars and
- * policies, app/sla_config.c) and of the job scheduler (app/jobs.c).
- *
- * Jobs (table of migration m002): timers of the SLA engine
- * ("sla.at_risk", "sla.breached": ticket_id, clock and instance name the
- * clock) and re-folds after a configuration change ("sla.refold":
- * ticket_id, clock NULL; `instance` holds the progress, the id of the last
- * ticket already re-folded, so a restart continues where it stopped). */
+ * policies, app/sla_config.c). The job queue's are in sql_jobs.h. */
 #ifndef CB_SQL_SLA_CONFIG_H
 #define CB_SQL_SLA_CONFIG_H
 
@@ -57,21 +51,5 @@ static const char CB_SQL_CAL_NAME[] = "SELECT name FROM calendars WHERE id = ?1"
 static const char CB_SQL_REFOLD_TICKETS[] =
 	"SELECT id FROM tickets WHERE id > ?1 AND status NOT IN ('solved', 'closed')"
 	" ORDER BY id LIMIT ?2";
-
-/* ---- jobs ---- */
-
-static const char CB_SQL_JOBS_NEXT_DUE[] = "SELECT due_at FROM jobs ORDER BY due_at LIMIT 1";
-/* the earliest job due strictly before ?1 (ties in insertion order) */
-static const char CB_SQL_JOBS_FIRST_DUE[] =
-	"SELECT id, due_at, kind, ticket_id, clock, instance FROM jobs WHERE due_at < ?1"
-	" ORDER BY due_at, id LIMIT 1";
-static const char CB_SQL_JOBS_DELETE[] = "DELETE FROM jobs WHERE id = ?1";
-static const char CB_SQL_JOBS_PROGRESS[] = "UPDATE jobs SET instance = ?2 WHERE id = ?1";
-static const char CB_SQL_JOBS_RESCHEDULE[] = "UPDATE jobs SET due_at = ?2 WHERE id = ?1";
-static const char CB_SQL_JOBS_REFOLD_CLEAR[] = "DELETE FROM jobs WHERE kind = 'sla.refold'";
-static const char CB_SQL_JOBS_REFOLD_INSERT[] =
-	"INSERT INTO jobs(due_at, kind, ticket_id, clock, instance)"
-	" VALUES (?1, 'sla.refold', NULL, NULL, 0)";
-static const char CB_SQL_JOBS_PENDING[] = "SELECT kind, count(*) FROM jobs GROUP BY kind";
 
 #endif
