@@ -4,7 +4,7 @@
 #include "api/handlers.h"
 #include "api/write.h"
 #include "app/incident.h"
-#include "app/jobs.h"
+#include "jobs/jobs.h"
 #include "app/review.h"
 #include "core/incident.h"
 

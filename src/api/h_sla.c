@@ -13,7 +13,7 @@
  * at /api/v1/calendars/0, never writable (409). */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/jobs.h"
+#include "jobs/jobs.h"
 #include "app/sla_config.h"
 #include "util/alloc.h"
 

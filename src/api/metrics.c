@@ -6,9 +6,9 @@
 #include "api/api.h"
 #include "app/mail_channels.h"
 #include "app/mail_out.h"
-#include "app/jobs.h"
 #include "app/report.h"
 #include "app/sla.h"
+#include "jobs/kinds.h"
 #include "util/buf.h"
 #include "util/alloc.h"
 
@@ -145,7 +145,7 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 		      (unsigned long long)ds.failed, (unsigned long long)ds.max_batch,
 		      (unsigned long long)ds.queued, (unsigned long long)ds.rejected,
 		      (unsigned long long)ds.sqlite_bytes);
-	cb_jobs_metrics_render(req->app->db, &b);
+	cb_jobs_serve_metrics(req->app->db, req->now, &b);
 	cb_sla_metrics_render(&b);
 	cb_report_metrics_render(req->app->db, req->now, &b);
 	cb_mail_metrics_render(req->app->db, &b);

@@ -13,8 +13,6 @@
 
 #include "app/app.h"
 
-#define CB_JOB_INCIDENT_UPDATE_DUE "incident.update_due"
-
 int cb_incident_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, int64_t *out_id,
 		       cb_err *err);
 /* PATCH: title, description, severity, status, public, commander,

@@ -1,6 +1,7 @@
 /* kb_log.c - see kb_log.h. */
 #include "app/kb_log.h"
 #include "app/article.h"
+#include "jobs/jobs.h"
 #include "util/alloc.h"
 
 #include <jansson.h>
@@ -17,18 +18,25 @@ struct row {
 	const char *kind; /* a string literal of the caller */
 };
 
+/* The queue of the process (one portal.flush worker per process). */
 static struct {
 	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	pthread_t thread;
-	int started, stop, urgent;
+	pthread_cond_t done;
+	int active;           /* a worker flushes it (between open and close) */
+	int urgent;           /* a reader of the counts waits: flush at once */
 	cb_db *db;
 	struct row *rows;
 	size_t n, cap;
+	int64_t first_mono;   /* monotonic ms when rows[0] was queued */
 	uint64_t queued, committed; /* rows queued / written (or dropped) so far */
-} S = {.mu = PTHREAD_MUTEX_INITIALIZER,
-       .work = PTHREAD_COND_INITIALIZER,
-       .done = PTHREAD_COND_INITIALIZER};
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct batch {
 	const struct row *rows;
@@ -75,42 +83,63 @@ static void write_batch(cb_db *db, const struct row *rows, size_t n)
 	log_failure(n, &e);
 }
 
-static void *flusher_main(void *arg)
+int cb_kb_log_open(cb_app *app, cb_err *err)
 {
-	(void)arg;
+	(void)err;
 	pthread_mutex_lock(&S.mu);
-	for (;;) {
-		while (S.n == 0 && !S.stop)
-			pthread_cond_wait(&S.work, &S.mu);
-		if (S.n == 0)
-			break; /* stopping, and drained */
-		/* gather for up to CB_KB_LOG_DELAY_MS: every commit makes the readers
-		 * drop their page caches (WAL), so one write per interval, not one
-		 * per portal request; a reader of the counts cuts the wait short */
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)CB_KB_LOG_DELAY_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		while (!S.stop && !S.urgent && S.n < CB_KB_LOG_BATCH)
-			if (pthread_cond_timedwait(&S.work, &S.mu, &until) != 0)
-				break;
-		S.urgent = 0;
-		struct row *rows = S.rows;
-		size_t n = S.n;
-		uint64_t upto = S.queued;
-		S.rows = NULL;
-		S.n = S.cap = 0;
-		cb_db *db = S.db;
-		pthread_mutex_unlock(&S.mu);
-		write_batch(db, rows, n);
-		cb_free(rows);
-		pthread_mutex_lock(&S.mu);
-		S.committed = upto;
-		pthread_cond_broadcast(&S.done);
-	}
+	S.db = app->db;
+	S.active = 1;
 	pthread_mutex_unlock(&S.mu);
-	return NULL;
+	return 0;
+}
+
+/* Gathers for up to CB_KB_LOG_DELAY_MS after the first row: every commit
+ * makes the readers drop their page caches (WAL), so one write per
+ * interval, not one per portal request; a full batch or a reader of the
+ * counts cuts the wait short. */
+int cb_kb_log_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
+{
+	(void)app;
+	(void)err;
+	pthread_mutex_lock(&S.mu);
+	if (S.n == 0) {
+		pthread_mutex_unlock(&S.mu);
+		*sleep_ms = 60000; /* the first row kicks the worker */
+		return 0;
+	}
+	int64_t waited = mono_ms() - S.first_mono;
+	if (!S.urgent && S.n < CB_KB_LOG_BATCH && waited < CB_KB_LOG_DELAY_MS) {
+		pthread_mutex_unlock(&S.mu);
+		*sleep_ms = CB_KB_LOG_DELAY_MS - waited;
+		return 0;
+	}
+	S.urgent = 0;
+	struct row *rows = S.rows;
+	size_t n = S.n;
+	uint64_t upto = S.queued;
+	cb_db *db = S.db;
+	S.rows = NULL;
+	S.n = S.cap = 0;
+	pthread_mutex_unlock(&S.mu);
+	write_batch(db, rows, n);
+	cb_free(rows);
+	pthread_mutex_lock(&S.mu);
+	S.committed = upto;
+	pthread_cond_broadcast(&S.done);
+	pthread_mutex_unlock(&S.mu);
+	*sleep_ms = 0; /* look again: rows may have come meanwhile */
+	return 0;
+}
+
+int cb_kb_log_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err)
+{
+	(void)app;
+	(void)err;
+	pthread_mutex_lock(&S.mu);
+	*n = (int64_t)S.n;
+	*oldest = S.n ? now - (cb_ms)(mono_ms() - S.first_mono) : 0;
+	pthread_mutex_unlock(&S.mu);
+	return 0;
 }
 
 void cb_kb_log_record(cb_db *db, const cb_actor *actor, cb_ms now, const char *kind,
@@ -120,19 +149,17 @@ void cb_kb_log_record(cb_db *db, const cb_actor *actor, cb_ms now, const char *k
 		return;
 	struct row r = {actor->user_id, actor->account_id, article, actor->role, now, kind};
 	pthread_mutex_lock(&S.mu);
-	if (!S.started && !S.stop) {
-		S.db = db;
-		S.started = pthread_create(&S.thread, NULL, flusher_main, NULL) == 0;
-	}
-	if (S.started && S.db == db && S.n < CB_KB_LOG_MAX) {
+	if (S.active && S.db == db && S.n < CB_KB_LOG_MAX) {
 		if (S.n == S.cap) {
 			S.cap = S.cap ? 2 * S.cap : 64;
 			S.rows = cb_xrealloc(S.rows, S.cap * sizeof *S.rows);
 		}
+		if (S.n == 0)
+			S.first_mono = mono_ms();
 		S.rows[S.n++] = r;
 		S.queued++;
 		if (S.n == 1 || S.n >= CB_KB_LOG_BATCH)
-			pthread_cond_signal(&S.work);
+			cb_jobs_kick_kind(CB_JOB_PORTAL_FLUSH);
 		pthread_mutex_unlock(&S.mu);
 		return;
 	}
@@ -143,11 +170,11 @@ void cb_kb_log_record(cb_db *db, const cb_actor *actor, cb_ms now, const char *k
 void cb_kb_log_sync(cb_db *db)
 {
 	pthread_mutex_lock(&S.mu);
-	if (S.started && S.db == db) {
+	if (S.active && S.db == db) {
 		uint64_t target = S.queued;
 		if (S.committed < target) {
 			S.urgent = 1;
-			pthread_cond_signal(&S.work);
+			cb_jobs_kick_kind(CB_JOB_PORTAL_FLUSH);
 		}
 		while (S.committed < target)
 			pthread_cond_wait(&S.done, &S.mu);
@@ -156,26 +183,17 @@ void cb_kb_log_sync(cb_db *db)
 	cb_db_snapshot_refresh(db); /* the request reads what was just written */
 }
 
-void cb_kb_log_stop(void)
+void cb_kb_log_close(cb_app *app)
 {
+	(void)app;
 	pthread_mutex_lock(&S.mu);
-	if (!S.started) {
-		pthread_mutex_unlock(&S.mu);
-		return;
-	}
-	S.stop = 1;
-	pthread_cond_signal(&S.work);
-	pthread_mutex_unlock(&S.mu);
-	pthread_join(S.thread, NULL);
-	pthread_mutex_lock(&S.mu);
-	struct row *late = S.rows; /* queued after the flusher's last turn */
+	struct row *late = S.rows; /* queued after the worker's last turn */
 	size_t n = S.n;
 	cb_db *db = S.db;
 	S.rows = NULL;
 	S.n = S.cap = 0;
 	S.committed = S.queued;
-	S.started = 0;
-	S.stop = 0;
+	S.active = 0;
 	S.db = NULL;
 	pthread_cond_broadcast(&S.done);
 	pthread_mutex_unlock(&S.mu);

@@ -8,10 +8,10 @@
 
 #include "app/mail_in.h"
 #include "app/mail_out.h"
+#include "jobs/jobs.h"
 #include "mail/imap.h"
 #include "mail/lmtp.h"
 #include "util/alloc.h"
-#include "util/worker.h"
 
 /* ---- counters (GET /metrics) ---------------------------------------------- */
 
@@ -181,15 +181,13 @@ int cb_mail_poll_once(cb_app *app, int *taken, cb_err *err)
 	return rc;
 }
 
-static cb_worker poller = CB_WORKER_INIT;
-
-static long poller_run(void *arg)
+/* The mail.imap_poll worker kind's turn (src/jobs/kinds.c): one poll, then
+ * a sleep of imap_interval_s (a failed poll is logged and counted by the
+ * job system and retried after the same interval). */
+int cb_mail_poller_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 {
-	cb_app *app = arg;
 	int taken = 0;
-	cb_err err = {0};
-	if (cb_mail_poll_once(app, &taken, &err))
-		fprintf(stderr, "imap poll: %s\n", err.message);
+	int rc = cb_mail_poll_once(app, &taken, err);
 	long interval = 60;
 	cb_err e2 = {0};
 	cb_conn *c = cb_db_reader(app->db, &e2);
@@ -198,22 +196,11 @@ static long poller_run(void *arg)
 		interval = strtol(iv, NULL, 10);
 	if (c)
 		cb_conn_reset_all(c);
-	return (interval < 1 ? 1 : interval) * 1000;
-}
-
-int cb_mail_poller_start(cb_app *app, cb_err *err)
-{
-	if (cb_worker_start(&poller, poller_run, app))
-		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot start the IMAP poller");
-	return 0;
+	*sleep_ms = (cb_ms)(interval < 1 ? 1 : interval) * 1000;
+	return rc ? -1 : 0;
 }
 
 void cb_mail_poller_kick(void)
 {
-	cb_worker_kick(&poller);
-}
-
-void cb_mail_poller_stop(void)
-{
-	cb_worker_stop(&poller);
+	cb_jobs_kick_kind(CB_JOB_IMAP_POLL);
 }

@@ -22,11 +22,12 @@ void cb_mail_channels_metrics_render(cb_buf *b);
  * A message over CB_MAIL_MAX (by its RFC822.SIZE, never downloaded)
  * or unusable is refused: flagged \Seen and \Flagged, logged with its UID
  * and counted in casebook_mail_inbound_refused_total. */
-int cb_mail_poller_start(cb_app *app, cb_err *err);
-void cb_mail_poller_stop(void);
+/* The poller is the mail.imap_poll worker kind of src/jobs/kinds.c; its
+ * turn polls once and sleeps imap_interval_s. */
+int cb_mail_poller_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err);
 /* Polls now (after the IMAP settings changed). */
 void cb_mail_poller_kick(void);
-/* One poll (the thread's body; 0, or -1 with err). */
+/* One poll (0, or -1 with err). */
 int cb_mail_poll_once(cb_app *app, int *taken, cb_err *err);
 
 #endif

@@ -18,7 +18,7 @@
 #include "util/buf.h"
 #include "util/jsonx.h"
 #include "util/template.h"
-#include "util/worker.h"
+#include "jobs/jobs.h"
 
 /* ---- settings ------------------------------------------------------------ */
 
@@ -802,13 +802,11 @@ int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before
 	return 0;
 }
 
-/* ---- the sender thread ----------------------------------------------------- */
-
-static cb_worker sender = CB_WORKER_INIT;
+/* ---- the sender (the mail.outbox worker of src/jobs/) ---------------------- */
 
 void cb_mail_sender_kick(void)
 {
-	cb_worker_kick(&sender);
+	cb_jobs_kick_kind(CB_JOB_MAIL_OUTBOX);
 }
 
 typedef struct {
@@ -935,21 +933,20 @@ struct smtp_conf {
 
 /* One pass over the due outbox rows; *configured: an SMTP server is set
  * (the sleep that follows depends on it). */
-static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configured)
+static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configured, cb_err *err)
 {
 	*sent = *failed = 0;
 	*configured = 0;
-	cb_err err = {0};
-	cb_conn *c = cb_db_reader(app->db, &err);
+	cb_conn *c = cb_db_reader(app->db, err);
 	if (!c)
 		return -1;
 	struct smtp_conf sc;
 	char base_ms[32];
-	if (get(c, "smtp_url", sc.url, sizeof sc.url, &err) ||
-	    get(c, "smtp_user", sc.user, sizeof sc.user, &err) ||
-	    get(c, "smtp_password", sc.pass, sizeof sc.pass, &err) ||
-	    get(c, "smtp_require_tls", sc.tls, sizeof sc.tls, &err) ||
-	    get(c, "retry_base_ms", base_ms, sizeof base_ms, &err))
+	if (get(c, "smtp_url", sc.url, sizeof sc.url, err) ||
+	    get(c, "smtp_user", sc.user, sizeof sc.user, err) ||
+	    get(c, "smtp_password", sc.pass, sizeof sc.pass, err) ||
+	    get(c, "smtp_require_tls", sc.tls, sizeof sc.tls, err) ||
+	    get(c, "retry_base_ms", base_ms, sizeof base_ms, err))
 		return -1;
 	if (!*sc.url)
 		return 0;
@@ -958,13 +955,13 @@ static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configu
 		       .require_tls = strcmp(sc.tls, "0") != 0, .timeout_s = 30};
 	due_row rows[16];
 	int n = 0;
-	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_DUE, &err);
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_DUE, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, now);
 	cb_q_bind_i64(q, 2, 16);
 	int r;
-	while ((r = cb_q_step(q, &err)) == 1 && n < 16) {
+	while ((r = cb_q_step(q, err)) == 1 && n < 16) {
 		due_row *d = &rows[n++];
 		memset(d, 0, sizeof *d);
 		d->id = cb_q_i64(q, 0);
@@ -1115,25 +1112,43 @@ static long sender_sleep(cb_app *app, int configured)
 	return ms;
 }
 
-static long sender_run(void *arg)
+int cb_mail_sender_open(cb_app *app, cb_err *err)
 {
-	int sent = 0, failed = 0, configured = 0;
-	if (run_once(arg, cb_now_ms(), &sent, &failed, &configured))
-		return 1000;
-	return sender_sleep(arg, configured);
-}
-
-int cb_mail_sender_start(cb_app *app, cb_err *err)
-{
+	(void)app;
+	(void)err;
 	cb_smtp_global_init();
-	if (cb_worker_start(&sender, sender_run, app))
-		return cb_err_set(err, CB_E_INTERNAL, NULL, "cannot start the mail sender");
 	return 0;
 }
 
-void cb_mail_sender_stop(void)
+int cb_mail_sender_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 {
-	cb_worker_stop(&sender);
+	int sent = 0, failed = 0, configured = 0;
+	if (run_once(app, cb_now_ms(), &sent, &failed, &configured, err)) {
+		*sleep_ms = 1000;
+		return -1;
+	}
+	*sleep_ms = sender_sleep(app, configured);
+	return 0;
+}
+
+int cb_mail_outbox_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err)
+{
+	(void)now;
+	*n = 0;
+	*oldest = 0;
+	cb_conn *c = cb_db_reader(app->db, err);
+	if (!c)
+		return -1;
+	cb_q *q = cb_q_get(c, CB_SQL_OUTBOX_PENDING, err);
+	if (!q)
+		return -1;
+	int r = cb_q_step(q, err);
+	if (r == 1) {
+		*n = cb_q_i64(q, 0);
+		*oldest = cb_q_isnull(q, 1) ? 0 : cb_q_i64(q, 1);
+		cb_q_reset(q);
+	}
+	return r < 0 ? -1 : 0;
 }
 
 /* ---- metrics -------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 /* mail_out.h - outgoing e-mail: notifications queued in the outbox inside
  * the transaction of the change they announce, and one sender thread that
- * delivers them over SMTP (libcurl), retrying with backoff, so that an SMTP
+ * delivers them over SMTP (src/mail/, libcurl), retrying with backoff, so that an SMTP
  * outage loses nothing. See docs/email.md.
  *
  * Outgoing mail is on when the setting mail.from is set (PUT
@@ -94,9 +94,14 @@ int cb_survey_token_verify(cb_conn *c, const char *token, cb_ms now, int64_t *ti
 #include "util/buf.h"
 void cb_mail_metrics_render(cb_db *db, cb_buf *b);
 
-/* The sender thread (from `casebook serve`). */
-int cb_mail_sender_start(cb_app *app, cb_err *err);
-void cb_mail_sender_stop(void);
+/* The sender: the mail.outbox worker kind of src/jobs/kinds.c (while
+ * `casebook serve` runs). open initialises libcurl; a turn delivers the due
+ * rows and asks to sleep until the next one is due (at most 1 s; 5 s while
+ * no SMTP server is set); kick wakes it (new mail, new settings). pending:
+ * the queued rows and the creation of the oldest. */
+int cb_mail_sender_open(cb_app *app, cb_err *err);
+int cb_mail_sender_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err);
+int cb_mail_outbox_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err);
 void cb_mail_sender_kick(void);
 
 #endif

@@ -21,6 +21,7 @@
 #include "app/pipeline.h"
 #include "store/sql.h"
 #include "app/auth.h"
+#include "jobs/jobs.h"
 #include "app/sla.h"
 #include "core/calendar.h"
 #include "core/ticket.h"
@@ -34,20 +35,6 @@
 #define NAME_MAX_CHARS 200
 
 /* ---- helpers ---- */
-
-/* Queues one re-fold of every open ticket (the job "sla.refold", run in
- * batches by app/jobs.c), replacing a queued one. */
-static int enqueue_refold(cb_conn *c, cb_ms now, cb_err *err)
-{
-	cb_q *q = cb_q_get(c, CB_SQL_JOBS_REFOLD_CLEAR, err);
-	if (!q || cb_q_exec(q, err))
-		return -1;
-	q = cb_q_get(c, CB_SQL_JOBS_REFOLD_INSERT, err);
-	if (!q)
-		return -1;
-	cb_q_bind_i64(q, 1, now);
-	return cb_q_exec(q, err);
-}
 
 static json_t *jtime(cb_ms t)
 {
@@ -259,7 +246,7 @@ int cb_slacfg_calendar_update(cb_conn *c, const cb_actor *actor, cb_ms now, int6
 		goto out;
 	if (!json_equal(before, norm)) {
 		int used = cal_in_use(c, id, err);
-		if (used < 0 || (used == 1 && enqueue_refold(c, now, err)))
+		if (used < 0 || (used == 1 && cb_jobs_enqueue_refold(c, now, err)))
 			goto out;
 	}
 	rc = 0;
@@ -316,7 +303,7 @@ int cb_slacfg_calendar_add_holidays(cb_conn *c, const cb_actor *actor, cb_ms now
 		  json_pack("{s:i}", "added", *out_added), err))
 		goto out;
 	int used = cal_in_use(c, id, err);
-	if (used < 0 || (used == 1 && enqueue_refold(c, now, err)))
+	if (used < 0 || (used == 1 && cb_jobs_enqueue_refold(c, now, err)))
 		goto out;
 	rc = 0;
 out:
@@ -838,7 +825,7 @@ int cb_slacfg_policy_create(cb_conn *c, const cb_actor *actor, cb_ms now,
 	if (audit(c, actor, now, "sla_policy.create", "sla_policy", r.id,
 		  json_pack("{s:s, s:I}", "name", r.name, "position", (json_int_t)r.position), err))
 		goto out;
-	if (enqueue_refold(c, now, err))
+	if (cb_jobs_enqueue_refold(c, now, err))
 		goto out;
 	*out_id = r.id;
 	rc = 0;
@@ -866,7 +853,7 @@ int cb_slacfg_policy_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_
 	if (audit(c, actor, now, "sla_policy.update", "sla_policy", id,
 		  json_pack("{s:o}", "fields", fields), err))
 		goto out;
-	if (in->set && enqueue_refold(c, now, err))
+	if (in->set && cb_jobs_enqueue_refold(c, now, err))
 		goto out;
 	rc = 0;
 out:

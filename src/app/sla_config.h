@@ -15,7 +15,7 @@
  *
  * Every change that can move a ticket's clocks (a policy created or
  * updated, a calendar in use updated or given holidays) enqueues the
- * background re-fold (app/jobs.h) in the same transaction; the caller
+ * background re-fold (jobs/jobs.h) in the same transaction; the caller
  * kicks the scheduler after the commit. Writes run inside a write
  * transaction (cb_db_write) and add an audit row. */
 #ifndef CB_APP_SLA_CONFIG_H

@@ -7,13 +7,11 @@
 #include "app/auth.h"
 #include "app/check.h"
 #include "app/demo.h"
-#include "app/jobs.h"
-#include "app/kb_log.h"
-#include "app/search_indexer.h"
 #include "app/calendar_cache.h"
 #include "app/sla.h"
 #include "app/setup.h"
 #include "http/server.h"
+#include "jobs/kinds.h"
 #include "app/mail_channels.h"
 #include "app/mail_out.h"
 #include "util/alloc.h"
@@ -275,15 +273,10 @@ static int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	cb_db_set_write_limits(app.db, max_queue, max_wait);
-	/* the job scheduler (SLA timers, re-folds) runs while the server does;
-	 * it inherits the blocked signal mask set above */
-	rc = cb_jobs_start(&app, &err);
-	if (rc == 0)
-		rc = cb_search_indexer_start(&app, &err); /* search_pending (migration 011) */
-	if (rc == 0)
-		rc = cb_mail_sender_start(&app, &err); /* the outbox (app/mail_out.h) */
-	if (rc == 0)
-		rc = cb_mail_poller_start(&app, &err); /* IMAP, when configured */
+	/* the job system (timers, re-folds, the outbox, IMAP, the indexer, the
+	 * portal-activity flush: src/jobs/kinds.c) runs while the server does;
+	 * its threads inherit the blocked signal mask set above */
+	rc = cb_jobs_serve_start(&app, &err);
 	if (rc == 0 && lmtp_host[0]) {
 		int bound = 0;
 		rc = cb_mail_lmtp_start(&app, lmtp_host, lmtp_port, &bound, &err);
@@ -295,11 +288,7 @@ static int cmd_serve(int argc, char **argv)
 	if (rc)
 		cb_cli_error("%s", err.message);
 	cb_mail_lmtp_stop();
-	cb_mail_poller_stop();
-	cb_mail_sender_stop();
-	cb_search_indexer_stop();
-	cb_kb_log_stop(); /* queued portal activity is written before the close */
-	cb_jobs_stop();
+	cb_jobs_serve_stop(); /* queued portal activity is written before the close */
 	cb_db_close(app.db);
 	cb_db_unlock_dir(lock);
 	return rc ? 1 : 0;

@@ -692,6 +692,18 @@ static const char m017[] =
 	"CREATE INDEX login_failures_email_ip ON login_failures(email, ip, at);"
 	"CREATE INDEX login_failures_ip ON login_failures(ip, at);";
 
+/* m018 (issue 15, one job system): a job is claimed before it runs. A
+ * claimer sets claimed_by (its node id) and lease_until in a transaction
+ * of its own, runs the job, and deletes or reschedules the row only while
+ * it still holds the claim; a claim whose lease has passed may be taken
+ * over (its holder died). attempts counts failed runs for the kind's retry
+ * policy (src/jobs/kinds.c). jobs_claimed finds the leases that run out. */
+static const char m018[] =
+	"ALTER TABLE jobs ADD COLUMN claimed_by TEXT;"
+	"ALTER TABLE jobs ADD COLUMN lease_until INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_claimed ON jobs(lease_until) WHERE claimed_by IS NOT NULL;";
+
 const char *const cb_migrations[] = {
 	m001,
 	m002,
@@ -710,5 +722,6 @@ const char *const cb_migrations[] = {
 	m015,
 	m016,
 	m017,
+	m018,
 };
 const int cb_migrations_count = (int)(sizeof cb_migrations / sizeof cb_migrations[0]);

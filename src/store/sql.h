@@ -24,7 +24,7 @@ typedef enum {
 	CB_SQL_TX_ROLLBACK_TO_JOB,
 	CB_SQL_TX_RELEASE_JOB,
 
-	/* articles, their versions, links, votes, portal activity and the search index (migration 009). */
+	/* articles, their versions, links, votes, portal activity and the search index (migration 009) */
 	CB_SQL_ARTICLE_GET,
 	CB_SQL_ARTICLE_INSERT,
 	CB_SQL_ARTICLE_UPDATE,
@@ -51,7 +51,7 @@ typedef enum {
 	CB_SQL_SEARCH_TICKET_BRIEF,
 	CB_SQL_SEARCH_ARTICLE_BRIEF,
 
-	/* statements for tokens, idempotency and the audit trail. */
+	/* statements for tokens, idempotency and the audit trail */
 	CB_SQL_TOKEN_LOOKUP,
 	CB_SQL_TOKEN_INSERT,
 	CB_SQL_IDEM_GET,
@@ -70,18 +70,18 @@ typedef enum {
 	CB_SQL_PASSWORD_SET,
 	CB_SQL_SESSION_GET,
 
-	/* statements for `casebook check`. */
+	/* statements for `casebook check` */
 	CB_SQL_CHECK_TICKET_IDS,
 	CB_SQL_CHECK_TICKET_COUNT,
 
-	/* statements used by the demo data set (app/demo.c, demo_ops.c). */
+	/* statements used by the demo data set (app/demo.c, demo_ops.c) */
 	CB_SQL_DEMO_MARK_GET,
 	CB_SQL_DEMO_MARK_SET,
 	CB_SQL_DEMO_USER,
 	CB_SQL_DEMO_OPEN_TICKETS,
 	CB_SQL_DEMO_ADMIN,
 
-	/* statements for accounts, users, tokens' owners and * groups (app/directory.c). Each is a static array: the statement cache keys * on its address. * * The *_COLS column lists are shared by the single-row and list queries so * that one row renderer serves both. */
+	/* statements for accounts, users, tokens' owners and groups (app/directory.c) */
 	CB_SQL_DIR_ACCOUNT_GET,
 	CB_SQL_DIR_ACCOUNT_LIST,
 	CB_SQL_DIR_ACCOUNT_REF,
@@ -115,7 +115,7 @@ typedef enum {
 	CB_SQL_DIR_TOKEN_REVOKE,
 	CB_SQL_DIR_TOKENS_OF_USER,
 
-	/* escalations, group escalation settings, defects and * problems with their ticket links (migration 012). */
+	/* escalations, group escalation settings, defects and problems with their ticket links (migration 012) */
 	CB_SQL_ESC_GET,
 	CB_SQL_ESC_INSERT,
 	CB_SQL_ESC_UPDATE,
@@ -148,7 +148,7 @@ typedef enum {
 	CB_SQL_PROBLEM_ARTICLE_TYPE,
 	CB_SQL_PROBLEM_OCCURRENCES,
 
-	/* major incidents, components, the status page and * post-incident reviews (migration 013). */
+	/* major incidents, components, the status page and post-incident reviews (migration 013) */
 	CB_SQL_INCIDENT_GET,
 	CB_SQL_INCIDENT_INSERT,
 	CB_SQL_INCIDENT_UPDATE,
@@ -191,7 +191,7 @@ typedef enum {
 	CB_SQL_ACTIONS_OF_INCIDENT,
 	CB_SQL_ACTIONS_LIST,
 
-	/* the e-mail channel: messages in and out, participants and * attachments (migration 014). */
+	/* the e-mail channel: messages in and out, participants and attachments (migration 014) */
 	CB_SQL_MAIL_IN_BY_MID,
 	CB_SQL_MAIL_TICKET_BY_MID,
 	CB_SQL_MAIL_INSERT,
@@ -227,7 +227,7 @@ typedef enum {
 	CB_SQL_TICKET_MAIL_INFO,
 	CB_SQL_USER_NAME,
 
-	/* statements of the reports (app/report.c). */
+	/* statements of the reports (app/report.c) */
 	CB_SQL_KPI_DELETE,
 	CB_SQL_KPI_INSERT,
 	CB_SQL_KPI_RANGE,
@@ -263,13 +263,13 @@ typedef enum {
 	CB_SQL_REPORT_TICKET_COUNT,
 	CB_SQL_SURVEY_RESPONSES,
 
-	/* statements used by `casebook init`. */
+	/* statements used by `casebook init` */
 	CB_SQL_SETUP_COUNT_USERS,
 	CB_SQL_SETUP_ADMIN,
 	CB_SQL_SETUP_ACCOUNT,
 	CB_SQL_SETUP_SETTING,
 
-	/* statements of the SLA engine. */
+	/* statements of the SLA engine */
 	CB_SQL_SLA_POLICIES,
 	CB_SQL_SLA_CONFIG_VERSION,
 	CB_SQL_SLA_CONFIG_BUMP,
@@ -284,7 +284,7 @@ typedef enum {
 	CB_SQL_SLA_FIRED_INSERT,
 	CB_SQL_SLA_POLICY_NAME,
 
-	/* statements of the SLA configuration (calendars and * policies, app/sla_config.c) and of the job scheduler (app/jobs.c). * * Jobs (table of migration m002): timers of the SLA engine * ("sla.at_risk", "sla.breached": ticket_id, clock and instance name the * clock) and re-folds after a configuration change ("sla.refold": * ticket_id, clock NULL; `instance` holds the progress, the id of the last * ticket already re-folded, so a restart continues where it stopped). */
+	/* the SLA configuration: calendars and policies (app/sla_config.c) */
 	CB_SQL_CAL_GET,
 	CB_SQL_CAL_BY_NAME,
 	CB_SQL_CAL_LIST,
@@ -300,18 +300,11 @@ typedef enum {
 	CB_SQL_POL_UPDATE,
 	CB_SQL_CAL_NAME,
 	CB_SQL_REFOLD_TICKETS,
-	CB_SQL_JOBS_NEXT_DUE,
-	CB_SQL_JOBS_FIRST_DUE,
-	CB_SQL_JOBS_DELETE,
-	CB_SQL_JOBS_PROGRESS,
-	CB_SQL_JOBS_RESCHEDULE,
 	CB_SQL_JOBS_REFOLD_CLEAR,
 	CB_SQL_JOBS_REFOLD_INSERT,
-	CB_SQL_JOBS_PENDING,
 
-	/* statements for tickets and their event log. */
+	/* statements for tickets and their event log */
 	CB_SQL_TICKET_GET,
-	CB_SQL_TICKET_BY_EXTERNAL,
 	CB_SQL_TICKET_INSERT,
 	CB_SQL_TICKET_UPDATE,
 	CB_SQL_TAGS_DELETE,
@@ -328,7 +321,6 @@ typedef enum {
 	CB_SQL_ACCOUNT_BRIEF,
 	CB_SQL_ACCOUNT_BY_NAME,
 	CB_SQL_GROUP_BRIEF,
-	CB_SQL_GROUP_BY_NAME,
 	CB_SQL_TICKET_FOLLOWUPS,
 	CB_SQL_EXPORT_TICKETS,
 	CB_SQL_EXPORT_EVENTS,
@@ -340,7 +332,7 @@ typedef enum {
 	CB_SQL_IMPORT_ATTACHMENT,
 	CB_SQL_TICKET_EXISTS,
 
-	/* saved views. */
+	/* saved views */
 	CB_SQL_VIEW_INSERT,
 	CB_SQL_VIEW_GET,
 	CB_SQL_VIEW_BY_NAME,
@@ -366,7 +358,7 @@ typedef enum {
 	CB_SQL_MAIL_EVENT_DATA,
 	CB_SQL_OUTBOX_STATS,
 
-	/* search document frequencies (app/search.c) */
+	/* search document frequencies (store/search_fts5.c) */
 	CB_SQL_SEARCH_DF_TICKETS,
 	CB_SQL_SEARCH_DF_ARTICLES,
 
@@ -376,6 +368,21 @@ typedef enum {
 
 	/* KPI rollups rebuilt from the facts (app/report.c; a script) */
 	CB_SQL_ROLLUP_REBUILD,
+
+	/* the job queue (src/jobs/queue.c): claims and leases (migration 018) */
+	CB_SQL_JOBQ_NEXT,
+	CB_SQL_JOBQ_CANDIDATES,
+	CB_SQL_JOBQ_CLAIM,
+	CB_SQL_JOBQ_OWNED,
+	CB_SQL_JOBQ_DELETE,
+	CB_SQL_JOBQ_RESCHEDULE,
+	CB_SQL_JOBQ_RELEASE,
+	CB_SQL_JOBQ_REINSERT,
+	CB_SQL_JOBQ_STATS,
+
+	/* pending work of the worker job kinds (src/jobs/kinds.c) */
+	CB_SQL_SEARCH_PENDING_COUNT,
+	CB_SQL_OUTBOX_PENDING,
 
 	CB_SQL__COUNT
 } cb_sql;

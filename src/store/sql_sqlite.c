@@ -13,7 +13,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_TX_ROLLBACK_TO_JOB] = "ROLLBACK TO job",
 	[CB_SQL_TX_RELEASE_JOB] = "RELEASE job",
 
-	/* ---- articles, their versions, links, votes, portal activity and the search index (migration 009). ---- */
+	/* ---- articles, their versions, links, votes, portal activity and the search index (migration 009) ---- */
 	[CB_SQL_ARTICLE_GET] =
 		"SELECT " CB_ARTICLE_COLS " FROM articles a WHERE a.id = ?1",
 	[CB_SQL_ARTICLE_INSERT] =
@@ -99,7 +99,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT title, body, coalesce(symptoms, ''), coalesce(cause, ''), coalesce(workaround, ''),"
 		" type, state, visibility FROM articles WHERE id = ?1",
 
-	/* ---- statements for tokens, idempotency and the audit trail. ---- */
+	/* ---- statements for tokens, idempotency and the audit trail ---- */
 	[CB_SQL_TOKEN_LOOKUP] =
 		"SELECT u.id, u.role, u.account_id, u.email, u.active FROM tokens t"
 		" JOIN users u ON u.id = t.user_id WHERE t.hash = ?1 AND t.revoked_at IS NULL",
@@ -139,13 +139,13 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_SESSION_GET] =
 		"SELECT user_id, csrf, expires_at FROM sessions WHERE id = ?1 AND revoked_at IS NULL",
 
-	/* ---- statements for `casebook check`. ---- */
+	/* ---- statements for `casebook check` ---- */
 	[CB_SQL_CHECK_TICKET_IDS] =
 		"SELECT id FROM tickets WHERE id > ?1 ORDER BY id LIMIT 1000",
 	[CB_SQL_CHECK_TICKET_COUNT] =
 		"SELECT count(*) FROM tickets",
 
-	/* ---- statements used by the demo data set (app/demo.c, demo_ops.c). ---- */
+	/* ---- statements used by the demo data set (app/demo.c, demo_ops.c) ---- */
 	/* the record that the demo data set was loaded: {"loaded_at", "tickets", "days", "seed"} */
 	[CB_SQL_DEMO_MARK_GET] =
 		"SELECT value FROM settings WHERE key = 'demo'",
@@ -162,7 +162,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_DEMO_ADMIN] =
 		"SELECT id FROM users WHERE role = 'admin' AND email != ?1 ORDER BY id LIMIT 1",
 
-	/* ---- statements for accounts, users, tokens' owners and * groups (app/directory.c). Each is a static array: the statement cache keys * on its address. * * The *_COLS column lists are shared by the single-row and list queries so * that one row renderer serves both. ---- */
+	/* ---- statements for accounts, users, tokens' owners and groups (app/directory.c) ---- */
 	[CB_SQL_DIR_ACCOUNT_GET] =
 		"SELECT " CB_SQL_DIR_ACCOUNT_COLS " FROM accounts a WHERE a.id = ?1",
 	/* ?1 after id, ?2 only this id (0 = all), ?3 limit */
@@ -245,7 +245,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_DIR_TOKENS_OF_USER] =
 		"SELECT id FROM tokens WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY id",
 
-	/* ---- escalations, group escalation settings, defects and * problems with their ticket links (migration 012). ---- */
+	/* ---- escalations, group escalation settings, defects and problems with their ticket links (migration 012) ---- */
 	[CB_SQL_ESC_GET] =
 		"SELECT " CB_ESC_COLS " FROM escalations e WHERE e.id = ?1",
 	[CB_SQL_ESC_INSERT] =
@@ -350,7 +350,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"   AND l.problem_id = json_extract(ev.data, '$.problem'))"
 		" ORDER BY ev.at",
 
-	/* ---- major incidents, components, the status page and * post-incident reviews (migration 013). ---- */
+	/* ---- major incidents, components, the status page and post-incident reviews (migration 013) ---- */
 	[CB_SQL_INCIDENT_GET] =
 		"SELECT " CB_INCIDENT_COLS " FROM incidents WHERE id = ?1",
 	[CB_SQL_INCIDENT_INSERT] =
@@ -486,7 +486,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" AND (?4 IS NULL OR owner_id = ?4)"
 		" ORDER BY due_date IS NULL, due_date, id LIMIT ?5 OFFSET ?6",
 
-	/* ---- the e-mail channel: messages in and out, participants and * attachments (migration 014). ---- */
+	/* ---- the e-mail channel: messages in and out, participants and attachments (migration 014) ---- */
 	[CB_SQL_MAIL_IN_BY_MID] =
 		"SELECT id, ticket_id, event_id, result, reason FROM mail_messages"
 		" WHERE message_id = ?1 AND direction = 'in'",
@@ -586,7 +586,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_USER_NAME] =
 		"SELECT name, email FROM users WHERE id = ?1",
 
-	/* ---- statements of the reports (app/report.c). ---- */
+	/* ---- statements of the reports (app/report.c) ---- */
 	[CB_SQL_KPI_DELETE] =
 		"DELETE FROM kpi_facts WHERE ticket_id = ?1",
 	[CB_SQL_KPI_INSERT] =
@@ -697,7 +697,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_SURVEY_RESPONSES] =
 		"SELECT at FROM events WHERE ticket_id = ?1 AND type = ?2 ORDER BY seq",
 
-	/* ---- statements used by `casebook init`. ---- */
+	/* ---- statements used by `casebook init` ---- */
 	[CB_SQL_SETUP_COUNT_USERS] =
 		"SELECT count(*) FROM users",
 	[CB_SQL_SETUP_ADMIN] =
@@ -709,7 +709,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_SETUP_SETTING] =
 		"INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
 
-	/* ---- statements of the SLA engine. ---- */
+	/* ---- statements of the SLA engine ---- */
 	[CB_SQL_SLA_POLICIES] =
 		"SELECT id, name, position, conditions, calendar_id, targets FROM sla_policies"
 		" ORDER BY position",
@@ -750,7 +750,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_SLA_POLICY_NAME] =
 		"SELECT name FROM sla_policies WHERE id = ?1",
 
-	/* ---- statements of the SLA configuration (calendars and * policies, app/sla_config.c) and of the job scheduler (app/jobs.c). * * Jobs (table of migration m002): timers of the SLA engine * ("sla.at_risk", "sla.breached": ticket_id, clock and instance name the * clock) and re-folds after a configuration change ("sla.refold": * ticket_id, clock NULL; `instance` holds the progress, the id of the last * ticket already re-folded, so a restart continues where it stopped). ---- */
+	/* ---- the SLA configuration: calendars and policies (app/sla_config.c) ---- */
 	[CB_SQL_CAL_GET] =
 		"SELECT " CB_SQL_CAL_COLS " FROM calendars WHERE id = ?1",
 	[CB_SQL_CAL_BY_NAME] =
@@ -791,32 +791,14 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_REFOLD_TICKETS] =
 		"SELECT id FROM tickets WHERE id > ?1 AND status NOT IN ('solved', 'closed')"
 		" ORDER BY id LIMIT ?2",
-	/* ---- jobs ---- */
-	[CB_SQL_JOBS_NEXT_DUE] =
-		"SELECT due_at FROM jobs ORDER BY due_at LIMIT 1",
-	/* the earliest job due strictly before ?1 (ties in insertion order) */
-	[CB_SQL_JOBS_FIRST_DUE] =
-		"SELECT id, due_at, kind, ticket_id, clock, instance FROM jobs WHERE due_at < ?1"
-		" ORDER BY due_at, id LIMIT 1",
-	[CB_SQL_JOBS_DELETE] =
-		"DELETE FROM jobs WHERE id = ?1",
-	[CB_SQL_JOBS_PROGRESS] =
-		"UPDATE jobs SET instance = ?2 WHERE id = ?1",
-	[CB_SQL_JOBS_RESCHEDULE] =
-		"UPDATE jobs SET due_at = ?2 WHERE id = ?1",
+	/* ---- re-fold jobs (src/jobs/queue.c) ---- */
 	[CB_SQL_JOBS_REFOLD_CLEAR] =
 		"DELETE FROM jobs WHERE kind = 'sla.refold'",
 	[CB_SQL_JOBS_REFOLD_INSERT] =
 		"INSERT INTO jobs(due_at, kind, ticket_id, clock, instance)"
 		" VALUES (?1, 'sla.refold', NULL, NULL, 0)",
-	[CB_SQL_JOBS_PENDING] =
-		"SELECT kind, count(*) FROM jobs GROUP BY kind",
-
-	/* ---- statements for tickets and their event log. ---- */
 	[CB_SQL_TICKET_GET] =
 		"SELECT " CB_TICKET_COLS " FROM tickets WHERE id = ?1",
-	[CB_SQL_TICKET_BY_EXTERNAL] =
-		"SELECT id FROM tickets WHERE external_id = ?1",
 	[CB_SQL_TICKET_INSERT] =
 		"INSERT INTO tickets(id, external_id, subject, description, status, priority, category,"
 		" tags, account_id, requester_id, assignee_id, group_id, environment, custom_fields,"
@@ -863,8 +845,6 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT id, name, tier FROM accounts WHERE name = ?1",
 	[CB_SQL_GROUP_BRIEF] =
 		"SELECT id, name FROM groups WHERE id = ?1",
-	[CB_SQL_GROUP_BY_NAME] =
-		"SELECT id, name FROM groups WHERE name = ?1",
 	[CB_SQL_TICKET_FOLLOWUPS] =
 		"SELECT id FROM tickets WHERE followup_of = ?1 ORDER BY id",
 	/* export (app/import.c): tickets by id in pages, then the events of a page */
@@ -890,7 +870,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_TICKET_EXISTS] =
 		"SELECT id FROM tickets WHERE id = ?1",
 
-	/* ---- saved views. ---- */
+	/* ---- saved views ---- */
 	[CB_SQL_VIEW_INSERT] =
 		"INSERT INTO saved_views(name, owner_id, base, filters, sort, created_by, created_at, updated_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
@@ -949,7 +929,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT state, count(*), min(CASE WHEN state = 'queued' THEN"
 		" created_at END) FROM outbox GROUP BY state",
 
-	/* ---- search document frequencies (app/search.c) ---- */
+	/* ---- search document frequencies (store/search_fts5.c) ---- */
 	[CB_SQL_SEARCH_DF_TICKETS] =
 		"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid > 0",
 	[CB_SQL_SEARCH_DF_ARTICLES] =
@@ -971,6 +951,45 @@ static const char *const texts[CB_SQL__COUNT] = {
 	/* ---- KPI rollups rebuilt from the facts (app/report.c; a script) ---- */
 	[CB_SQL_ROLLUP_REBUILD] =
 		CB_SQL_ROLLUP_DERIVE,
+	/* ---- the job queue (src/jobs/queue.c): claims and leases (migration 018) ---- */
+	/* the earliest due_at of an unclaimed job, and the earliest lease that runs	 * out (a claimed job becomes claimable again then) */
+	[CB_SQL_JOBQ_NEXT] =
+		"SELECT (SELECT due_at FROM jobs WHERE claimed_by IS NULL ORDER BY due_at LIMIT 1),"
+		" (SELECT min(lease_until) FROM jobs WHERE claimed_by IS NOT NULL)",
+	/* jobs due strictly before ?1 that nobody holds (or whose lease ran out),	 * in due order (ties in insertion order), before (due ?3, id ?4) */
+	[CB_SQL_JOBQ_CANDIDATES] =
+		"SELECT id, due_at, kind, ticket_id, clock, instance, attempts FROM jobs"
+		" WHERE due_at < ?1 AND (claimed_by IS NULL OR lease_until < ?1)"
+		" AND (due_at < ?3 OR (due_at = ?3 AND id < ?4))"
+		" ORDER BY due_at, id LIMIT ?2",
+	/* ?1 id, ?2 node, ?3 lease until, ?4 now: one change when claimed */
+	[CB_SQL_JOBQ_CLAIM] =
+		"UPDATE jobs SET claimed_by = ?2, lease_until = ?3"
+		" WHERE id = ?1 AND (claimed_by IS NULL OR lease_until < ?4)",
+	/* a row when ?2 still holds job ?1 */
+	[CB_SQL_JOBQ_OWNED] =
+		"SELECT attempts FROM jobs WHERE id = ?1 AND claimed_by = ?2",
+	[CB_SQL_JOBQ_DELETE] =
+		"DELETE FROM jobs WHERE id = ?1",
+	/* unclaimed again, due at ?2, progress ?3, failed runs ?4 */
+	[CB_SQL_JOBQ_RESCHEDULE] =
+		"UPDATE jobs SET due_at = ?2, instance = ?3, attempts = ?4, claimed_by = NULL,"
+		" lease_until = NULL WHERE id = ?1",
+	[CB_SQL_JOBQ_RELEASE] =
+		"UPDATE jobs SET claimed_by = NULL, lease_until = NULL WHERE id = ?1 AND claimed_by = ?2",
+	/* a job that continues, back (as a new row: its id may have been taken)	 * after it was removed for its run: ?1 due, ?2 kind, ?3 ticket, ?4 clock,	 * ?5 progress */
+	[CB_SQL_JOBQ_REINSERT] =
+		"INSERT INTO jobs(due_at, kind, ticket_id, clock, instance, attempts)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+	/* per kind: jobs, the earliest due_at before ?1 (the oldest due one) */
+	[CB_SQL_JOBQ_STATS] =
+		"SELECT kind, count(*), min(CASE WHEN due_at < ?1 THEN due_at END) FROM jobs GROUP BY kind",
+	/* ---- pending work of the worker job kinds (src/jobs/kinds.c) ---- */
+	[CB_SQL_SEARCH_PENDING_COUNT] =
+		"SELECT count(*) FROM search_pending",
+	/* the mail.outbox job kind's pending work: queued rows, the oldest's creation */
+	[CB_SQL_OUTBOX_PENDING] =
+		"SELECT count(*), min(created_at) FROM outbox WHERE state = 'queued'",
 };
 
 const char *cb_sql_sqlite_text(cb_sql id)

@@ -95,7 +95,10 @@ CB_TEST(pipeline_ids_from_the_database_and_stale_decisions_retried)
 	char *token = NULL;
 	CB_REQUIRE(cb_setup_init(&app, a, "admin@desk.test", 1000, &token, &err) == 0);
 	struct create cr = {{0, 0}};
-	CB_REQUIRE(cb_db_write(app.db, create_fn, &cr, &err) == 0);
+	int crc = cb_db_write(app.db, create_fn, &cr, &err);
+	if (crc)
+		fprintf(stderr, "    create: %d %s\n", err.code, err.message);
+	CB_REQUIRE(crc == 0);
 	CB_CHECK(cr.id[0] > 0);
 	CB_CHECK_INT(cr.id[1], cr.id[0] + 1);
 
