@@ -76,6 +76,13 @@ static const char CB_SQL_DIR_GROUP_GET[] =
 static const char CB_SQL_DIR_GROUP_LIST[] =
 	"SELECT " CB_SQL_DIR_GROUP_COLS " FROM groups g WHERE g.id > ?1 ORDER BY g.id LIMIT ?2";
 static const char CB_SQL_DIR_GROUP_REF[] = "SELECT id, name FROM groups WHERE id = ?1";
+/* The references of a page (users ?1, accounts ?2, groups ?3: JSON arrays
+ * of ids) in one statement: kind (0 user, 1 account, 2 group), id, then
+ * email, name (users), name, tier (accounts), name (groups). */
+static const char CB_SQL_DIR_REFS_PAGE[] =
+	"SELECT 0, id, email, name FROM users WHERE id IN (SELECT value FROM json_each(?1))"
+	" UNION ALL SELECT 1, id, name, tier FROM accounts WHERE id IN (SELECT value FROM json_each(?2))"
+	" UNION ALL SELECT 2, id, name, NULL FROM groups WHERE id IN (SELECT value FROM json_each(?3))";
 static const char CB_SQL_DIR_GROUP_BY_NAME[] = "SELECT id FROM groups WHERE name = ?1";
 static const char CB_SQL_DIR_GROUP_INSERT[] =
 	"INSERT INTO groups(name, description, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)";

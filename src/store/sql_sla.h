@@ -20,6 +20,10 @@ static const char CB_SQL_SLA_CALENDAR[] =
 static const char CB_SQL_SLA_ACCOUNT_TIER[] = "SELECT tier FROM accounts WHERE id = ?1";
 static const char CB_SQL_SLA_EVENTS[] =
 	"SELECT type, at, actor_id, data FROM events WHERE ticket_id = ?1 ORDER BY seq";
+/* The events of a page of tickets (?1 a JSON array of ticket ids). */
+static const char CB_SQL_SLA_EVENTS_PAGE[] =
+	"SELECT ticket_id, type, at, actor_id, data FROM events"
+	" WHERE ticket_id IN (SELECT value FROM json_each(?1)) ORDER BY ticket_id, seq";
 static const char CB_SQL_SLA_UPSERT[] =
 	"INSERT INTO ticket_sla(ticket_id, policy_id, open, next_due_at, at_risk_at, breached, updated_at,"
 	" urgency_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(ticket_id) DO UPDATE SET"

@@ -61,6 +61,15 @@ static const char CB_SQL_GROUP_BY_NAME[] = "SELECT id, name FROM groups WHERE na
 static const char CB_SQL_TICKET_FOLLOWUPS[] =
 	"SELECT id FROM tickets WHERE followup_of = ?1 ORDER BY id";
 
+/* A page of tickets (app/ticket_page.c): ?1 is a JSON array of ids; the
+ * rows come in no particular order. */
+static const char CB_SQL_TICKET_PAGE[] =
+	"SELECT " CB_TICKET_COLS " FROM tickets WHERE id IN (SELECT value FROM json_each(?1))";
+/* The follow-ups of a page of tickets (?1 a JSON array of ids): followup_of, id. */
+static const char CB_SQL_TICKET_PAGE_FOLLOWUPS[] =
+	"SELECT followup_of, id FROM tickets"
+	" WHERE followup_of IN (SELECT value FROM json_each(?1)) ORDER BY followup_of, id";
+
 /* export (app/import.c): tickets by id in pages, then the events of a page */
 static const char CB_SQL_EXPORT_TICKETS[] =
 	"SELECT id, external_id FROM tickets WHERE id > ?1 ORDER BY id LIMIT ?2";
