@@ -819,6 +819,72 @@ int cb_sla_page_accounts(const cb_sla_page *p, const int64_t **out)
 	return p->nacct;
 }
 
+/* Tiers a fold of the page asked for beyond those the caller loaded (an
+ * account a ticket belonged to before): the first pass over the missing
+ * folds collects them (answering "no account" and marking the fold), one
+ * statement reads them all, and the marked tickets are folded again. */
+typedef struct {
+	tier_known_fn known;
+	void *kctx;
+	int collect; /* first pass: record unknown accounts */
+	int missed;  /* the current fold asked for an account not loaded yet */
+	int n, cap;
+	struct extra_tier { int64_t id; const char *tier; int loaded; } *v;
+} page_tiers;
+
+static int page_known(void *ctx, int64_t account_id, const char **tier)
+{
+	page_tiers *pt = ctx;
+	if (pt->known && pt->known(pt->kctx, account_id, tier))
+		return 1;
+	for (int i = 0; i < pt->n; i++) {
+		if (pt->v[i].id != account_id)
+			continue;
+		*tier = pt->v[i].tier;
+		pt->missed |= !pt->v[i].loaded;
+		return pt->v[i].loaded || pt->collect;
+	}
+	if (!pt->collect)
+		return 0; /* read it (not reached: the second pass asks the same accounts) */
+	if (pt->n == pt->cap) {
+		pt->cap = pt->cap ? pt->cap * 2 : 8;
+		pt->v = cb_xrealloc(pt->v, (size_t)pt->cap * sizeof *pt->v);
+	}
+	pt->v[pt->n++] = (struct extra_tier){account_id, NULL, 0};
+	*tier = NULL;
+	pt->missed = 1;
+	return 1;
+}
+
+/* Reads the tiers page_known collected. */
+static int page_tiers_load(cb_conn *c, page_tiers *pt, cb_err *err)
+{
+	static const char *const names[] = {"enterprise", "business", "standard"};
+	json_t *a = json_array();
+	for (int i = 0; i < pt->n; i++)
+		json_array_append_new(a, json_integer(pt->v[i].id));
+	char *ids = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_ACCOUNT_TIERS, err);
+	int r = -1;
+	if (q) {
+		cb_q_bind_text(q, 1, ids);
+		while ((r = cb_q_step(q, err)) == 1) {
+			int64_t id = cb_q_i64(q, 0);
+			unsigned t = tier_from_name(cb_q_text(q, 1));
+			const char *name = t == CB_TIER_ENTERPRISE ? names[0]
+					   : t == CB_TIER_BUSINESS ? names[1] : names[2];
+			for (int i = 0; i < pt->n; i++)
+				if (pt->v[i].id == id)
+					pt->v[i].tier = name;
+		}
+	}
+	free(ids); /* jansson's allocation */
+	for (int i = 0; i < pt->n; i++)
+		pt->v[i].loaded = 1; /* not found: no such account */
+	return r < 0 ? -1 : 0;
+}
+
 /* The events of the page's tickets listed in miss[0..nmiss) (indexes into
  * p->ids), each into rows[j]. */
 static int page_events(cb_sla_page *p, const int *miss, int nmiss, fold_rows *rows, cb_err *err)
@@ -847,6 +913,9 @@ static int page_events(cb_sla_page *p, const int *miss, int nmiss, fold_rows *ro
 	return r < 0 ? -1 : 0;
 }
 
+static void page_fold(cb_sla_page *p, int i, const fold_rows *rows, page_tiers *pt,
+		      const void *db, cb_ms now, json_t **out);
+
 int cb_sla_page_render(cb_sla_page *p, tier_known_fn known, void *kctx, cb_ms now, json_t **out,
 		       cb_err *err)
 {
@@ -869,22 +938,31 @@ int cb_sla_page_render(cb_sla_page *p, tier_known_fn known, void *kctx, cb_ms no
 	}
 	fold_rows *rows = cb_xcalloc((size_t)(nmiss ? nmiss : 1), sizeof *rows);
 	int rc = nmiss ? page_events(p, miss, nmiss, rows, err) : 0;
-	for (int j = 0; j < nmiss && !rc; j++) {
-		int i = miss[j];
-		cb_sla s;
-		tiers_read seen = {0};
-		fold_ctx fc = {p->c, &seen, known, kctx};
-		cb_err e2 = {0}; /* a ticket without events renders without a policy */
-		if (fold_apply(p->cs, &fc, p->ids[i], &rows[j], &s, NULL, &e2))
-			continue;
-		cb_sla_view v[CB_CLOCK__COUNT];
-		cb_sla_view_at(&s, now, v);
-		out[i] = render_views(v, s.policy ? s.policy->name : NULL);
-		if (p->nevents[i] <= 0 || seen.overflow)
-			cb_sla_free(&s);
-		else
-			cache_put(db, p->cs, p->ids[i], p->nevents[i], &seen, s);
+	page_tiers pt = {.known = known, .kctx = kctx, .collect = 1};
+	unsigned char *again = cb_xcalloc((size_t)(nmiss ? nmiss : 1), 1);
+	int nagain = 0;
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		if (pass == 1) {
+			if (!nagain)
+				break;
+			pt.collect = 0;
+			rc = page_tiers_load(p->c, &pt, err);
+		}
+		for (int j = 0; j < nmiss && !rc; j++) {
+			if (pass == 1 && !again[j])
+				continue;
+			pt.missed = 0;
+			page_fold(p, miss[j], &rows[j], &pt, db, now, out);
+			if (pass == 0 && pt.missed) {
+				again[j] = 1;
+				nagain++;
+				json_decref(out[miss[j]]);
+				out[miss[j]] = NULL;
+			}
+		}
 	}
+	cb_free(again);
+	cb_free(pt.v);
 	for (int j = 0; j < nmiss; j++)
 		rows_free(&rows[j]);
 	cb_free(rows);
@@ -895,6 +973,26 @@ int cb_sla_page_render(cb_sla_page *p, tier_known_fn known, void *kctx, cb_ms no
 			out[i] = NULL;
 		}
 	return rc;
+}
+
+/* Folds ticket i of the page from its rows into out[i] (NULL when it has no
+ * events) and keeps the fold unless pt marked it (tiers still to read). */
+static void page_fold(cb_sla_page *p, int i, const fold_rows *rows, page_tiers *pt,
+		      const void *db, cb_ms now, json_t **out)
+{
+	cb_sla s;
+	tiers_read seen = {0};
+	fold_ctx fc = {p->c, &seen, page_known, pt};
+	cb_err e2 = {0}; /* a ticket without events renders without a policy */
+	if (fold_apply(p->cs, &fc, p->ids[i], rows, &s, NULL, &e2))
+		return;
+	cb_sla_view v[CB_CLOCK__COUNT];
+	cb_sla_view_at(&s, now, v);
+	out[i] = render_views(v, s.policy ? s.policy->name : NULL);
+	if (p->nevents[i] <= 0 || seen.overflow || pt->missed)
+		cb_sla_free(&s);
+	else
+		cache_put(db, p->cs, p->ids[i], p->nevents[i], &seen, s);
 }
 
 void cb_sla_page_free(cb_sla_page *p)

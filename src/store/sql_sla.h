@@ -18,6 +18,9 @@ static const char CB_SQL_SLA_CONFIG_BUMP[] =
 static const char CB_SQL_SLA_CALENDAR[] =
 	"SELECT id, name, timezone, hours, holidays, updated_at FROM calendars WHERE id = ?1";
 static const char CB_SQL_SLA_ACCOUNT_TIER[] = "SELECT tier FROM accounts WHERE id = ?1";
+/* The tiers of accounts ?1 (a JSON array of ids): id, tier. */
+static const char CB_SQL_SLA_ACCOUNT_TIERS[] =
+	"SELECT id, tier FROM accounts WHERE id IN (SELECT value FROM json_each(?1))";
 static const char CB_SQL_SLA_EVENTS[] =
 	"SELECT type, at, actor_id, data FROM events WHERE ticket_id = ?1 ORDER BY seq";
 /* The events of a page of tickets (?1 a JSON array of ticket ids). */
