@@ -77,6 +77,12 @@ static const char CB_SQL_FIXED_DEFECTS_OF_TICKET[] =
 	"SELECT d.id, d.tracker, d.key, d.url, d.title, d.fixed_at FROM defect_links l"
 	" JOIN defects d ON d.id = l.defect_id WHERE l.ticket_id = ?1 AND d.status = 'fixed'"
 	" ORDER BY d.fixed_at, d.id";
+/* The same for a page of tickets (?1 a JSON array of ids), ticket id first. */
+static const char CB_SQL_FIXED_DEFECTS_OF_TICKETS[] =
+	"SELECT l.ticket_id, d.id, d.tracker, d.key, d.url, d.title, d.fixed_at FROM defect_links l"
+	" JOIN defects d ON d.id = l.defect_id"
+	" WHERE l.ticket_id IN (SELECT value FROM json_each(?1)) AND d.status = 'fixed'"
+	" ORDER BY l.ticket_id, d.fixed_at, d.id";
 
 /* ---- problems ---- */
 #define CB_PROBLEM_COLS \
