@@ -5,6 +5,7 @@
 #include "app/auth.h"
 #include "app/directory.h"
 #include "app/ticket.h"
+#include "app/ticket_page.h"
 #include "store/sql.h"
 #include "util/alloc.h"
 #include "util/jsonx.h"
@@ -511,33 +512,41 @@ int cb_defect_fix_available(cb_conn *c, const cb_actor *viewer, cb_ms now, int l
 		json_array_remove(ids, (size_t)limit);
 		*next = offset + limit;
 	}
-	*items = json_array();
-	size_t i;
+	/* the page in a bounded number of statements (app/ticket_page.h) */
+	size_t n = json_array_size(ids), i;
+	int64_t *tid = cb_xcalloc(n ? n : 1, sizeof *tid);
 	json_t *v;
-	json_array_foreach(ids, i, v) {
-		int64_t tid = json_integer_value(v);
-		json_t *t = cb_ticket_render(c, viewer, tid, now, err);
-		if (!t)
-			goto fail;
-		json_t *fixed = json_array();
-		q = cb_q_get(c, CB_SQL_FIXED_DEFECTS_OF_TICKET, err);
-		if (!q) {
-			json_decref(t);
-			json_decref(fixed);
-			goto fail;
+	json_array_foreach(ids, i, v)
+		tid[i] = json_integer_value(v);
+	r = cb_ticket_page_render(c, viewer, tid, (int)n, now, CB_TICKET_PAGE_FOLLOWUPS, items, err);
+	cb_free(tid);
+	if (r)
+		goto fail;
+	json_t *t;
+	json_array_foreach(*items, i, t)
+		json_object_set_new(t, "fixed_defects", json_array());
+	char *js = json_dumps(ids, JSON_COMPACT);
+	q = cb_q_get(c, CB_SQL_FIXED_DEFECTS_OF_TICKETS, err);
+	if (q)
+		cb_q_bind_text(q, 1, js);
+	free(js); /* bound as a copy; jansson's allocation */
+	if (!q)
+		goto fail;
+	while ((r = cb_q_step(q, err)) == 1) {
+		int64_t of = cb_q_i64(q, 0);
+		json_array_foreach(*items, i, t) {
+			if (json_integer_value(json_object_get(t, "id")) != of)
+				continue;
+			json_array_append_new(
+				json_object_get(t, "fixed_defects"),
+				json_pack("{s:I, s:s, s:s, s:o, s:s, s:o}", "id", (json_int_t)cb_q_i64(q, 1),
+					  "tracker", cb_q_text(q, 2), "key", cb_q_text(q, 3), "url",
+					  cb_app_col_text(q, 4), "title", cb_q_text(q, 5), "fixed_at",
+					  cb_app_col_time(q, 6)));
 		}
-		cb_q_bind_i64(q, 1, tid);
-		while ((r = cb_q_step(q, err)) == 1)
-			json_array_append_new(fixed, json_pack("{s:I, s:s, s:s, s:o, s:s, s:o}", "id",
-							       (json_int_t)cb_q_i64(q, 0), "tracker",
-							       cb_q_text(q, 1), "key", cb_q_text(q, 2),
-							       "url", cb_app_col_text(q, 3), "title",
-							       cb_q_text(q, 4), "fixed_at", cb_app_col_time(q, 5)));
-		json_object_set_new(t, "fixed_defects", fixed);
-		json_array_append_new(*items, t);
-		if (r < 0)
-			goto fail;
 	}
+	if (r < 0)
+		goto fail;
 	json_decref(ids);
 	return 0;
 fail:

@@ -14,8 +14,10 @@
 #include "app/directory.h"
 #include "app/auth.h"
 #include "store/sql.h"
+#include "util/alloc.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -407,6 +409,117 @@ json_t *cb_dir_group_ref(cb_conn *c, int64_t id)
 	json_t *v = json_pack("{s:I, s:o}", "id", (json_int_t)id, "name", jstr(cb_q_text(q, 1)));
 	cb_q_reset(q);
 	return v ? v : json_null();
+}
+
+/* ---- references of a page ---- */
+
+struct cb_dir_refs {
+	json_t *kind[3]; /* users, accounts, groups: "id" -> ref object (null: asked, missing) */
+};
+
+static void ids_key(char *buf, size_t n, int64_t id)
+{
+	snprintf(buf, n, "%lld", (long long)id);
+}
+
+/* The ids > 0 as a JSON array text, each also marked "asked" in into. */
+static char *ids_json(const int64_t *ids, int n, json_t *into)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++) {
+		if (ids[i] <= 0)
+			continue;
+		char k[24];
+		ids_key(k, sizeof k, ids[i]);
+		if (json_object_get(into, k))
+			continue;
+		json_object_set_new(into, k, json_null());
+		json_array_append_new(a, json_integer(ids[i]));
+	}
+	char *s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+cb_dir_refs *cb_dir_refs_load(cb_conn *c, const int64_t *users, int nusers,
+			      const int64_t *accounts, int naccounts, const int64_t *groups,
+			      int ngroups, cb_err *err)
+{
+	cb_dir_refs *r = cb_xcalloc(1, sizeof *r);
+	for (int k = 0; k < 3; k++)
+		r->kind[k] = json_object();
+	char *ju = ids_json(users, nusers, r->kind[0]);
+	char *ja = ids_json(accounts, naccounts, r->kind[1]);
+	char *jg = ids_json(groups, ngroups, r->kind[2]);
+	int rc = 0;
+	size_t asked = json_object_size(r->kind[0]) + json_object_size(r->kind[1]) +
+		       json_object_size(r->kind[2]);
+	cb_q *q = asked ? cb_q_get(c, CB_SQL_DIR_REFS_PAGE, err) : NULL;
+	if (asked && !q)
+		rc = -1;
+	if (q) {
+		cb_q_bind_text(q, 1, ju);
+		cb_q_bind_text(q, 2, ja);
+		cb_q_bind_text(q, 3, jg);
+		while ((rc = cb_q_step(q, err)) == 1) {
+			int k = (int)cb_q_i64(q, 0);
+			int64_t id = cb_q_i64(q, 1);
+			char key[24];
+			ids_key(key, sizeof key, id);
+			json_t *v = k == 0   ? json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "email",
+							 jstr(cb_q_text(q, 2)), "name",
+							 jstr(cb_q_text(q, 3)))
+				    : k == 1 ? json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "name",
+							 jstr(cb_q_text(q, 2)), "tier",
+							 jstr(cb_q_text(q, 3)))
+					     : json_pack("{s:I, s:o}", "id", (json_int_t)id, "name",
+							 jstr(cb_q_text(q, 2)));
+			if (k >= 0 && k < 3 && v)
+				json_object_set_new(r->kind[k], key, v);
+		}
+	}
+	free(ju); /* jansson's allocations */
+	free(ja);
+	free(jg);
+	if (rc < 0) {
+		cb_dir_refs_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static json_t *refs_get(const cb_dir_refs *r, int k, int64_t id)
+{
+	if (id <= 0)
+		return json_null();
+	char key[24];
+	ids_key(key, sizeof key, id);
+	json_t *v = json_object_get(r->kind[k], key);
+	return json_is_object(v) ? json_copy(v) : json_null();
+}
+
+json_t *cb_dir_refs_user(const cb_dir_refs *r, int64_t id) { return refs_get(r, 0, id); }
+json_t *cb_dir_refs_account(const cb_dir_refs *r, int64_t id) { return refs_get(r, 1, id); }
+json_t *cb_dir_refs_group(const cb_dir_refs *r, int64_t id) { return refs_get(r, 2, id); }
+
+int cb_dir_refs_tier(const cb_dir_refs *r, int64_t id, const char **tier)
+{
+	char key[24];
+	ids_key(key, sizeof key, id);
+	json_t *v = json_object_get(r->kind[1], key);
+	if (!v)
+		return 0;
+	*tier = json_string_value(json_object_get(v, "tier"));
+	return 1;
+}
+
+void cb_dir_refs_free(cb_dir_refs *r)
+{
+	if (!r)
+		return;
+	for (int k = 0; k < 3; k++)
+		json_decref(r->kind[k]);
+	cb_free(r);
 }
 
 /* ---- accounts ---- */

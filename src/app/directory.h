@@ -229,6 +229,23 @@ json_t *cb_dir_account_ref(cb_conn *c, int64_t id);
 json_t *cb_dir_user_ref(cb_conn *c, int64_t id);
 json_t *cb_dir_group_ref(cb_conn *c, int64_t id);
 
+/* The same references for a page of rows, loaded in one statement (a list
+ * page renders them from memory instead of one lookup per row). Ids <= 0
+ * are skipped; duplicates are fine. NULL with err on a database error. */
+typedef struct cb_dir_refs cb_dir_refs;
+cb_dir_refs *cb_dir_refs_load(cb_conn *c, const int64_t *users, int nusers,
+			      const int64_t *accounts, int naccounts, const int64_t *groups,
+			      int ngroups, cb_err *err);
+/* As cb_dir_*_ref for an id of the page (JSON null when 0, missing or not
+ * asked for): a new reference. */
+json_t *cb_dir_refs_user(const cb_dir_refs *r, int64_t id);
+json_t *cb_dir_refs_account(const cb_dir_refs *r, int64_t id);
+json_t *cb_dir_refs_group(const cb_dir_refs *r, int64_t id);
+/* The tier of an account that was asked for: 1 and *tier (NULL when there
+ * is no such account); 0 when the account was not asked for. */
+int cb_dir_refs_tier(const cb_dir_refs *r, int64_t id, const char **tier);
+void cb_dir_refs_free(cb_dir_refs *r);
+
 /* Shape checks shared with other modules: an e-mail address ("local@domain"
  * with a dotted domain, at most 254 bytes) and a DNS domain name. */
 int cb_dir_email_valid(const char *s);

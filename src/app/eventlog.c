@@ -48,6 +48,13 @@ int cb_eventlog_load(cb_conn *c, int64_t id, cb_ticket *t, cb_err *err)
 		return -1;
 	if (rc == 0)
 		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	cb_eventlog_from_row(q, t);
+	cb_q_reset(q);
+	return 0;
+}
+
+void cb_eventlog_from_row(cb_q *q, cb_ticket *t)
+{
 	cb_ticket_init(t);
 	t->id = cb_q_i64(q, 0);
 	json_t *d = t->doc;
@@ -74,8 +81,6 @@ int cb_eventlog_load(cb_conn *c, int64_t id, cb_ticket *t, cb_err *err)
 	t->reopen_count = (int)cb_q_i64(q, 19);
 	t->nevents = (int)cb_q_i64(q, 20);
 	t->version = t->nevents;
-	cb_q_reset(q);
-	return 0;
 }
 
 static const char *doc_str(const cb_ticket *t, const char *key)

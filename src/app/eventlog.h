@@ -14,6 +14,9 @@
 
 /* Loads the ticket row of id (CB_E_NOTFOUND when there is none). */
 int cb_eventlog_load(cb_conn *c, int64_t id, cb_ticket *t, cb_err *err);
+/* A ticket from a row of CB_SQL_TICKET_GET's columns (pages of tickets read
+ * them with CB_SQL_TICKET_PAGE). */
+void cb_eventlog_from_row(cb_q *q, cb_ticket *t);
 /* Saves t's row (insert: a new ticket, whose id the database gives:
  * t->id is set); tags_changed rewrites its tag index. A duplicate
  * external_id is CB_E_CONFLICT on "external_id". */

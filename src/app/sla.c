@@ -38,18 +38,33 @@ typedef struct {
 	unsigned tier[FOLD_MAX_ACCTS];
 } tiers_read;
 
+/* Tiers a caller loaded already (a list page; sla.h) */
+typedef cb_sla_tier_known tier_known_fn;
+
 /* ctx of a fold in progress */
 typedef struct {
 	cb_conn *conn;
-	tiers_read *seen; /* or NULL */
+	tiers_read *seen;    /* or NULL */
+	tier_known_fn known; /* or NULL */
+	void *kctx;
 } fold_ctx;
 
 static unsigned account_tier(cb_conn *conn, int64_t account_id);
+static unsigned tier_from_name(const char *s);
+
+/* An account's tier from what the caller loaded, else from the database. */
+static unsigned tier_lookup(cb_conn *conn, tier_known_fn known, void *kctx, int64_t account_id)
+{
+	const char *name = NULL;
+	if (known && known(kctx, account_id, &name))
+		return tier_from_name(name);
+	return account_tier(conn, account_id);
+}
 
 static unsigned tier_of(void *ctx, int64_t account_id)
 {
 	fold_ctx *f = ctx;
-	unsigned t = account_tier(f->conn, account_id);
+	unsigned t = tier_lookup(f->conn, f->known, f->kctx, account_id);
 	tiers_read *r = f->seen;
 	if (r) {
 		int i = 0;
@@ -67,6 +82,15 @@ static unsigned tier_of(void *ctx, int64_t account_id)
 	return t;
 }
 
+/* 0 for no account (NULL) */
+static unsigned tier_from_name(const char *s)
+{
+	if (!s)
+		return 0;
+	return strcmp(s, "enterprise") == 0 ? CB_TIER_ENTERPRISE
+	       : strcmp(s, "business") == 0 ? CB_TIER_BUSINESS : CB_TIER_STANDARD;
+}
+
 static unsigned account_tier(cb_conn *conn, int64_t account_id)
 {
 	cb_err e = {0};
@@ -76,9 +100,7 @@ static unsigned account_tier(cb_conn *conn, int64_t account_id)
 	cb_q_bind_i64(q, 1, account_id);
 	unsigned t = 0;
 	if (cb_q_step(q, &e) == 1) {
-		const char *s = cb_q_text(q, 0);
-		t = strcmp(s, "enterprise") == 0 ? CB_TIER_ENTERPRISE
-		    : strcmp(s, "business") == 0 ? CB_TIER_BUSINESS : CB_TIER_STANDARD;
+		t = tier_from_name(cb_q_text(q, 0));
 		cb_q_reset(q);
 	}
 	return t;
@@ -298,61 +320,78 @@ static void release(cb_sla_cfgset *cs)
 	cb_free(cs);
 }
 
+/* A ticket's events as read for a fold (tier lookups use other
+ * statements, so the rows are collected before folding). */
+typedef struct {
+	struct fold_row { cb_evtype type; cb_ms at; int64_t actor; json_t *data; } *v;
+	int n, cap;
+} fold_rows;
+
+/* Appends the row of q whose columns from c0 are type, at, actor_id, data. */
+static void rows_add(fold_rows *fr, cb_q *q, int c0)
+{
+	cb_evtype t;
+	if (cb_evtype_parse(cb_q_text(q, c0), &t))
+		return;
+	if (fr->n == fr->cap) {
+		fr->cap = fr->cap ? fr->cap * 2 : 32;
+		fr->v = cb_xrealloc(fr->v, (size_t)fr->cap * sizeof *fr->v);
+	}
+	struct fold_row *r = &fr->v[fr->n++];
+	r->type = t;
+	r->at = cb_q_i64(q, c0 + 1);
+	r->actor = cb_q_isnull(q, c0 + 2) ? 0 : cb_q_i64(q, c0 + 2);
+	r->data = json_loads(cb_q_text(q, c0 + 3), 0, NULL);
+}
+
+static void rows_free(fold_rows *fr)
+{
+	for (int i = 0; i < fr->n; i++)
+		json_decref(fr->v[i].data);
+	cb_free(fr->v);
+	memset(fr, 0, sizeof *fr);
+}
+
+/* Folds ticket id's rows (see fold); fc gives the tiers. */
+static int fold_apply(const cb_sla_cfgset *cs, fold_ctx *fc, int64_t id, const fold_rows *fr,
+		      cb_sla *out, cb_kpi *kpi, cb_err *err)
+{
+	if (fr->n == 0)
+		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
+	/* a private copy of the config whose context is this fold's connection;
+	 * the state keeps pointing at the shared one (ctx unused after the fold) */
+	cb_sla_config local = cs->cfg;
+	local.ctx = fc;
+	cb_sla_init(out, &local);
+	for (int i = 0; i < fr->n; i++) {
+		cb_event e = {.type = fr->v[i].type, .at = fr->v[i].at, .actor_id = fr->v[i].actor,
+			      .data = fr->v[i].data};
+		cb_sla_apply(out, &e);
+		if (kpi)
+			cb_kpi_apply(kpi, &out->t, &e);
+	}
+	out->cfg = &cs->cfg;
+	return 0;
+}
+
 /* Folds the ticket's clocks and, when kpi is given, its KPI facts over the
  * same events (the KPI fold sees the ticket as the SLA fold left it after
  * each event). */
 static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
 		tiers_read *seen, cb_err *err)
 {
-	/* a private copy of the config whose context is this fold's connection;
-	 * the state keeps pointing at the shared one (ctx unused after the fold) */
-	cb_sla_config local = cs->cfg;
-	fold_ctx fc = {c, seen};
-	local.ctx = &fc;
-	cb_sla_init(out, &local);
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_EVENTS, err);
 	if (!q)
 		return -1;
 	cb_q_bind_i64(q, 1, id);
-	int r, n = 0;
-	/* tier lookups use other statements, so collect the rows first */
-	struct row { cb_evtype type; cb_ms at; int64_t actor; json_t *data; } *rows = NULL;
-	int cap = 0;
-	while ((r = cb_q_step(q, err)) == 1) {
-		cb_evtype t;
-		if (cb_evtype_parse(cb_q_text(q, 0), &t))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			rows = cb_xrealloc(rows, (size_t)cap * sizeof *rows);
-		}
-		rows[n].type = t;
-		rows[n].at = cb_q_i64(q, 1);
-		rows[n].actor = cb_q_isnull(q, 2) ? 0 : cb_q_i64(q, 2);
-		rows[n].data = json_loads(cb_q_text(q, 3), 0, NULL);
-		n++;
-	}
-	for (int i = 0; i < n; i++) {
-		if (r >= 0) {
-			cb_event e = {.type = rows[i].type, .at = rows[i].at, .actor_id = rows[i].actor,
-				      .data = rows[i].data};
-			cb_sla_apply(out, &e);
-			if (kpi)
-				cb_kpi_apply(kpi, &out->t, &e);
-		}
-		json_decref(rows[i].data);
-	}
-	cb_free(rows);
-	out->cfg = &cs->cfg;
-	if (r < 0) {
-		cb_sla_free(out);
-		return -1;
-	}
-	if (n == 0) {
-		cb_sla_free(out);
-		return cb_err_set(err, CB_E_NOTFOUND, NULL, "no such ticket: %lld", (long long)id);
-	}
-	return 0;
+	fold_rows fr = {0};
+	int r;
+	while ((r = cb_q_step(q, err)) == 1)
+		rows_add(&fr, q, 0);
+	fold_ctx fc = {c, seen, NULL, NULL};
+	int rc = r < 0 ? -1 : fold_apply(cs, &fc, id, &fr, out, kpi, err);
+	rows_free(&fr);
+	return rc;
 }
 
 int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
@@ -586,12 +625,69 @@ static void fold_cache_clear(void)
 	}
 }
 
-static int tiers_current(cb_conn *c, const tiers_read *r)
+static int tiers_current(cb_conn *c, tier_known_fn known, void *kctx, const tiers_read *r)
 {
 	for (int i = 0; i < r->n; i++)
-		if (account_tier(c, r->acct[i]) != r->tier[i])
+		if (tier_lookup(c, known, kctx, r->acct[i]) != r->tier[i])
 			return 0;
 	return 1;
+}
+
+#define FOLD_IS_CURRENT(e, db_, id_, nevents_, cs_)                                          \
+	((e)->id == (id_) && (e)->db == (db_) && (e)->nevents == (nevents_) && (e)->cs == (cs_))
+
+/* 1 and the tiers its fold read when ticket id's cached fold is current
+ * for (nevents, cs), else 0. */
+static int cache_peek(const void *db, const cb_sla_cfgset *cs, int64_t id, int nevents,
+		      tiers_read *seen)
+{
+	pthread_once(&fold_once, fold_init);
+	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
+	pthread_mutex_t *mu = &fold_mu[slot % FOLD_STRIPES];
+	fold_entry *e = &FOLDS[slot];
+	pthread_mutex_lock(mu);
+	int hit = FOLD_IS_CURRENT(e, db, id, nevents, cs);
+	if (hit)
+		*seen = e->tiers;
+	pthread_mutex_unlock(mu);
+	return hit;
+}
+
+/* The views at now from the cached fold if it is (still) current: 1, else 0. */
+static int cache_view(const void *db, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+		      cb_sla_view v[CB_CLOCK__COUNT], const char **policy)
+{
+	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
+	pthread_mutex_t *mu = &fold_mu[slot % FOLD_STRIPES];
+	fold_entry *e = &FOLDS[slot];
+	pthread_mutex_lock(mu);
+	int hit = FOLD_IS_CURRENT(e, db, id, nevents, cs);
+	if (hit) {
+		cb_sla_view_at(&e->s, now, v);
+		/* policy names live in cs, which the caller holds */
+		*policy = e->s.policy ? e->s.policy->name : NULL;
+	}
+	pthread_mutex_unlock(mu);
+	return hit;
+}
+
+/* Keeps the new fold s of ticket id (consumed). */
+static void cache_put(const void *db, const cb_sla_cfgset *cs, int64_t id, int nevents,
+		      const tiers_read *seen, cb_sla s)
+{
+	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
+	pthread_mutex_t *mu = &fold_mu[slot % FOLD_STRIPES];
+	fold_entry *e = &FOLDS[slot];
+	cb_sla_cfgset *held = (cb_sla_cfgset *)cs;
+	pthread_mutex_lock(&cache_mu);
+	held->refs++;
+	pthread_mutex_unlock(&cache_mu);
+	fold_entry old;
+	pthread_mutex_lock(mu);
+	old = *e;
+	*e = (fold_entry){db, id, nevents, held, *seen, s};
+	pthread_mutex_unlock(mu);
+	entry_clear(&old); /* outside the stripe lock: it may free a cfgset */
 }
 
 /* The views of ticket id at now and its policy name (NULL: none), from the
@@ -602,33 +698,14 @@ static int fold_views(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int neven
 {
 	const void *db = cb_conn_db(c);
 	int cache = nevents > 0;
-	pthread_once(&fold_once, fold_init);
-	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
-	pthread_mutex_t *mu = &fold_mu[slot % FOLD_STRIPES];
-	fold_entry *e = &FOLDS[slot];
-#define FOLD_IS_CURRENT (e->id == id && e->db == db && e->nevents == nevents && e->cs == cs)
 	if (cache) {
 		/* the tiers are read without the lock (statements), then the entry
 		 * is checked again under it */
 		tiers_read seen = {0};
-		pthread_mutex_lock(mu);
-		int hit = FOLD_IS_CURRENT;
-		if (hit)
-			seen = e->tiers;
-		pthread_mutex_unlock(mu);
-		if (hit && tiers_current(c, &seen)) {
-			pthread_mutex_lock(mu);
-			hit = FOLD_IS_CURRENT;
-			if (hit) {
-				cb_sla_view_at(&e->s, now, v);
-				/* policy names live in cs, which the caller holds */
-				*policy = e->s.policy ? e->s.policy->name : NULL;
-			}
-			pthread_mutex_unlock(mu);
-			if (hit) {
-				atomic_fetch_add(&fold_hits, 1);
-				return 0;
-			}
+		if (cache_peek(db, cs, id, nevents, &seen) && tiers_current(c, NULL, NULL, &seen) &&
+		    cache_view(db, cs, id, nevents, now, v, policy)) {
+			atomic_fetch_add(&fold_hits, 1);
+			return 0;
 		}
 		atomic_fetch_add(&fold_misses, 1);
 	}
@@ -638,31 +715,17 @@ static int fold_views(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int neven
 		return -1;
 	cb_sla_view_at(&s, now, v);
 	*policy = s.policy ? s.policy->name : NULL;
-#undef FOLD_IS_CURRENT
 	if (!cache || seen.overflow) {
 		cb_sla_free(&s);
 		return 0;
 	}
-	cb_sla_cfgset *held = (cb_sla_cfgset *)cs;
-	pthread_mutex_lock(&cache_mu);
-	held->refs++;
-	pthread_mutex_unlock(&cache_mu);
-	fold_entry old;
-	pthread_mutex_lock(mu);
-	old = *e;
-	*e = (fold_entry){db, id, nevents, held, seen, s};
-	pthread_mutex_unlock(mu);
-	entry_clear(&old); /* outside the stripe lock: it may free a cfgset */
+	cache_put(db, cs, id, nevents, &seen, s);
 	return 0;
 }
 
-json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
-			   cb_err *err)
+/* The `sla` object of views v (policy NULL: none). */
+static json_t *render_views(const cb_sla_view v[CB_CLOCK__COUNT], const char *policy)
 {
-	cb_sla_view v[CB_CLOCK__COUNT];
-	const char *policy = NULL;
-	if (fold_views(c, cs, id, nevents, now, v, &policy, err))
-		return NULL;
 	json_t *o = json_object();
 	json_object_set_new(o, "policy", policy ? json_string(policy) : json_null());
 	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
@@ -688,6 +751,246 @@ json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int 
 				    : json_pack("{s:s, s:s, s:o}", "clock", clock_keys[u.clock], "state",
 						cb_sla_urgency_name(u.kind), "at", time_or_null(u.at)));
 	return o;
+}
+
+json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+			   cb_err *err)
+{
+	cb_sla_view v[CB_CLOCK__COUNT];
+	const char *policy = NULL;
+	if (fold_views(c, cs, id, nevents, now, v, &policy, err))
+		return NULL;
+	return render_views(v, policy);
+}
+
+/* ---- a page of `sla` objects ----
+ * The same renders as cb_sla_render_with for n tickets, in a bounded number
+ * of statements: the cached folds are looked up first (no statement), the
+ * tiers they depend on come from the caller (which loads them with the
+ * page's own accounts), and the tickets whose fold is missing or stale have
+ * their events read in one statement and are folded from memory. */
+struct cb_sla_page {
+	cb_conn *c;
+	const cb_sla_cfgset *cs;
+	int n;
+	const int64_t *ids;
+	const int *nevents;
+	unsigned char *cand; /* a current cached fold (its tiers still to check) */
+	tiers_read *seen;
+	int64_t *accts;
+	int nacct;
+};
+
+cb_sla_page *cb_sla_page_begin(cb_conn *c, const cb_sla_cfgset *cs, int n, const int64_t *ids,
+			       const int *nevents)
+{
+	cb_sla_page *p = cb_xcalloc(1, sizeof *p);
+	*p = (cb_sla_page){c, cs, n, ids, nevents, NULL, NULL, NULL, 0};
+	size_t m = (size_t)(n > 0 ? n : 1);
+	p->cand = cb_xcalloc(m, 1);
+	p->seen = cb_xcalloc(m, sizeof *p->seen);
+	p->accts = cb_xcalloc(m * FOLD_MAX_ACCTS, sizeof *p->accts);
+	const void *db = cb_conn_db(c);
+	for (int i = 0; i < n; i++) {
+		if (nevents[i] <= 0 || !cache_peek(db, cs, ids[i], nevents[i], &p->seen[i]))
+			continue;
+		p->cand[i] = 1;
+		for (int k = 0; k < p->seen[i].n; k++)
+			p->accts[p->nacct++] = p->seen[i].acct[k];
+	}
+	return p;
+}
+
+int cb_sla_page_accounts(const cb_sla_page *p, const int64_t **out)
+{
+	*out = p->accts;
+	return p->nacct;
+}
+
+/* Tiers a fold of the page asked for beyond those the caller loaded (an
+ * account a ticket belonged to before): the first pass over the missing
+ * folds collects them (answering "no account" and marking the fold), one
+ * statement reads them all, and the marked tickets are folded again. */
+typedef struct {
+	tier_known_fn known;
+	void *kctx;
+	int collect; /* first pass: record unknown accounts */
+	int missed;  /* the current fold asked for an account not loaded yet */
+	int n, cap;
+	struct extra_tier { int64_t id; const char *tier; int loaded; } *v;
+} page_tiers;
+
+static int page_known(void *ctx, int64_t account_id, const char **tier)
+{
+	page_tiers *pt = ctx;
+	if (pt->known && pt->known(pt->kctx, account_id, tier))
+		return 1;
+	for (int i = 0; i < pt->n; i++) {
+		if (pt->v[i].id != account_id)
+			continue;
+		*tier = pt->v[i].tier;
+		pt->missed |= !pt->v[i].loaded;
+		return pt->v[i].loaded || pt->collect;
+	}
+	if (!pt->collect)
+		return 0; /* read it (not reached: the second pass asks the same accounts) */
+	if (pt->n == pt->cap) {
+		pt->cap = pt->cap ? pt->cap * 2 : 8;
+		pt->v = cb_xrealloc(pt->v, (size_t)pt->cap * sizeof *pt->v);
+	}
+	pt->v[pt->n++] = (struct extra_tier){account_id, NULL, 0};
+	*tier = NULL;
+	pt->missed = 1;
+	return 1;
+}
+
+/* Reads the tiers page_known collected. */
+static int page_tiers_load(cb_conn *c, page_tiers *pt, cb_err *err)
+{
+	static const char *const names[] = {"enterprise", "business", "standard"};
+	json_t *a = json_array();
+	for (int i = 0; i < pt->n; i++)
+		json_array_append_new(a, json_integer(pt->v[i].id));
+	char *ids = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_ACCOUNT_TIERS, err);
+	int r = -1;
+	if (q) {
+		cb_q_bind_text(q, 1, ids);
+		while ((r = cb_q_step(q, err)) == 1) {
+			int64_t id = cb_q_i64(q, 0);
+			unsigned t = tier_from_name(cb_q_text(q, 1));
+			const char *name = t == CB_TIER_ENTERPRISE ? names[0]
+					   : t == CB_TIER_BUSINESS ? names[1] : names[2];
+			for (int i = 0; i < pt->n; i++)
+				if (pt->v[i].id == id)
+					pt->v[i].tier = name;
+		}
+	}
+	free(ids); /* jansson's allocation */
+	for (int i = 0; i < pt->n; i++)
+		pt->v[i].loaded = 1; /* not found: no such account */
+	return r < 0 ? -1 : 0;
+}
+
+/* The events of the page's tickets listed in miss[0..nmiss) (indexes into
+ * p->ids), each into rows[j]. */
+static int page_events(cb_sla_page *p, const int *miss, int nmiss, fold_rows *rows, cb_err *err)
+{
+	json_t *a = json_array();
+	for (int j = 0; j < nmiss; j++)
+		json_array_append_new(a, json_integer(p->ids[miss[j]]));
+	char *ids = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	cb_q *q = cb_q_get(p->c, CB_SQL_SLA_EVENTS_PAGE, err);
+	int r = -1;
+	if (q) {
+		cb_q_bind_text(q, 1, ids);
+		int j = 0;
+		while ((r = cb_q_step(q, err)) == 1) {
+			int64_t tid = cb_q_i64(q, 0);
+			/* rows come by ticket id: find its miss (few per page) */
+			if (j >= nmiss || p->ids[miss[j]] != tid)
+				for (j = 0; j < nmiss && p->ids[miss[j]] != tid; j++)
+					;
+			if (j < nmiss)
+				rows_add(&rows[j], q, 1);
+		}
+	}
+	free(ids); /* jansson's allocation */
+	return r < 0 ? -1 : 0;
+}
+
+static void page_fold(cb_sla_page *p, int i, const fold_rows *rows, page_tiers *pt,
+		      const void *db, cb_ms now, json_t **out);
+
+int cb_sla_page_render(cb_sla_page *p, tier_known_fn known, void *kctx, cb_ms now, json_t **out,
+		       cb_err *err)
+{
+	const void *db = cb_conn_db(p->c);
+	int *miss = cb_xcalloc((size_t)(p->n > 0 ? p->n : 1), sizeof *miss);
+	int nmiss = 0;
+	for (int i = 0; i < p->n; i++) {
+		out[i] = NULL;
+		cb_sla_view v[CB_CLOCK__COUNT];
+		const char *policy = NULL;
+		if (p->cand[i] && tiers_current(p->c, known, kctx, &p->seen[i]) &&
+		    cache_view(db, p->cs, p->ids[i], p->nevents[i], now, v, &policy)) {
+			atomic_fetch_add(&fold_hits, 1);
+			out[i] = render_views(v, policy);
+			continue;
+		}
+		if (p->nevents[i] > 0)
+			atomic_fetch_add(&fold_misses, 1);
+		miss[nmiss++] = i;
+	}
+	fold_rows *rows = cb_xcalloc((size_t)(nmiss ? nmiss : 1), sizeof *rows);
+	int rc = nmiss ? page_events(p, miss, nmiss, rows, err) : 0;
+	page_tiers pt = {.known = known, .kctx = kctx, .collect = 1};
+	unsigned char *again = cb_xcalloc((size_t)(nmiss ? nmiss : 1), 1);
+	int nagain = 0;
+	for (int pass = 0; pass < 2 && !rc; pass++) {
+		if (pass == 1) {
+			if (!nagain)
+				break;
+			pt.collect = 0;
+			rc = page_tiers_load(p->c, &pt, err);
+		}
+		for (int j = 0; j < nmiss && !rc; j++) {
+			if (pass == 1 && !again[j])
+				continue;
+			pt.missed = 0;
+			page_fold(p, miss[j], &rows[j], &pt, db, now, out);
+			if (pass == 0 && pt.missed) {
+				again[j] = 1;
+				nagain++;
+				json_decref(out[miss[j]]);
+				out[miss[j]] = NULL;
+			}
+		}
+	}
+	cb_free(again);
+	cb_free(pt.v);
+	for (int j = 0; j < nmiss; j++)
+		rows_free(&rows[j]);
+	cb_free(rows);
+	cb_free(miss);
+	if (rc)
+		for (int i = 0; i < p->n; i++) {
+			json_decref(out[i]);
+			out[i] = NULL;
+		}
+	return rc;
+}
+
+/* Folds ticket i of the page from its rows into out[i] (NULL when it has no
+ * events) and keeps the fold unless pt marked it (tiers still to read). */
+static void page_fold(cb_sla_page *p, int i, const fold_rows *rows, page_tiers *pt,
+		      const void *db, cb_ms now, json_t **out)
+{
+	cb_sla s;
+	tiers_read seen = {0};
+	fold_ctx fc = {p->c, &seen, page_known, pt};
+	cb_err e2 = {0}; /* a ticket without events renders without a policy */
+	if (fold_apply(p->cs, &fc, p->ids[i], rows, &s, NULL, &e2))
+		return;
+	cb_sla_view v[CB_CLOCK__COUNT];
+	cb_sla_view_at(&s, now, v);
+	out[i] = render_views(v, s.policy ? s.policy->name : NULL);
+	if (p->nevents[i] <= 0 || seen.overflow || pt->missed)
+		cb_sla_free(&s);
+	else
+		cache_put(db, p->cs, p->ids[i], p->nevents[i], &seen, s);
+}
+
+void cb_sla_page_free(cb_sla_page *p)
+{
+	if (!p)
+		return;
+	cb_free(p->cand);
+	cb_free(p->seen);
+	cb_free(p->accts);
+	cb_free(p);
 }
 
 json_t *cb_sla_render(cb_conn *c, int64_t id, int nevents, cb_ms now, cb_err *err)

@@ -44,6 +44,27 @@ int cb_sla_project(const cb_projection *p, cb_err *err);
 json_t *cb_sla_render(cb_conn *c, int64_t id, int nevents, cb_ms now, cb_err *err);
 json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
 			   cb_err *err);
+/* The same objects for a page of tickets in a bounded number of statements
+ * (a list or queue page; app/ticket_page.c):
+ *   p = cb_sla_page_begin(c, cs, n, ids, nevents)  looks up the cached folds
+ *       (no statement); ids and nevents must outlive p;
+ *   cb_sla_page_accounts(p, &accts)  the accounts whose tiers those folds
+ *       depend on: the caller loads them (with the page's own accounts);
+ *   cb_sla_page_render(p, known, ctx, now, out, err)  out[i] for ids[i]
+ *       (NULL where cb_sla_render_with would fail for that ticket alone),
+ *       reading the events of the tickets without a current fold in one
+ *       statement; known(ctx, account, &tier) gives the tiers the caller
+ *       loaded (1, tier NULL for no such account) or 0 (then it is read).
+ *       -1 with err (and out all NULL) on a database error. */
+typedef struct cb_sla_page cb_sla_page;
+typedef int (*cb_sla_tier_known)(void *ctx, int64_t account_id, const char **tier);
+cb_sla_page *cb_sla_page_begin(cb_conn *c, const cb_sla_cfgset *cs, int n, const int64_t *ids,
+			       const int *nevents);
+int cb_sla_page_accounts(const cb_sla_page *p, const int64_t **accts);
+int cb_sla_page_render(cb_sla_page *p, cb_sla_tier_known known, void *ctx, cb_ms now,
+		       json_t **out, cb_err *err);
+void cb_sla_page_free(cb_sla_page *p);
+
 /* {"items":[{clock, instance, kind, at, elapsed_s, target_s, policy}]}. */
 json_t *cb_sla_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err);
 

@@ -15,6 +15,7 @@
 #include "app/escalation.h"
 #include "app/mail_out.h"
 #include "app/sla.h"
+#include "app/ticket_page.h"
 #include "app/views.h"
 #include "store/sql.h"
 #include "store/ticket_query.h"
@@ -1084,7 +1085,7 @@ static const char *const agent_only_keys[] = {"external_id", "tags", "assignee",
 #define MAX_CUSTOMER_FIELDS 100
 
 /* The custom field keys customers may see: a JSON array (empty when unset). */
-static json_t *customer_fields_load(cb_conn *c, cb_err *err)
+json_t *cb_ticket_customer_fields(cb_conn *c, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_TICKET_SETTING_GET, err);
 	if (!q)
@@ -1131,7 +1132,7 @@ static void customer_strip(json_t *o, json_t *visible)
 
 json_t *cb_ticket_settings_get(cb_conn *c, cb_err *err)
 {
-	json_t *v = customer_fields_load(c, err);
+	json_t *v = cb_ticket_customer_fields(c, err);
 	return v ? json_pack("{s:o}", "customer_visible_custom_fields", v) : NULL;
 }
 
@@ -1186,8 +1187,8 @@ int cb_ticket_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t 
 /* One renderer for every reader: customer_fields is NULL for agent-side
  * viewers (the whole ticket and its SLA object) and the customer-visible
  * custom field keys for customers (the CustomerTicket view). */
-static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cfgset *cs,
-		      json_t *customer_fields)
+json_t *cb_ticket_render_row(const cb_ticket *t, json_t *account, json_t *requester,
+			     json_t *assignee, json_t *group, json_t *sla, json_t *customer_fields)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "id", json_integer(t->id));
@@ -1198,10 +1199,10 @@ static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cf
 	json_object_set_new(o, "priority", json_string(cb_priority_name(t->priority)));
 	json_object_set(o, "category", json_object_get(t->doc, "category") ? json_object_get(t->doc, "category") : json_null());
 	json_object_set_new(o, "tags", doc_or(t, "tags", json_array()));
-	json_object_set_new(o, "account", cb_dir_account_ref(c, t->account_id));
-	json_object_set_new(o, "requester", cb_dir_user_ref(c, t->requester_id));
-	json_object_set_new(o, "assignee", cb_dir_user_ref(c, t->assignee_id));
-	json_object_set_new(o, "group", cb_dir_group_ref(c, t->group_id));
+	json_object_set_new(o, "account", account);
+	json_object_set_new(o, "requester", requester);
+	json_object_set_new(o, "assignee", assignee);
+	json_object_set_new(o, "group", group);
 	json_object_set_new(o, "environment", doc_or(t, "environment", json_object()));
 	json_object_set_new(o, "custom_fields", doc_or(t, "custom_fields", json_object()));
 	json_object_set_new(o, "followup_of", t->followup_of ? json_integer(t->followup_of) : json_null());
@@ -1211,21 +1212,33 @@ static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, const cb_sla_cf
 	json_object_set_new(o, "solved_at", time_json(t->solved_at));
 	json_object_set_new(o, "closed_at", time_json(t->closed_at));
 	if (customer_fields) {
+		json_decref(sla);
 		customer_strip(o, customer_fields);
 		return o;
 	}
-	cb_err e2 = {0};
-	json_t *sla = cs ? cb_sla_render_with(c, cs, t->id, t->nevents, now, &e2)
-			 : cb_sla_render(c, t->id, t->nevents, now, &e2);
 	json_object_set_new(o, "sla", sla ? sla : json_pack("{s:n}", "policy"));
 	return o;
+}
+
+/* One ticket for its viewer (one lookup per reference). */
+static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, json_t *customer_fields)
+{
+	json_t *sla = NULL;
+	if (!customer_fields) {
+		cb_err e2 = {0};
+		sla = cb_sla_render(c, t->id, t->nevents, now, &e2);
+	}
+	return cb_ticket_render_row(t, cb_dir_account_ref(c, t->account_id),
+				    cb_dir_user_ref(c, t->requester_id),
+				    cb_dir_user_ref(c, t->assignee_id), cb_dir_group_ref(c, t->group_id),
+				    sla, customer_fields);
 }
 
 /* The customer-visible custom field keys for a customer viewer, else NULL
  * (and NULL with err set on a failure: check err->code). */
 static json_t *viewer_fields(cb_conn *c, const cb_actor *viewer, cb_err *err)
 {
-	return viewer->role == CB_ROLE_CUSTOMER ? customer_fields_load(c, err) : NULL;
+	return viewer->role == CB_ROLE_CUSTOMER ? cb_ticket_customer_fields(c, err) : NULL;
 }
 
 json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err)
@@ -1239,7 +1252,7 @@ json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms n
 	} else {
 		json_t *cf = viewer_fields(c, viewer, err);
 		if (!err->code)
-			o = render(c, &t, now, NULL, cf);
+			o = render(c, &t, now, cf);
 		json_decref(cf);
 	}
 	if (o && viewer->role != CB_ROLE_CUSTOMER) {
@@ -1386,7 +1399,7 @@ json_t *cb_ticket_render_comment(cb_conn *c, const cb_actor *viewer, int64_t tic
 {
 	json_t *o = NULL;
 	if (viewer->role == CB_ROLE_CUSTOMER) {
-		customer_walk w = {.fields = customer_fields_load(c, err), .shown = json_object()};
+		customer_walk w = {.fields = cb_ticket_customer_fields(c, err), .shown = json_object()};
 		struct find_event f = {event_id, NULL};
 		if (w.fields && customer_walk_run(c, ticket_id, &w, take_event, &f, err) == 0 && !f.found)
 			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such comment");
@@ -1435,30 +1448,6 @@ static int parse_list(const char *s, const char **out, int max)
 			return n;
 		p = e + 1;
 	}
-}
-
-/* Renders the tickets ids[0..n) for viewer into a new array *items. */
-static int render_ids(cb_conn *c, const cb_actor *viewer, const int64_t *ids, int n, cb_ms now,
-		      json_t **items, cb_err *err)
-{
-	cb_sla_cfgset *cs = NULL;
-	json_t *cf = viewer_fields(c, viewer, err);
-	if (err->code || (!cf && cb_sla_cfgset_load(c, &cs, err)))
-		return -1;
-	*items = json_array();
-	for (int i = 0; i < n; i++) {
-		cb_ticket t;
-		if (cb_eventlog_load(c, ids[i], &t, err)) {
-			json_decref(*items);
-			*items = NULL;
-			break;
-		}
-		json_array_append_new(*items, render(c, &t, now, cs, cf));
-		cb_ticket_clear(&t);
-	}
-	cb_sla_cfgset_free(cs);
-	json_decref(cf);
-	return *items ? 0 : -1;
 }
 
 int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
@@ -1580,7 +1569,7 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 		n = limit;
 		*next = ids[n - 1];
 	}
-	if (render_ids(c, viewer, ids, n, now, items, err))
+	if (cb_ticket_page_render(c, viewer, ids, n, now, 0, items, err))
 		goto out;
 	rc = 0;
 out:
@@ -1616,7 +1605,7 @@ int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec,
 		n = limit;
 		*next = offset + limit;
 	}
-	return render_ids(c, viewer, ids, n, now, items, err);
+	return cb_ticket_page_render(c, viewer, ids, n, now, 0, items, err);
 }
 
 struct customer_page {
@@ -1656,7 +1645,7 @@ int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comment
 	*items = json_array();
 	*next = 0;
 	if (viewer->role == CB_ROLE_CUSTOMER) {
-		customer_walk w = {.fields = customer_fields_load(c, err), .shown = json_object()};
+		customer_walk w = {.fields = cb_ticket_customer_fields(c, err), .shown = json_object()};
 		struct customer_page p = {comments_only, limit, after, *items, 0};
 		int rc = w.fields ? customer_walk_run(c, id, &w, take_page, &p, err) : -1;
 		json_decref(w.fields);

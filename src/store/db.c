@@ -51,6 +51,7 @@ struct cb_conn {
 	struct cb_conn *next_pooled; /* every pooled reader / the idle ones */
 	struct cb_conn *next_idle;
 	int snapshot;                /* a request's read transaction is open */
+	atomic_ullong nstmts;        /* statements run (cb_conn_statements) */
 	atomic_llong cache_bytes;    /* page cache, as of its last use (pool, writer) */
 };
 
@@ -111,6 +112,19 @@ static void note_cache(cb_conn *c)
 		atomic_store(&c->cache_bytes, cur);
 }
 
+/* SQLITE_TRACE_STMT fires when a statement starts running (and again for
+ * each trigger program it runs, whose text starts with "--"): one count
+ * per statement run, cached, one-off or plain SQL (cb_conn_exec). */
+static int count_stmt(unsigned type, void *ctx, void *p, void *x)
+{
+	(void)type;
+	(void)p;
+	const char *sql = x;
+	if (!(sql && sql[0] == '-' && sql[1] == '-'))
+		atomic_fetch_add_explicit(&((cb_conn *)ctx)->nstmts, 1, memory_order_relaxed);
+	return 0;
+}
+
 static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
 {
 	sqlite3 *h = NULL;
@@ -153,6 +167,7 @@ static int conn_open(cb_db *db, cb_conn **out, int writer, cb_err *err)
 	cb_conn *c = cb_xcalloc(1, sizeof *c);
 	c->h = h;
 	c->db = db;
+	sqlite3_trace_v2(h, SQLITE_TRACE_STMT, count_stmt, c);
 	*out = c;
 	return 0;
 }
@@ -314,6 +329,10 @@ int cb_q_exec_id(cb_q *q, int64_t *out_id, cb_err *err)
 }
 int cb_conn_changes(cb_conn *c) { return sqlite3_changes(c->h); }
 cb_db *cb_conn_db(cb_conn *c) { return c->db; }
+uint64_t cb_conn_statements(cb_conn *c)
+{
+	return atomic_load_explicit(&c->nstmts, memory_order_relaxed);
+}
 
 int cb_conn_exec(cb_conn *c, const char *sql, cb_err *err)
 {

@@ -161,5 +161,10 @@ int cb_conn_savepoint(cb_conn *c, cb_savepoint_op op, const char *name, cb_err *
 void cb_conn_reset_all(cb_conn *c);
 /* The database a connection belongs to. */
 cb_db *cb_conn_db(cb_conn *c);
+/* Statements the connection has run since it was opened (every run of a
+ * cached or one-off statement and of plain SQL; trigger programs are not
+ * counted apart). Each is a round trip on a database server: the difference
+ * around a use case is its round-trip count (tests, debugging). */
+uint64_t cb_conn_statements(cb_conn *c);
 
 #endif

@@ -384,6 +384,14 @@ typedef enum {
 	CB_SQL_SEARCH_PENDING_COUNT,
 	CB_SQL_OUTBOX_PENDING,
 
+	/* pages of tickets in a bounded number of statements (app/ticket_page.c) */
+	CB_SQL_DIR_REFS_PAGE,
+	CB_SQL_FIXED_DEFECTS_OF_TICKETS,
+	CB_SQL_SLA_ACCOUNT_TIERS,
+	CB_SQL_SLA_EVENTS_PAGE,
+	CB_SQL_TICKET_PAGE,
+	CB_SQL_TICKET_PAGE_FOLLOWUPS,
+
 	CB_SQL__COUNT
 } cb_sql;
 

@@ -990,6 +990,32 @@ static const char *const texts[CB_SQL__COUNT] = {
 	/* the mail.outbox job kind's pending work: queued rows, the oldest's creation */
 	[CB_SQL_OUTBOX_PENDING] =
 		"SELECT count(*), min(created_at) FROM outbox WHERE state = 'queued'",
+	/* ---- pages of tickets in a bounded number of statements (app/ticket_page.c) ---- */
+	/* The references of a page (users ?1, accounts ?2, groups ?3: JSON arrays	 * of ids) in one statement: kind (0 user, 1 account, 2 group), id, then	 * email, name (users), name, tier (accounts), name (groups). */
+	[CB_SQL_DIR_REFS_PAGE] =
+		"SELECT 0, id, email, name FROM users WHERE id IN (SELECT value FROM json_each(?1))"
+		" UNION ALL SELECT 1, id, name, tier FROM accounts WHERE id IN (SELECT value FROM json_each(?2))"
+		" UNION ALL SELECT 2, id, name, NULL FROM groups WHERE id IN (SELECT value FROM json_each(?3))",
+	/* The same for a page of tickets (?1 a JSON array of ids), ticket id first. */
+	[CB_SQL_FIXED_DEFECTS_OF_TICKETS] =
+		"SELECT l.ticket_id, d.id, d.tracker, d.key, d.url, d.title, d.fixed_at FROM defect_links l"
+		" JOIN defects d ON d.id = l.defect_id"
+		" WHERE l.ticket_id IN (SELECT value FROM json_each(?1)) AND d.status = 'fixed'"
+		" ORDER BY l.ticket_id, d.fixed_at, d.id",
+	/* The tiers of accounts ?1 (a JSON array of ids): id, tier. */
+	[CB_SQL_SLA_ACCOUNT_TIERS] =
+		"SELECT id, tier FROM accounts WHERE id IN (SELECT value FROM json_each(?1))",
+	/* The events of a page of tickets (?1 a JSON array of ticket ids). */
+	[CB_SQL_SLA_EVENTS_PAGE] =
+		"SELECT ticket_id, type, at, actor_id, data FROM events"
+		" WHERE ticket_id IN (SELECT value FROM json_each(?1)) ORDER BY ticket_id, seq",
+	/* A page of tickets (app/ticket_page.c): ?1 is a JSON array of ids; the	 * rows come in no particular order. */
+	[CB_SQL_TICKET_PAGE] =
+		"SELECT " CB_TICKET_COLS " FROM tickets WHERE id IN (SELECT value FROM json_each(?1))",
+	/* The follow-ups of a page of tickets (?1 a JSON array of ids): followup_of, id. */
+	[CB_SQL_TICKET_PAGE_FOLLOWUPS] =
+		"SELECT followup_of, id FROM tickets"
+		" WHERE followup_of IN (SELECT value FROM json_each(?1)) ORDER BY followup_of, id",
 };
 
 const char *cb_sql_sqlite_text(cb_sql id)
