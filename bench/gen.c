@@ -8,7 +8,7 @@
  * line) to stdout. The driver (bench/run.py) creates the directory through
  * the API, then imports the tickets through the bulk import path.
  *
- * Shape (the same story as src/app/demo.c, scaled up):
+ * Shape (the same story as src/app/instance/demo.c, scaled up):
  * - max(24, N/500) accounts: 10% enterprise, 30% business, 60% standard;
  *   customers per account 40 / 12 / 4, created by the import on first use
  *   (an unknown requester e-mail becomes a customer of the account).

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/auth.h"
-#include "app/demo.h"
-#include "app/setup.h"
+#include "app/directory/auth.h"
+#include "app/instance/demo.h"
+#include "app/directory/setup.h"
 #include "util/arena.h"
 
 void fuzz_fail(const char *file, int line, const char *expr)

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "app/directory.h"
+#include "app/directory/directory.h"
 
 static int utf8_ok_len(const char *s, long *chars)
 {

@@ -3,7 +3,7 @@
  * cb_import_one for every line, against the demo data in a write job that
  * is always rolled back.
  *
- * app/import.c is compiled into this harness (#include below) so the
+ * app/ticket/import.c is compiled into this harness (#include below) so the
  * splitter, parse_item() and batch_fn() - the code cb_import_tickets runs -
  * are driven directly, inside a transaction the harness rolls back;
  * cb_import_tickets itself commits. The library's import.o is then not
@@ -14,7 +14,7 @@
  * fails with a proper error (never a 500); an imported ticket's stored row
  * equals the fold of its events, and its export line imports again (under a
  * new external_id) to a ticket whose export line is the same. */
-#include "app/import.c"
+#include "app/ticket/import.c"
 
 #include "common.h"
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "app/sla_config.h"
+#include "app/sla/sla_config.h"
 
 static void policy(json_t *body, int partial, cb_arena *a)
 {

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "app/directory.h"
-#include "app/ticket.h"
+#include "app/directory/directory.h"
+#include "app/ticket/ticket.h"
 
 static cb_actor actors[5];
 

@@ -8,11 +8,11 @@
  * A 503 (CB_E_BUSY: the writer refused the job) carries Retry-After, as
  * does a 429 (api/ratelimit.h: the caller's bucket is empty). */
 #include "api/api.h"
-#include "app/session.h"
+#include "app/directory/session.h"
 #include "api/write.h"
-#include "app/auth.h"
+#include "app/directory/auth.h"
 #include "app/idempotency.h"
-#include "app/mail_in.h"
+#include "app/mail/mail_in.h"
 #include "app/scope.h"
 #include "api/ratelimit.h"
 #include "util/alloc.h"

@@ -7,7 +7,7 @@
  * connection; customers see only their own account (404 for others). */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/directory.h"
+#include "app/directory/directory.h"
 
 struct account_patch {
 	int64_t id;

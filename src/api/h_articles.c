@@ -3,9 +3,9 @@
  * list. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/article.h"
-#include "app/directory.h"
-#include "app/kb_log.h"
+#include "app/knowledge/article.h"
+#include "app/directory/directory.h"
+#include "app/knowledge/kb_log.h"
 #include "util/alloc.h"
 
 #include <stdlib.h>
@@ -84,7 +84,7 @@ int cb_h_articles_list(cb_req *req, cb_resp *resp, cb_err *err)
 }
 
 /* Records a view or search for the reuse and deflection counts, queued
- * for the next group commit (app/kb_log.h): the read does not wait for an
+ * for the next group commit (app/knowledge/kb_log.h): the read does not wait for an
  * fsync, and a failure to record never fails it. */
 void cb_h_kb_record(cb_req *req, const char *kind, int64_t article)
 {

@@ -2,7 +2,7 @@
  * the fix-available list. Agent-side only (customers get 404). */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/defect.h"
+#include "app/escalation/defect.h"
 
 static const cb_api_resource defects = {cb_defect_create, cb_defect_update, cb_defect_get,
 					"defect",	  cb_defect_link,   cb_defect_unlink,

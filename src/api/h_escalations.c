@@ -3,7 +3,7 @@
  * group's queue. Every route is agent-side (customers get 404). */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/escalation.h"
+#include "app/escalation/escalation.h"
 
 struct esc_arg {
 	int64_t id;

@@ -2,12 +2,12 @@
  *
  * Engineers and above read; admins write. `members` lists user ids or
  * e-mails of agent-side users and, on PATCH, replaces the whole list.
- * `min_escalation_score` (0..5, PATCH; app/escalation.h) is the score an
+ * `min_escalation_score` (0..5, PATCH; app/escalation/escalation.h) is the score an
  * escalation package needs to be sent to the group. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/directory.h"
-#include "app/escalation.h"
+#include "app/directory/directory.h"
+#include "app/escalation/escalation.h"
 
 struct group_patch {
 	int64_t id;

@@ -1,16 +1,16 @@
 /* h_import.c - bulk import and export of tickets over HTTP (docs/openapi.yaml,
- * `ImportTicket`). The work is app/import.c's; this file maps content types, the
+ * `ImportTicket`). The work is app/ticket/import.c's; this file maps content types, the
  * per-line results and the export stream to HTTP.
  *
  * The body arrives spooled to a temporary file (CB_R_SPOOL: http/server.c)
  * and is imported from there a batch at a time, so a large import never
  * sits in memory. The import is not one transaction: each batch of lines commits on its
- * own (app/import.h), so the answer lists what was written line by line. An
+ * own (app/ticket/import.h), so the answer lists what was written line by line. An
  * Idempotency-Key stores that answer after the last batch. */
 #include "api/handlers.h"
 #include "api/write.h"
 #include "app/idempotency.h"
-#include "app/import.h"
+#include "app/ticket/import.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 

@@ -3,9 +3,9 @@
  * needs a staff role (customers get 404 from the dispatcher). */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/incident.h"
+#include "app/incident/incident.h"
 #include "jobs/jobs.h"
-#include "app/review.h"
+#include "app/incident/review.h"
 #include "core/incident.h"
 
 #include <stdlib.h>

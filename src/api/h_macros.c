@@ -1,8 +1,8 @@
-/* h_macros.c - macros over HTTP (app/macro.h). */
+/* h_macros.c - macros over HTTP (app/ticket/macro.h). */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/macro.h"
-#include "app/ticket.h"
+#include "app/ticket/macro.h"
+#include "app/ticket/ticket.h"
 
 struct macro_arg {
 	int64_t id, ticket;

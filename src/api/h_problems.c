@@ -2,7 +2,7 @@
  * repeat counts. Agent-side only (customers get 404). */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/problem.h"
+#include "app/escalation/problem.h"
 
 static const cb_api_resource problems = {cb_problem_create, cb_problem_update, cb_problem_get,
 					 "problem",	    cb_problem_link,   cb_problem_unlink,

@@ -1,10 +1,10 @@
 /* h_reports.c - reports (KPIs, backlog, queue health, top drivers,
  * throughput) and survey responses over HTTP. Handlers parse and shape;
- * app/report.c and app/survey.c do the work. */
+ * app/report/report.c and app/mail/survey.c do the work. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/report.h"
-#include "app/survey.h"
+#include "app/report/report.h"
+#include "app/mail/survey.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* h_search.c - full-text search and ticket suggestions. */
 #include "api/handlers.h"
-#include "app/directory.h"
-#include "app/search.h"
+#include "app/directory/directory.h"
+#include "app/knowledge/search.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,8 @@
 /* h_session.c - logging in and out of the web console and the portal
- * (app/session.h): the session cookie and its CSRF token. */
+ * (app/directory/session.h): the session cookie and its CSRF token. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/session.h"
+#include "app/directory/session.h"
 #include "util/buf.h"
 
 #include <stdio.h>

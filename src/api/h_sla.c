@@ -14,7 +14,7 @@
 #include "api/handlers.h"
 #include "api/write.h"
 #include "jobs/jobs.h"
-#include "app/sla_config.h"
+#include "app/sla/sla_config.h"
 #include "util/alloc.h"
 
 #include <stdlib.h>

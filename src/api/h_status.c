@@ -1,7 +1,7 @@
 /* h_status.c - the public status page: /status (HTML), /status.json and
- * /status.atom, without authentication (app/status_page.h). */
+ * /status.atom, without authentication (app/incident/status_page.h). */
 #include "api/handlers.h"
-#include "app/status_page.h"
+#include "app/incident/status_page.h"
 #include "util/alloc.h"
 
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* h_tickets.c - tickets, comments and the timeline over HTTP. Handlers
- * parse and shape; app/ticket.c validates and changes state. */
+ * parse and shape; app/ticket/ticket.c validates and changes state. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/ticket.h"
+#include "app/ticket/ticket.h"
 
 #include <stdio.h>
 #include <string.h>

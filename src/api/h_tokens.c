@@ -10,7 +10,7 @@
  * The owner or an admin revokes a token; another user's token is a 404. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/directory.h"
+#include "app/directory/directory.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* h_upload.c - POST /api/v1/tickets/{id}/attachments: the request body is
  * the file (any media type, up to the server's body limit), `filename` and
  * `event` (the uploader's comment it belongs to) are query parameters
- * (app/upload.h); or a multipart/form-data form (mail/form.h) whose file
+ * (app/ticket/upload.h); or a multipart/form-data form (mail/form.h) whose file
  * part carries the file, its name and type, with `event` as a field. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/upload.h"
+#include "app/ticket/upload.h"
 #include "mail/form.h"
 
 #include <stdlib.h>

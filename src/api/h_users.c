@@ -4,13 +4,13 @@
  * handler thread (cb_dir_user_from_json), never on the writer, and never
  * appears in a response. Customers may read only themselves
  * (/users/me or their own id); any other id is a 404. Everyone changes
- * their own password with POST /users/me/password (app/session.h): the
+ * their own password with POST /users/me/password (app/directory/session.h): the
  * user's other sessions end, and their API tokens too if they ask; an
  * admin's PATCH of a password ends all of that user's sessions. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/directory.h"
-#include "app/session.h"
+#include "app/directory/directory.h"
+#include "app/directory/session.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* h_views.c - queues (views) and the SLA history of a ticket. */
 #include "api/handlers.h"
 #include "api/write.h"
-#include "app/sla.h"
-#include "app/ticket.h"
-#include "app/views.h"
+#include "app/sla/sla.h"
+#include "app/ticket/ticket.h"
+#include "app/ticket/views.h"
 
 #include <string.h>
 

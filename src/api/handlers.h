@@ -333,7 +333,7 @@ int cb_h_ticket_problems_list(cb_req *req, cb_resp *resp, cb_err *err);
 	{"GET", "/api/v1/tickets/{id}/problems", cb_h_ticket_problems_list, CB_ROLE_ENGINEER, 0, "tickets.problems.list"}, \
 	{"DELETE", "/api/v1/tickets/{id}/problems/{problem_id}", cb_h_ticket_problems_unlink, CB_ROLE_ENGINEER, CB_R_WRITE, "tickets.problems.unlink"},
 
-/* h_upload.c (files uploaded to a ticket; app/upload.h) */
+/* h_upload.c (files uploaded to a ticket; app/ticket/upload.h) */
 int cb_h_ticket_attachment_upload(cb_req *req, cb_resp *resp, cb_err *err);
 #define CB_ROUTES_UPLOAD \
 	{"POST", "/api/v1/tickets/{id}/attachments", cb_h_ticket_attachment_upload, CB_ROLE_CUSTOMER, CB_R_WRITE, "tickets.attachments.upload"},

@@ -4,10 +4,10 @@
  * Counters are C11 atomics indexed by route (as Redis keeps calls and
  * microseconds in struct redisCommand); no lock on the request path. */
 #include "api/api.h"
-#include "app/mail_channels.h"
-#include "app/mail_out.h"
-#include "app/report.h"
-#include "app/sla.h"
+#include "app/mail/mail_channels.h"
+#include "app/mail/mail_out.h"
+#include "app/report/report.h"
+#include "app/sla/sla.h"
 #include "jobs/kinds.h"
 #include "util/buf.h"
 #include "util/alloc.h"

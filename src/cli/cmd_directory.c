@@ -3,12 +3,12 @@
  *
  * Each command parses its options strictly (an unknown option is a usage
  * error, exit 2), fills the same input struct the API decodes into, runs the
- * same database-free check (app/directory.h) and then the same use case in
+ * same database-free check (app/directory/directory.h) and then the same use case in
  * a cb_db_write() job, acting as the system (audit rows carry no actor).
  * Exit codes: 0 ok, 1 failure, 2 usage. */
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "app/directory.h"
+#include "app/directory/directory.h"
 #include "util/buf.h"
 
 #include <stdio.h>

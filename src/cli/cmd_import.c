@@ -1,14 +1,14 @@
 /* cmd_import.c - `casebook import` and `casebook export`: the same
- * app/import.c functions as POST /api/v1/import/tickets and
+ * app/ticket/import.c functions as POST /api/v1/import/tickets and
  * GET /api/v1/export/tickets, on a data directory (the server may run: the
  * import goes through the same group-committing writer of this process and
  * SQLite's locking between processes). */
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "app/auth.h"
-#include "app/import.h"
-#include "app/instance.h"
+#include "app/directory/auth.h"
+#include "app/ticket/import.h"
+#include "app/instance/instance.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 

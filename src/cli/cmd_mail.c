@@ -9,7 +9,7 @@
  * retries. 64 (EX_USAGE) for bad options. */
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "app/mail_in.h"
+#include "app/mail/mail_in.h"
 #include "mail/transport.h"
 #include "util/buf.h"
 

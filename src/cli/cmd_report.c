@@ -1,11 +1,11 @@
 /* cmd_report.c - `casebook report`: the KPI report of the API
- * (app/report.c) printed as a table, as CSV or JSON, and the rebuild of the
+ * (app/report/report.c) printed as a table, as CSV or JSON, and the rebuild of the
  * KPI facts of every ticket. */
 #include "cli/cli.h"
-#include "app/pipeline.h"
+#include "app/ticket/pipeline.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
-#include "app/report.h"
+#include "app/report/report.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 

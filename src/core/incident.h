@@ -1,7 +1,7 @@
 /* incident.h - the pure rules of major incidents and their reviews: the
  * status machine, severities, the customer update cadence clock, component
  * states and the lifecycle of review actions. No I/O, no clock: `now` is
- * passed in (app/incident.c and app/review.c apply these rules).
+ * passed in (app/incident/incident.c and app/incident/review.c apply these rules).
  *
  * Incident status moves (docs/incidents.md):
  *   investigating -> identified | monitoring | resolved   (forward, may skip)

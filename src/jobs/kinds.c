@@ -1,8 +1,8 @@
 /* kinds.c - the table of job kinds (see jobs.h) and the runner of `serve`.
  *
  * One row per kind. Timer kinds are rows of the `jobs` table, written by
- * app/ (SLA timers by app/sla.c, re-folds by app/sla_config.c, incident
- * deadlines by app/incident.c) and run here through their handler; worker
+ * app/ (SLA timers by app/sla/sla.c, re-folds by app/sla/sla_config.c, incident
+ * deadlines by app/incident/incident.c) and run here through their handler; worker
  * kinds are the polling loops whose turn functions live in app/.
  *
  * Policies as built: an SLA timer or an incident deadline that fails is
@@ -12,14 +12,14 @@
  * a worker turn that fails backs off by its row (the IMAP poll keeps its
  * interval, the outbox's per-message retries are its own: docs/email.md). */
 #include "jobs/kinds.h"
-#include "app/incident.h"
-#include "app/kb_log.h"
-#include "app/mail_channels.h"
-#include "app/mail_out.h"
-#include "app/search_indexer.h"
-#include "app/pipeline.h"
-#include "app/sla.h"
-#include "app/sla_config.h"
+#include "app/incident/incident.h"
+#include "app/knowledge/kb_log.h"
+#include "app/mail/mail_channels.h"
+#include "app/mail/mail_out.h"
+#include "app/knowledge/search_indexer.h"
+#include "app/ticket/pipeline.h"
+#include "app/sla/sla.h"
+#include "app/sla/sla_config.h"
 
 #include <pthread.h>
 

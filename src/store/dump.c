@@ -24,7 +24,7 @@ static const char SQL_DUMP_KEY[] =
 static const char SQL_DUMP_TRIGGERS[] =
 	"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name";
 /* the full-text index is not dumped: every ticket and article is queued
- * for the indexer (app/search_indexer.c) */
+ * for the indexer (app/knowledge/search_indexer.c) */
 static const char SQL_LOAD_REINDEX[] =
 	"INSERT OR IGNORE INTO search_pending(kind, id) SELECT 1, id FROM tickets;"
 	"INSERT OR IGNORE INTO search_pending(kind, id) SELECT 2, id FROM articles;";

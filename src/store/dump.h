@@ -1,5 +1,5 @@
 /* dump.h - the rows of a whole instance, table by table, for
- * `casebook export --all` / `import --all` (app/instance.c).
+ * `casebook export --all` / `import --all` (app/instance/instance.c).
  *
  * Dumped: every table of the schema, sorted by name, each in its key
  * order (its PRIMARY KEY columns, else rowid), with sqlite_sequence; not

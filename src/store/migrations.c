@@ -334,7 +334,7 @@ static const char m009[] =
 /* 010: reports at scale and exact tiers (issue 5). kpi_rollup holds, per
  * UTC hour and group_by dimension key, the counts and sums of the KPI facts
  * whose KPIs are counts or means (kinds 1, 4, 7-12; store/sql_rollup.h),
- * kept in step with kpi_facts in the same write (app/report.c); dimensions
+ * kept in step with kpi_facts in the same write (app/report/report.c); dimensions
  * 1 priority, 2 account (0 none), 3 category (text, 0 none), 4 group,
  * 5 assignee. account_tiers is the tier history of each account: a row per
  * tier from an instant on, written by triggers on every insert and tier

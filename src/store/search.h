@@ -7,7 +7,7 @@
  * with its ranking function in store/fts_rank.c); a backend is a
  * cb_search_backend, chosen per connection by cb_search_backend_of().
  *
- * Callers (app/search.c) parse the user's text with core/text.c
+ * Callers (app/knowledge/search.c) parse the user's text with core/text.c
  * (cb_text_parse: stemmed words, phrases, prefixes), decide the viewer's
  * visibility and the filters, and hand both here; they never see how the
  * index is stored or queried. Documents are indexed from their original

@@ -74,14 +74,14 @@ typedef enum {
 	CB_SQL_CHECK_TICKET_IDS,
 	CB_SQL_CHECK_TICKET_COUNT,
 
-	/* statements used by the demo data set (app/demo.c, demo_ops.c) */
+	/* statements used by the demo data set (app/instance/demo.c, demo_ops.c) */
 	CB_SQL_DEMO_MARK_GET,
 	CB_SQL_DEMO_MARK_SET,
 	CB_SQL_DEMO_USER,
 	CB_SQL_DEMO_OPEN_TICKETS,
 	CB_SQL_DEMO_ADMIN,
 
-	/* statements for accounts, users, tokens' owners and groups (app/directory.c) */
+	/* statements for accounts, users, tokens' owners and groups (app/directory/directory.c) */
 	CB_SQL_DIR_ACCOUNT_GET,
 	CB_SQL_DIR_ACCOUNT_LIST,
 	CB_SQL_DIR_ACCOUNT_REF,
@@ -227,7 +227,7 @@ typedef enum {
 	CB_SQL_TICKET_MAIL_INFO,
 	CB_SQL_USER_NAME,
 
-	/* statements of the reports (app/report.c) */
+	/* statements of the reports (app/report/report.c) */
 	CB_SQL_KPI_DELETE,
 	CB_SQL_KPI_INSERT,
 	CB_SQL_KPI_RANGE,
@@ -284,7 +284,7 @@ typedef enum {
 	CB_SQL_SLA_FIRED_INSERT,
 	CB_SQL_SLA_POLICY_NAME,
 
-	/* the SLA configuration: calendars and policies (app/sla_config.c) */
+	/* the SLA configuration: calendars and policies (app/sla/sla_config.c) */
 	CB_SQL_CAL_GET,
 	CB_SQL_CAL_BY_NAME,
 	CB_SQL_CAL_LIST,
@@ -340,7 +340,7 @@ typedef enum {
 	CB_SQL_VIEW_UPDATE,
 	CB_SQL_VIEW_DELETE,
 
-	/* macros (app/macro.c) */
+	/* macros (app/ticket/macro.c) */
 	CB_SQL_MACRO_INSERT,
 	CB_SQL_MACRO_UPDATE,
 	CB_SQL_MACRO_DELETE,
@@ -349,11 +349,11 @@ typedef enum {
 	CB_SQL_MACRO_VARS,
 	CB_SQL_MACRO_ACTOR,
 
-	/* uploads (app/upload.c) */
+	/* uploads (app/ticket/upload.c) */
 	CB_SQL_UPLOAD_EVENT,
 	CB_SQL_UPLOAD_INSERT,
 
-	/* mail events and outbox statistics (app/mail_in.c, mail_out.c) */
+	/* mail events and outbox statistics (app/mail/mail_in.c, mail_out.c) */
 	CB_SQL_MAIL_EVENT_FIRST,
 	CB_SQL_MAIL_EVENT_DATA,
 	CB_SQL_OUTBOX_STATS,
@@ -362,11 +362,11 @@ typedef enum {
 	CB_SQL_SEARCH_DF_TICKETS,
 	CB_SQL_SEARCH_DF_ARTICLES,
 
-	/* article lists (app/article.c) */
+	/* article lists (app/knowledge/article.c) */
 	CB_SQL_ARTICLE_VERSION_OF,
 	CB_SQL_ARTICLE_LIST,
 
-	/* KPI rollups rebuilt from the facts (app/report.c; a script) */
+	/* KPI rollups rebuilt from the facts (app/report/report.c; a script) */
 	CB_SQL_ROLLUP_REBUILD,
 
 	/* the job queue (src/jobs/queue.c): claims and leases (migration 018) */
@@ -384,7 +384,7 @@ typedef enum {
 	CB_SQL_SEARCH_PENDING_COUNT,
 	CB_SQL_OUTBOX_PENDING,
 
-	/* pages of tickets in a bounded number of statements (app/ticket_page.c) */
+	/* pages of tickets in a bounded number of statements (app/ticket/ticket_page.c) */
 	CB_SQL_DIR_REFS_PAGE,
 	CB_SQL_FIXED_DEFECTS_OF_TICKETS,
 	CB_SQL_SLA_ACCOUNT_TIERS,

@@ -56,7 +56,7 @@
 	" group_id, assignee_id FROM kpi_facts"
 
 /* The same range reading only the key column a grouping needs (the others
- * read as NULL): fewer columns decoded per row. Index: app/report.c G_*. */
+ * read as NULL): fewer columns decoded per row. Index: app/report/report.c G_*. */
 #define CB_SQL_KPI_RANGE_KEYS(acc, cat, grp, asg)                                              \
 	"SELECT kind, ticket_id, seq, at, NULL, v1, v2, flag, priority, " acc ", " cat ", " grp \
 	", " asg " FROM kpi_facts WHERE kind = ?1 AND span = 0 AND at >= ?2 AND at < ?3"

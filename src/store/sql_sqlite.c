@@ -74,7 +74,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" (SELECT count(*) FROM articles a WHERE a.created_by = v.author_id AND a.state = 'published')"
 		" FROM article_versions v LEFT JOIN users u ON u.id = v.author_id"
 		" WHERE v.at >= ?1 AND v.at < ?2 GROUP BY v.author_id ORDER BY count(*) DESC, v.author_id",
-	/* ---- search index (migration 011, app/search.c) ---- */
+	/* ---- search index (migration 011, app/knowledge/search.c) ---- */
 	[CB_SQL_SEARCH_TICKET] =
 		"SELECT subject, description, status, account_id FROM tickets WHERE id = ?1",
 	[CB_SQL_SEARCH_TICKET_COMMENTS] =
@@ -112,7 +112,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[CB_SQL_AUDIT_INSERT] =
 		"INSERT INTO audit(at, actor_id, action, target, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-	/* browser sessions (app/session.c) */
+	/* browser sessions (app/directory/session.c) */
 	[CB_SQL_LOGIN_USER] =
 		"SELECT id, password_hash, active FROM users WHERE email = ?1",
 	[CB_SQL_LOGIN_FAILURES_PAIR] =
@@ -145,7 +145,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_CHECK_TICKET_COUNT] =
 		"SELECT count(*) FROM tickets",
 
-	/* ---- statements used by the demo data set (app/demo.c, demo_ops.c) ---- */
+	/* ---- statements used by the demo data set (app/instance/demo.c, demo_ops.c) ---- */
 	/* the record that the demo data set was loaded: {"loaded_at", "tickets", "days", "seed"} */
 	[CB_SQL_DEMO_MARK_GET] =
 		"SELECT value FROM settings WHERE key = 'demo'",
@@ -162,7 +162,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_DEMO_ADMIN] =
 		"SELECT id FROM users WHERE role = 'admin' AND email != ?1 ORDER BY id LIMIT 1",
 
-	/* ---- statements for accounts, users, tokens' owners and groups (app/directory.c) ---- */
+	/* ---- statements for accounts, users, tokens' owners and groups (app/directory/directory.c) ---- */
 	[CB_SQL_DIR_ACCOUNT_GET] =
 		"SELECT " CB_SQL_DIR_ACCOUNT_COLS " FROM accounts a WHERE a.id = ?1",
 	/* ?1 after id, ?2 only this id (0 = all), ?3 limit */
@@ -586,7 +586,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_USER_NAME] =
 		"SELECT name, email FROM users WHERE id = ?1",
 
-	/* ---- statements of the reports (app/report.c) ---- */
+	/* ---- statements of the reports (app/report/report.c) ---- */
 	[CB_SQL_KPI_DELETE] =
 		"DELETE FROM kpi_facts WHERE ticket_id = ?1",
 	[CB_SQL_KPI_INSERT] =
@@ -750,7 +750,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_SLA_POLICY_NAME] =
 		"SELECT name FROM sla_policies WHERE id = ?1",
 
-	/* ---- the SLA configuration: calendars and policies (app/sla_config.c) ---- */
+	/* ---- the SLA configuration: calendars and policies (app/sla/sla_config.c) ---- */
 	[CB_SQL_CAL_GET] =
 		"SELECT " CB_SQL_CAL_COLS " FROM calendars WHERE id = ?1",
 	[CB_SQL_CAL_BY_NAME] =
@@ -847,7 +847,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		"SELECT id, name FROM groups WHERE id = ?1",
 	[CB_SQL_TICKET_FOLLOWUPS] =
 		"SELECT id FROM tickets WHERE followup_of = ?1 ORDER BY id",
-	/* export (app/import.c): tickets by id in pages, then the events of a page */
+	/* export (app/ticket/import.c): tickets by id in pages, then the events of a page */
 	[CB_SQL_EXPORT_TICKETS] =
 		"SELECT id, external_id FROM tickets WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[CB_SQL_EXPORT_EVENTS] =
@@ -888,7 +888,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" updated_at = ?7 WHERE id = ?1",
 	[CB_SQL_VIEW_DELETE] =
 		"DELETE FROM saved_views WHERE id = ?1",
-	/* ---- macros (app/macro.c) ---- */
+	/* ---- macros (app/ticket/macro.c) ---- */
 	[CB_SQL_MACRO_INSERT] =
 		"INSERT INTO macros(name, scope, owner_id, body, public, changes, created_at, updated_at)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id",
@@ -913,14 +913,14 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_MACRO_ACTOR] =
 		"SELECT name, email FROM users WHERE id = ?1",
 
-	/* ---- uploads (app/upload.c) ---- */
+	/* ---- uploads (app/ticket/upload.c) ---- */
 	[CB_SQL_UPLOAD_EVENT] =
 		"SELECT ticket_id, type, actor_id, data FROM events WHERE id = ?1",
 	[CB_SQL_UPLOAD_INSERT] =
 		"INSERT INTO attachments(ticket_id, event_id, filename, content_type, size, sha256,"
 		" content_id, inline, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL, 0, ?7, ?8) RETURNING id",
 
-	/* ---- mail events and outbox statistics (app/mail_in.c, mail_out.c) ---- */
+	/* ---- mail events and outbox statistics (app/mail/mail_in.c, mail_out.c) ---- */
 	[CB_SQL_MAIL_EVENT_FIRST] =
 		"SELECT id FROM events WHERE ticket_id = ?1 ORDER BY seq LIMIT 1",
 	[CB_SQL_MAIL_EVENT_DATA] =
@@ -935,7 +935,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_SEARCH_DF_ARTICLES] =
 		"SELECT count(*) FROM search_index WHERE search_index MATCH ?1 AND rowid < 0",
 
-	/* ---- article lists (app/article.c) ---- */
+	/* ---- article lists (app/knowledge/article.c) ---- */
 	[CB_SQL_ARTICLE_VERSION_OF] =
 		"SELECT version FROM articles WHERE id = ?1",
 	[CB_SQL_ARTICLE_LIST] =
@@ -948,7 +948,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 		" AND (?7 IS NULL OR (a.review_by IS NOT NULL AND a.review_by < ?7 AND a.state <> 'archived'))"
 		" ORDER BY a.id LIMIT ?8",
 
-	/* ---- KPI rollups rebuilt from the facts (app/report.c; a script) ---- */
+	/* ---- KPI rollups rebuilt from the facts (app/report/report.c; a script) ---- */
 	[CB_SQL_ROLLUP_REBUILD] =
 		CB_SQL_ROLLUP_DERIVE,
 	/* ---- the job queue (src/jobs/queue.c): claims and leases (migration 018) ---- */
@@ -990,7 +990,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	/* the mail.outbox job kind's pending work: queued rows, the oldest's creation */
 	[CB_SQL_OUTBOX_PENDING] =
 		"SELECT count(*), min(created_at) FROM outbox WHERE state = 'queued'",
-	/* ---- pages of tickets in a bounded number of statements (app/ticket_page.c) ---- */
+	/* ---- pages of tickets in a bounded number of statements (app/ticket/ticket_page.c) ---- */
 	/* The references of a page (users ?1, accounts ?2, groups ?3: JSON arrays	 * of ids) in one statement: kind (0 user, 1 account, 2 group), id, then	 * email, name (users), name, tier (accounts), name (groups). */
 	[CB_SQL_DIR_REFS_PAGE] =
 		"SELECT 0, id, email, name FROM users WHERE id IN (SELECT value FROM json_each(?1))"
@@ -1009,7 +1009,7 @@ static const char *const texts[CB_SQL__COUNT] = {
 	[CB_SQL_SLA_EVENTS_PAGE] =
 		"SELECT ticket_id, type, at, actor_id, data FROM events"
 		" WHERE ticket_id IN (SELECT value FROM json_each(?1)) ORDER BY ticket_id, seq",
-	/* A page of tickets (app/ticket_page.c): ?1 is a JSON array of ids; the	 * rows come in no particular order. */
+	/* A page of tickets (app/ticket/ticket_page.c): ?1 is a JSON array of ids; the	 * rows come in no particular order. */
 	[CB_SQL_TICKET_PAGE] =
 		"SELECT " CB_TICKET_COLS " FROM tickets WHERE id IN (SELECT value FROM json_each(?1))",
 	/* The follow-ups of a page of tickets (?1 a JSON array of ids): followup_of, id. */

@@ -6,7 +6,7 @@
 #include "api/api.h"
 #include "api/write.h"
 #include "app/idempotency.h"
-#include "app/mail_in.h"
+#include "app/mail/mail_in.h"
 #include "app/scope.h"
 
 #include <pthread.h>

@@ -1,12 +1,12 @@
-/* app_pipeline.c - the write pipeline (src/app/eventlog.c, pipeline.c):
+/* app_pipeline.c - the write pipeline (src/app/ticket/eventlog.c, pipeline.c):
  * ticket ids come from the database, a save checks the row's version, and
  * a write job that decided on a ticket another writer changed is decided
  * again on the fresh state (store/db.c). */
 #include "harness.h"
-#include "app/eventlog.h"
-#include "app/pipeline.h"
-#include "app/setup.h"
-#include "app/ticket.h"
+#include "app/ticket/eventlog.h"
+#include "app/ticket/pipeline.h"
+#include "app/directory/setup.h"
+#include "app/ticket/ticket.h"
 #include "util/arena.h"
 
 #include <stdlib.h>

@@ -33,7 +33,7 @@ static void setup(void)
 	cfg = (cb_sla_config){.policies = &pol, .npolicies = 1};
 }
 
-/* folds both, as app/sla.c does */
+/* folds both, as app/sla/sla.c does */
 static void ev(cb_sla *s, cb_kpi *k, cb_evtype type, cb_ms at, json_t *data)
 {
 	cb_event e = {.type = type, .at = at, .actor_id = 1, .data = data};

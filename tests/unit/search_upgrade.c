@@ -4,7 +4,7 @@
  * lacked are queued in search_pending, and once those are indexed search
  * finds everything, with the customer restrictions of the new layout. */
 #include "harness.h"
-#include "app/search.h"
+#include "app/knowledge/search.h"
 #include "core/text.h"
 #include "store/db.h"
 #include "store/migrations.h"

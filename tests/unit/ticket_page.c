@@ -4,10 +4,10 @@
  * from a warm SLA fold cache. */
 #include "harness.h"
 #include "store/internal.h" /* fixtures seed rows with SQL text */
-#include "app/sla.h"
-#include "app/ticket.h"
-#include "app/ticket_page.h"
-#include "app/views.h"
+#include "app/sla/sla.h"
+#include "app/ticket/ticket.h"
+#include "app/ticket/ticket_page.h"
+#include "app/ticket/views.h"
 #include "store/db.h"
 
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include "util/buf.h"
 #include "util/csv.h"
 #include "util/safename.h"
-#include "app/upload.h"
+#include "app/ticket/upload.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
