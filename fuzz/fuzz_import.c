@@ -27,7 +27,7 @@ struct run {
 static void round_trip(cb_conn *c, int64_t id)
 {
 	cb_err e = {0};
-	FUZZ_CHECK(cb_ticket_verify_fold(c, id, &e) == 1);
+	FUZZ_CHECK(cb_ticketsvc_verify_fold(c, id, &e) == 1);
 	json_t *line = cb_export_ticket(c, id, &e);
 	FUZZ_CHECK(line != NULL);
 	json_t *ext = json_incref(json_object_get(line, "external_id"));

@@ -1,6 +1,6 @@
 /* fuzz_ticket.c - JSON bodies of the ticket endpoints: POST /tickets
- * (cb_ticket_create), PATCH /tickets/{id} (cb_ticket_update) and POST
- * /tickets/{id}/comments (cb_ticket_comment), parsed by cb_api_body_object
+ * (cb_ticketsvc_create), PATCH /tickets/{id} (cb_ticketsvc_update) and POST
+ * /tickets/{id}/comments (cb_ticketsvc_comment), parsed by cb_api_body_object
  * as the handlers do, run against the demo data in a write job that is
  * always rolled back.
  *
@@ -8,7 +8,7 @@
  * actor ((/ 3) % 5: the system, an admin, an agent, an engineer, a
  * customer); byte 1 the ticket id (% 16: the demo has 1..12); the rest is
  * the body. Invariants: a success leaves a ticket whose stored row equals
- * the fold of its events (cb_ticket_verify_fold) and renders; a failure is
+ * the fold of its events (cb_ticketsvc_verify_fold) and renders; a failure is
  * a proper 4xx error, never a 500. */
 #include "common.h"
 
@@ -65,13 +65,13 @@ struct op {
 static void check_ticket(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now)
 {
 	cb_err e = {0};
-	int same = cb_ticket_verify_fold(c, id, &e);
+	int same = cb_ticketsvc_verify_fold(c, id, &e);
 	if (same != 1)
 		fprintf(stderr, "ticket %lld: stored row and fold differ (%d: %s)\n", (long long)id,
 			same, e.message);
 	FUZZ_CHECK(same == 1);
 	cb_err e2 = {0};
-	json_t *r = cb_ticket_render(c, viewer, id, now, &e2);
+	json_t *r = cb_ticketsvc_render(c, viewer, id, now, &e2);
 	if (!r && id != 0) {
 		/* a customer may lose sight of a ticket it moved to another account */
 		FUZZ_CHECK(viewer->role == CB_ROLE_CUSTOMER && e2.code == CB_E_NOTFOUND);
@@ -86,21 +86,21 @@ static int run(cb_conn *c, void *arg, cb_err *err)
 	int rc;
 	switch (o->kind) {
 	case 0:
-		rc = cb_ticket_create(c, o->actor, o->now, o->in, 0, &id, err);
+		rc = cb_ticketsvc_create(c, o->actor, o->now, o->in, 0, &id, err);
 		if (rc == 0)
 			check_ticket(c, o->actor, id, o->now);
 		break;
 	case 1:
-		rc = cb_ticket_update(c, o->actor, o->now, o->id, o->in, err);
+		rc = cb_ticketsvc_update(c, o->actor, o->now, o->id, o->in, err);
 		if (rc == 0)
 			check_ticket(c, o->actor, o->id, o->now);
 		break;
 	default:
-		rc = cb_ticket_comment(c, o->actor, o->now, o->id, o->in, &ev, &tid, err);
+		rc = cb_ticketsvc_comment(c, o->actor, o->now, o->id, o->in, &ev, &tid, err);
 		if (rc == 0) {
 			check_ticket(c, o->actor, tid, o->now);
 			cb_err e = {0};
-			json_t *r = cb_ticket_render_comment(c, o->actor, tid, ev, &e);
+			json_t *r = cb_ticketsvc_render_comment(c, o->actor, tid, ev, &e);
 			FUZZ_CHECK(r != NULL);
 			json_decref(r);
 		}

@@ -7,6 +7,9 @@ suite of `make test` (tests/run.py runs it; it also runs alone):
   src/store/sql.h and their text lives in src/store/;
 - includes: the #include graph of src/ has no cycle (file level), and no
   header outside src/store/ includes a store-private header;
+- prefixes: a public function's prefix (cb_<noun>_) belongs to one layer
+  (app/ modules whose noun core/, store/ or mail/ also uses take the svc
+  suffix: cb_slasvc_, cb_ticketsvc_, cb_mailsvc_, cb_searchsvc_);
 - libraries: sqlite3.h only in src/store/; microhttpd only in src/http/;
   GMime and libxml2 only in src/mail/; libcurl only in src/mail/, src/jobs/
   and src/auth/; core/ reads no clock and does no I/O.
@@ -119,11 +122,27 @@ def check_libs(files):
     return bad
 
 
+def check_prefixes(files):
+    """The cb_<noun>_ prefix of each function a header declares, by layer
+    (the first folder under src/): a prefix in two layers is ambiguous."""
+    seen = {}
+    decl = re.compile(r"^[A-Za-z_][\w \t*]*?\b(cb_[a-z0-9]+)_\w*\s*\(", re.M)
+    for path, text in files:
+        if not path.endswith(".h"):
+            continue
+        layer = path.split("/")[1]
+        for m in decl.finditer(strip_comments(text)):
+            seen.setdefault(m.group(1) + "_", {}).setdefault(layer, path)
+    return [f"{p} is used by {', '.join(f'{l} ({w})' for l, w in sorted(ls.items()))}"
+            for p, ls in sorted(seen.items()) if len(ls) > 1]
+
+
 def main():
     files = list(sources())
     failed = 0
     for name, fn in [("sql_only_in_store", check_sql), ("no_include_cycles", check_cycles),
-                     ("libraries_in_their_layer", check_libs)]:
+                     ("libraries_in_their_layer", check_libs),
+                     ("prefixes_say_the_layer", check_prefixes)]:
         bad = fn(files)
         if bad:
             failed += 1

@@ -84,7 +84,7 @@ int cb_h_macros_preview(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_param_id(req, 0, &ticket, err) || cb_api_param_id(req, 1, &id, err))
 		return -1;
 	cb_conn *c = req->conn;
-	json_t *t = cb_ticket_render(c, &req->actor, ticket, req->now, err);
+	json_t *t = cb_ticketsvc_render(c, &req->actor, ticket, req->now, err);
 	if (!t)
 		return -1;
 	json_decref(t);

@@ -26,7 +26,7 @@ struct inbound_arg {
 static int inbound_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	struct inbound_arg *a = arg;
-	return cb_mail_inbound(c, req->arena, req->now, req->body, req->body_len, a->m, NULL, 0, out,
+	return cb_mailsvc_inbound(c, req->arena, req->now, req->body, req->body_len, a->m, NULL, 0, out,
 			       err);
 }
 
@@ -52,7 +52,7 @@ int cb_h_mail_message_get(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
 	cb_conn *c = req->conn;
-	json_t *o = cb_mail_message_get(c, id, err);
+	json_t *o = cb_mailsvc_message_get(c, id, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
@@ -64,7 +64,7 @@ int cb_h_mail_message_raw(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_conn *c = req->conn;
 	char *data = NULL;
 	size_t len = 0;
-	if (cb_mail_message_raw(c, id, &data, &len, err))
+	if (cb_mailsvc_message_raw(c, id, &data, &len, err))
 		return -1;
 	cb_api_raw(req, resp, 200, "message/rfc822", data, len);
 	cb_free(data);
@@ -76,7 +76,7 @@ static int ticket_mail_fn(cb_conn *c, cb_req *req, int limit, int64_t after, jso
 {
 	int64_t id;
 	return cb_api_param_id(req, 0, &id, err) ||
-	       cb_mail_ticket_messages(c, &req->actor, id, limit, after, items, next, err) ? -1 : 0;
+	       cb_mailsvc_ticket_messages(c, &req->actor, id, limit, after, items, next, err) ? -1 : 0;
 }
 
 int cb_h_ticket_mail(cb_req *req, cb_resp *resp, cb_err *err)
@@ -149,15 +149,15 @@ int cb_h_attachment_get(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_mail_settings_get(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	cb_conn *c = req->conn;
-	json_t *o = cb_mail_settings_get(c, err);
+	json_t *o = cb_mailsvc_settings_get(c, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
 static int settings_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
-	if (cb_mail_settings_put(c, &req->actor, req->now, arg, err))
+	if (cb_mailsvc_settings_put(c, &req->actor, req->now, arg, err))
 		return -1;
-	*out = cb_mail_settings_get(c, err);
+	*out = cb_mailsvc_settings_get(c, err);
 	return *out ? 0 : -1;
 }
 
@@ -168,8 +168,8 @@ int cb_h_mail_settings_put(cb_req *req, cb_resp *resp, cb_err *err)
 		return -1;
 	int rc = cb_api_commit(req, resp, 200, settings_fn, in, err);
 	if (rc == 0) {
-		cb_mail_poller_kick(); /* committed: a new mailbox is polled at once */
-		cb_mail_sender_kick(); /* and a new SMTP server used at once */
+		cb_mailsvc_poller_kick(); /* committed: a new mailbox is polled at once */
+		cb_mailsvc_sender_kick(); /* and a new SMTP server used at once */
 	}
 	return rc;
 }
@@ -177,7 +177,7 @@ int cb_h_mail_settings_put(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_mail_templates_list(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	cb_conn *c = req->conn;
-	json_t *a = cb_mail_templates_list(c, err);
+	json_t *a = cb_mailsvc_templates_list(c, err);
 	return a ? cb_api_list(req, resp, a, 0) : -1;
 }
 
@@ -189,7 +189,7 @@ struct tpl_arg {
 static int template_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	struct tpl_arg *a = arg;
-	return cb_mail_template_put(c, &req->actor, req->now, a->event, a->in, out, err);
+	return cb_mailsvc_template_put(c, &req->actor, req->now, a->event, a->in, out, err);
 }
 
 int cb_h_mail_template_put(cb_req *req, cb_resp *resp, cb_err *err)
@@ -215,7 +215,7 @@ int cb_h_mail_outbox(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_conn *c = req->conn;
 	json_t *items;
 	int64_t next;
-	if (cb_mail_outbox_list(c, state, limit, before, &items, &next, err))
+	if (cb_mailsvc_outbox_list(c, state, limit, before, &items, &next, err))
 		return -1;
 	return cb_api_list(req, resp, items, next);
 }

@@ -16,7 +16,7 @@ int cb_h_search(cb_req *req, cb_resp *resp, cb_err *err)
 	int64_t cursor;
 	if (cb_api_page(req, &limit, &cursor, err))
 		return -1;
-	cb_search_query sq = {
+	cb_searchsvc_query sq = {
 		.q = cb_api_query(req, "q"),
 		.type = cb_api_query(req, "type"),
 		.status = cb_api_query(req, "status"),
@@ -65,6 +65,6 @@ int cb_h_ticket_suggestions(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
 	cb_conn *c = req->conn;
-	json_t *o = cb_search_suggestions(c, &req->actor, id, err);
+	json_t *o = cb_searchsvc_suggestions(c, &req->actor, id, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }

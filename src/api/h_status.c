@@ -31,7 +31,7 @@ static json_t *page(cb_req *req, cb_err *err)
 	if (days_param(req, &days, err))
 		return NULL;
 	cb_conn *c = req->conn;
-	json_t *o = cb_status_page(c, req->now, days, err);
+	json_t *o = cb_statuspage(c, req->now, days, err);
 	return o;
 }
 
@@ -49,7 +49,7 @@ int cb_h_status_html(cb_req *req, cb_resp *resp, cb_err *err)
 	json_t *o = page(req, err);
 	if (!o)
 		return -1;
-	char *html = cb_status_page_html(o);
+	char *html = cb_statuspage_html(o);
 	json_decref(o);
 	cb_api_html(req, resp, 200, html, strlen(html));
 	cb_api_header(req, resp, "Cache-Control", "no-cache");
@@ -63,7 +63,7 @@ int cb_h_status_atom(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_check_query(req, known, err))
 		return -1;
 	cb_conn *c = req->conn;
-	char *xml = cb_status_page_atom(c, req->now, err);
+	char *xml = cb_statuspage_atom(c, req->now, err);
 	if (!xml)
 		return -1;
 	cb_api_raw(req, resp, 200, "application/atom+xml; charset=utf-8", xml, strlen(xml));

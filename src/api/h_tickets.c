@@ -12,9 +12,9 @@
 static int create_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	int64_t id;
-	if (cb_ticket_create(c, &req->actor, req->now, arg, 0, &id, err))
+	if (cb_ticketsvc_create(c, &req->actor, req->now, arg, 0, &id, err))
 		return -1;
-	*out = cb_ticket_render(c, &req->actor, id, req->now, err);
+	*out = cb_ticketsvc_render(c, &req->actor, id, req->now, err);
 	return *out ? 0 : -1;
 }
 
@@ -36,7 +36,7 @@ int cb_h_tickets_get(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
 	cb_conn *c = req->conn;
-	json_t *o = cb_ticket_render(c, &req->actor, id, req->now, err);
+	json_t *o = cb_ticketsvc_render(c, &req->actor, id, req->now, err);
 	if (!o)
 		return -1;
 	return cb_api_json(req, resp, 200, o);
@@ -53,7 +53,7 @@ int cb_h_tickets_list(cb_req *req, cb_resp *resp, cb_err *err)
 					    "created_after", "created_before", NULL};
 	if (cb_api_check_query(req, known, err))
 		return -1;
-	cb_ticket_filter f = {
+	cb_ticketsvc_filter f = {
 		.status = cb_api_query(req, "status"),
 		.priority = cb_api_query(req, "priority"),
 		.assignee = cb_api_query(req, "assignee"),
@@ -68,7 +68,7 @@ int cb_h_tickets_list(cb_req *req, cb_resp *resp, cb_err *err)
 	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
-	int rc = cb_ticket_list(c, &req->actor, &f, limit, cursor, req->now, &items, &next, err);
+	int rc = cb_ticketsvc_list(c, &req->actor, &f, limit, cursor, req->now, &items, &next, err);
 	if (rc)
 		return -1;
 	return cb_api_list(req, resp, items, next);
@@ -84,9 +84,9 @@ struct update_arg {
 static int update_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
 	struct update_arg *a = arg;
-	if (cb_ticket_update(c, &req->actor, req->now, a->id, a->in, err))
+	if (cb_ticketsvc_update(c, &req->actor, req->now, a->id, a->in, err))
 		return -1;
-	*out = cb_ticket_render(c, &req->actor, a->id, req->now, err);
+	*out = cb_ticketsvc_render(c, &req->actor, a->id, req->now, err);
 	return *out ? 0 : -1;
 }
 
@@ -107,9 +107,9 @@ static int comment_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *
 {
 	struct update_arg *a = arg;
 	int64_t ev, ticket;
-	if (cb_ticket_comment(c, &req->actor, req->now, a->id, a->in, &ev, &ticket, err))
+	if (cb_ticketsvc_comment(c, &req->actor, req->now, a->id, a->in, &ev, &ticket, err))
 		return -1;
-	*out = cb_ticket_render_comment(c, &req->actor, ticket, ev, err);
+	*out = cb_ticketsvc_render_comment(c, &req->actor, ticket, ev, err);
 	if (*out && ticket != a->id)
 		json_object_set_new(*out, "followup_of", json_integer(a->id));
 	return *out ? 0 : -1;
@@ -138,7 +138,7 @@ static int timeline(cb_req *req, cb_resp *resp, int comments_only, cb_err *err)
 	cb_conn *c = req->conn;
 	json_t *items = NULL;
 	int64_t next = 0;
-	int rc = cb_ticket_events(c, &req->actor, id, comments_only, limit, cursor, &items, &next, err);
+	int rc = cb_ticketsvc_events(c, &req->actor, id, comments_only, limit, cursor, &items, &next, err);
 	if (rc)
 		return -1;
 	return cb_api_list(req, resp, items, next);
@@ -159,15 +159,15 @@ int cb_h_events_list(cb_req *req, cb_resp *resp, cb_err *err)
 int cb_h_ticket_settings_get(cb_req *req, cb_resp *resp, cb_err *err)
 {
 	cb_conn *c = req->conn;
-	json_t *o = cb_ticket_settings_get(c, err);
+	json_t *o = cb_ticketsvc_settings_get(c, err);
 	return o ? cb_api_json(req, resp, 200, o) : -1;
 }
 
 static int settings_fn(cb_conn *c, cb_req *req, void *arg, json_t **out, cb_err *err)
 {
-	if (cb_ticket_settings_put(c, &req->actor, req->now, arg, err))
+	if (cb_ticketsvc_settings_put(c, &req->actor, req->now, arg, err))
 		return -1;
-	*out = cb_ticket_settings_get(c, err);
+	*out = cb_ticketsvc_settings_get(c, err);
 	return *out ? 0 : -1;
 }
 

@@ -25,7 +25,7 @@ int cb_h_views_tickets(cb_req *req, cb_resp *resp, cb_err *err)
 	int rc = cb_views_resolve(c, &req->actor, req->params[0], &spec, err) ||
 		 cb_views_narrow(c, &spec, cb_api_query(req, "group"), cb_api_query(req, "priority"),
 				 cb_api_query(req, "tier"), cb_api_query(req, "sort"), err) ||
-		 cb_ticket_view(c, &req->actor, &spec, limit, offset, req->now, &items, &next, err);
+		 cb_ticketsvc_view(c, &req->actor, &spec, limit, offset, req->now, &items, &next, err);
 	if (rc)
 		return -1;
 	return cb_api_list(req, resp, items, next ? next + 1 : 0);
@@ -111,7 +111,7 @@ int cb_h_sla_history(cb_req *req, cb_resp *resp, cb_err *err)
 	if (cb_api_param_id(req, 0, &id, err))
 		return -1;
 	cb_conn *c = req->conn;
-	json_t *o = cb_sla_history(c, id, req->now, err);
+	json_t *o = cb_slasvc_history(c, id, req->now, err);
 	if (!o)
 		return -1;
 	return cb_api_json(req, resp, 200, o);

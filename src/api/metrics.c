@@ -146,10 +146,10 @@ void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 		      (unsigned long long)ds.queued, (unsigned long long)ds.rejected,
 		      (unsigned long long)ds.sqlite_bytes);
 	cb_jobs_serve_metrics(req->app->db, req->now, &b);
-	cb_sla_metrics_render(&b);
+	cb_slasvc_metrics_render(&b);
 	cb_report_metrics_render(req->app->db, req->now, &b);
-	cb_mail_metrics_render(req->app->db, &b);
-	cb_mail_channels_metrics_render(&b);
+	cb_mailsvc_metrics_render(req->app->db, &b);
+	cb_mailsvc_channels_metrics_render(&b);
 	cb_api_raw(req, resp, 200, "text/plain; version=0.0.4; charset=utf-8", b.p, b.len);
 	cb_buf_free(&b);
 }

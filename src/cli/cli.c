@@ -279,7 +279,7 @@ static int cmd_serve(int argc, char **argv)
 	rc = cb_jobs_serve_start(&app, &err);
 	if (rc == 0 && lmtp_host[0]) {
 		int bound = 0;
-		rc = cb_mail_lmtp_start(&app, lmtp_host, lmtp_port, &bound, &err);
+		rc = cb_mailsvc_lmtp_start(&app, lmtp_host, lmtp_port, &bound, &err);
 		if (rc == 0 && !o.quiet)
 			fprintf(stderr, "lmtp listening on %s:%d\n", lmtp_host, bound);
 	}
@@ -287,7 +287,7 @@ static int cmd_serve(int argc, char **argv)
 		rc = cb_http_serve(&app, &o, &err);
 	if (rc)
 		cb_cli_error("%s", err.message);
-	cb_mail_lmtp_stop();
+	cb_mailsvc_lmtp_stop();
 	cb_jobs_serve_stop(); /* queued portal activity is written before the close */
 	cb_db_close(app.db);
 	cb_db_unlock_dir(lock);
@@ -566,8 +566,8 @@ static int cmd_sla(int argc, char **argv)
 	cb_err err = {0};
 	cb_conn *c = cb_db_reader(app.db, &err);
 	cb_ms now = cb_now_ms();
-	json_t *h = c ? cb_sla_history(c, id, now, &err) : NULL;
-	json_t *sla = h ? cb_sla_render(c, id, 0, now, &err) : NULL;
+	json_t *h = c ? cb_slasvc_history(c, id, now, &err) : NULL;
+	json_t *sla = h ? cb_slasvc_render(c, id, 0, now, &err) : NULL;
 	if (!h || !sla) {
 		cb_cli_error("%s", err.message);
 		rc = 1;
@@ -664,8 +664,8 @@ int cb_cli_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			int rc = commands[i].run(argc - 1, argv + 1);
-			cb_sla_cache_shutdown();
-			cb_cal_cache_shutdown();
+			cb_slasvc_cache_shutdown();
+			cb_calcache_shutdown();
 			return rc;
 		}
 	cb_cli_error("unknown command '%s'", argv[1]);

@@ -29,9 +29,9 @@ static int sla_timer(cb_conn *c, cb_job *job, void **state, cb_err *err, cb_ms a
 {
 	if (!job->ticket)
 		return cb_err_set(err, CB_E_INTERNAL, NULL, "%s job without a ticket", job->kind);
-	cb_sla_cfgset *cs = *state;
+	cb_slasvc_cfgset *cs = *state;
 	if (!cs) { /* one configuration per transaction */
-		if (cb_sla_cfgset_load(c, &cs, err))
+		if (cb_slasvc_cfgset_load(c, &cs, err))
 			return -1;
 		*state = cs;
 	}
@@ -55,7 +55,7 @@ static int run_breached(cb_conn *c, cb_job *job, void **state, cb_err *err)
 
 static void free_cfgset(void *state)
 {
-	cb_sla_cfgset_free(state);
+	cb_slasvc_cfgset_free(state);
 }
 
 /* One batch of the re-fold of every open ticket; the id of the last ticket
@@ -100,14 +100,14 @@ const cb_job_kind cb_job_kinds[] = {
 	 .run = run_incident_due, .lease_ms = 60000, .max_attempts = 1},
 	{.name = CB_JOB_MAIL_OUTBOX, .source = CB_JOB_WORKER,
 	 .what = "deliver the due rows of the mail outbox over SMTP",
-	 .open = cb_mail_sender_open, .turn = cb_mail_sender_turn, .pending = cb_mail_outbox_pending,
+	 .open = cb_mailsvc_sender_open, .turn = cb_mailsvc_sender_turn, .pending = cb_mailsvc_outbox_pending,
 	 .backoff_base_ms = 1000, .backoff_max_ms = 60000},
 	{.name = CB_JOB_IMAP_POLL, .source = CB_JOB_WORKER,
 	 .what = "poll the IMAP mailbox every imap_interval_s (when imap_url is set)",
-	 .turn = cb_mail_poller_turn},
+	 .turn = cb_mailsvc_poller_turn},
 	{.name = CB_JOB_SEARCH_INDEX, .source = CB_JOB_WORKER,
 	 .what = "index the documents an upgraded data dir's index lacked (search_pending)",
-	 .turn = cb_search_indexer_turn, .pending = cb_search_indexer_pending,
+	 .turn = cb_searchsvc_indexer_turn, .pending = cb_searchsvc_indexer_pending,
 	 .backoff_base_ms = 1000, .backoff_max_ms = 60000},
 	{.name = CB_JOB_PORTAL_FLUSH, .source = CB_JOB_WORKER,
 	 .what = "write the queued portal activity (article views, customer searches)",

@@ -3,7 +3,7 @@
 #include "store/ticket_query.h"
 #include "util/buf.h"
 
-cb_q *cb_ticket_query_prepare(cb_conn *c, const cb_ticket_query *tq, cb_err *err)
+cb_q *cb_tquery_prepare(cb_conn *c, const cb_tquery *tq, cb_err *err)
 {
 	cb_buf sql = {0};
 	int n = 0;

@@ -17,9 +17,9 @@ typedef struct {
 	int64_t created_from, created_to;     /* ms; 0 = open */
 	int64_t before_id;                    /* cursor: id < before_id */
 	int limit;
-} cb_ticket_query;
+} cb_tquery;
 
 /* Prepares the query; rows are ticket ids, newest first. Free with cb_q_free. */
-cb_q *cb_ticket_query_prepare(cb_conn *c, const cb_ticket_query *tq, cb_err *err);
+cb_q *cb_tquery_prepare(cb_conn *c, const cb_tquery *tq, cb_err *err);
 
 #endif

@@ -30,7 +30,7 @@ static int create_fn(cb_conn *c, void *arg, cb_err *err)
 	for (int i = 0; i < 2; i++) {
 		json_t *in = json_pack("{s:s, s:s, s:s}", "subject", "s", "description", "d",
 				       "requester", "admin@desk.test");
-		int rc = cb_ticket_create(c, &admin, 1000, in, 0, &x->id[i], err);
+		int rc = cb_ticketsvc_create(c, &admin, 1000, in, 0, &x->id[i], err);
 		json_decref(in);
 		if (rc)
 			return -1;
@@ -119,7 +119,7 @@ CB_TEST(pipeline_ids_from_the_database_and_stale_decisions_retried)
 	CB_REQUIRE(cb_eventlog_load(c, cr.id[0], &t, &err) == 0);
 	CB_CHECK_INT(t.nevents, 2); /* created + ces */
 	cb_ticket_clear(&t);
-	CB_CHECK(cb_ticket_verify_fold(c, cr.id[0], &err) == 1);
+	CB_CHECK(cb_ticketsvc_verify_fold(c, cr.id[0], &err) == 1);
 	cb_conn_reset_all(c);
 
 	cb_err e3 = {0};

@@ -72,7 +72,7 @@ static json_t *find(cb_db *db, const cb_actor *who, const char *q)
 {
 	cb_err err = {0};
 	cb_conn *c = cb_db_reader(db, &err);
-	cb_search_query sq = {.q = q};
+	cb_searchsvc_query sq = {.q = q};
 	json_t *items = NULL;
 	int64_t next = 0;
 	int rc = cb_search(c, who, &sq, 50, 0, &items, &next, &err);

@@ -77,14 +77,14 @@ static int seed_tickets(cb_conn *c, void *arg, cb_err *err)
 			json_object_set_new(in, "assignee", json_integer(201 + i % 5));
 		if (i % 4)
 			json_object_set_new(in, "group", json_integer(1 + i % 3));
-		int rc = cb_ticket_create(c, &agent, T0 + i * 60000, in, 0, &ids[i], err);
+		int rc = cb_ticketsvc_create(c, &agent, T0 + i * 60000, in, 0, &ids[i], err);
 		json_decref(in);
 		if (rc)
 			return -1;
 		if (i % 5 == 0) {
 			json_t *cm = json_pack("{s:s, s:b}", "body", "on it", "public", 1);
 			int64_t ev = 0, tk = 0;
-			rc = cb_ticket_comment(c, &agent, T0 + i * 60000 + 30000, ids[i], cm, &ev, &tk,
+			rc = cb_ticketsvc_comment(c, &agent, T0 + i * 60000 + 30000, ids[i], cm, &ev, &tk,
 					       err);
 			json_decref(cm);
 			if (rc)
@@ -93,7 +93,7 @@ static int seed_tickets(cb_conn *c, void *arg, cb_err *err)
 	}
 	/* a ticket whose fold read two accounts' tiers */
 	json_t *mv = json_pack("{s:i}", "account", 2);
-	int rc = cb_ticket_update(c, &agent, T0 + NTICKETS * 60000, ids[3], mv, err);
+	int rc = cb_ticketsvc_update(c, &agent, T0 + NTICKETS * 60000, ids[3], mv, err);
 	json_decref(mv);
 	return rc;
 }
@@ -123,10 +123,10 @@ static json_t *page(cb_conn *c, const page_req *p, cb_ms now, uint64_t *stmts)
 	uint64_t before = cb_conn_statements(c);
 	int rc;
 	if (p->view) {
-		rc = cb_ticket_view(c, p->who, &spec, p->limit, 0, now, &items, &next, &err);
+		rc = cb_ticketsvc_view(c, p->who, &spec, p->limit, 0, now, &items, &next, &err);
 	} else {
-		cb_ticket_filter f = {.status = "open,pending,new"};
-		rc = cb_ticket_list(c, p->who, &f, p->limit, 0, now, &items, &next, &err);
+		cb_ticketsvc_filter f = {.status = "open,pending,new"};
+		rc = cb_ticketsvc_list(c, p->who, &f, p->limit, 0, now, &items, &next, &err);
 	}
 	*stmts = cb_conn_statements(c) - before;
 	cb_conn_reset_all(c);
@@ -145,7 +145,7 @@ static int same_as_gets(cb_conn *c, const cb_actor *who, json_t *items, cb_ms no
 	json_array_foreach(items, i, o) {
 		cb_err err = {0};
 		int64_t id = json_integer_value(json_object_get(o, "id"));
-		json_t *g = cb_ticket_render(c, who, id, now, &err);
+		json_t *g = cb_ticketsvc_render(c, who, id, now, &err);
 		if (!g)
 			return 0;
 		json_object_del(g, "followups");
@@ -166,10 +166,10 @@ static int same_as_gets(cb_conn *c, const cb_actor *who, json_t *items, cb_ms no
 static void cold_folds(cb_conn *c)
 {
 	cb_err err = {0};
-	cb_sla_cfgset *cs = NULL;
-	cb_sla_cache_shutdown();
-	if (cb_sla_cfgset_load(c, &cs, &err) == 0)
-		cb_sla_cfgset_free(cs);
+	cb_slasvc_cfgset *cs = NULL;
+	cb_slasvc_cache_shutdown();
+	if (cb_slasvc_cfgset_load(c, &cs, &err) == 0)
+		cb_slasvc_cfgset_free(cs);
 	cb_conn_reset_all(c);
 }
 
@@ -177,7 +177,7 @@ CB_TEST(ticket_page_bounded_statements_and_same_as_get)
 {
 	char *dir = tmpdir();
 	CB_REQUIRE(dir);
-	cb_sla_cache_shutdown();
+	cb_slasvc_cache_shutdown();
 	cb_db *db = NULL;
 	cb_err err = {0};
 	CB_REQUIRE(cb_db_open(&db, dir, NULL, &err) == 0);
@@ -226,14 +226,14 @@ CB_TEST(ticket_page_bounded_statements_and_same_as_get)
 	cold_folds(c);
 	json_t *items = NULL;
 	uint64_t before = cb_conn_statements(c);
-	CB_REQUIRE(cb_ticket_page_render(c, &agent, ids, NTICKETS, now, CB_TICKET_PAGE_FOLLOWUPS,
+	CB_REQUIRE(cb_ticketsvc_page_render(c, &agent, ids, NTICKETS, now, CB_TICKET_PAGE_FOLLOWUPS,
 					 &items, &err) == 0);
 	CB_CHECK(cb_conn_statements(c) - before <= 6);
 	cb_conn_reset_all(c);
 	size_t i;
 	json_t *o;
 	json_array_foreach(items, i, o) {
-		json_t *g = cb_ticket_render(c, &agent, ids[i], now, &err);
+		json_t *g = cb_ticketsvc_render(c, &agent, ids[i], now, &err);
 		CB_REQUIRE(g);
 		CB_CHECK(json_equal(o, g));
 		json_decref(g);
@@ -241,7 +241,7 @@ CB_TEST(ticket_page_bounded_statements_and_same_as_get)
 	cb_conn_reset_all(c);
 	json_decref(items);
 	cb_db_close(db);
-	cb_sla_cache_shutdown();
+	cb_slasvc_cache_shutdown();
 	char cmd[160];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CB_CHECK(system(cmd) == 0);

@@ -360,7 +360,7 @@ int cb_defect_list(cb_conn *c, const char *status, const char *tracker, int limi
 json_t *cb_defect_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, json_t *in,
 		       cb_err *err)
 {
-	if (cb_ticket_exists(c, ticket, err))
+	if (cb_ticketsvc_exists(c, ticket, err))
 		return NULL;
 	int64_t id = 0;
 	int created = 0;
@@ -438,7 +438,7 @@ json_t *cb_defect_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t tic
 int cb_defect_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket, int64_t defect,
 		     cb_err *err)
 {
-	if (cb_ticket_exists(c, ticket, err))
+	if (cb_ticketsvc_exists(c, ticket, err))
 		return -1;
 	json_t *d = load(c, defect, err);
 	if (!d)
@@ -470,7 +470,7 @@ out:
 
 int cb_defect_of_ticket(cb_conn *c, int64_t ticket, json_t **items, cb_err *err)
 {
-	if (cb_ticket_exists(c, ticket, err))
+	if (cb_ticketsvc_exists(c, ticket, err))
 		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_DEFECTS_OF_TICKET, err);
 	if (!q)
@@ -518,7 +518,7 @@ int cb_defect_fix_available(cb_conn *c, const cb_actor *viewer, cb_ms now, int l
 	json_t *v;
 	json_array_foreach(ids, i, v)
 		tid[i] = json_integer_value(v);
-	r = cb_ticket_page_render(c, viewer, tid, (int)n, now, CB_TICKET_PAGE_FOLLOWUPS, items, err);
+	r = cb_ticketsvc_page_render(c, viewer, tid, (int)n, now, CB_TICKET_PAGE_FOLLOWUPS, items, err);
 	cb_free(tid);
 	if (r)
 		goto fail;

@@ -288,7 +288,7 @@ json_t *cb_problem_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 			cb_err *err)
 {
 	static const char *const keys[] = {"problem", NULL};
-	if (cb_ticket_exists(c, ticket, err) || cb_json_check_keys(in, keys, "", err))
+	if (cb_ticketsvc_exists(c, ticket, err) || cb_json_check_keys(in, keys, "", err))
 		return NULL;
 	json_t *ref = json_object_get(in, "problem");
 	if (!json_is_integer(ref) || json_integer_value(ref) < 1) {
@@ -335,7 +335,7 @@ json_t *cb_problem_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 int cb_problem_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ticket,
 		      int64_t problem, cb_err *err)
 {
-	if (cb_ticket_exists(c, ticket, err))
+	if (cb_ticketsvc_exists(c, ticket, err))
 		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_PROBLEM_UNLINK, err);
 	if (!q)
@@ -356,7 +356,7 @@ int cb_problem_unlink(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t tick
 
 int cb_problem_of_ticket(cb_conn *c, int64_t ticket, json_t **items, cb_err *err)
 {
-	if (cb_ticket_exists(c, ticket, err))
+	if (cb_ticketsvc_exists(c, ticket, err))
 		return -1;
 	cb_q *q = cb_q_get(c, CB_SQL_PROBLEMS_OF_TICKET, err);
 	if (!q)

@@ -1013,7 +1013,7 @@ json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, in
 				continue;
 			}
 			int64_t ev, tk;
-			if (cb_ticket_comment(c, actor, now, tids[i], cin, &ev, &tk, err)) {
+			if (cb_ticketsvc_comment(c, actor, now, tids[i], cin, &ev, &tk, err)) {
 				json_decref(cin);
 				goto done;
 			}

@@ -53,7 +53,7 @@ static json_t *public_updates(cb_conn *c, int64_t id, cb_err *err)
 	return cb_app_rows(c, q, row_update, err);
 }
 
-json_t *cb_status_page(cb_conn *c, cb_ms now, int days, cb_err *err)
+json_t *cb_statuspage(cb_conn *c, cb_ms now, int days, cb_err *err)
 {
 	json_t *comps = json_array(), *active = json_array(), *past = json_array();
 	json_t *out = NULL;
@@ -249,7 +249,7 @@ static void html_incidents(cb_buf *b, json_t *list, const char *none)
 	}
 }
 
-char *cb_status_page_html(json_t *page)
+char *cb_statuspage_html(json_t *page)
 {
 	cb_buf b = {0};
 	cb_buf_puts(&b,
@@ -322,7 +322,7 @@ static void entry_uuid(const char *feed, int64_t id, char out[37])
 	out[k] = 0;
 }
 
-char *cb_status_page_atom(cb_conn *c, cb_ms now, cb_err *err)
+char *cb_statuspage_atom(cb_conn *c, cb_ms now, cb_err *err)
 {
 	char feed[64] = "00000000-0000-4000-8000-000000000000";
 	cb_q *q = cb_q_get(c, CB_SQL_STATUS_FEED_UUID, err);

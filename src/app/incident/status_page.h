@@ -15,11 +15,11 @@
 
 /* The page as JSON: past incidents are those resolved within `days` days
  * before now. */
-json_t *cb_status_page(cb_conn *c, cb_ms now, int days, cb_err *err);
+json_t *cb_statuspage(cb_conn *c, cb_ms now, int days, cb_err *err);
 /* The same page as an HTML document (cb_free). */
-char *cb_status_page_html(json_t *page);
+char *cb_statuspage_html(json_t *page);
 /* The Atom feed: one entry per public update of a public incident, newest
  * first (at most 50). cb_free. */
-char *cb_status_page_atom(cb_conn *c, cb_ms now, cb_err *err);
+char *cb_statuspage_atom(cb_conn *c, cb_ms now, cb_err *err);
 
 #endif

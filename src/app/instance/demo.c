@@ -5,7 +5,7 @@
  * (customer opens it, an agent answers within business-ish hours, pending
  * and customer replies, escalations for hard ones, a solve, sometimes a
  * reopen, a close for old ones, CSAT on some) replayed through
- * cb_ticket_create(CB_TICKET_IMPORT) and cb_ticket_import_event(), i.e. the
+ * cb_ticketsvc_create(CB_TICKET_IMPORT) and cb_ticketsvc_import_event(), i.e. the
  * importer's path with the clock set to each event. */
 #include "app/instance/demo.h"
 #include "app/ticket/pipeline.h"
@@ -282,7 +282,7 @@ static cb_ms later(struct ctx *x, cb_ms t, int lo, int hi)
 static int ev(cb_conn *c, struct ctx *x, int64_t id, json_t *e, cb_err *err)
 {
 	cb_actor sys = {.role = CB_ROLE_ADMIN};
-	int rc = cb_ticket_import_event(c, &sys, id, e, err);
+	int rc = cb_ticketsvc_import_event(c, &sys, id, e, err);
 	json_decref(e);
 	if (rc == 0)
 		x->r->events++;
@@ -314,7 +314,7 @@ static int add_ticket(cb_conn *c, struct ctx *x, int n, cb_err *err)
 	json_object_set_new(line, "created_at", json_string(iso(x, created)));
 	cb_actor sys = {.role = CB_ROLE_ADMIN};
 	int64_t id;
-	int rc = cb_ticket_create(c, &sys, created, line, CB_TICKET_IMPORT, &id, err);
+	int rc = cb_ticketsvc_create(c, &sys, created, line, CB_TICKET_IMPORT, &id, err);
 	json_decref(line);
 	if (rc)
 		return -1;

@@ -361,5 +361,5 @@ int cb_instance_import(cb_app *app, cb_line_read read, void *ctx, cb_instance_st
 		return -1;
 	cb_progress_report(&app->progress, m.lineno, 0);
 	int64_t n = 0;
-	return cb_search_indexer_drain(app, &n, err);
+	return cb_searchsvc_indexer_drain(app, &n, err);
 }

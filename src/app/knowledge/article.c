@@ -250,7 +250,7 @@ int cb_article_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, 
 		if (!rc) {
 			*id = new_id;
 			rc = put_version(c, *id, 1, actor, now, s, err) ||
-			     cb_search_index_article(c, *id, err);
+			     cb_searchsvc_index_article(c, *id, err);
 		}
 	} else {
 		rc = -1;
@@ -282,7 +282,7 @@ int cb_article_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 					    err) < 0;
 		if (!rc)
 			rc = put_version(c, id, version, actor, now, s, err) ||
-			     cb_search_index_article(c, id, err);
+			     cb_searchsvc_index_article(c, id, err);
 	} else {
 		rc = -1;
 	}
@@ -493,7 +493,7 @@ json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 			cb_err *err)
 {
 	static const char *const lkeys[] = {"article", NULL};
-	if (cb_ticket_exists(c, ticket, err) || cb_json_check_keys(in, lkeys, "", err))
+	if (cb_ticketsvc_exists(c, ticket, err) || cb_json_check_keys(in, lkeys, "", err))
 		return NULL;
 	json_t *a = json_object_get(in, "article");
 	if (!json_is_integer(a)) {
@@ -553,7 +553,7 @@ json_t *cb_article_link(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t ti
 
 json_t *cb_article_links(cb_conn *c, int64_t ticket, cb_err *err)
 {
-	if (cb_ticket_exists(c, ticket, err))
+	if (cb_ticketsvc_exists(c, ticket, err))
 		return NULL;
 	cb_q *q = cb_q_get(c, CB_SQL_ARTICLE_LINKS_OF_TICKET, err);
 	if (!q)

@@ -12,17 +12,17 @@
 
 /* ---- indexing (after each write) ---- */
 
-int cb_search_project(const cb_projection *p, cb_err *err)
+int cb_searchsvc_project(const cb_projection *p, cb_err *err)
 {
-	return cb_search_index_ticket(p->c, p->ticket, err);
+	return cb_searchsvc_index_ticket(p->c, p->ticket, err);
 }
 
-int cb_search_index_ticket(cb_conn *c, int64_t id, cb_err *err)
+int cb_searchsvc_index_ticket(cb_conn *c, int64_t id, cb_err *err)
 {
 	return cb_search_reindex(c, CB_SEARCH_TICKET, id, err);
 }
 
-int cb_search_index_article(cb_conn *c, int64_t id, cb_err *err)
+int cb_searchsvc_index_article(cb_conn *c, int64_t id, cb_err *err)
 {
 	return cb_search_reindex(c, CB_SEARCH_ARTICLE, id, err);
 }
@@ -71,7 +71,7 @@ static json_t *render_all(cb_conn *c, const cb_actor *viewer, const cb_search_hi
 	return arr;
 }
 
-int cb_search(cb_conn *c, const cb_actor *viewer, const cb_search_query *sq, int limit,
+int cb_search(cb_conn *c, const cb_actor *viewer, const cb_searchsvc_query *sq, int limit,
 	      int64_t offset, json_t **items, int64_t *next, cb_err *err)
 {
 	*next = 0;
@@ -210,7 +210,7 @@ static json_t *suggest_tickets(cb_conn *c, const cb_actor *viewer, cb_search_req
 	return render_all(c, viewer, top, k, terms, err);
 }
 
-json_t *cb_search_suggestions(cb_conn *c, const cb_actor *viewer, int64_t ticket, cb_err *err)
+json_t *cb_searchsvc_suggestions(cb_conn *c, const cb_actor *viewer, int64_t ticket, cb_err *err)
 {
 	char *subject = NULL, *description = NULL;
 	int found = 0;

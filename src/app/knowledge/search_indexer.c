@@ -22,7 +22,7 @@ static int batch_fn(cb_conn *c, void *arg, cb_err *err)
 	return cb_search_index_pending(c, CB_SEARCH_INDEX_BATCH, &b->done, err);
 }
 
-int cb_search_indexer_drain(cb_app *app, int64_t *n, cb_err *err)
+int cb_searchsvc_indexer_drain(cb_app *app, int64_t *n, cb_err *err)
 {
 	*n = 0;
 	for (;;) {
@@ -46,7 +46,7 @@ static void log_line(const char *event, int64_t n, cb_ms ms)
 	json_decref(o);
 }
 
-int cb_search_indexer_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
+int cb_searchsvc_indexer_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 {
 	long long zero = 0;
 	atomic_compare_exchange_strong(&started_at, &zero, (long long)cb_now_ms());
@@ -64,7 +64,7 @@ int cb_search_indexer_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 	return 1;
 }
 
-int cb_search_indexer_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err)
+int cb_searchsvc_indexer_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err)
 {
 	*n = 0;
 	*oldest = 0;

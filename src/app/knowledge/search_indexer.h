@@ -12,11 +12,11 @@
 
 /* One batch: 0 (more may follow), 1 when nothing was left (finished), -1
  * with err. Logs one line when it finishes after indexing something. */
-int cb_search_indexer_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err);
+int cb_searchsvc_indexer_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err);
 /* The documents still listed (pending work for /metrics; oldest: when this
  * process started, as the list has no instants). */
-int cb_search_indexer_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err);
+int cb_searchsvc_indexer_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err);
 /* Indexes every pending document now (CLI, tests); *n = how many. */
-int cb_search_indexer_drain(cb_app *app, int64_t *n, cb_err *err);
+int cb_searchsvc_indexer_drain(cb_app *app, int64_t *n, cb_err *err);
 
 #endif

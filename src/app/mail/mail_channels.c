@@ -19,7 +19,7 @@ enum { CH_LMTP, CH_IMAP, CH__COUNT };
 static const char *const ch_names[CH__COUNT] = {"lmtp", "imap"};
 static atomic_ullong refused_large[CH__COUNT], refused_unusable[CH__COUNT], failed[CH__COUNT];
 
-void cb_mail_channels_metrics_render(cb_buf *b)
+void cb_mailsvc_channels_metrics_render(cb_buf *b)
 {
 	cb_buf_puts(b, "# HELP casebook_mail_inbound_refused_total Messages an MTA channel refused for"
 		       " good: over the size limit (too_large) or without a usable header block or"
@@ -55,7 +55,7 @@ static void lmtp_deliver(void *arg, const char *raw, size_t len, const char *con
 	json_t *out = NULL;
 	cb_err err = {0};
 	/* the envelope recipients are the desk's own addresses */
-	if (cb_mail_deliver(app, raw, len, rcpt, nrcpt, &out, &err) == 0) {
+	if (cb_mailsvc_deliver(app, raw, len, rcpt, nrcpt, &out, &err) == 0) {
 		json_t *t = json_object_get(out, "ticket");
 		const char *result = json_string_value(json_object_get(out, "result"));
 		if (json_is_integer(t))
@@ -75,12 +75,12 @@ static void lmtp_deliver(void *arg, const char *raw, size_t len, const char *con
 	}
 }
 
-int cb_mail_lmtp_start(cb_app *app, const char *host, int port, int *bound, cb_err *err)
+int cb_mailsvc_lmtp_start(cb_app *app, const char *host, int port, int *bound, cb_err *err)
 {
 	return cb_lmtp_start(host, port, CB_MAIL_MAX, lmtp_deliver, app, bound, err);
 }
 
-void cb_mail_lmtp_stop(void)
+void cb_mailsvc_lmtp_stop(void)
 {
 	cb_lmtp_stop();
 }
@@ -130,7 +130,7 @@ static int imap_take(cb_app *app, cb_imap_session *s, const char *url, int64_t u
 	json_t *out = NULL;
 	cb_err de = {0};
 	int rc = 0;
-	if (cb_mail_deliver(app, raw, len, NULL, 0, &out, &de) == 0) {
+	if (cb_mailsvc_deliver(app, raw, len, NULL, 0, &out, &de) == 0) {
 		/* committed: now the server may forget it is new */
 		cb_err se = {0};
 		if (cb_imap_store(s, uid, "+FLAGS (\\Seen)", &se))
@@ -149,16 +149,16 @@ static int imap_take(cb_app *app, cb_imap_session *s, const char *url, int64_t u
 	return rc;
 }
 
-int cb_mail_poll_once(cb_app *app, int *taken, cb_err *err)
+int cb_mailsvc_poll_once(cb_app *app, int *taken, cb_err *err)
 {
 	*taken = 0;
 	cb_conn *c = cb_db_reader(app->db, err);
 	if (!c)
 		return -1;
 	char url[512], user[256], pass[256];
-	if (cb_mail_setting(c, "imap_url", url, sizeof url, err) ||
-	    cb_mail_setting(c, "imap_user", user, sizeof user, err) ||
-	    cb_mail_setting(c, "imap_password", pass, sizeof pass, err))
+	if (cb_mailsvc_setting(c, "imap_url", url, sizeof url, err) ||
+	    cb_mailsvc_setting(c, "imap_user", user, sizeof user, err) ||
+	    cb_mailsvc_setting(c, "imap_password", pass, sizeof pass, err))
 		return -1;
 	cb_conn_reset_all(c);
 	if (!*url)
@@ -184,15 +184,15 @@ int cb_mail_poll_once(cb_app *app, int *taken, cb_err *err)
 /* The mail.imap_poll worker kind's turn (src/jobs/kinds.c): one poll, then
  * a sleep of imap_interval_s (a failed poll is logged and counted by the
  * job system and retried after the same interval). */
-int cb_mail_poller_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
+int cb_mailsvc_poller_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 {
 	int taken = 0;
-	int rc = cb_mail_poll_once(app, &taken, err);
+	int rc = cb_mailsvc_poll_once(app, &taken, err);
 	long interval = 60;
 	cb_err e2 = {0};
 	cb_conn *c = cb_db_reader(app->db, &e2);
 	char iv[32];
-	if (c && cb_mail_setting(c, "imap_interval_s", iv, sizeof iv, &e2) == 0)
+	if (c && cb_mailsvc_setting(c, "imap_interval_s", iv, sizeof iv, &e2) == 0)
 		interval = strtol(iv, NULL, 10);
 	if (c)
 		cb_conn_reset_all(c);
@@ -200,7 +200,7 @@ int cb_mail_poller_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 	return rc ? -1 : 0;
 }
 
-void cb_mail_poller_kick(void)
+void cb_mailsvc_poller_kick(void)
 {
 	cb_jobs_kick_kind(CB_JOB_IMAP_POLL);
 }

@@ -22,12 +22,12 @@ static json_t *id_or_null(int64_t v)
 
 /* ---- settings ------------------------------------------------------------ */
 
-int cb_mail_default_account(cb_conn *c, cb_arena *a, cb_ms now, int64_t *out, cb_err *err)
+int cb_mailsvc_default_account(cb_conn *c, cb_arena *a, cb_ms now, int64_t *out, cb_err *err)
 {
 	/* `casebook init` creates the account "default" and names it in the
 	 * setting default_account; an admin may point the setting elsewhere */
 	char name[201];
-	if (cb_mail_setting(c, "default_account", name, sizeof name, err))
+	if (cb_mailsvc_setting(c, "default_account", name, sizeof name, err))
 		return -1;
 	if (!*name)
 		snprintf(name, sizeof name, "default");
@@ -202,7 +202,7 @@ static int sender(cb_conn *c, cb_arena *a, cb_ms now, const cb_mail *m, cb_dir_u
 	r = cb_dir_account_for_email(c, m->from_addr, &account, err);
 	if (r < 0)
 		return -1;
-	if (!r && cb_mail_default_account(c, a, now, &account, err))
+	if (!r && cb_mailsvc_default_account(c, a, now, &account, err))
 		return -1;
 	json_t *acc = json_integer((json_int_t)account);
 	char name[201];
@@ -241,7 +241,7 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 				 "larger than the attachment limit of %u bytes. The original message "
 				 "keeps it.",
 				 at->filename, at->size, m->from_addr, CB_MAIL_MAX_ATTACHMENT);
-			if (cb_mail_note(c, ticket, now, note, err))
+			if (cb_mailsvc_note(c, ticket, now, note, err))
 				return -1;
 			continue;
 		}
@@ -270,7 +270,7 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 	return 0;
 }
 
-int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
+int cb_mailsvc_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
 		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out, cb_err *err)
 {
 	*out = NULL;
@@ -309,17 +309,17 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	int64_t msg = 0;
 	/* 2. machine-sent mail, and our own notifications coming back (an alias
 	 * of the desk on a ticket's mail), are recorded and otherwise ignored */
-	int own = cb_mail_is_desk(c, m->from_addr, desk, ndesk, err);
+	int own = cb_mailsvc_is_desk(c, m->from_addr, desk, ndesk, err);
 	if (own < 0)
 		return -1;
 	const char *noise = m->kind != CB_MAIL_HUMAN ? m->kind_reason
 			    : own ? "sent by this desk (one of its own addresses)"
 				  : NULL;
 	/* a bounce of one of our notifications: linked to its ticket, the
-	 * outbox row marked, the address silenced (cb_mail_on_bounce) */
+	 * outbox row marked, the address silenced (cb_mailsvc_on_bounce) */
 	int64_t bt = 0;
 	char breason[600];
-	int b = noise ? cb_mail_on_bounce(c, now, m, &bt, breason, sizeof breason, err) : 0;
+	int b = noise ? cb_mailsvc_on_bounce(c, now, m, &bt, breason, sizeof breason, err) : 0;
 	if (b < 0)
 		return -1;
 	if (b) {
@@ -338,7 +338,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	/* 3. per-sender rate */
 	int64_t per_hour = 0, recent = 0;
 	char rate[32];
-	if (cb_mail_setting(c, "rate_per_hour", rate, sizeof rate, err))
+	if (cb_mailsvc_setting(c, "rate_per_hour", rate, sizeof rate, err))
 		return -1;
 	per_hour = strtoll(rate, NULL, 10);
 	q = cb_q_get(c, CB_SQL_MAIL_RECENT_FROM, err);
@@ -407,7 +407,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 				.account_id = u.role == CB_ROLE_CUSTOMER ? t.account_id : 0};
 		cb_ticket_clear(&t);
 		json_t *in = json_pack("{s:s, s:b}", "body", body, "public", 1);
-		rc = cb_ticket_comment(c, &act, now, ticket, in, &event, &target, err);
+		rc = cb_ticketsvc_comment(c, &act, now, ticket, in, &event, &target, err);
 		json_decref(in);
 		result = target != ticket ? "followup" : "appended";
 	} else {
@@ -417,7 +417,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 				       "description", body);
 		if (act.role != CB_ROLE_CUSTOMER)
 			json_object_set_new(in, "requester", json_integer((json_int_t)u.id));
-		rc = cb_ticket_create(c, &act, now, in, 0, &target, err);
+		rc = cb_ticketsvc_create(c, &act, now, in, 0, &target, err);
 		json_decref(in);
 		if (rc == 0 && cb_q_one_by_id(c, CB_SQL_MAIL_EVENT_FIRST, target, &event, err) < 0)
 			rc = -1;
@@ -441,7 +441,7 @@ int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t 
 	for (int i = 0; i < m->nrecipients; i++) {
 		/* the desk's own addresses never become participants: every
 		 * reply would go to them too and come back in */
-		int d = cb_mail_is_desk(c, m->recipients[i], desk, ndesk, err);
+		int d = cb_mailsvc_is_desk(c, m->recipients[i], desk, ndesk, err);
 		if (d < 0 || (!d && add_participant(c, target, m->recipients[i], err)))
 			return -1;
 	}
@@ -471,7 +471,7 @@ static json_t *message_json(cb_q *q)
 			 cb_json_time(cb_q_i64(q, 9)), "size", (json_int_t)cb_q_i64(q, 10));
 }
 
-json_t *cb_mail_message_get(cb_conn *c, int64_t id, cb_err *err)
+json_t *cb_mailsvc_message_get(cb_conn *c, int64_t id, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_MAIL_GET, err);
 	if (!q)
@@ -488,7 +488,7 @@ json_t *cb_mail_message_get(cb_conn *c, int64_t id, cb_err *err)
 	return o;
 }
 
-int cb_mail_message_raw(cb_conn *c, int64_t id, char **data, size_t *len, cb_err *err)
+int cb_mailsvc_message_raw(cb_conn *c, int64_t id, char **data, size_t *len, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_MAIL_RAW, err);
 	if (!q)
@@ -532,7 +532,7 @@ static int ticket_visible(cb_conn *c, const cb_actor *viewer, int64_t id, cb_err
 	return 0;
 }
 
-int cb_mail_ticket_messages(cb_conn *c, const cb_actor *viewer, int64_t ticket, int limit,
+int cb_mailsvc_ticket_messages(cb_conn *c, const cb_actor *viewer, int64_t ticket, int limit,
 			    int64_t after, json_t **items, int64_t *next, cb_err *err)
 {
 	*items = NULL;
@@ -678,13 +678,13 @@ static int deliver_fn(cb_conn *c, void *p, cb_err *err)
 {
 	struct deliver_job *j = p;
 	cb_arena *a = cb_arena_new();
-	int rc = cb_mail_inbound(c, a, cb_now_ms(), j->raw, j->len, j->m, j->desk, j->ndesk, &j->out,
+	int rc = cb_mailsvc_inbound(c, a, cb_now_ms(), j->raw, j->len, j->m, j->desk, j->ndesk, &j->out,
 				 err);
 	cb_arena_free(a);
 	return rc;
 }
 
-int cb_mail_deliver(cb_app *app, const char *raw, size_t len, const char *const *desk, int ndesk,
+int cb_mailsvc_deliver(cb_app *app, const char *raw, size_t len, const char *const *desk, int ndesk,
 		    json_t **out, cb_err *err)
 {
 	*out = NULL;

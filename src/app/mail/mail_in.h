@@ -38,28 +38,28 @@
 
 /* Records the message (raw, len bytes, decoded as m) inside the caller's
  * write transaction. desk[0..ndesk-1]: addresses the message was delivered
- * to (LMTP RCPT TO), the desk's own besides cb_mail_is_desk()'s list.
+ * to (LMTP RCPT TO), the desk's own besides cb_mailsvc_is_desk()'s list.
  * *out = {"result", "reason", "ticket", "comment", "message",
  * "attachments", "skipped"}. 0, or -1 with err (nothing kept: the caller
  * rolls back). */
-int cb_mail_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
+int cb_mailsvc_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
 		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out,
 		    cb_err *err);
 
 /* Decodes and records one message in its own write transaction (for the
- * LMTP listener and IMAP polling). 0 with *out as cb_mail_inbound, or -1:
+ * LMTP listener and IMAP polling). 0 with *out as cb_mailsvc_inbound, or -1:
  * CB_E_INVALID for an unusable message, anything else is temporary. */
-int cb_mail_deliver(cb_app *app, const char *raw, size_t len, const char *const *desk, int ndesk,
+int cb_mailsvc_deliver(cb_app *app, const char *raw, size_t len, const char *const *desk, int ndesk,
 		    json_t **out, cb_err *err);
 
 /* The default account for unknown senders (created when missing). */
-int cb_mail_default_account(cb_conn *c, cb_arena *a, cb_ms now, int64_t *out, cb_err *err);
+int cb_mailsvc_default_account(cb_conn *c, cb_arena *a, cb_ms now, int64_t *out, cb_err *err);
 
 /* Reads for the API (staff only; the caller checked the role). */
-json_t *cb_mail_message_get(cb_conn *c, int64_t id, cb_err *err);
+json_t *cb_mailsvc_message_get(cb_conn *c, int64_t id, cb_err *err);
 /* The stored original: *data is a copy the caller frees. */
-int cb_mail_message_raw(cb_conn *c, int64_t id, char **data, size_t *len, cb_err *err);
-int cb_mail_ticket_messages(cb_conn *c, const cb_actor *viewer, int64_t ticket, int limit,
+int cb_mailsvc_message_raw(cb_conn *c, int64_t id, char **data, size_t *len, cb_err *err);
+int cb_mailsvc_ticket_messages(cb_conn *c, const cb_actor *viewer, int64_t ticket, int limit,
 			    int64_t after, json_t **items, int64_t *next, cb_err *err);
 
 /* Attachments of a ticket visible to viewer (customers: only those of

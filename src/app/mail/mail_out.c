@@ -81,14 +81,14 @@ static int get(cb_conn *c, const char *key, char *buf, size_t n, cb_err *err)
 	return setting_str(c, d->setting, d->dflt, buf, n, err);
 }
 
-int cb_mail_setting(cb_conn *c, const char *key, char *buf, size_t n, cb_err *err)
+int cb_mailsvc_setting(cb_conn *c, const char *key, char *buf, size_t n, cb_err *err)
 {
 	if (!setting_find(key))
 		return cb_err_set(err, CB_E_INTERNAL, NULL, "no mail setting %s", key);
 	return get(c, key, buf, n, err);
 }
 
-json_t *cb_mail_settings_get(cb_conn *c, cb_err *err)
+json_t *cb_mailsvc_settings_get(cb_conn *c, cb_err *err)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; i < NSETTINGS; i++) {
@@ -125,7 +125,7 @@ static int valid_addr(const char *s)
 	return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " <>\"\r\n,;");
 }
 
-int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err)
+int cb_mailsvc_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err)
 {
 	const char *k;
 	json_t *v;
@@ -220,7 +220,7 @@ int cb_mail_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *i
 	return cb_audit_json(c, actor, now, "mail.settings", "mail", 0, shown, err);
 }
 
-int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int nextra,
+int cb_mailsvc_is_desk(cb_conn *c, const char *addr, const char *const *extra, int nextra,
 		     cb_err *err)
 {
 	if (!addr || !*addr)
@@ -244,7 +244,7 @@ int cb_mail_is_desk(cb_conn *c, const char *addr, const char *const *extra, int 
 	return 0;
 }
 
-int cb_mail_note(cb_conn *c, int64_t ticket, cb_ms now, const char *text, cb_err *err)
+int cb_mailsvc_note(cb_conn *c, int64_t ticket, cb_ms now, const char *text, cb_err *err)
 {
 	json_t *d = json_pack("{s:s, s:b, s:s}", "body", text, "public", 0, "side", "agent");
 	return cb_pipeline_append(c, ticket, CB_EV_COMMENT, now, 0, d, err);
@@ -299,7 +299,7 @@ static json_t *template_json(cb_conn *c, const template_def *d, cb_err *err)
 	return o;
 }
 
-json_t *cb_mail_templates_list(cb_conn *c, cb_err *err)
+json_t *cb_mailsvc_templates_list(cb_conn *c, cb_err *err)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < NTEMPLATES; i++) {
@@ -313,7 +313,7 @@ json_t *cb_mail_templates_list(cb_conn *c, cb_err *err)
 	return a;
 }
 
-int cb_mail_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const char *event,
+int cb_mailsvc_template_put(cb_conn *c, const cb_actor *actor, cb_ms now, const char *event,
 			 json_t *in, json_t **out, cb_err *err)
 {
 	static const char *const keys[] = {"subject", "body", NULL};
@@ -613,7 +613,7 @@ static int enqueue_to(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, cons
 	cb_free(subject);
 	cb_free(body);
 	if (rc == 0)
-		cb_mail_sender_kick(); /* it reads after our commit; a kick early is harmless */
+		cb_mailsvc_sender_kick(); /* it reads after our commit; a kick early is harmless */
 	return rc;
 }
 
@@ -646,7 +646,7 @@ static int mail_on(cb_conn *c, int *on, cb_err *err)
 	return 0;
 }
 
-int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const cb_actor *actor,
+int cb_mailsvc_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const cb_actor *actor,
 		       cb_err *err)
 {
 	int on;
@@ -685,7 +685,7 @@ int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, con
 	}
 	/* never the desk's own addresses (mail.from, its aliases) */
 	for (int i = 0; rc == 0 && i < seen.n; i++) {
-		int own = cb_mail_is_desk(c, seen.v[i], NULL, 0, err);
+		int own = cb_mailsvc_is_desk(c, seen.v[i], NULL, 0, err);
 		if (own < 0)
 			rc = -1;
 		else if (!own)
@@ -709,7 +709,7 @@ int cb_mail_on_comment(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, con
 	return rc;
 }
 
-int cb_mail_on_status(cb_conn *c, cb_ms now, int64_t ticket, cb_status from, cb_status to,
+int cb_mailsvc_on_status(cb_conn *c, cb_ms now, int64_t ticket, cb_status from, cb_status to,
 		      const cb_actor *actor, cb_err *err)
 {
 	int on;
@@ -754,7 +754,7 @@ int cb_mail_on_status(cb_conn *c, cb_ms now, int64_t ticket, cb_status from, cb_
 
 /* ---- the outbox ------------------------------------------------------------ */
 
-int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before, json_t **items,
+int cb_mailsvc_outbox_list(cb_conn *c, const char *state, int limit, int64_t before, json_t **items,
 			int64_t *next, cb_err *err)
 {
 	*items = NULL;
@@ -804,7 +804,7 @@ int cb_mail_outbox_list(cb_conn *c, const char *state, int limit, int64_t before
 
 /* ---- the sender (the mail.outbox worker of src/jobs/) ---------------------- */
 
-void cb_mail_sender_kick(void)
+void cb_mailsvc_sender_kick(void)
 {
 	cb_jobs_kick_kind(CB_JOB_MAIL_OUTBOX);
 }
@@ -850,7 +850,7 @@ static int suppress(cb_conn *c, int64_t ticket, cb_ms now, const char *addr, con
 		 "Mail to %s failed permanently: %s. Casebook will not send mail to this address "
 		 "again (until mail from it comes in).",
 		 addr, why);
-	return cb_mail_note(c, ticket, now, note, err);
+	return cb_mailsvc_note(c, ticket, now, note, err);
 }
 
 /* Appends {"address", "reply", "at"} to the row's refused list. */
@@ -1018,7 +1018,7 @@ static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configu
 	return 0;
 }
 
-int cb_mail_on_bounce(cb_conn *c, cb_ms now, const cb_mail *m, int64_t *ticket, char *reason,
+int cb_mailsvc_on_bounce(cb_conn *c, cb_ms now, const cb_mail *m, int64_t *ticket, char *reason,
 		      size_t reasonlen, cb_err *err)
 {
 	*ticket = 0;
@@ -1069,7 +1069,7 @@ int cb_mail_on_bounce(cb_conn *c, cb_ms now, const cb_mail *m, int64_t *ticket, 
 	if (rc == 0 && failed.n == 0) {
 		cb_buf_puts(&rb, " no recipient named");
 		if (*ticket)
-			rc = cb_mail_note(c, *ticket, now,
+			rc = cb_mailsvc_note(c, *ticket, now,
 					  "A notification of this ticket came back as undeliverable; the "
 					  "report names none of its recipients. See the mail log.",
 					  err);
@@ -1112,7 +1112,7 @@ static long sender_sleep(cb_app *app, int configured)
 	return ms;
 }
 
-int cb_mail_sender_open(cb_app *app, cb_err *err)
+int cb_mailsvc_sender_open(cb_app *app, cb_err *err)
 {
 	(void)app;
 	(void)err;
@@ -1120,7 +1120,7 @@ int cb_mail_sender_open(cb_app *app, cb_err *err)
 	return 0;
 }
 
-int cb_mail_sender_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
+int cb_mailsvc_sender_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 {
 	int sent = 0, failed = 0, configured = 0;
 	if (run_once(app, cb_now_ms(), &sent, &failed, &configured, err)) {
@@ -1131,7 +1131,7 @@ int cb_mail_sender_turn(cb_app *app, cb_ms *sleep_ms, cb_err *err)
 	return 0;
 }
 
-int cb_mail_outbox_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err)
+int cb_mailsvc_outbox_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb_err *err)
 {
 	(void)now;
 	*n = 0;
@@ -1153,7 +1153,7 @@ int cb_mail_outbox_pending(cb_app *app, cb_ms now, int64_t *n, cb_ms *oldest, cb
 
 /* ---- metrics -------------------------------------------------------------- */
 
-void cb_mail_metrics_render(cb_db *db, cb_buf *b)
+void cb_mailsvc_metrics_render(cb_db *db, cb_buf *b)
 {
 	cb_err err = {0};
 	cb_conn *c = cb_db_reader(db, &err);

@@ -33,7 +33,7 @@ int cb_check_run(cb_app *app, cb_check_report *out, cb_err *err)
 		if (r < 0)
 			return -1;
 		for (int i = 0; i < n; i++) {
-			int same = cb_ticket_verify_fold(c, ids[i], err);
+			int same = cb_ticketsvc_verify_fold(c, ids[i], err);
 			if (same < 0)
 				return -1;
 			out->tickets++;

@@ -27,7 +27,7 @@ static struct cb_cal_entry *find(int64_t id, cb_ms updated_at)
 	return NULL;
 }
 
-int cb_cal_cache_get(cb_conn *c, int64_t cal_id, cb_cal_ref *out, cb_err *err)
+int cb_calcache_get(cb_conn *c, int64_t cal_id, cb_cal_ref *out, cb_err *err)
 {
 	cb_ms updated = 0;
 	json_t *doc = NULL;
@@ -71,7 +71,7 @@ int cb_cal_cache_get(cb_conn *c, int64_t cal_id, cb_cal_ref *out, cb_err *err)
 	return 0;
 }
 
-void cb_cal_cache_release(cb_cal_ref *r)
+void cb_calcache_release(cb_cal_ref *r)
 {
 	r->e = NULL; /* entries live until shutdown */
 }
@@ -94,13 +94,13 @@ static cb_ms due(const void *p, cb_ms start, int64_t ms)
 	return v;
 }
 
-cb_sla_calendar cb_cal_cache_adapter(const cb_cal_ref *r)
+cb_sla_calendar cb_calcache_adapter(const cb_cal_ref *r)
 {
 	cb_sla_calendar c = {r->e, bt, due};
 	return c;
 }
 
-void cb_cal_cache_shutdown(void)
+void cb_calcache_shutdown(void)
 {
 	pthread_mutex_lock(&cache_mu);
 	struct cb_cal_entry *e = cache;

@@ -16,11 +16,11 @@ typedef struct {
 	struct cb_cal_entry *e;
 } cb_cal_ref;
 
-int cb_cal_cache_get(cb_conn *c, int64_t cal_id, cb_cal_ref *out, cb_err *err);
-void cb_cal_cache_release(cb_cal_ref *r);
+int cb_calcache_get(cb_conn *c, int64_t cal_id, cb_cal_ref *out, cb_err *err);
+void cb_calcache_release(cb_cal_ref *r);
 /* The calendar as the SLA fold uses it (valid while the ref is held). */
-cb_sla_calendar cb_cal_cache_adapter(const cb_cal_ref *r);
+cb_sla_calendar cb_calcache_adapter(const cb_cal_ref *r);
 /* Frees every cached calendar (at exit). */
-void cb_cal_cache_shutdown(void);
+void cb_calcache_shutdown(void);
 
 #endif

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct cb_sla_cfgset {
+struct cb_slasvc_cfgset {
 	cb_sla_policy *pol;
 	int npol;
 	json_t *keep;      /* owns the strings policies point into */
@@ -39,7 +39,7 @@ typedef struct {
 } tiers_read;
 
 /* Tiers a caller loaded already (a list page; sla.h) */
-typedef cb_sla_tier_known tier_known_fn;
+typedef cb_slasvc_tier_known tier_known_fn;
 
 /* ctx of a fold in progress */
 typedef struct {
@@ -143,14 +143,14 @@ static unsigned tier_bits(json_t *v)
 	return bits;
 }
 
-static int load(cb_conn *c, cb_sla_cfgset **out, cb_err *err);
+static int load(cb_conn *c, cb_slasvc_cfgset **out, cb_err *err);
 
 /* The configuration loaded last, shared by every thread while the version
  * (policies and calendars: latest change and count) stays the same. */
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static cb_sla_cfgset *cached;
+static cb_slasvc_cfgset *cached;
 
-static void release(cb_sla_cfgset *cs);
+static void release(cb_slasvc_cfgset *cs);
 
 static int config_version(cb_conn *c, cb_ms v[4], cb_err *err)
 {
@@ -163,7 +163,7 @@ static int config_version(cb_conn *c, cb_ms v[4], cb_err *err)
 	return 0;
 }
 
-int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
+int cb_slasvc_cfgset_load(cb_conn *c, cb_slasvc_cfgset **out, cb_err *err)
 {
 	cb_ms v[4];
 	if (config_version(c, v, err))
@@ -176,17 +176,17 @@ int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
 		return 0;
 	}
 	pthread_mutex_unlock(&cache_mu);
-	cb_sla_cfgset *cs = NULL;
+	cb_slasvc_cfgset *cs = NULL;
 	if (load(c, &cs, err))
 		return -1;
 	memcpy(cs->version, v, sizeof v);
 	cs->refs = 2; /* the caller and the cache */
 	pthread_mutex_lock(&cache_mu);
-	cb_sla_cfgset *old = cached;
+	cb_slasvc_cfgset *old = cached;
 	cached = cs;
 	pthread_mutex_unlock(&cache_mu);
 	if (old)
-		cb_sla_cfgset_free(old); /* drops the cache's reference */
+		cb_slasvc_cfgset_free(old); /* drops the cache's reference */
 	*out = cs;
 	return 0;
 }
@@ -194,7 +194,7 @@ int cb_sla_cfgset_load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
 static void fold_cache_clear(void);
 static atomic_ullong fold_hits, fold_misses; /* the fold cache (below) */
 
-void cb_sla_metrics_render(cb_buf *b)
+void cb_slasvc_metrics_render(cb_buf *b)
 {
 	cb_buf_printf(b,
 		      "# HELP casebook_sla_fold_cache_hits_total Renders of `sla` served by a cached fold.\n"
@@ -207,20 +207,20 @@ void cb_sla_metrics_render(cb_buf *b)
 		      (unsigned long long)atomic_load(&fold_misses));
 }
 
-void cb_sla_cache_shutdown(void)
+void cb_slasvc_cache_shutdown(void)
 {
 	fold_cache_clear();
 	pthread_mutex_lock(&cache_mu);
-	cb_sla_cfgset *old = cached;
+	cb_slasvc_cfgset *old = cached;
 	cached = NULL;
 	pthread_mutex_unlock(&cache_mu);
 	if (old)
-		cb_sla_cfgset_free(old);
+		cb_slasvc_cfgset_free(old);
 }
 
-static int load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
+static int load(cb_conn *c, cb_slasvc_cfgset **out, cb_err *err)
 {
-	cb_sla_cfgset *cs = cb_xcalloc(1, sizeof *cs);
+	cb_slasvc_cfgset *cs = cb_xcalloc(1, sizeof *cs);
 	cs->refs = 1;
 	cs->keep = json_array();
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_POLICIES, err);
@@ -279,12 +279,12 @@ static int load(cb_conn *c, cb_sla_cfgset **out, cb_err *err)
 	}
 	cs->cals = cb_xcalloc((size_t)(cs->npol ? cs->npol : 1), sizeof *cs->cals);
 	for (int i = 0; i < cs->npol; i++) {
-		if (cb_cal_cache_get(c, meta[i].cal, &cs->cals[i], err)) {
+		if (cb_calcache_get(c, meta[i].cal, &cs->cals[i], err)) {
 			cb_free(meta);
 			goto fail;
 		}
 		cs->ncals++;
-		cs->pol[i].calendar = cb_cal_cache_adapter(&cs->cals[i]);
+		cs->pol[i].calendar = cb_calcache_adapter(&cs->cals[i]);
 	}
 	cb_free(meta);
 	cs->cfg = (cb_sla_config){.policies = cs->pol, .npolicies = cs->npol, .tier_of = tier_of};
@@ -295,7 +295,7 @@ fail:
 	return -1;
 }
 
-void cb_sla_cfgset_free(cb_sla_cfgset *cs)
+void cb_slasvc_cfgset_free(cb_slasvc_cfgset *cs)
 {
 	if (!cs)
 		return;
@@ -306,14 +306,14 @@ void cb_sla_cfgset_free(cb_sla_cfgset *cs)
 		release(cs);
 }
 
-static void release(cb_sla_cfgset *cs)
+static void release(cb_slasvc_cfgset *cs)
 {
 	for (int i = 0; i < cs->npol; i++) {
 		cb_free((void *)cs->pol[i].categories);
 		cb_free((void *)cs->pol[i].groups);
 	}
 	for (int i = 0; i < cs->ncals; i++)
-		cb_cal_cache_release(&cs->cals[i]);
+		cb_calcache_release(&cs->cals[i]);
 	cb_free(cs->cals);
 	cb_free(cs->pol);
 	json_decref(cs->keep);
@@ -353,7 +353,7 @@ static void rows_free(fold_rows *fr)
 }
 
 /* Folds ticket id's rows (see fold); fc gives the tiers. */
-static int fold_apply(const cb_sla_cfgset *cs, fold_ctx *fc, int64_t id, const fold_rows *fr,
+static int fold_apply(const cb_slasvc_cfgset *cs, fold_ctx *fc, int64_t id, const fold_rows *fr,
 		      cb_sla *out, cb_kpi *kpi, cb_err *err)
 {
 	if (fr->n == 0)
@@ -377,7 +377,7 @@ static int fold_apply(const cb_sla_cfgset *cs, fold_ctx *fc, int64_t id, const f
 /* Folds the ticket's clocks and, when kpi is given, its KPI facts over the
  * same events (the KPI fold sees the ticket as the SLA fold left it after
  * each event). */
-static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
+static int fold(cb_conn *c, const cb_slasvc_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
 		tiers_read *seen, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_EVENTS, err);
@@ -394,12 +394,12 @@ static int fold(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb
 	return rc;
 }
 
-int cb_sla_fold_ticket(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
+int cb_slasvc_fold_ticket(cb_conn *c, const cb_slasvc_cfgset *cs, int64_t id, cb_sla *out, cb_err *err)
 {
 	return fold(c, cs, id, out, NULL, NULL, err);
 }
 
-int cb_sla_fold_with_kpi(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
+int cb_slasvc_fold_with_kpi(cb_conn *c, const cb_slasvc_cfgset *cs, int64_t id, cb_sla *out, cb_kpi *kpi,
 			 cb_err *err)
 {
 	return fold(c, cs, id, out, kpi, NULL, err);
@@ -425,7 +425,7 @@ static int put_job(cb_conn *c, cb_ms due, const char *kind, int64_t id, int cloc
 static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kind, cb_ms at,
 		cb_err *err);
 
-int cb_sla_project(const cb_projection *p, cb_err *err)
+int cb_slasvc_project(const cb_projection *p, cb_err *err)
 {
 	cb_conn *c = p->c;
 	int64_t id = p->ticket;
@@ -590,7 +590,7 @@ typedef struct {
 	const void *db;
 	int64_t id; /* 0: empty */
 	int nevents;
-	cb_sla_cfgset *cs; /* a reference held */
+	cb_slasvc_cfgset *cs; /* a reference held */
 	tiers_read tiers;
 	cb_sla s;
 } fold_entry;
@@ -610,7 +610,7 @@ static void entry_clear(fold_entry *e)
 	if (!e->id)
 		return;
 	cb_sla_free(&e->s);
-	cb_sla_cfgset_free(e->cs);
+	cb_slasvc_cfgset_free(e->cs);
 	memset(e, 0, sizeof *e);
 }
 
@@ -638,7 +638,7 @@ static int tiers_current(cb_conn *c, tier_known_fn known, void *kctx, const tier
 
 /* 1 and the tiers its fold read when ticket id's cached fold is current
  * for (nevents, cs), else 0. */
-static int cache_peek(const void *db, const cb_sla_cfgset *cs, int64_t id, int nevents,
+static int cache_peek(const void *db, const cb_slasvc_cfgset *cs, int64_t id, int nevents,
 		      tiers_read *seen)
 {
 	pthread_once(&fold_once, fold_init);
@@ -654,7 +654,7 @@ static int cache_peek(const void *db, const cb_sla_cfgset *cs, int64_t id, int n
 }
 
 /* The views at now from the cached fold if it is (still) current: 1, else 0. */
-static int cache_view(const void *db, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+static int cache_view(const void *db, const cb_slasvc_cfgset *cs, int64_t id, int nevents, cb_ms now,
 		      cb_sla_view v[CB_CLOCK__COUNT], const char **policy)
 {
 	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
@@ -672,13 +672,13 @@ static int cache_view(const void *db, const cb_sla_cfgset *cs, int64_t id, int n
 }
 
 /* Keeps the new fold s of ticket id (consumed). */
-static void cache_put(const void *db, const cb_sla_cfgset *cs, int64_t id, int nevents,
+static void cache_put(const void *db, const cb_slasvc_cfgset *cs, int64_t id, int nevents,
 		      const tiers_read *seen, cb_sla s)
 {
 	size_t slot = (size_t)((uint64_t)id % FOLD_SLOTS);
 	pthread_mutex_t *mu = &fold_mu[slot % FOLD_STRIPES];
 	fold_entry *e = &FOLDS[slot];
-	cb_sla_cfgset *held = (cb_sla_cfgset *)cs;
+	cb_slasvc_cfgset *held = (cb_slasvc_cfgset *)cs;
 	pthread_mutex_lock(&cache_mu);
 	held->refs++;
 	pthread_mutex_unlock(&cache_mu);
@@ -693,7 +693,7 @@ static void cache_put(const void *db, const cb_sla_cfgset *cs, int64_t id, int n
 /* The views of ticket id at now and its policy name (NULL: none), from the
  * cached fold when it is current, else from a new fold that is then kept.
  * nevents 0: no caching. */
-static int fold_views(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+static int fold_views(cb_conn *c, const cb_slasvc_cfgset *cs, int64_t id, int nevents, cb_ms now,
 		      cb_sla_view v[CB_CLOCK__COUNT], const char **policy, cb_err *err)
 {
 	const void *db = cb_conn_db(c);
@@ -753,7 +753,7 @@ static json_t *render_views(const cb_sla_view v[CB_CLOCK__COUNT], const char *po
 	return o;
 }
 
-json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int nevents, cb_ms now,
+json_t *cb_slasvc_render_with(cb_conn *c, const cb_slasvc_cfgset *cs, int64_t id, int nevents, cb_ms now,
 			   cb_err *err)
 {
 	cb_sla_view v[CB_CLOCK__COUNT];
@@ -764,14 +764,14 @@ json_t *cb_sla_render_with(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, int 
 }
 
 /* ---- a page of `sla` objects ----
- * The same renders as cb_sla_render_with for n tickets, in a bounded number
+ * The same renders as cb_slasvc_render_with for n tickets, in a bounded number
  * of statements: the cached folds are looked up first (no statement), the
  * tiers they depend on come from the caller (which loads them with the
  * page's own accounts), and the tickets whose fold is missing or stale have
  * their events read in one statement and are folded from memory. */
-struct cb_sla_page {
+struct cb_slasvc_page {
 	cb_conn *c;
-	const cb_sla_cfgset *cs;
+	const cb_slasvc_cfgset *cs;
 	int n;
 	const int64_t *ids;
 	const int *nevents;
@@ -781,11 +781,11 @@ struct cb_sla_page {
 	int nacct;
 };
 
-cb_sla_page *cb_sla_page_begin(cb_conn *c, const cb_sla_cfgset *cs, int n, const int64_t *ids,
+cb_slasvc_page *cb_slasvc_page_begin(cb_conn *c, const cb_slasvc_cfgset *cs, int n, const int64_t *ids,
 			       const int *nevents)
 {
-	cb_sla_page *p = cb_xcalloc(1, sizeof *p);
-	*p = (cb_sla_page){c, cs, n, ids, nevents, NULL, NULL, NULL, 0};
+	cb_slasvc_page *p = cb_xcalloc(1, sizeof *p);
+	*p = (cb_slasvc_page){c, cs, n, ids, nevents, NULL, NULL, NULL, 0};
 	size_t m = (size_t)(n > 0 ? n : 1);
 	p->cand = cb_xcalloc(m, 1);
 	p->seen = cb_xcalloc(m, sizeof *p->seen);
@@ -801,7 +801,7 @@ cb_sla_page *cb_sla_page_begin(cb_conn *c, const cb_sla_cfgset *cs, int n, const
 	return p;
 }
 
-int cb_sla_page_accounts(const cb_sla_page *p, const int64_t **out)
+int cb_slasvc_page_accounts(const cb_slasvc_page *p, const int64_t **out)
 {
 	*out = p->accts;
 	return p->nacct;
@@ -875,7 +875,7 @@ static int page_tiers_load(cb_conn *c, page_tiers *pt, cb_err *err)
 
 /* The events of the page's tickets listed in miss[0..nmiss) (indexes into
  * p->ids), each into rows[j]. */
-static int page_events(cb_sla_page *p, const int *miss, int nmiss, fold_rows *rows, cb_err *err)
+static int page_events(cb_slasvc_page *p, const int *miss, int nmiss, fold_rows *rows, cb_err *err)
 {
 	json_t *a = json_array();
 	for (int j = 0; j < nmiss; j++)
@@ -901,10 +901,10 @@ static int page_events(cb_sla_page *p, const int *miss, int nmiss, fold_rows *ro
 	return r < 0 ? -1 : 0;
 }
 
-static void page_fold(cb_sla_page *p, int i, const fold_rows *rows, page_tiers *pt,
+static void page_fold(cb_slasvc_page *p, int i, const fold_rows *rows, page_tiers *pt,
 		      const void *db, cb_ms now, json_t **out);
 
-int cb_sla_page_render(cb_sla_page *p, tier_known_fn known, void *kctx, cb_ms now, json_t **out,
+int cb_slasvc_page_render(cb_slasvc_page *p, tier_known_fn known, void *kctx, cb_ms now, json_t **out,
 		       cb_err *err)
 {
 	const void *db = cb_conn_db(p->c);
@@ -965,7 +965,7 @@ int cb_sla_page_render(cb_sla_page *p, tier_known_fn known, void *kctx, cb_ms no
 
 /* Folds ticket i of the page from its rows into out[i] (NULL when it has no
  * events) and keeps the fold unless pt marked it (tiers still to read). */
-static void page_fold(cb_sla_page *p, int i, const fold_rows *rows, page_tiers *pt,
+static void page_fold(cb_slasvc_page *p, int i, const fold_rows *rows, page_tiers *pt,
 		      const void *db, cb_ms now, json_t **out)
 {
 	cb_sla s;
@@ -983,7 +983,7 @@ static void page_fold(cb_sla_page *p, int i, const fold_rows *rows, page_tiers *
 		cache_put(db, p->cs, p->ids[i], p->nevents[i], &seen, s);
 }
 
-void cb_sla_page_free(cb_sla_page *p)
+void cb_slasvc_page_free(cb_slasvc_page *p)
 {
 	if (!p)
 		return;
@@ -993,24 +993,24 @@ void cb_sla_page_free(cb_sla_page *p)
 	cb_free(p);
 }
 
-json_t *cb_sla_render(cb_conn *c, int64_t id, int nevents, cb_ms now, cb_err *err)
+json_t *cb_slasvc_render(cb_conn *c, int64_t id, int nevents, cb_ms now, cb_err *err)
 {
-	cb_sla_cfgset *cs = NULL;
-	if (cb_sla_cfgset_load(c, &cs, err))
+	cb_slasvc_cfgset *cs = NULL;
+	if (cb_slasvc_cfgset_load(c, &cs, err))
 		return NULL;
-	json_t *o = cb_sla_render_with(c, cs, id, nevents, now, err);
-	cb_sla_cfgset_free(cs);
+	json_t *o = cb_slasvc_render_with(c, cs, id, nevents, now, err);
+	cb_slasvc_cfgset_free(cs);
 	return o;
 }
 
-json_t *cb_sla_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
+json_t *cb_slasvc_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
 {
-	cb_sla_cfgset *cs = NULL;
-	if (cb_sla_cfgset_load(c, &cs, err))
+	cb_slasvc_cfgset *cs = NULL;
+	if (cb_slasvc_cfgset_load(c, &cs, err))
 		return NULL;
 	cb_sla s;
-	if (cb_sla_fold_ticket(c, cs, id, &s, err)) {
-		cb_sla_cfgset_free(cs);
+	if (cb_slasvc_fold_ticket(c, cs, id, &s, err)) {
+		cb_slasvc_cfgset_free(cs);
 		return NULL;
 	}
 	cb_sla_hist *h = NULL;
@@ -1029,7 +1029,7 @@ json_t *cb_sla_history(cb_conn *c, int64_t id, cb_ms now, cb_err *err)
 	}
 	cb_free(h);
 	cb_sla_free(&s);
-	cb_sla_cfgset_free(cs);
+	cb_slasvc_cfgset_free(cs);
 	json_t *o = json_object();
 	json_object_set_new(o, "items", items);
 	return o;

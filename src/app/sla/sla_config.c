@@ -11,7 +11,7 @@
  * Policies: the body is checked without the database first (shapes, enum
  * values, targets); group and calendar references are resolved inside the
  * write transaction and stored as ids, in the JSON shapes that
- * cb_sla_cfgset_load (app/sla/sla.c) reads. Uniqueness of name and position is
+ * cb_slasvc_cfgset_load (app/sla/sla.c) reads. Uniqueness of name and position is
  * checked before writing so the 409 names its field.
  *
  * Re-fold: configuration writes only enqueue the `sla.refold` job
@@ -981,8 +981,8 @@ int cb_slacfg_refold_batch(cb_conn *c, cb_ms now, int64_t after, int limit, int6
 		cb_free(ids);
 		return -1;
 	}
-	cb_sla_cfgset *cs = NULL;
-	if (n > 0 && cb_sla_cfgset_load(c, &cs, err)) {
+	cb_slasvc_cfgset *cs = NULL;
+	if (n > 0 && cb_slasvc_cfgset_load(c, &cs, err)) {
 		cb_free(ids);
 		return -1;
 	}
@@ -1012,7 +1012,7 @@ int cb_slacfg_refold_batch(cb_conn *c, cb_ms now, int64_t after, int limit, int6
 			break;
 		}
 	}
-	cb_sla_cfgset_free(cs);
+	cb_slasvc_cfgset_free(cs);
 	if (rc == 0) {
 		*out_last = n ? ids[n - 1] : after;
 		*out_n = n;

@@ -425,7 +425,7 @@ int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err
 	if (ca && cb_time_parse(ca, &created))
 		created = now;
 	int64_t id = 0;
-	if (cb_ticket_create(c, &import_system, created, ticket, CB_TICKET_IMPORT, &id, err)) {
+	if (cb_ticketsvc_create(c, &import_system, created, ticket, CB_TICKET_IMPORT, &id, err)) {
 		/* the only unique key a new ticket can hit is its external_id */
 		if (err->code == CB_E_CONFLICT && err->nitems == 0) {
 			json_t *ext = json_object_get(ticket, "external_id");
@@ -446,7 +446,7 @@ int cb_import_one(cb_conn *c, cb_ms now, json_t *ticket, int64_t *out_id, cb_err
 	json_t *ev;
 	cb_ms last = created;
 	json_array_foreach(events, i, ev) {
-		if (cb_ticket_import_event(c, &import_system, id, ev, err)) {
+		if (cb_ticketsvc_import_event(c, &import_system, id, ev, err)) {
 			if (err->code == CB_OK)
 				cb_err_set(err, CB_E_INTERNAL, NULL, "import failed");
 			prefix_event_err(err, i);

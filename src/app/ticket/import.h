@@ -8,9 +8,9 @@
  * job per batch, so a large import costs one group commit per batch rather
  * than per line. A failed line is rolled back alone (it runs again inside
  * a savepoint of its own only when the batch holds a failure: see
- * import.c) and reported. Each line runs cb_import_one(): cb_ticket_create()
+ * import.c) and reported. Each line runs cb_import_one(): cb_ticketsvc_create()
  * with CB_TICKET_IMPORT (the system as actor, the clock at created_at), then
- * cb_ticket_import_event() for each event in order - the code paths of live
+ * cb_ticketsvc_import_event() for each event in order - the code paths of live
  * requests. A malformed line (bad JSON, invalid UTF-8) is a per-line 400, an
  * invalid one 422 (unknown account, agent or group, an event after close),
  * a duplicate external_id 409. Results reach the caller through a sink,

@@ -366,7 +366,7 @@ int cb_macro_apply(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t macro, 
 	if (load(c, actor, macro, &m, err))
 		return -1;
 	/* the ticket must be visible to the actor before anything is revealed */
-	json_t *vis = cb_ticket_render(c, actor, ticket, now, err);
+	json_t *vis = cb_ticketsvc_render(c, actor, ticket, now, err);
 	if (!vis) {
 		json_decref(m);
 		return -1;
@@ -376,13 +376,13 @@ int cb_macro_apply(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t macro, 
 	int64_t ev = 0, target = ticket;
 	if (rc == 0 && *body) {
 		json_t *in = json_pack("{s:s, s:O}", "body", body, "public", json_object_get(m, "public"));
-		rc = cb_ticket_comment(c, actor, now, ticket, in, &ev, &target, err);
+		rc = cb_ticketsvc_comment(c, actor, now, ticket, in, &ev, &target, err);
 		json_decref(in);
 	}
 	if (rc == 0 && json_object_size(patch))
-		rc = cb_ticket_update(c, actor, now, ticket, patch, err);
+		rc = cb_ticketsvc_update(c, actor, now, ticket, patch, err);
 	if (rc == 0) {
-		json_t *t = cb_ticket_render(c, actor, ticket, now, err);
+		json_t *t = cb_ticketsvc_render(c, actor, ticket, now, err);
 		if (!t) {
 			rc = -1;
 		} else {

@@ -19,24 +19,24 @@ static const struct {
 	unsigned on;         /* CB_PROJECT_* changes it runs on */
 	cb_projection_fn run;
 } consumers[] = {
-	{"sla", CB_PROJECT_ALL, cb_sla_project},         /* clocks, queue index, timers */
+	{"sla", CB_PROJECT_ALL, cb_slasvc_project},         /* clocks, queue index, timers */
 	{"kpi", CB_PROJECT_ALL, cb_report_project},      /* KPI facts and hourly rollups */
-	{"search", CB_PROJECT_CONTENT, cb_search_project}, /* the ticket's search document */
+	{"search", CB_PROJECT_CONTENT, cb_searchsvc_project}, /* the ticket's search document */
 };
 
-int cb_pipeline_project(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, unsigned what,
+int cb_pipeline_project(cb_conn *c, const cb_slasvc_cfgset *cs, int64_t id, cb_ms now, unsigned what,
 			cb_err *err)
 {
-	cb_sla_cfgset *own = NULL;
+	cb_slasvc_cfgset *own = NULL;
 	if (!cs) {
-		if (cb_sla_cfgset_load(c, &own, err))
+		if (cb_slasvc_cfgset_load(c, &own, err))
 			return -1;
 		cs = own;
 	}
 	cb_sla s;
 	cb_kpi kpi;
 	cb_kpi_init(&kpi);
-	int rc = cb_sla_fold_with_kpi(c, cs, id, &s, &kpi, err);
+	int rc = cb_slasvc_fold_with_kpi(c, cs, id, &s, &kpi, err);
 	if (rc == 0) {
 		cb_projection p = {.c = c, .ticket = id, .now = now, .what = what, .sla = &s, .kpi = &kpi};
 		for (size_t i = 0; rc == 0 && i < sizeof consumers / sizeof *consumers; i++)
@@ -45,7 +45,7 @@ int cb_pipeline_project(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms n
 		cb_sla_free(&s);
 	}
 	cb_kpi_free(&kpi);
-	cb_sla_cfgset_free(own);
+	cb_slasvc_cfgset_free(own);
 	return rc ? -1 : 0;
 }
 
@@ -68,13 +68,13 @@ struct rebuild {
 static int rebuild_fn(cb_conn *c, void *arg, cb_err *err)
 {
 	struct rebuild *rb = arg;
-	cb_sla_cfgset *cs = NULL;
-	if (cb_sla_cfgset_load(c, &cs, err))
+	cb_slasvc_cfgset *cs = NULL;
+	if (cb_slasvc_cfgset_load(c, &cs, err))
 		return -1;
 	int rc = 0;
 	for (int i = 0; rc == 0 && i < rb->n; i++)
 		rc = cb_pipeline_project(c, cs, rb->ids[i], rb->now, CB_PROJECT_ALL, err);
-	cb_sla_cfgset_free(cs);
+	cb_slasvc_cfgset_free(cs);
 	return rc;
 }
 

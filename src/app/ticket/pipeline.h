@@ -20,7 +20,7 @@
 /* Runs the after-write step for ticket id at now inside the current write
  * transaction. cs: the SLA configuration, or NULL to load it. what: the
  * CB_PROJECT_* changes (a consumer runs when it shares one). */
-int cb_pipeline_project(cb_conn *c, const cb_sla_cfgset *cs, int64_t id, cb_ms now, unsigned what,
+int cb_pipeline_project(cb_conn *c, const cb_slasvc_cfgset *cs, int64_t id, cb_ms now, unsigned what,
 			cb_err *err);
 
 /* Appends one event that changes no field of the row (a survey response, a

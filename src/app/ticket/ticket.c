@@ -247,7 +247,7 @@ static int want_kv(json_t *in, const char *key, const char *prefix, cb_err *err)
 
 /* ---- load / save / emit ---- */
 
-int cb_ticket_exists(cb_conn *c, int64_t id, cb_err *err)
+int cb_ticketsvc_exists(cb_conn *c, int64_t id, cb_err *err)
 {
 	int r = cb_q_one_by_id(c, CB_SQL_TICKET_EXISTS, id, NULL, err);
 	if (r == 0)
@@ -392,7 +392,7 @@ static int resolve_people(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *
 	return 0;
 }
 
-int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
+int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
 		     int64_t *out_id, cb_err *err)
 {
 	if (!json_is_object(in))
@@ -662,7 +662,7 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 	return refresh ? cb_pipeline_project(c, NULL, t->id, now, CB_PROJECT_ALL, err) : 0;
 }
 
-int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+int cb_ticketsvc_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		     cb_err *err)
 {
 	/* the shape of every field before anything is looked up, each bad one named */
@@ -722,7 +722,7 @@ int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, j
 	cb_status after = t.status; /* do_update folded the new events into t */
 	cb_ticket_clear(&t);
 	if (rc == 0 && json_object_get(in, "status"))
-		rc = cb_mail_on_status(c, now, id, before, after, actor, err);
+		rc = cb_mailsvc_on_status(c, now, id, before, after, actor, err);
 	return rc;
 }
 
@@ -772,7 +772,7 @@ static int create_followup(cb_conn *c, const cb_actor *actor, cb_ms now, cb_tick
 	return rc;
 }
 
-int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+int cb_ticketsvc_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		      int64_t *out_event, int64_t *out_ticket, cb_err *err)
 {
 	cb_err one = {0};
@@ -801,7 +801,7 @@ int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, 
 		rc = add_comment(c, &t, side_of(actor), actor->user_id, now, body, is_public,
 				 out_event, err) ||
 		     cb_eventlog_save(c, &t, 0, 0, err) || cb_pipeline_project(c, NULL, id, now, CB_PROJECT_ALL, err) ||
-		     (is_public && cb_mail_on_comment(c, now, id, *out_event, actor, err));
+		     (is_public && cb_mailsvc_on_comment(c, now, id, *out_event, actor, err));
 	cb_ticket_clear(&t);
 	return rc ? -1 : 0;
 }
@@ -836,7 +836,7 @@ static int import_author(cb_conn *c, json_t *ev, cb_actor *out, int required, cb
 	return 0;
 }
 
-int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
+int cb_ticketsvc_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
 			   cb_err *err)
 {
 	(void)system;
@@ -1085,7 +1085,7 @@ static const char *const agent_only_keys[] = {"external_id", "tags", "assignee",
 #define MAX_CUSTOMER_FIELDS 100
 
 /* The custom field keys customers may see: a JSON array (empty when unset). */
-json_t *cb_ticket_customer_fields(cb_conn *c, cb_err *err)
+json_t *cb_ticketsvc_customer_fields(cb_conn *c, cb_err *err)
 {
 	cb_q *q = cb_q_get(c, CB_SQL_TICKET_SETTING_GET, err);
 	if (!q)
@@ -1130,13 +1130,13 @@ static void customer_strip(json_t *o, json_t *visible)
 		json_object_set_new(o, "custom_fields", kv_visible(cf, visible));
 }
 
-json_t *cb_ticket_settings_get(cb_conn *c, cb_err *err)
+json_t *cb_ticketsvc_settings_get(cb_conn *c, cb_err *err)
 {
-	json_t *v = cb_ticket_customer_fields(c, err);
+	json_t *v = cb_ticketsvc_customer_fields(c, err);
 	return v ? json_pack("{s:o}", "customer_visible_custom_fields", v) : NULL;
 }
 
-int cb_ticket_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err)
+int cb_ticketsvc_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err)
 {
 	static const char *const keys[] = {"customer_visible_custom_fields", NULL};
 	if (cb_json_check_keys(in, keys, "", err))
@@ -1187,7 +1187,7 @@ int cb_ticket_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t 
 /* One renderer for every reader: customer_fields is NULL for agent-side
  * viewers (the whole ticket and its SLA object) and the customer-visible
  * custom field keys for customers (the CustomerTicket view). */
-json_t *cb_ticket_render_row(const cb_ticket *t, json_t *account, json_t *requester,
+json_t *cb_ticketsvc_render_row(const cb_ticket *t, json_t *account, json_t *requester,
 			     json_t *assignee, json_t *group, json_t *sla, json_t *customer_fields)
 {
 	json_t *o = json_object();
@@ -1226,9 +1226,9 @@ static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, json_t *custome
 	json_t *sla = NULL;
 	if (!customer_fields) {
 		cb_err e2 = {0};
-		sla = cb_sla_render(c, t->id, t->nevents, now, &e2);
+		sla = cb_slasvc_render(c, t->id, t->nevents, now, &e2);
 	}
-	return cb_ticket_render_row(t, cb_dir_account_ref(c, t->account_id),
+	return cb_ticketsvc_render_row(t, cb_dir_account_ref(c, t->account_id),
 				    cb_dir_user_ref(c, t->requester_id),
 				    cb_dir_user_ref(c, t->assignee_id), cb_dir_group_ref(c, t->group_id),
 				    sla, customer_fields);
@@ -1238,10 +1238,10 @@ static json_t *render(cb_conn *c, const cb_ticket *t, cb_ms now, json_t *custome
  * (and NULL with err set on a failure: check err->code). */
 static json_t *viewer_fields(cb_conn *c, const cb_actor *viewer, cb_err *err)
 {
-	return viewer->role == CB_ROLE_CUSTOMER ? cb_ticket_customer_fields(c, err) : NULL;
+	return viewer->role == CB_ROLE_CUSTOMER ? cb_ticketsvc_customer_fields(c, err) : NULL;
 }
 
-json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err)
+json_t *cb_ticketsvc_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err)
 {
 	cb_ticket t;
 	if (cb_eventlog_load(c, id, &t, err))
@@ -1394,12 +1394,12 @@ static int take_event(json_t *o, void *arg)
 	return 1;
 }
 
-json_t *cb_ticket_render_comment(cb_conn *c, const cb_actor *viewer, int64_t ticket_id,
+json_t *cb_ticketsvc_render_comment(cb_conn *c, const cb_actor *viewer, int64_t ticket_id,
 				 int64_t event_id, cb_err *err)
 {
 	json_t *o = NULL;
 	if (viewer->role == CB_ROLE_CUSTOMER) {
-		customer_walk w = {.fields = cb_ticket_customer_fields(c, err), .shown = json_object()};
+		customer_walk w = {.fields = cb_ticketsvc_customer_fields(c, err), .shown = json_object()};
 		struct find_event f = {event_id, NULL};
 		if (w.fields && customer_walk_run(c, ticket_id, &w, take_event, &f, err) == 0 && !f.found)
 			cb_err_set(err, CB_E_NOTFOUND, NULL, "no such comment");
@@ -1450,10 +1450,10 @@ static int parse_list(const char *s, const char **out, int max)
 	}
 }
 
-int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
+int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_filter *f, int limit,
 		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err)
 {
-	cb_ticket_query tq = {.limit = limit + 1, .before_id = before};
+	cb_tquery tq = {.limit = limit + 1, .before_id = before};
 	int rc = -1;
 	cb_q *q = NULL;
 	char *tag_low = NULL;
@@ -1555,7 +1555,7 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 		cb_err_set(err, CB_E_BADREQ, "created_before", "must be an RFC 3339 instant");
 		goto out;
 	}
-	q = cb_ticket_query_prepare(c, &tq, err);
+	q = cb_tquery_prepare(c, &tq, err);
 	if (!q)
 		goto out;
 	int64_t ids[501];
@@ -1569,7 +1569,7 @@ int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f
 		n = limit;
 		*next = ids[n - 1];
 	}
-	if (cb_ticket_page_render(c, viewer, ids, n, now, 0, items, err))
+	if (cb_ticketsvc_page_render(c, viewer, ids, n, now, 0, items, err))
 		goto out;
 	rc = 0;
 out:
@@ -1583,7 +1583,7 @@ out:
 	return rc;
 }
 
-int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec, int limit,
+int cb_ticketsvc_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec, int limit,
 		   int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err)
 {
 	cb_view_query vq = {.kind = spec->base, .me = viewer->user_id, .now = now,
@@ -1605,7 +1605,7 @@ int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec,
 		n = limit;
 		*next = offset + limit;
 	}
-	return cb_ticket_page_render(c, viewer, ids, n, now, 0, items, err);
+	return cb_ticketsvc_page_render(c, viewer, ids, n, now, 0, items, err);
 }
 
 struct customer_page {
@@ -1632,7 +1632,7 @@ static int take_page(json_t *o, void *arg)
 	return 0;
 }
 
-int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
+int cb_ticketsvc_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
 		     int limit, int64_t after, json_t **items, int64_t *next, cb_err *err)
 {
 	cb_ticket t;
@@ -1645,7 +1645,7 @@ int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comment
 	*items = json_array();
 	*next = 0;
 	if (viewer->role == CB_ROLE_CUSTOMER) {
-		customer_walk w = {.fields = cb_ticket_customer_fields(c, err), .shown = json_object()};
+		customer_walk w = {.fields = cb_ticketsvc_customer_fields(c, err), .shown = json_object()};
 		struct customer_page p = {comments_only, limit, after, *items, 0};
 		int rc = w.fields ? customer_walk_run(c, id, &w, take_page, &p, err) : -1;
 		json_decref(w.fields);
@@ -1687,7 +1687,7 @@ fail:
 	return -1;
 }
 
-int cb_ticket_verify_fold(cb_conn *c, int64_t id, cb_err *err)
+int cb_ticketsvc_verify_fold(cb_conn *c, int64_t id, cb_err *err)
 {
 	cb_ticket stored, folded;
 	if (cb_eventlog_load(c, id, &stored, err))

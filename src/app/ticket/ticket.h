@@ -25,37 +25,37 @@ enum {
 
 /* Creates a ticket from `in` (docs/openapi.yaml `TicketCreate`). With CB_TICKET_IMPORT
  * the SLA clocks are not folded: the importer runs cb_pipeline_project() once
- * after the line's last event (see cb_ticket_import_event). */
-int cb_ticket_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
+ * after the line's last event (see cb_ticketsvc_import_event). */
+int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
 		     int64_t *out_id, cb_err *err);
 /* Applies a PATCH object: any of subject, description, status, priority,
  * category, tags, assignee, group, account, environment, custom_fields. */
-int cb_ticket_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+int cb_ticketsvc_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		     cb_err *err);
 /* Adds a comment. On a closed ticket a follow-up ticket is created instead
  * (*out_ticket is then the new ticket's id). *out_event is the comment's id. */
-int cb_ticket_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+int cb_ticketsvc_comment(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
 		      int64_t *out_event, int64_t *out_ticket, cb_err *err);
 /* Appends one imported event (docs/openapi.yaml `ImportTicket`) at its own instant.
  * Does not run the after-write step: after a ticket's last imported event
  * the caller runs cb_pipeline_project(c, NULL, id, instant of that event,
  * CB_PROJECT_ALL) once, which records breaches at their own instants and
  * sets the timers. */
-int cb_ticket_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
+int cb_ticketsvc_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
 			   cb_err *err);
 
 /* Reads: NULL with 404 when missing or not visible to viewer. */
-json_t *cb_ticket_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err);
+json_t *cb_ticketsvc_render(cb_conn *c, const cb_actor *viewer, int64_t id, cb_ms now, cb_err *err);
 /* One event rendered as a timeline entry as viewer sees it (the caller
  * checked the ticket's visibility; for a customer, 404 when the event is
  * hidden from them). */
-json_t *cb_ticket_render_comment(cb_conn *c, const cb_actor *viewer, int64_t ticket_id,
+json_t *cb_ticketsvc_render_comment(cb_conn *c, const cb_actor *viewer, int64_t ticket_id,
 				 int64_t event_id, cb_err *err);
 
 /* The customer's view of tickets (docs/openapi.yaml CustomerTicket): the
  * custom field keys an admin marked customer-visible. */
-json_t *cb_ticket_settings_get(cb_conn *c, cb_err *err);
-int cb_ticket_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err);
+json_t *cb_ticketsvc_settings_get(cb_conn *c, cb_err *err);
+int cb_ticketsvc_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err);
 
 typedef struct {
 	const char *status;      /* comma-separated statuses */
@@ -67,25 +67,25 @@ typedef struct {
 	const char *tag;
 	const char *external_id;
 	const char *created_after, *created_before; /* RFC 3339 */
-} cb_ticket_filter;
+} cb_ticketsvc_filter;
 
 /* Lists tickets newest first (id descending), after cursor id `before` (0 =
  * from the newest). Sets *next to the cursor id or 0 at the end. */
-int cb_ticket_list(cb_conn *c, const cb_actor *viewer, const cb_ticket_filter *f, int limit,
+int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_filter *f, int limit,
 		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err);
 /* Queues: open tickets of a resolved view (app/ticket/views.h), in its order.
  * The cursor is an offset. */
-int cb_ticket_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec, int limit,
+int cb_ticketsvc_view(cb_conn *c, const cb_actor *viewer, const cb_view_spec *spec, int limit,
 		   int64_t offset, cb_ms now, json_t **items, int64_t *next, cb_err *err);
 
 /* Timeline and comments, oldest first, after sequence number `after`. */
-int cb_ticket_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
+int cb_ticketsvc_events(cb_conn *c, const cb_actor *viewer, int64_t id, int comments_only,
 		     int limit, int64_t after, json_t **items, int64_t *next, cb_err *err);
 
 /* 0 when ticket id exists, else -1 with 404 (no visibility check). */
-int cb_ticket_exists(cb_conn *c, int64_t id, cb_err *err);
+int cb_ticketsvc_exists(cb_conn *c, int64_t id, cb_err *err);
 /* Re-folds the ticket from its events and compares with the stored row:
  * 1 if equal, 0 if they differ (for tests and `casebook check`). */
-int cb_ticket_verify_fold(cb_conn *c, int64_t id, cb_err *err);
+int cb_ticketsvc_verify_fold(cb_conn *c, int64_t id, cb_err *err);
 
 #endif

@@ -84,13 +84,13 @@ static int tier_known(void *ctx, int64_t account, const char **tier)
 	return cb_dir_refs_tier(ctx, account, tier);
 }
 
-int cb_ticket_page_render(cb_conn *c, const cb_actor *viewer, const int64_t *ids, int n, cb_ms now,
+int cb_ticketsvc_page_render(cb_conn *c, const cb_actor *viewer, const int64_t *ids, int n, cb_ms now,
 			  unsigned flags, json_t **items, cb_err *err)
 {
 	int customer = viewer->role == CB_ROLE_CUSTOMER;
-	cb_sla_cfgset *cs = NULL;
-	json_t *cf = customer ? cb_ticket_customer_fields(c, err) : NULL;
-	if (err->code || (!customer && cb_sla_cfgset_load(c, &cs, err))) {
+	cb_slasvc_cfgset *cs = NULL;
+	json_t *cf = customer ? cb_ticketsvc_customer_fields(c, err) : NULL;
+	if (err->code || (!customer && cb_slasvc_cfgset_load(c, &cs, err))) {
 		json_decref(cf);
 		return -1;
 	}
@@ -103,7 +103,7 @@ int cb_ticket_page_render(cb_conn *c, const cb_actor *viewer, const int64_t *ids
 	int64_t *accts = NULL;
 	json_t **sla = cb_xcalloc(m, sizeof *sla);
 	json_t **fups = cb_xcalloc(m, sizeof *fups);
-	cb_sla_page *sp = NULL;
+	cb_slasvc_page *sp = NULL;
 	cb_dir_refs *refs = NULL;
 	int rc = -1;
 	*items = NULL;
@@ -115,8 +115,8 @@ int cb_ticket_page_render(cb_conn *c, const cb_actor *viewer, const int64_t *ids
 	if (!customer) {
 		for (int i = 0; i < n; i++)
 			nevents[i] = t[i].nevents;
-		sp = cb_sla_page_begin(c, cs, n, ids, nevents);
-		nsla = cb_sla_page_accounts(sp, &sla_accts);
+		sp = cb_slasvc_page_begin(c, cs, n, ids, nevents);
+		nsla = cb_slasvc_page_accounts(sp, &sla_accts);
 	}
 	accts = cb_xcalloc(m + (size_t)nsla, sizeof *accts);
 	for (int i = 0; i < n; i++) {
@@ -130,14 +130,14 @@ int cb_ticket_page_render(cb_conn *c, const cb_actor *viewer, const int64_t *ids
 	refs = cb_dir_refs_load(c, users, 2 * n, accts, n + nsla, groups, n, err);
 	if (!refs)
 		goto out;
-	if (sp && n > 0 && cb_sla_page_render(sp, tier_known, refs, now, sla, err))
+	if (sp && n > 0 && cb_slasvc_page_render(sp, tier_known, refs, now, sla, err))
 		goto out;
 	int want_fups = !customer && (flags & CB_TICKET_PAGE_FOLLOWUPS);
 	if (want_fups && n > 0 && load_followups(c, ids, n, fups, err))
 		goto out;
 	*items = json_array();
 	for (int i = 0; i < n; i++) {
-		json_t *o = cb_ticket_render_row(
+		json_t *o = cb_ticketsvc_render_row(
 			&t[i], cb_dir_refs_account(refs, t[i].account_id),
 			cb_dir_refs_user(refs, t[i].requester_id),
 			cb_dir_refs_user(refs, t[i].assignee_id), cb_dir_refs_group(refs, t[i].group_id),
@@ -158,8 +158,8 @@ out:
 		json_decref(fups[i]);
 	}
 	cb_dir_refs_free(refs);
-	cb_sla_page_free(sp);
-	cb_sla_cfgset_free(cs);
+	cb_slasvc_page_free(sp);
+	cb_slasvc_cfgset_free(cs);
 	json_decref(cf);
 	cb_free(t);
 	cb_free(loaded);
