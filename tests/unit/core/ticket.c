@@ -1,4 +1,4 @@
-/* core_ticket.c - the status machine and the fold of src/core/ticket.c. */
+/* ticket.c - the status machine and the fold of src/core/ticket.c. */
 #include "harness.h"
 #include "core/ticket.h"
 

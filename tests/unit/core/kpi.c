@@ -1,4 +1,4 @@
-/* core_kpi.c - the KPI fold of src/core/kpi.c and its statistics, checked
+/* kpi.c - the KPI fold of src/core/kpi.c and its statistics, checked
  * by hand against docs/metrics.md section 5 (24x7 calendar: business time =
  * calendar time). */
 #include "harness.h"

@@ -1,4 +1,4 @@
-/* core_sla.c - SLA clocks of src/core/sla.c on a 24x7 calendar (calendar
+/* sla.c - SLA clocks of src/core/sla.c on a 24x7 calendar (calendar
  * time = business time), checked against docs/metrics.md section 4 by hand. */
 #include "harness.h"
 #include "core/sla.h"
