@@ -120,6 +120,9 @@ build/tsan/casebook: $(TSAN_OBJ)
 	$(CC) $(TSAN_CFLAGS) -o $@ $^ $(LIBS)
 
 # Unit tests: one binary; the list of CB_TEST() cases is generated from the sources.
+# tests/unit/ mirrors src/ (tests/unit/<layer>/<file>.c tests src/<layer>/<file>.c;
+# scripts/check_layers.py checks it); objects go to build/<variant>/unit/<same path>.o
+# and include tests/harness.h through -Itests.
 build/gen/tests_list.h: $(UNIT_SRC)
 	@mkdir -p $(dir $@)
 	@grep -ho '^CB_TEST([a-z0-9_]*)' $(UNIT_SRC) | sed 's/CB_TEST(\(.*\))/X(\1)/' > $@.tmp

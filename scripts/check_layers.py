@@ -12,7 +12,9 @@ suite of `make test` (tests/run.py runs it; it also runs alone):
   suffix: cb_slasvc_, cb_ticketsvc_, cb_mailsvc_, cb_searchsvc_);
 - libraries: sqlite3.h only in src/store/; microhttpd only in src/http/;
   GMime and libxml2 only in src/mail/; libcurl only in src/mail/, src/jobs/
-  and src/auth/; core/ reads no clock and does no I/O.
+  and src/auth/; core/ reads no clock and does no I/O;
+- unit tests: tests/unit/ mirrors src/: every tests/unit/<path>.c but the
+  runner (main.c) tests src/<path>.c (or a header-only src/<path>.h).
 
 Prints one "ok - NAME" or "FAIL - NAME" line per rule, with the places that
 break it, and exits 1 when one fails."""
@@ -137,12 +139,31 @@ def check_prefixes(files):
             for p, ls in sorted(seen.items()) if len(ls) > 1]
 
 
+def check_unit_tests(files):
+    """tests/unit/ mirrors src/: each test file is named after the source it
+    tests, so a new file cannot drift from the layout."""
+    unit = os.path.join(ROOT, "tests", "unit")
+    bad = []
+    for d, _, names in os.walk(unit):
+        for f in sorted(names):
+            if not f.endswith(".c"):
+                continue
+            rel = os.path.relpath(os.path.join(d, f), unit)
+            if rel == "main.c":
+                continue
+            src = os.path.join(SRC, rel)
+            if not (os.path.exists(src) or os.path.exists(src[:-2] + ".h")):
+                bad.append(f"tests/unit/{rel} names no src/{rel} (nor src/{rel[:-2]}.h)")
+    return sorted(bad)
+
+
 def main():
     files = list(sources())
     failed = 0
     for name, fn in [("sql_only_in_store", check_sql), ("no_include_cycles", check_cycles),
                      ("libraries_in_their_layer", check_libs),
-                     ("prefixes_say_the_layer", check_prefixes)]:
+                     ("prefixes_say_the_layer", check_prefixes),
+                     ("unit_tests_mirror_src", check_unit_tests)]:
         bad = fn(files)
         if bad:
             failed += 1

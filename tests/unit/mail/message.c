@@ -1,4 +1,4 @@
-/* mail.c - tests of src/mail/message.c against the corpus of message shapes
+/* message.c - tests of src/mail/message.c against the corpus of message shapes
  * in tests/mail/corpus (written by the project; see tests/mail/README.md). */
 #include "harness.h"
 #include "mail/compose.h"

@@ -1,4 +1,4 @@
-/* core_kpi.c - the KPI fold of src/core/kpi.c and its statistics, checked
+/* kpi.c - the KPI fold of src/core/kpi.c and its statistics, checked
  * by hand against docs/metrics.md section 5 (24x7 calendar: business time =
  * calendar time). */
 #include "harness.h"
@@ -350,4 +350,84 @@ CB_TEST(kpi_rollup_counters_add_up_like_the_facts)
 	CB_CHECK(!cb_kpi_rolled(CB_KPI_FRT) && !cb_kpi_rolled(CB_KPI_SOLVE_FINAL) &&
 		 !cb_kpi_rolled(CB_KPI_ESCALATION) && !cb_kpi_rolled(CB_KPI_REOPEN) &&
 		 !cb_kpi_rolled(CB_KPI_BACKLOG));
+}
+
+/* A report's total (app/report/report.c) takes the counts of every fact
+ * with cb_kpi_acc_add_counts and the distributions from its groups with
+ * cb_kpi_acc_add_values: the same KPIs as adding every fact to one
+ * accumulator, each value once. */
+CB_TEST(kpi_total_counts_each_fact_and_takes_values_from_parts)
+{
+	cb_kpi_fact fa[] = {
+		{.kind = CB_KPI_CREATED, .at = T0, .flag = 1},
+		{.kind = CB_KPI_FRT, .at = T0 + MIN, .v1 = 10000, .v2 = 8000},
+		{.kind = CB_KPI_SOLVE_FINAL, .at = T0 + 2 * MIN, .v1 = 100000, .v2 = -1, .flag = 1},
+		{.kind = CB_KPI_ESCALATION, .at = T0 + MIN, .v1 = 40000},
+	};
+	cb_kpi_fact fb[] = {
+		{.kind = CB_KPI_CREATED, .at = T0},
+		{.kind = CB_KPI_FRT, .at = T0 + MIN, .v1 = 30000, .v2 = 30000},
+		{.kind = CB_KPI_FRT, .at = T0 + 3 * MIN, .v1 = 50999, .v2 = -1},
+		{.kind = CB_KPI_SOLVE_FINAL, .at = T0 + 9 * MIN, .v1 = 300000, .v2 = 200000},
+		{.kind = CB_KPI_ESCALATION, .at = T0 + MIN, .v1 = -1}, /* never engaged */
+	};
+	int na = (int)(sizeof fa / sizeof fa[0]), nb = (int)(sizeof fb / sizeof fb[0]);
+	cb_ms to = T0 + DAY, now = T0 + DAY;
+	cb_kpi_acc a = {0}, b = {0}, total = {0}, direct = {0};
+	for (int i = 0; i < na; i++) {
+		cb_kpi_acc_add(&a, &fa[i], to, now);
+		cb_kpi_acc_add_counts(&total, &fa[i], to, now);
+		cb_kpi_acc_add(&direct, &fa[i], to, now);
+	}
+	for (int i = 0; i < nb; i++) {
+		cb_kpi_acc_add(&b, &fb[i], to, now);
+		cb_kpi_acc_add_counts(&total, &fb[i], to, now);
+		cb_kpi_acc_add(&direct, &fb[i], to, now);
+	}
+	/* counts alone carry no distribution values */
+	CB_CHECK_INT(total.frt.n, 0);
+	CB_CHECK_INT(total.ttr.n, 0);
+	CB_CHECK_INT(total.mtte.n, 0);
+	CB_CHECK_INT(total.created, 2);
+	CB_CHECK_INT(total.solved, 2);
+	cb_kpi_acc *parts[] = {&a, &b};
+	cb_kpi_acc_add_values(&total, parts, 2);
+
+	json_t *o = cb_kpi_acc_json(&total);
+	/* frt 10, 30, 50 s: median the 2nd, mean 30 */
+	json_t *frt = json_object_get(o, "frt");
+	CB_CHECK_INT(json_integer_value(json_object_get(frt, "count")), 3);
+	CB_CHECK_INT(json_integer_value(json_object_get(frt, "median_s")), 30);
+	CB_CHECK_INT(json_integer_value(json_object_get(frt, "p90_s")), 50);
+	CB_CHECK(json_real_value(json_object_get(frt, "mean_s")) == 30.0);
+	/* business: 8 and 30 s (the third has none) */
+	json_t *fb_ = json_object_get(frt, "business");
+	CB_CHECK_INT(json_integer_value(json_object_get(fb_, "count")), 2);
+	CB_CHECK_INT(json_integer_value(json_object_get(fb_, "median_s")), 8);
+	CB_CHECK(json_real_value(json_object_get(fb_, "mean_s")) == 19.0);
+	/* ttr 100 and 300 s, business 200 s only */
+	json_t *ttr = json_object_get(o, "ttr");
+	CB_CHECK_INT(json_integer_value(json_object_get(ttr, "count")), 2);
+	CB_CHECK(json_real_value(json_object_get(ttr, "mean_s")) == 200.0);
+	CB_CHECK_INT(json_integer_value(json_object_get(json_object_get(ttr, "business"), "count")), 1);
+	/* mtte: the engaged escalation only */
+	json_t *mtte = json_object_get(o, "mtte");
+	CB_CHECK_INT(json_integer_value(json_object_get(mtte, "count")), 1);
+	CB_CHECK_INT(json_integer_value(json_object_get(mtte, "median_s")), 40);
+	/* counts: fcr 1 of 2, escalated 1 of 2 created */
+	json_t *fcr = json_object_get(o, "fcr");
+	CB_CHECK_INT(json_integer_value(json_object_get(fcr, "count")), 2);
+	CB_CHECK_INT(json_integer_value(json_object_get(fcr, "first_contact")), 1);
+	json_t *esc = json_object_get(o, "escalation_rate");
+	CB_CHECK_INT(json_integer_value(json_object_get(esc, "count")), 2);
+	CB_CHECK_INT(json_integer_value(json_object_get(esc, "escalated")), 1);
+	/* and all of it as one accumulator of every fact reports */
+	json_t *d = cb_kpi_acc_json(&direct);
+	CB_CHECK(json_equal(o, d));
+	json_decref(d);
+	json_decref(o);
+	cb_kpi_acc_free(&a);
+	cb_kpi_acc_free(&b);
+	cb_kpi_acc_free(&total);
+	cb_kpi_acc_free(&direct);
 }

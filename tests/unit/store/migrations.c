@@ -1,4 +1,4 @@
-/* search_upgrade.c - migration 011 on a data dir of the 009/010 layout: the
+/* migrations.c - migration 011 on a data dir of the 009/010 layout: the
  * old index's stemmed text is carried into search_index (with the meta
  * tokens that visibility and filters match on), documents the old index
  * lacked are queued in search_pending, and once those are indexed search

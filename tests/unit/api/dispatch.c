@@ -1,4 +1,4 @@
-/* api_scope.c - the route table decides a request's database scope, its
+/* dispatch.c - the route table decides a request's database scope, its
  * body limit and whether it may be shed (api/api.h); app/scope.h gives a
  * read scope one snapshot and runs a write route's change in the group
  * commit, answering what it committed. */

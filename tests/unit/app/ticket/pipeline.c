@@ -1,4 +1,4 @@
-/* app_pipeline.c - the write pipeline (src/app/ticket/eventlog.c, pipeline.c):
+/* pipeline.c - the write pipeline (src/app/ticket/eventlog.c, pipeline.c):
  * ticket ids come from the database, a save checks the row's version, and
  * a write job that decided on a ticket another writer changed is decided
  * again on the fresh state (store/db.c). */

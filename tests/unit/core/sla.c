@@ -1,4 +1,4 @@
-/* core_sla.c - SLA clocks of src/core/sla.c on a 24x7 calendar (calendar
+/* sla.c - SLA clocks of src/core/sla.c on a 24x7 calendar (calendar
  * time = business time), checked against docs/metrics.md section 4 by hand. */
 #include "harness.h"
 #include "core/sla.h"
@@ -64,6 +64,29 @@ static void reply(cb_sla *s, cb_ms at, const char *side)
 static void status(cb_sla *s, const char *to, cb_ms at)
 {
 	ev(s, CB_EV_STATUS, at, json_pack("{s:s, s:s}", "from", cb_status_name(s->t.status), "to", to));
+}
+
+/* The names the API renders (docs/openapi.yaml: the SLA clock's state, its
+ * history entries and a ticket's urgency), in enum order; out of range
+ * falls back to the documented default. */
+CB_TEST(sla_names_are_the_api_names)
+{
+	const char *clocks[] = {"first_response", "next_update", "resolution"};
+	for (int c = 0; c < CB_CLOCK__COUNT; c++)
+		CB_CHECK_STR(cb_sla_clock_name(c), clocks[c]);
+	CB_CHECK_STR(cb_sla_clock_name(CB_CLOCK__COUNT), "?");
+	const char *states[] = {"running", "paused", "met", "breached", "cancelled"};
+	for (int s = CB_SLA_RUNNING; s <= CB_SLA_CANCELLED; s++)
+		CB_CHECK_STR(cb_sla_state_name((cb_sla_state)s), states[s]);
+	CB_CHECK_STR(cb_sla_state_name((cb_sla_state)(CB_SLA_CANCELLED + 1)), "running");
+	const char *urg[] = {"breached", "due", "paused", "none"};
+	for (int u = CB_URG_BREACHED; u <= CB_URG_NONE; u++)
+		CB_CHECK_STR(cb_sla_urgency_name((cb_sla_urgency_kind)u), urg[u]);
+	const char *hk[] = {"start", "pause", "resume", "fulfil", "breach", "cancel", "policy",
+			    "reopen"};
+	for (int k = CB_SLA_H_START; k <= CB_SLA_H_REOPEN; k++)
+		CB_CHECK_STR(cb_sla_hkind_name((cb_sla_hkind)k), hk[k]);
+	CB_CHECK_STR(cb_sla_hkind_name((cb_sla_hkind)(CB_SLA_H_REOPEN + 1)), "?");
 }
 
 CB_TEST(sla_first_response_met_breached_and_exactly_at_due)

@@ -1,4 +1,4 @@
-/* jobs.c - the job system (src/jobs/): claims and leases of the persisted
+/* queue.c - the job system (src/jobs/): claims and leases of the persisted
  * queue (two claimers on one data directory, a takeover after a claimer
  * died), the retry policy, handlers that continue, and the worker threads
  * (a kick wakes one, a stop ends it and runs its close). */

@@ -1,4 +1,4 @@
-/* store_search.c - the search index interface (src/store/search.h) held to
+/* search.c - the search index interface (src/store/search.h) held to
  * the semantics of docs/architecture.md, "Search": documents put and
  * removed through the backend, queried with visibility, filters, phrases,
  * prefixes, any-of, paging and the ranking window. Nothing here knows the

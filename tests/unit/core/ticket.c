@@ -1,4 +1,4 @@
-/* core_ticket.c - the status machine and the fold of src/core/ticket.c. */
+/* ticket.c - the status machine and the fold of src/core/ticket.c. */
 #include "harness.h"
 #include "core/ticket.h"
 
@@ -36,6 +36,41 @@ CB_TEST(status_names_roundtrip)
 	CB_CHECK(cb_priority_parse("P5", &p) == -1);
 	CB_CHECK(cb_priority_parse("p2", &p) == -1);
 	CB_CHECK(cb_priority_parse("P22", &p) == -1);
+}
+
+/* An event's type is stored by name (events.type) and read back by
+ * cb_evtype_parse: every type has its own name, and the names are the ones
+ * of the stored log. */
+CB_TEST(event_type_names_roundtrip)
+{
+	struct { cb_evtype t; const char *name; } known[] = {
+		{CB_EV_CREATED, "created"}, {CB_EV_STATUS, "status"},
+		{CB_EV_ESCALATION_ACK, "escalation_ack"}, {CB_EV_CES, "ces"},
+		{CB_EV_SLA, "sla"}, {CB_EV_ESCALATION_RESOLVED, "escalation_resolved"},
+		{CB_EV_INCIDENT, "incident"},
+	};
+	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+		CB_CHECK_STR(cb_evtype_name(known[i].t), known[i].name);
+	for (int i = 0; i < CB_EV__COUNT; i++) {
+		cb_evtype t = CB_EV__COUNT;
+		CB_REQUIRE(cb_evtype_parse(cb_evtype_name((cb_evtype)i), &t) == 0);
+		CB_CHECK_INT(t, i);
+		for (int j = 0; j < i; j++)
+			CB_CHECK(strcmp(cb_evtype_name((cb_evtype)i), cb_evtype_name((cb_evtype)j)) != 0);
+	}
+	cb_evtype t;
+	CB_CHECK_STR(cb_evtype_name(CB_EV__COUNT), "unknown");
+	CB_CHECK(cb_evtype_parse("unknown", &t) == -1);
+	CB_CHECK(cb_evtype_parse("Created", &t) == -1);
+	CB_CHECK(cb_evtype_parse(NULL, &t) == -1);
+	/* priorities: P1..P4 both ways; anything else renders as the default P3 */
+	for (int p = 1; p <= 4; p++) {
+		int q = 0;
+		CB_REQUIRE(cb_priority_parse(cb_priority_name(p), &q) == 0);
+		CB_CHECK_INT(q, p);
+	}
+	CB_CHECK_STR(cb_priority_name(0), "P3");
+	CB_CHECK_STR(cb_priority_name(5), "P3");
 }
 
 CB_TEST(comment_effects_follow_metrics_section_3)
