@@ -392,27 +392,28 @@ static int resolve_people(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *
 	return 0;
 }
 
-int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
-		     int64_t *out_id, cb_err *err)
+/* A customer may set only customer_create_keys of the ticket's fields. */
+static int create_check_customer_keys(json_t *in, cb_err *err)
 {
-	if (!json_is_object(in))
-		return cb_err_set(err, CB_E_INVALID, "", "a ticket must be a JSON object");
-	int is_customer = actor->role == CB_ROLE_CUSTOMER;
-	if (is_customer) {
-		const char *key;
-		json_t *v;
-		json_object_foreach(in, key, v) {
-			int ok = 0;
-			for (const char *const *a = customer_create_keys; *a; a++)
-				ok |= strcmp(*a, key) == 0;
-			int known = 0;
-			for (const char *const *a = create_keys; *a; a++)
-				known |= strcmp(*a, key) == 0;
-			if (!ok && known)
-				return cb_err_set(err, CB_E_FORBIDDEN, key, "customers cannot set this field");
-		}
+	const char *key;
+	json_t *v;
+	json_object_foreach(in, key, v) {
+		int ok = 0;
+		for (const char *const *a = customer_create_keys; *a; a++)
+			ok |= strcmp(*a, key) == 0;
+		int known = 0;
+		for (const char *const *a = create_keys; *a; a++)
+			known |= strcmp(*a, key) == 0;
+		if (!ok && known)
+			return cb_err_set(err, CB_E_FORBIDDEN, key, "customers cannot set this field");
 	}
-	/* the shape of every field first, each bad one named */
+	return 0;
+}
+
+/* The shape of every field of a new ticket, each bad one named into err;
+ * non-zero when one is bad. */
+static int create_check_shape(json_t *in, unsigned flags, json_t **tags, cb_ms *at, cb_err *err)
+{
 	cb_err one = {0};
 	int bad = cb_json_check_keys(in, (flags & CB_TICKET_IMPORT) ? import_keys : create_keys, "",
 				     err) != 0;
@@ -421,27 +422,29 @@ int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in
 	bad |= validate_common(in, err) != 0;
 	want_string(in, "external_id", 0, 1, 200, "", &one);
 	bad |= gather(err, &one);
-	json_t *tags = NULL;
 	json_t *tv = json_object_get(in, "tags");
 	if (tv && !json_is_null(tv)) {
-		want_tags(tv, "tags", &tags, &one);
+		want_tags(tv, "tags", tags, &one);
 		bad |= gather(err, &one);
 	}
-	cb_ms at = now;
 	json_t *ca = json_object_get(in, "created_at");
-	if (ca && cb_time_parse(json_string_value(ca), &at))
+	if (ca && cb_time_parse(json_string_value(ca), at))
 		bad |= (cb_err_set(&one, CB_E_INVALID, "created_at", "must be an RFC 3339 instant"),
 			gather(err, &one));
 	if ((flags & CB_TICKET_IMPORT) && !ca)
 		bad |= (cb_err_set(&one, CB_E_INVALID, "created_at", "is required"), gather(err, &one));
-	if (bad) {
-		json_decref(tags);
-		return cb_err_summarize(err);
-	}
+	return bad;
+}
 
-	/* then the references, again each bad one named */
-	int64_t requester = 0, account = 0, assignee = 0, group = 0;
-	if (is_customer) {
+/* The people, account and group a new ticket names, each bad reference
+ * named into err; non-zero when one is bad. */
+static int create_resolve(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in,
+			  int64_t *requester, int64_t *account, int64_t *assignee, int64_t *group,
+			  cb_err *err)
+{
+	cb_err one = {0};
+	int bad = 0;
+	if (actor->role == CB_ROLE_CUSTOMER) {
 		json_t *acc = json_object_get(in, "account");
 		if (acc && !json_is_null(acc)) {
 			int64_t a = 0;
@@ -451,30 +454,30 @@ int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in
 				bad |= gather(err, &one);
 			}
 		}
-		requester = actor->user_id;
-		account = actor->account_id;
+		*requester = actor->user_id;
+		*account = actor->account_id;
 	} else {
-		resolve_people(c, actor, now, in, &requester, &account, &one);
+		resolve_people(c, actor, now, in, requester, account, &one);
 		bad |= gather(err, &one);
 	}
 	json_t *as = json_object_get(in, "assignee");
 	json_t *gr = json_object_get(in, "group");
 	if (as) {
-		assignee_resolve(c, as, &assignee, "assignee", &one);
+		assignee_resolve(c, as, assignee, "assignee", &one);
 		bad |= gather(err, &one);
 	}
 	if (gr && !json_is_null(gr)) {
-		cb_dir_resolve_group(c, gr, &group, "group", &one);
+		cb_dir_resolve_group(c, gr, group, "group", &one);
 		bad |= gather(err, &one);
 	}
-	if (bad) {
-		json_decref(tags);
-		return cb_err_summarize(err);
-	}
+	return bad;
+}
 
-	cb_ticket t;
-	cb_ticket_init(&t); /* its id comes from the database (cb_eventlog_emit_created) */
-
+/* The `created` event's data of a checked and resolved new ticket; it takes
+ * tags over. */
+static json_t *create_doc(json_t *in, json_t *tags, int64_t requester, int64_t account,
+			  int64_t assignee, int64_t group, cb_err *err)
+{
 	json_t *d = json_object();
 	json_object_set(d, "subject", json_object_get(in, "subject"));
 	json_object_set_new(d, "description",
@@ -509,7 +512,33 @@ int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in
 		json_object_set(d, "external_id", ext);
 	if (json_is_integer(json_object_get(in, "followup_of")))
 		json_object_set(d, "followup_of", json_object_get(in, "followup_of"));
+	return d;
+}
 
+int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
+		     int64_t *out_id, cb_err *err)
+{
+	if (!json_is_object(in))
+		return cb_err_set(err, CB_E_INVALID, "", "a ticket must be a JSON object");
+	if (actor->role == CB_ROLE_CUSTOMER && create_check_customer_keys(in, err))
+		return -1;
+	/* the shape of every field first, each bad one named */
+	json_t *tags = NULL;
+	cb_ms at = now;
+	if (create_check_shape(in, flags, &tags, &at, err)) {
+		json_decref(tags);
+		return cb_err_summarize(err);
+	}
+	/* then the references, again each bad one named */
+	int64_t requester = 0, account = 0, assignee = 0, group = 0;
+	if (create_resolve(c, actor, now, in, &requester, &account, &assignee, &group, err)) {
+		json_decref(tags);
+		return cb_err_summarize(err);
+	}
+
+	cb_ticket t;
+	cb_ticket_init(&t); /* its id comes from the database (cb_eventlog_emit_created) */
+	json_t *d = create_doc(in, tags, requester, account, assignee, group, err);
 	int rc = cb_eventlog_emit_created(c, &t, at, actor->user_id, d, NULL, err);
 	if (rc == 0 && assignee) {
 		/* assigning a person at creation opens the ticket (docs/metrics.md section 3) */
@@ -836,6 +865,180 @@ static int import_author(cb_conn *c, json_t *ev, cb_actor *out, int required, cb
 	return 0;
 }
 
+/* Each import_* step validates one kind of imported event and appends it to
+ * the loaded ticket; the caller saves the ticket. */
+static int import_comment(cb_conn *c, cb_ticket *t, cb_ms at, const cb_actor *who, json_t *ev,
+			  cb_err *err)
+{
+	static const char *const k[] = {"at", "type", "author", "public", "body", NULL};
+	if (cb_json_check_keys(ev, k, "", err) || want_string(ev, "body", 1, 0, MAX_TEXT, "", err))
+		return -1;
+	json_t *pv = json_object_get(ev, "public");
+	if (pv && !json_is_boolean(pv))
+		return cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
+	return add_comment(c, t, who->role == CB_ROLE_CUSTOMER ? CB_SIDE_REQUESTER : CB_SIDE_AGENT,
+			   who->user_id, at, json_string_value(json_object_get(ev, "body")),
+			   pv ? json_is_true(pv) : 1, NULL, err);
+}
+
+static int import_status(cb_conn *c, cb_ticket *t, cb_ms at, const cb_actor *who, json_t *ev,
+			 cb_err *err)
+{
+	static const char *const k[] = {"at", "type", "author", "status", NULL};
+	cb_status to;
+	if (cb_json_check_keys(ev, k, "", err))
+		return -1;
+	if (cb_status_parse(json_string_value(json_object_get(ev, "status")), &to))
+		return cb_err_set(err, CB_E_INVALID, "status", "unknown status");
+	cb_status steps[2];
+	int n = 0;
+	int rc = cb_ticket_decide_status(t, to, steps, &n, err);
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = emit_status(c, t, steps[i], 0, at, who->user_id, err);
+	return rc;
+}
+
+/* The fields an update event (priority, assign, category, tags, fields,
+ * account) must carry besides its keys. */
+static int import_update_check(cb_evtype type, json_t *ev, cb_err *err)
+{
+	static const char *const kp[] = {"at", "type", "author", "priority", NULL};
+	static const char *const ka[] = {"at", "type", "author", "assignee", "group", NULL};
+	static const char *const kc[] = {"at", "type", "author", "category", NULL};
+	static const char *const kt[] = {"at", "type", "author", "tags", NULL};
+	static const char *const kf[] = {"at", "type", "author", "subject", "description",
+					 "environment", "custom_fields", NULL};
+	static const char *const kacc[] = {"at", "type", "author", "account", NULL};
+	const char *const *k = type == CB_EV_PRIORITY ? kp : type == CB_EV_ASSIGN ? ka
+			     : type == CB_EV_CATEGORY ? kc : type == CB_EV_TAGS ? kt
+			     : type == CB_EV_FIELDS ? kf : kacc;
+	if (cb_json_check_keys(ev, k, "", err))
+		return -1;
+	if (type == CB_EV_PRIORITY && !json_object_get(ev, "priority"))
+		return cb_err_set(err, CB_E_INVALID, "priority", "is required");
+	if (type == CB_EV_CATEGORY) {
+		if (!json_object_get(ev, "category"))
+			return cb_err_set(err, CB_E_INVALID, "category", "is required");
+		if (want_string(ev, "category", 0, 1, MAX_CATEGORY, "", err))
+			return -1;
+	}
+	if (type == CB_EV_TAGS && !json_object_get(ev, "tags"))
+		return cb_err_set(err, CB_E_INVALID, "tags", "is required");
+	if (type == CB_EV_ACCOUNT && !json_object_get(ev, "account"))
+		return cb_err_set(err, CB_E_INVALID, "account", "is required");
+	if (type == CB_EV_FIELDS) {
+		json_t *subj = json_object_get(ev, "subject");
+		if (want_string(ev, "subject", 0, 0, MAX_SUBJECT, "", err) ||
+		    want_string(ev, "description", 0, 0, MAX_TEXT, "", err) ||
+		    want_kv(ev, "environment", "", err) || want_kv(ev, "custom_fields", "", err))
+			return -1;
+		if (subj && is_blank(json_string_value(subj)))
+			return cb_err_set(err, CB_E_INVALID, "subject", "must not be empty");
+		if (json_object_size(ev) <= 2 + (json_object_get(ev, "author") != NULL))
+			return cb_err_set(err, CB_E_INVALID, "type",
+					  "a fields event changes at least one of subject, description, environment, custom_fields");
+	}
+	return 0;
+}
+
+/* The same do_update() a PATCH runs, at the event's instant; it saves the
+ * ticket itself. */
+static int import_update(cb_conn *c, cb_ticket *t, cb_evtype type, cb_ms at, const cb_actor *who,
+			 json_t *ev, cb_err *err)
+{
+	if (import_update_check(type, ev, err))
+		return -1;
+	json_t *patch = json_object();
+	static const char *const keys[] = {"priority", "assignee", "group", "category",
+					   "tags", "subject", "description", "environment",
+					   "custom_fields", "account"};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (json_object_get(ev, keys[i]))
+			json_object_set(patch, keys[i], json_object_get(ev, keys[i]));
+	cb_actor a2 = *who;
+	int rc = do_update(c, &a2, at, t, patch, 0, err);
+	json_decref(patch);
+	return rc;
+}
+
+/* Escalation steps and survey answers: recorded on the timeline; escalation
+ * steps also move the escalation row. */
+static int import_timeline(cb_conn *c, cb_ticket *t, int64_t id, cb_evtype type, cb_ms at,
+			   const cb_actor *who, json_t *ev, cb_err *err)
+{
+	json_t *d = json_deep_copy(ev);
+	json_object_del(d, "at");
+	json_object_del(d, "type");
+	json_object_del(d, "author");
+	if (type == CB_EV_ESCALATION) {
+		json_t *g = json_object_get(d, "group");
+		int64_t gid = 0;
+		if (g && cb_dir_resolve_group(c, g, &gid, "group", err)) {
+			json_decref(d);
+			return -1;
+		}
+		if (g)
+			json_object_set_new(d, "group", json_integer(gid));
+	}
+	/* imported escalation steps keep the escalations table in step */
+	if (type != CB_EV_CSAT && type != CB_EV_CES &&
+	    cb_escalation_import(c, id, type, at, who->user_id, d, err)) {
+		json_decref(d);
+		return -1;
+	}
+	if (type == CB_EV_CSAT || type == CB_EV_CES) {
+		json_t *s = json_object_get(d, "score");
+		int max = type == CB_EV_CSAT ? 5 : 7;
+		if (!json_is_integer(s) || json_integer_value(s) < 1 || json_integer_value(s) > max) {
+			json_decref(d);
+			return cb_err_set(err, CB_E_INVALID, "score", "must be an integer from 1 to %d", max);
+		}
+	}
+	return cb_eventlog_emit(c, t, type, at, who->user_id, d, NULL, err);
+}
+
+/* Links to objects of their own: the import keeps them as history (the
+ * exported names, not local ids; see app/ticket/import.h). */
+static int import_link(cb_conn *c, cb_ticket *t, cb_evtype type, cb_ms at, const cb_actor *who,
+		       json_t *ev, cb_err *err)
+{
+	static const char *const kart[] = {"at", "type", "author", "title",
+					   "article_type", "visibility", NULL};
+	static const char *const kdef[] = {"at", "type", "author", "action", "tracker", "key",
+					   NULL};
+	static const char *const kpro[] = {"at", "type", "author", "action", "problem", NULL};
+	static const char *const kinc[] = {"at", "type", "author", "action", "incident", NULL};
+	const char *const *k = type == CB_EV_ARTICLE_LINKED ? kart : type == CB_EV_DEFECT ? kdef
+			     : type == CB_EV_PROBLEM ? kpro : kinc;
+	if (cb_json_check_keys(ev, k, "", err))
+		return -1;
+	int rc = 0;
+	json_t *d = json_object();
+	const char *const *names = k + 3;
+	for (int i = 0; names[i]; i++) {
+		json_t *v = json_object_get(ev, names[i]);
+		if (!v)
+			continue;
+		if (!json_is_string(v) || json_string_length(v) > MAX_TEXT) {
+			rc = cb_err_set(err, CB_E_INVALID, names[i], "must be a string");
+			break;
+		}
+		/* the title of a problem or incident: the local id key stays free */
+		const char *as = !strcmp(names[i], "article_type")                     ? "type"
+				 : type == CB_EV_PROBLEM && !strcmp(names[i], "problem")   ? "problem_title"
+				 : type == CB_EV_INCIDENT && !strcmp(names[i], "incident") ? "incident_title"
+											   : names[i];
+		json_object_set(d, as, v);
+	}
+	if (rc == 0 && type != CB_EV_ARTICLE_LINKED && !json_object_get(d, "action"))
+		rc = cb_err_set(err, CB_E_INVALID, "action", "is required");
+	if (rc) {
+		json_decref(d);
+		return rc;
+	}
+	return cb_eventlog_emit(c, t, type, at, who->user_id, d, NULL, err);
+}
+
 int cb_ticketsvc_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
 			   cb_err *err)
 {
@@ -869,199 +1072,35 @@ int cb_ticketsvc_import_event(cb_conn *c, const cb_actor *system, int64_t id, js
 		goto out;
 	}
 	switch (type) {
-	case CB_EV_COMMENT: {
-		static const char *const k[] = {"at", "type", "author", "public", "body", NULL};
-		if (cb_json_check_keys(ev, k, "", err) || want_string(ev, "body", 1, 0, MAX_TEXT, "", err)) {
-			rc = -1;
-			break;
-		}
-		json_t *pv = json_object_get(ev, "public");
-		if (pv && !json_is_boolean(pv)) {
-			rc = cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
-			break;
-		}
-		rc = add_comment(c, &t, who.role == CB_ROLE_CUSTOMER ? CB_SIDE_REQUESTER : CB_SIDE_AGENT,
-				 who.user_id, at, json_string_value(json_object_get(ev, "body")),
-				 pv ? json_is_true(pv) : 1, NULL, err);
+	case CB_EV_COMMENT:
+		rc = import_comment(c, &t, at, &who, ev, err);
 		break;
-	}
-	case CB_EV_STATUS: {
-		static const char *const k[] = {"at", "type", "author", "status", NULL};
-		cb_status to;
-		if (cb_json_check_keys(ev, k, "", err)) {
-			rc = -1;
-			break;
-		}
-		if (cb_status_parse(json_string_value(json_object_get(ev, "status")), &to)) {
-			rc = cb_err_set(err, CB_E_INVALID, "status", "unknown status");
-			break;
-		}
-		cb_status steps[2];
-		int n = 0;
-		rc = cb_ticket_decide_status(&t, to, steps, &n, err);
-		for (int i = 0; rc == 0 && i < n; i++)
-			rc = emit_status(c, &t, steps[i], 0, at, who.user_id, err);
+	case CB_EV_STATUS:
+		rc = import_status(c, &t, at, &who, ev, err);
 		break;
-	}
 	case CB_EV_PRIORITY:
 	case CB_EV_ASSIGN:
 	case CB_EV_CATEGORY:
 	case CB_EV_TAGS:
 	case CB_EV_FIELDS:
-	case CB_EV_ACCOUNT: {
-		/* the same do_update() a PATCH runs, at the event's instant */
-		static const char *const kp[] = {"at", "type", "author", "priority", NULL};
-		static const char *const ka[] = {"at", "type", "author", "assignee", "group", NULL};
-		static const char *const kc[] = {"at", "type", "author", "category", NULL};
-		static const char *const kt[] = {"at", "type", "author", "tags", NULL};
-		static const char *const kf[] = {"at", "type", "author", "subject", "description",
-						 "environment", "custom_fields", NULL};
-		static const char *const kacc[] = {"at", "type", "author", "account", NULL};
-		const char *const *k = type == CB_EV_PRIORITY ? kp : type == CB_EV_ASSIGN ? ka
-				     : type == CB_EV_CATEGORY ? kc : type == CB_EV_TAGS ? kt
-				     : type == CB_EV_FIELDS ? kf : kacc;
-		if (cb_json_check_keys(ev, k, "", err)) {
-			rc = -1;
-			break;
-		}
-		if (type == CB_EV_PRIORITY && !json_object_get(ev, "priority")) {
-			rc = cb_err_set(err, CB_E_INVALID, "priority", "is required");
-			break;
-		}
-		if (type == CB_EV_CATEGORY) {
-			if (!json_object_get(ev, "category")) {
-				rc = cb_err_set(err, CB_E_INVALID, "category", "is required");
-				break;
-			}
-			if (want_string(ev, "category", 0, 1, MAX_CATEGORY, "", err)) {
-				rc = -1;
-				break;
-			}
-		}
-		if (type == CB_EV_TAGS && !json_object_get(ev, "tags")) {
-			rc = cb_err_set(err, CB_E_INVALID, "tags", "is required");
-			break;
-		}
-		if (type == CB_EV_ACCOUNT && !json_object_get(ev, "account")) {
-			rc = cb_err_set(err, CB_E_INVALID, "account", "is required");
-			break;
-		}
-		if (type == CB_EV_FIELDS) {
-			json_t *subj = json_object_get(ev, "subject");
-			if (want_string(ev, "subject", 0, 0, MAX_SUBJECT, "", err) ||
-			    want_string(ev, "description", 0, 0, MAX_TEXT, "", err) ||
-			    want_kv(ev, "environment", "", err) || want_kv(ev, "custom_fields", "", err)) {
-				rc = -1;
-				break;
-			}
-			if (subj && is_blank(json_string_value(subj))) {
-				rc = cb_err_set(err, CB_E_INVALID, "subject", "must not be empty");
-				break;
-			}
-			if (json_object_size(ev) <= 2 + (json_object_get(ev, "author") != NULL)) {
-				rc = cb_err_set(err, CB_E_INVALID, "type",
-						"a fields event changes at least one of subject, description, environment, custom_fields");
-				break;
-			}
-		}
-		json_t *patch = json_object();
-		static const char *const keys[] = {"priority", "assignee", "group", "category",
-						   "tags", "subject", "description", "environment",
-						   "custom_fields", "account"};
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			if (json_object_get(ev, keys[i]))
-				json_object_set(patch, keys[i], json_object_get(ev, keys[i]));
-		cb_actor a2 = who;
-		rc = do_update(c, &a2, at, &t, patch, 0, err);
-		json_decref(patch);
+	case CB_EV_ACCOUNT:
+		rc = import_update(c, &t, type, at, &who, ev, err);
 		goto out; /* do_update saved */
-	}
 	case CB_EV_ESCALATION:
 	case CB_EV_ESCALATION_ACK:
 	case CB_EV_ESCALATION_ACCEPTED:
 	case CB_EV_ESCALATION_RETURNED:
 	case CB_EV_ESCALATION_RESOLVED:
 	case CB_EV_CSAT:
-	case CB_EV_CES: {
-		/* recorded on the timeline; escalation steps also move the escalation row */
-		json_t *d = json_deep_copy(ev);
-		json_object_del(d, "at");
-		json_object_del(d, "type");
-		json_object_del(d, "author");
-		if (type == CB_EV_ESCALATION) {
-			json_t *g = json_object_get(d, "group");
-			int64_t gid = 0;
-			if (g && cb_dir_resolve_group(c, g, &gid, "group", err)) {
-				json_decref(d);
-				rc = -1;
-				break;
-			}
-			if (g)
-				json_object_set_new(d, "group", json_integer(gid));
-		}
-		/* imported escalation steps keep the escalations table in step */
-		if (type != CB_EV_CSAT && type != CB_EV_CES &&
-		    cb_escalation_import(c, id, type, at, who.user_id, d, err)) {
-			json_decref(d);
-			rc = -1;
-			break;
-		}
-		if (type == CB_EV_CSAT || type == CB_EV_CES) {
-			json_t *s = json_object_get(d, "score");
-			int max = type == CB_EV_CSAT ? 5 : 7;
-			if (!json_is_integer(s) || json_integer_value(s) < 1 || json_integer_value(s) > max) {
-				json_decref(d);
-				rc = cb_err_set(err, CB_E_INVALID, "score", "must be an integer from 1 to %d", max);
-				break;
-			}
-		}
-		rc = cb_eventlog_emit(c, &t, type, at, who.user_id, d, NULL, err);
+	case CB_EV_CES:
+		rc = import_timeline(c, &t, id, type, at, &who, ev, err);
 		break;
-	}
 	case CB_EV_ARTICLE_LINKED:
 	case CB_EV_DEFECT:
 	case CB_EV_PROBLEM:
-	case CB_EV_INCIDENT: {
-		/* links to objects of their own: the import keeps them as history
-		 * (the exported names, not local ids; see app/ticket/import.h) */
-		static const char *const kart[] = {"at", "type", "author", "title",
-						   "article_type", "visibility", NULL};
-		static const char *const kdef[] = {"at", "type", "author", "action", "tracker", "key",
-						   NULL};
-		static const char *const kpro[] = {"at", "type", "author", "action", "problem", NULL};
-		static const char *const kinc[] = {"at", "type", "author", "action", "incident", NULL};
-		const char *const *k = type == CB_EV_ARTICLE_LINKED ? kart : type == CB_EV_DEFECT ? kdef
-				     : type == CB_EV_PROBLEM ? kpro : kinc;
-		if (cb_json_check_keys(ev, k, "", err)) {
-			rc = -1;
-			break;
-		}
-		json_t *d = json_object();
-		const char *const *names = k + 3;
-		for (int i = 0; names[i]; i++) {
-			json_t *v = json_object_get(ev, names[i]);
-			if (!v)
-				continue;
-			if (!json_is_string(v) || json_string_length(v) > MAX_TEXT) {
-				rc = cb_err_set(err, CB_E_INVALID, names[i], "must be a string");
-				break;
-			}
-			/* the title of a problem or incident: the local id key stays free */
-			const char *as = !strcmp(names[i], "article_type")                     ? "type"
-					 : type == CB_EV_PROBLEM && !strcmp(names[i], "problem")   ? "problem_title"
-					 : type == CB_EV_INCIDENT && !strcmp(names[i], "incident") ? "incident_title"
-												   : names[i];
-			json_object_set(d, as, v);
-		}
-		if (rc == 0 && type != CB_EV_ARTICLE_LINKED && !json_object_get(d, "action"))
-			rc = cb_err_set(err, CB_E_INVALID, "action", "is required");
-		if (rc) {
-			json_decref(d);
-			break;
-		}
-		rc = cb_eventlog_emit(c, &t, type, at, who.user_id, d, NULL, err);
+	case CB_EV_INCIDENT:
+		rc = import_link(c, &t, type, at, &who, ev, err);
 		break;
-	}
 	case CB_EV_CREATED:
 	case CB_EV_SLA:
 	case CB_EV__COUNT:
