@@ -570,13 +570,10 @@ static int json_equal_or_null(json_t *a, json_t *b)
 	return json_equal(a, b);
 }
 
-static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t, json_t *in, int refresh,
-		     cb_err *err)
+/* Each update_* step appends the events of one part of a PATCH (nothing
+ * when that part does not change the ticket). */
+static int update_fields(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in, cb_err *err)
 {
-	int64_t who = actor->user_id;
-	if (t->status == CB_ST_CLOSED)
-		return cb_err_set(err, CB_E_CONFLICT, "status", "the ticket is closed");
-	/* fields */
 	json_t *fd = json_object();
 	static const char *const fkeys[] = {"subject", "description", "environment", "custom_fields"};
 	for (size_t i = 0; i < 4; i++) {
@@ -591,7 +588,6 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 		json_decref(fd);
 	if (rc)
 		return -1;
-	/* category */
 	json_t *cat = json_object_get(in, "category");
 	if (cat && !json_equal_or_null(cat, json_object_get(t->doc, "category"))) {
 		json_t *d = json_object();
@@ -600,24 +596,111 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 		if (cb_eventlog_emit(c, t, CB_EV_CATEGORY, now, who, d, NULL, err))
 			return -1;
 	}
-	/* tags */
-	int tags_changed = 0;
+	return 0;
+}
+
+static int update_tags(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in,
+		       int *tags_changed, cb_err *err)
+{
 	json_t *tv = json_object_get(in, "tags");
-	if (tv) {
-		json_t *tags = NULL;
-		if (json_is_null(tv))
-			tags = json_array();
-		else if (want_tags(tv, "tags", &tags, err))
+	if (!tv)
+		return 0;
+	json_t *tags = NULL;
+	if (json_is_null(tv))
+		tags = json_array();
+	else if (want_tags(tv, "tags", &tags, err))
+		return -1;
+	if (!json_equal(tags, json_object_get(t->doc, "tags"))) {
+		*tags_changed = 1;
+		if (cb_eventlog_emit(c, t, CB_EV_TAGS, now, who, json_pack("{s:o}", "tags", tags), NULL, err))
 			return -1;
-		if (!json_equal(tags, json_object_get(t->doc, "tags"))) {
-			tags_changed = 1;
-			if (cb_eventlog_emit(c, t, CB_EV_TAGS, now, who, json_pack("{s:o}", "tags", tags), NULL, err))
-				return -1;
-		} else {
-			json_decref(tags);
-		}
+	} else {
+		json_decref(tags);
 	}
-	/* priority */
+	return 0;
+}
+
+static int update_account(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in, cb_err *err)
+{
+	json_t *acc = json_object_get(in, "account");
+	if (!acc)
+		return 0;
+	int64_t a = 0;
+	if (!json_is_null(acc) && cb_dir_resolve_account(c, acc, &a, "account", err))
+		return -1;
+	if (a != t->account_id) {
+		json_t *d = json_object();
+		json_object_set_new(d, "from", t->account_id ? json_integer(t->account_id) : json_null());
+		json_object_set_new(d, "to", a ? json_integer(a) : json_null());
+		if (cb_eventlog_emit(c, t, CB_EV_ACCOUNT, now, who, d, NULL, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int update_assignment(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in,
+			     cb_err *err)
+{
+	json_t *as = json_object_get(in, "assignee");
+	json_t *gr = json_object_get(in, "group");
+	if (!as && !gr)
+		return 0;
+	int64_t assignee = t->assignee_id, group = t->group_id;
+	if (as && assignee_resolve(c, as, &assignee, "assignee", err))
+		return -1;
+	if (gr) {
+		if (json_is_null(gr))
+			group = 0;
+		else if (cb_dir_resolve_group(c, gr, &group, "group", err))
+			return -1;
+	}
+	if (assignee != t->assignee_id || group != t->group_id) {
+		json_t *d = json_object();
+		if (assignee != t->assignee_id)
+			json_object_set_new(d, "assignee", assignee ? json_integer(assignee) : json_null());
+		if (group != t->group_id)
+			json_object_set_new(d, "group", group ? json_integer(group) : json_null());
+		int64_t before = t->assignee_id;
+		if (cb_eventlog_emit(c, t, CB_EV_ASSIGN, now, who, d, NULL, err))
+			return -1;
+		cb_status to;
+		if (assignee != before && cb_ticket_assign_effect(t, assignee, &to) &&
+		    emit_status(c, t, to, 1, now, who, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int update_status(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in, cb_err *err)
+{
+	json_t *sv = json_object_get(in, "status");
+	if (!sv)
+		return 0;
+	cb_status to;
+	if (cb_status_parse(json_string_value(sv), &to))
+		return cb_err_set(err, CB_E_INVALID, "status",
+				  "must be one of new, open, pending, on_hold, solved, closed");
+	cb_status steps[2];
+	int n = 0;
+	if (cb_ticket_decide_status(t, to, steps, &n, err))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (emit_status(c, t, steps[i], 0, now, who, err))
+			return -1;
+	return 0;
+}
+
+static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t, json_t *in, int refresh,
+		     cb_err *err)
+{
+	int64_t who = actor->user_id;
+	if (t->status == CB_ST_CLOSED)
+		return cb_err_set(err, CB_E_CONFLICT, "status", "the ticket is closed");
+	if (update_fields(c, t, now, who, in, err))
+		return -1;
+	int tags_changed = 0;
+	if (update_tags(c, t, now, who, in, &tags_changed, err))
+		return -1;
 	int prio;
 	if (json_object_get(in, "priority") && want_priority(in, "", &prio, err) == 0 &&
 	    prio != t->priority) {
@@ -629,63 +712,11 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 	}
 	if (err->code)
 		return -1;
-	/* account */
-	json_t *acc = json_object_get(in, "account");
-	if (acc) {
-		int64_t a = 0;
-		if (!json_is_null(acc) && cb_dir_resolve_account(c, acc, &a, "account", err))
-			return -1;
-		if (a != t->account_id) {
-			json_t *d = json_object();
-			json_object_set_new(d, "from", t->account_id ? json_integer(t->account_id) : json_null());
-			json_object_set_new(d, "to", a ? json_integer(a) : json_null());
-			if (cb_eventlog_emit(c, t, CB_EV_ACCOUNT, now, who, d, NULL, err))
-				return -1;
-		}
-	}
-	/* assignment */
-	json_t *as = json_object_get(in, "assignee");
-	json_t *gr = json_object_get(in, "group");
-	if (as || gr) {
-		int64_t assignee = t->assignee_id, group = t->group_id;
-		if (as && assignee_resolve(c, as, &assignee, "assignee", err))
-			return -1;
-		if (gr) {
-			if (json_is_null(gr))
-				group = 0;
-			else if (cb_dir_resolve_group(c, gr, &group, "group", err))
-				return -1;
-		}
-		if (assignee != t->assignee_id || group != t->group_id) {
-			json_t *d = json_object();
-			if (assignee != t->assignee_id)
-				json_object_set_new(d, "assignee", assignee ? json_integer(assignee) : json_null());
-			if (group != t->group_id)
-				json_object_set_new(d, "group", group ? json_integer(group) : json_null());
-			int64_t before = t->assignee_id;
-			if (cb_eventlog_emit(c, t, CB_EV_ASSIGN, now, who, d, NULL, err))
-				return -1;
-			cb_status to;
-			if (assignee != before && cb_ticket_assign_effect(t, assignee, &to) &&
-			    emit_status(c, t, to, 1, now, who, err))
-				return -1;
-		}
-	}
+	if (update_account(c, t, now, who, in, err) || update_assignment(c, t, now, who, in, err))
+		return -1;
 	/* status last */
-	json_t *sv = json_object_get(in, "status");
-	if (sv) {
-		cb_status to;
-		if (cb_status_parse(json_string_value(sv), &to))
-			return cb_err_set(err, CB_E_INVALID, "status",
-					  "must be one of new, open, pending, on_hold, solved, closed");
-		cb_status steps[2];
-		int n = 0;
-		if (cb_ticket_decide_status(t, to, steps, &n, err))
-			return -1;
-		for (int i = 0; i < n; i++)
-			if (emit_status(c, t, steps[i], 0, now, who, err))
-				return -1;
-	}
+	if (update_status(c, t, now, who, in, err))
+		return -1;
 	if (cb_eventlog_save(c, t, 0, tags_changed, err))
 		return -1;
 	return refresh ? cb_pipeline_project(c, NULL, t->id, now, CB_PROJECT_ALL, err) : 0;
@@ -1489,41 +1520,41 @@ static int parse_list(const char *s, const char **out, int max)
 	}
 }
 
-int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_filter *f, int limit,
-		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err)
+/* The status and priority lists of a list filter, parsed into tq (which
+ * owns them, also on failure) and checked. */
+static int list_parse_values(const cb_ticketsvc_filter *f, cb_tquery *tq, cb_err *err)
 {
-	cb_tquery tq = {.limit = limit + 1, .before_id = before};
-	int rc = -1;
-	cb_q *q = NULL;
-	char *tag_low = NULL;
-	tq.nstatus = parse_list(f->status, tq.status, CB_TQ_MAX_IN);
-	tq.npriority = parse_list(f->priority, tq.priority, CB_TQ_MAX_IN);
-	if (tq.nstatus < 0 || tq.npriority < 0) {
-		cb_err_set(err, CB_E_BADREQ, tq.nstatus < 0 ? "status" : "priority", "too many values");
-		tq.nstatus = tq.nstatus < 0 ? CB_TQ_MAX_IN : tq.nstatus;
-		tq.npriority = tq.npriority < 0 ? CB_TQ_MAX_IN : tq.npriority;
-		goto out;
+	tq->nstatus = parse_list(f->status, tq->status, CB_TQ_MAX_IN);
+	tq->npriority = parse_list(f->priority, tq->priority, CB_TQ_MAX_IN);
+	if (tq->nstatus < 0 || tq->npriority < 0) {
+		cb_err_set(err, CB_E_BADREQ, tq->nstatus < 0 ? "status" : "priority", "too many values");
+		tq->nstatus = tq->nstatus < 0 ? CB_TQ_MAX_IN : tq->nstatus;
+		tq->npriority = tq->npriority < 0 ? CB_TQ_MAX_IN : tq->npriority;
+		return -1;
 	}
-	for (int i = 0; i < tq.nstatus; i++) {
+	for (int i = 0; i < tq->nstatus; i++) {
 		cb_status s;
-		if (cb_status_parse(tq.status[i], &s)) {
-			cb_err_set(err, CB_E_BADREQ, "status", "unknown status: %s", tq.status[i]);
-			goto out;
-		}
+		if (cb_status_parse(tq->status[i], &s))
+			return cb_err_set(err, CB_E_BADREQ, "status", "unknown status: %s", tq->status[i]);
 	}
-	for (int i = 0; i < tq.npriority; i++) {
+	for (int i = 0; i < tq->npriority; i++) {
 		int p;
-		if (cb_priority_parse(tq.priority[i], &p)) {
-			cb_err_set(err, CB_E_BADREQ, "priority", "unknown priority: %s", tq.priority[i]);
-			goto out;
-		}
+		if (cb_priority_parse(tq->priority[i], &p))
+			return cb_err_set(err, CB_E_BADREQ, "priority", "unknown priority: %s",
+					  tq->priority[i]);
 	}
-	/* references given in the query string: a number is an id, else a name/e-mail */
+	return 0;
+}
+
+/* References given in the query string: a number is an id, else a
+ * name/e-mail; an unknown one matches nothing (-1). */
+static int list_resolve_refs(cb_conn *c, const cb_ticketsvc_filter *f, cb_tquery *tq, cb_err *err)
+{
 	struct { const char *v; int64_t *out; int *none; const char *field; int kind; } refs[] = {
-		{f->assignee, &tq.assignee, &tq.assignee_none, "assignee", 0},
-		{f->group, &tq.group, &tq.group_none, "group", 1},
-		{f->account, &tq.account, NULL, "account", 2},
-		{f->requester, &tq.requester, NULL, "requester", 0},
+		{f->assignee, &tq->assignee, &tq->assignee_none, "assignee", 0},
+		{f->group, &tq->group, &tq->group_none, "group", 1},
+		{f->account, &tq->account, NULL, "account", 2},
+		{f->requester, &tq->requester, NULL, "requester", 0},
 	};
 	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
 		const char *v = refs[i].v;
@@ -1560,25 +1591,44 @@ int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_fil
 		}
 		json_decref(ref);
 		if (r)
-			goto out;
+			return -1;
 		*refs[i].out = id; /* -1 matches nothing */
 	}
-	if (viewer->role == CB_ROLE_CUSTOMER) {
-		/* filters on agent-side fields would reveal them */
-		struct { const char *v, *field; } hidden[] = {
-			{f->assignee, "assignee"}, {f->group, "group"}, {f->tag, "tag"},
-			{f->external_id, "external_id"}};
-		for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
-			if (hidden[i].v)
-				cb_err_add(err, CB_E_FORBIDDEN, hidden[i].field,
-					   "customers cannot filter by this field");
-		if (err->code)
-			goto out;
-		if (tq.account && tq.account != viewer->account_id)
-			tq.account = -1;
-		else
-			tq.account = viewer->account_id ? viewer->account_id : -1;
-	}
+	return 0;
+}
+
+/* A customer lists only their account's tickets and filters on no
+ * agent-side field (that would reveal it). */
+static int list_customer_scope(const cb_actor *viewer, const cb_ticketsvc_filter *f, cb_tquery *tq,
+			       cb_err *err)
+{
+	struct { const char *v, *field; } hidden[] = {
+		{f->assignee, "assignee"}, {f->group, "group"}, {f->tag, "tag"},
+		{f->external_id, "external_id"}};
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+		if (hidden[i].v)
+			cb_err_add(err, CB_E_FORBIDDEN, hidden[i].field,
+				   "customers cannot filter by this field");
+	if (err->code)
+		return -1;
+	if (tq->account && tq->account != viewer->account_id)
+		tq->account = -1;
+	else
+		tq->account = viewer->account_id ? viewer->account_id : -1;
+	return 0;
+}
+
+int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_filter *f, int limit,
+		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err)
+{
+	cb_tquery tq = {.limit = limit + 1, .before_id = before};
+	int rc = -1;
+	cb_q *q = NULL;
+	char *tag_low = NULL;
+	if (list_parse_values(f, &tq, err) || list_resolve_refs(c, f, &tq, err))
+		goto out;
+	if (viewer->role == CB_ROLE_CUSTOMER && list_customer_scope(viewer, f, &tq, err))
+		goto out;
 	if (f->tag) {
 		tag_low = cb_xstrdup(f->tag);
 		for (char *p = tag_low; *p; p++)
