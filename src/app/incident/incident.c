@@ -577,11 +577,13 @@ static int shape(json_t *in, int creating, cb_err *err)
 	return bad ? -1 : 0;
 }
 
-static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_t *in,
-		 int creating, cb_err *err)
+/* Each apply_* step checks and applies one part of an incident's input to
+ * the row, appending its history event unless the incident is being
+ * created. */
+static int apply_scalars(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *in, int creating,
+			 cb_err *err)
 {
 	json_t *v;
-	int64_t who = actor->user_id;
 	if ((v = json_object_get(in, "title"))) {
 		if (text_field(v, "title", 1, MAX_TITLE, err))
 			return -1;
@@ -616,6 +618,13 @@ static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_
 			return -1;
 		r->pub = p;
 	}
+	return 0;
+}
+
+static int apply_roles_cadence(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *in,
+			       int creating, cb_err *err)
+{
+	json_t *v;
 	for (int k = 0; k < 3; k++) {
 		if (!(v = json_object_get(in, role_keys[k])))
 			continue;
@@ -645,79 +654,111 @@ static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_
 		r->has_cadence = has;
 		r->cadence = has ? (int)m : 0;
 	}
-	if ((v = json_object_get(in, "accounts"))) {
-		if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
-			return cb_err_set(err, CB_E_INVALID, "accounts", "must be a list of at most %d accounts",
-					  MAX_REFS);
-		int64_t ids[MAX_REFS];
-		size_t i, n = 0;
-		json_t *a;
-		json_array_foreach(v, i, a) {
-			char f[48];
-			snprintf(f, sizeof f, "accounts[%zu]", i);
-			if (cb_dir_resolve_account(c, a, &ids[n++], f, err))
-				return -1;
-		}
-		if (set_ids(c, CB_SQL_INCIDENT_ACCOUNTS_CLEAR, CB_SQL_INCIDENT_ACCOUNT_ADD, r->id, ids, n, err))
-			return -1;
-		if (!creating && ev_add(c, r->id, now, who, "accounts", 0,
-					json_pack("{s:o}", "accounts", ids_json(ids, n)), NULL, err))
+	return 0;
+}
+
+static int apply_accounts(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *v, int creating,
+			  cb_err *err)
+{
+	if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
+		return cb_err_set(err, CB_E_INVALID, "accounts", "must be a list of at most %d accounts",
+				  MAX_REFS);
+	int64_t ids[MAX_REFS];
+	size_t i, n = 0;
+	json_t *a;
+	json_array_foreach(v, i, a) {
+		char f[48];
+		snprintf(f, sizeof f, "accounts[%zu]", i);
+		if (cb_dir_resolve_account(c, a, &ids[n++], f, err))
 			return -1;
 	}
+	if (set_ids(c, CB_SQL_INCIDENT_ACCOUNTS_CLEAR, CB_SQL_INCIDENT_ACCOUNT_ADD, r->id, ids, n, err))
+		return -1;
+	if (!creating && ev_add(c, r->id, now, who, "accounts", 0,
+				json_pack("{s:o}", "accounts", ids_json(ids, n)), NULL, err))
+		return -1;
+	return 0;
+}
+
+static int apply_components(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *v,
+			    int creating, cb_err *err)
+{
+	if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
+		return cb_err_set(err, CB_E_INVALID, "components",
+				  "must be a list of at most %d component ids or names", MAX_REFS);
+	int64_t ids[MAX_REFS];
+	size_t i, n = 0;
+	json_t *a;
+	json_array_foreach(v, i, a) {
+		char f[48];
+		snprintf(f, sizeof f, "components[%zu]", i);
+		if (resolve_component(c, a, f, &ids[n++], err))
+			return -1;
+	}
+	if (set_ids(c, CB_SQL_INCIDENT_COMPONENTS_CLEAR, CB_SQL_INCIDENT_COMPONENT_ADD, r->id, ids,
+		    n, err))
+		return -1;
+	if (!creating && ev_add(c, r->id, now, who, "components", 0,
+				json_pack("{s:o}", "components", ids_json(ids, n)), NULL, err))
+		return -1;
+	return 0;
+}
+
+/* component_states: each named component joins the incident and moves to
+ * its state. */
+static int apply_component_states(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r,
+				  json_t *states, cb_err *err)
+{
+	const char *name;
+	json_t *st;
+	json_object_foreach(states, name, st) {
+		char f[160];
+		snprintf(f, sizeof f, "component_states.%.100s", name);
+		int64_t comp;
+		cb_comp_state s;
+		if (cb_q_one_by_text(c, CB_SQL_COMPONENT_BY_NAME, name, &comp, err) != 1)
+			return cb_err_set(err, CB_E_INVALID, f, "no such component");
+		if (cb_comp_state_parse(json_string_value(st), &s))
+			return cb_err_set(err, CB_E_INVALID, f,
+					  "must be one of operational, degraded_performance, "
+					  "partial_outage, major_outage, under_maintenance");
+		json_t *cur = cb_component_get(c, comp, err);
+		if (!cur)
+			return -1;
+		char from[32];
+		snprintf(from, sizeof from, "%s", json_string_value(json_object_get(cur, "state")));
+		json_decref(cur);
+		cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_COMPONENT_ADD, err);
+		if (!q)
+			return -1;
+		cb_q_bind_i64(q, 1, r->id);
+		cb_q_bind_i64(q, 2, comp);
+		if (cb_q_exec(q, err) ||
+		    set_component_state(c, actor, now, r->id, comp, from, cb_comp_state_name(s), err))
+			return -1;
+	}
+	return 0;
+}
+
+static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_t *in,
+		 int creating, cb_err *err)
+{
+	json_t *v;
+	int64_t who = actor->user_id;
+	if (apply_scalars(c, now, who, r, in, creating, err) ||
+	    apply_roles_cadence(c, now, who, r, in, creating, err))
+		return -1;
+	if ((v = json_object_get(in, "accounts")) && apply_accounts(c, now, who, r, v, creating, err))
+		return -1;
 	json_t *states = json_object_get(in, "component_states");
 	if (states && !json_is_object(states))
 		return cb_err_set(err, CB_E_INVALID, "component_states",
 				  "must be an object of component name to state");
-	if ((v = json_object_get(in, "components"))) {
-		if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
-			return cb_err_set(err, CB_E_INVALID, "components",
-					  "must be a list of at most %d component ids or names", MAX_REFS);
-		int64_t ids[MAX_REFS];
-		size_t i, n = 0;
-		json_t *a;
-		json_array_foreach(v, i, a) {
-			char f[48];
-			snprintf(f, sizeof f, "components[%zu]", i);
-			if (resolve_component(c, a, f, &ids[n++], err))
-				return -1;
-		}
-		if (set_ids(c, CB_SQL_INCIDENT_COMPONENTS_CLEAR, CB_SQL_INCIDENT_COMPONENT_ADD, r->id, ids,
-			    n, err))
-			return -1;
-		if (!creating && ev_add(c, r->id, now, who, "components", 0,
-					json_pack("{s:o}", "components", ids_json(ids, n)), NULL, err))
-			return -1;
-	}
-	if (states) {
-		const char *name;
-		json_t *st;
-		json_object_foreach(states, name, st) {
-			char f[160];
-			snprintf(f, sizeof f, "component_states.%.100s", name);
-			int64_t comp;
-			cb_comp_state s;
-			if (cb_q_one_by_text(c, CB_SQL_COMPONENT_BY_NAME, name, &comp, err) != 1)
-				return cb_err_set(err, CB_E_INVALID, f, "no such component");
-			if (cb_comp_state_parse(json_string_value(st), &s))
-				return cb_err_set(err, CB_E_INVALID, f,
-						  "must be one of operational, degraded_performance, "
-						  "partial_outage, major_outage, under_maintenance");
-			json_t *cur = cb_component_get(c, comp, err);
-			if (!cur)
-				return -1;
-			char from[32];
-			snprintf(from, sizeof from, "%s", json_string_value(json_object_get(cur, "state")));
-			json_decref(cur);
-			cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_COMPONENT_ADD, err);
-			if (!q)
-				return -1;
-			cb_q_bind_i64(q, 1, r->id);
-			cb_q_bind_i64(q, 2, comp);
-			if (cb_q_exec(q, err) ||
-			    set_component_state(c, actor, now, r->id, comp, from, cb_comp_state_name(s), err))
-				return -1;
-		}
-	}
+	if ((v = json_object_get(in, "components")) &&
+	    apply_components(c, now, who, r, v, creating, err))
+		return -1;
+	if (states && apply_component_states(c, actor, now, r, states, err))
+		return -1;
 	if ((v = json_object_get(in, "status"))) {
 		if (!json_is_string(v))
 			return cb_err_set(err, CB_E_INVALID, "status", "must be a string");
