@@ -167,6 +167,7 @@ static const char serve_usage[] =
 	"--lmtp HOST:PORT also accepts mail from an MTA over LMTP (RFC 2033); IMAP\n"
 	"polling and outgoing SMTP are set through /api/v1/mail/settings.\n";
 
+/* long: the server's start-up sequence (signals, options, lock, jobs, listener) in order */
 static int cmd_serve(int argc, char **argv)
 {
 	if (cb_cli_wants_help(argc, argv)) {
@@ -432,6 +433,7 @@ static int demo_number(const char *opt, const char *v, long long lo, long long h
 	return 0;
 }
 
+/* long: every argument checked and named before anything runs, then the run */
 static int cmd_demo(int argc, char **argv)
 {
 	if (cb_cli_wants_help(argc, argv)) {

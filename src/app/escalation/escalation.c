@@ -739,6 +739,7 @@ int cb_escalation_queue(cb_conn *c, const char *status, const char *group, int l
 
 /* ---- import ---- */
 
+/* long: a flat switch over the imported escalation steps */
 int cb_escalation_import(cb_conn *c, int64_t ticket, cb_evtype type, cb_ms at, int64_t actor,
 			 json_t *data, cb_err *err)
 {

@@ -977,6 +977,7 @@ int cb_incident_timeline(cb_conn *c, int64_t id, int limit, int64_t after, json_
 	return 0;
 }
 
+/* long: check, notify the linked tickets and append the update in one transaction, in order */
 json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id,
 				json_t *in, cb_err *err)
 {

@@ -425,6 +425,7 @@ static int put_job(cb_conn *c, cb_ms due, const char *kind, int64_t id, int cloc
 static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kind, cb_ms at,
 		cb_err *err);
 
+/* long: clocks, timers, queue flags and KPI facts of one fold, in the order they depend on */
 int cb_slasvc_project(const cb_projection *p, cb_err *err)
 {
 	cb_conn *c = p->c;
