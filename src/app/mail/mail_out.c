@@ -934,8 +934,8 @@ struct smtp_conf {
 };
 
 /* One pass over the due outbox rows; *configured: an SMTP server is set
- * (the sleep that follows depends on it). */
-/* long: claim, send and mark the due rows; the steps share the batch */
+ * (the sleep that follows depends on it).
+ * long: claim, send and mark the due rows; the steps share the batch */
 static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configured, cb_err *err)
 {
 	*sent = *failed = 0;

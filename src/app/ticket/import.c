@@ -305,8 +305,8 @@ static int64_t last_event(cb_conn *c, int64_t ticket, const char *type, cb_err *
 }
 
 /* Stores the line's attachments (import.h): each is checked whole, every bad
- * field named as attachments[i].field; evids[i] is the row id of events[i]. */
-/* long: each attachment checked whole, every bad field named, then stored */
+ * field named as attachments[i].field; evids[i] is the row id of events[i].
+ * long: each attachment checked whole, every bad field named, then stored */
 static int import_attachments(cb_conn *c, int64_t ticket, cb_ms created, json_t *list,
 			      const int64_t *evids, size_t nev, int64_t created_ev, cb_err *err)
 {
@@ -820,8 +820,8 @@ static json_t *export_header(struct exporter *x, int64_t tid, const char *ext, c
 	return o;
 }
 
-/* One stored event in import shape; NULL when it is not exported. */
-/* long: a flat switch over event types */
+/* One stored event in import shape; NULL when it is not exported.
+ * long: a flat switch over event types */
 static json_t *export_event(struct exporter *x, cb_evtype type, cb_ms at, int64_t actor,
 			    json_t *d)
 {
