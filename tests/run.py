@@ -192,7 +192,8 @@ def run_fuzz_replay(bindir, only):
 
 def run_layers(only):
     """scripts/check_layers.py: one test per layering rule (SQL only in
-    src/store/, no include cycles, libraries in their layer)."""
+    src/store/, no include cycles, libraries in their layer, prefixes by
+    layer, functions that fit)."""
     if only and only not in "layers":
         return 0, 0
     out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "check_layers.py")],
