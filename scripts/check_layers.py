@@ -15,6 +15,9 @@ suite of `make test` (tests/run.py runs it; it also runs alone):
   and src/auth/; core/ reads no clock and does no I/O;
 - unit tests: tests/unit/ mirrors src/: every tests/unit/<path>.c but the
   runner (main.c) tests src/<path>.c (or a header-only src/<path>.h).
+- functions_fit: no function in src/**/*.c is longer than 80 lines (its
+  opening `{` to its closing `}` at column 0) unless the comment directly
+  above it, or its first line inside, says "long: <reason>".
 
 Prints one "ok - NAME" or "FAIL - NAME" line per rule, with the places that
 break it, and exits 1 when one fails."""
@@ -157,13 +160,80 @@ def check_unit_tests(files):
     return sorted(bad)
 
 
+MAX_FUNCTION_LINES = 80
+LONG_REASON = re.compile(r"\blong:\s*\S")
+
+
+def comment_above(lines, i):
+    """The comment block that ends on line i (0-based), or ""."""
+    if i < 0:
+        return ""
+    if lines[i].lstrip().startswith("//"):
+        j = i
+        while j - 1 >= 0 and lines[j - 1].lstrip().startswith("//"):
+            j -= 1
+        return "\n".join(lines[j:i + 1])
+    if not lines[i].rstrip().endswith("*/"):
+        return ""
+    j = i
+    while j >= 0 and "/*" not in lines[j]:
+        j -= 1
+    return "\n".join(lines[max(j, 0):i + 1])
+
+
+def comment_below(lines, i):
+    """The comment block that starts on line i (0-based), or ""."""
+    if i >= len(lines):
+        return ""
+    head = lines[i].lstrip()
+    if head.startswith("//"):
+        return lines[i]
+    if not head.startswith("/*"):
+        return ""
+    j = i
+    while j < len(lines) and "*/" not in lines[j]:
+        j += 1
+    return "\n".join(lines[i:j + 1])
+
+
+def check_function_length(files):
+    """Function definitions (a `{` at column 0 after the signature, which
+    starts at column 0 and continues on indented lines) longer than
+    MAX_FUNCTION_LINES, counted from the `{` line to the `}` at column 0."""
+    bad = []
+    for path, text in files:
+        if not path.endswith(".c"):
+            continue
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if not line.startswith("{"):
+                continue
+            start = i - 1
+            while start > 0 and lines[start][:1] in (" ", "\t"):
+                start -= 1
+            end = i + 1
+            while end < len(lines) and not lines[end].startswith("}"):
+                end += 1
+            length = end - i + 1
+            if length <= MAX_FUNCTION_LINES:
+                continue
+            m = re.search(r"(\w+)\s*\(", " ".join(lines[start:i]))
+            name = m.group(1) if m else "?"
+            if LONG_REASON.search(comment_above(lines, start - 1)) or \
+               LONG_REASON.search(comment_below(lines, i + 1)):
+                continue
+            bad.append(f"{path}:{start + 1} {name} ({length} lines)")
+    return bad
+
+
 def main():
     files = list(sources())
     failed = 0
     for name, fn in [("sql_only_in_store", check_sql), ("no_include_cycles", check_cycles),
                      ("libraries_in_their_layer", check_libs),
                      ("prefixes_say_the_layer", check_prefixes),
-                     ("unit_tests_mirror_src", check_unit_tests)]:
+                     ("unit_tests_mirror_src", check_unit_tests),
+                     ("functions_fit", check_function_length)]:
         bad = fn(files)
         if bad:
             failed += 1

@@ -193,7 +193,7 @@ def run_fuzz_replay(bindir, only):
 def run_layers(only):
     """scripts/check_layers.py: one test per layering rule (SQL only in
     src/store/, no include cycles, libraries in their layer, prefixes that
-    say the layer, tests/unit/ mirroring src/)."""
+    say the layer, tests/unit/ mirroring src/, functions that fit)."""
     if only and only not in "layers":
         return 0, 0
     out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "check_layers.py")],

@@ -65,6 +65,7 @@ static const char *route_label(int i)
 	return i < cb_routes_count ? cb_routes[i].name : "unmatched";
 }
 
+/* long: one Prometheus family per block, in exposition order */
 void cb_api_metrics_render(cb_req *req, cb_resp *resp)
 {
 	cb_buf b = {0};

@@ -167,63 +167,57 @@ static const char serve_usage[] =
 	"--lmtp HOST:PORT also accepts mail from an MTA over LMTP (RFC 2033); IMAP\n"
 	"polling and outgoing SMTP are set through /api/v1/mail/settings.\n";
 
-static int cmd_serve(int argc, char **argv)
+/* serve's HTTP and write-queue options into o (host is its buffer for the
+ * --listen host); 2 after naming a bad one. */
+static int serve_http_opts(int argc, char **argv, cb_http_opts *o, char *host, size_t hostlen,
+			   int *max_queue, int *max_wait)
 {
-	if (cb_cli_wants_help(argc, argv)) {
-		fputs(serve_usage, stdout);
-		return 0;
-	}
-	/* block the shutdown signals in every thread; the server sigwaits */
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-
-	cb_http_opts o = {.host = "127.0.0.1", .port = 8080, .threads = 0,
-			  .max_body = 1 << 20, .max_conns = 1024, .max_inflight = 256,
-			  .shutdown_grace_s = 30};
 	const char *listen = cb_cli_opt(argc, argv, "--listen");
-	char host[64];
 	if (listen) {
 		const char *colon = strrchr(listen, ':');
-		if (!colon || (size_t)(colon - listen) >= sizeof host) {
+		if (!colon || (size_t)(colon - listen) >= hostlen) {
 			cb_cli_error("--listen expects HOST:PORT");
 			return 2;
 		}
 		memcpy(host, listen, (size_t)(colon - listen));
 		host[colon - listen] = '\0';
-		o.host = host;
+		o->host = host;
 		char *end = NULL;
 		long p = strtol(colon + 1, &end, 10);
 		if (*end || p < 0 || p > 65535) {
 			cb_cli_error("invalid port in --listen");
 			return 2;
 		}
-		o.port = (int)p;
+		o->port = (int)p;
 	}
 	const char *t = cb_cli_opt(argc, argv, "--threads");
 	if (t)
-		o.threads = atoi(t);
+		o->threads = atoi(t);
 	const char *mb = cb_cli_opt(argc, argv, "--max-body");
 	if (mb)
-		o.max_body = (size_t)strtoull(mb, NULL, 10);
+		o->max_body = (size_t)strtoull(mb, NULL, 10);
 	const char *mc = cb_cli_opt(argc, argv, "--max-conns");
 	if (mc)
-		o.max_conns = (unsigned)strtoul(mc, NULL, 10);
+		o->max_conns = (unsigned)strtoul(mc, NULL, 10);
 	const char *mi = cb_cli_opt(argc, argv, "--max-inflight");
 	if (mi)
-		o.max_inflight = (unsigned)strtoul(mi, NULL, 10);
+		o->max_inflight = (unsigned)strtoul(mi, NULL, 10);
 	const char *mq = cb_cli_opt(argc, argv, "--max-write-queue");
-	int max_queue = mq ? atoi(mq) : 4096;
+	*max_queue = mq ? atoi(mq) : 4096;
 	const char *mw = cb_cli_opt(argc, argv, "--max-write-wait");
-	int max_wait = mw ? atoi(mw) : 10000;
-	if ((mi && o.max_inflight == 0) || max_queue <= 0 || max_wait < 0) {
+	*max_wait = mw ? atoi(mw) : 10000;
+	if ((mi && o->max_inflight == 0) || *max_queue <= 0 || *max_wait < 0) {
 		cb_cli_error("--max-inflight and --max-write-queue must be positive, "
 			     "--max-write-wait at least 0");
 		return 2;
 	}
+	return 0;
+}
+
+/* serve's rate options, configured into the rate limiter; 2 after naming
+ * a bad one. */
+static int serve_rates(int argc, char **argv)
+{
 	static const struct {
 		const char *opt;
 		cb_rl_class cls;
@@ -242,24 +236,57 @@ static int cmd_serve(int argc, char **argv)
 		}
 		cb_rl_configure(rates[i].cls, r);
 	}
+	return 0;
+}
+
+/* serve's --lmtp HOST:PORT (host stays empty without it); 2 when bad. */
+static int serve_lmtp_opt(int argc, char **argv, char *host, size_t hostlen, int *port)
+{
+	const char *lmtp = cb_cli_opt(argc, argv, "--lmtp");
+	if (!lmtp)
+		return 0;
+	const char *colon = strrchr(lmtp, ':');
+	char *end = NULL;
+	long p = colon ? strtol(colon + 1, &end, 10) : -1;
+	if (!colon || (size_t)(colon - lmtp) >= hostlen || colon == lmtp || !end ||
+	    *end || p < 0 || p > 65535) {
+		cb_cli_error("--lmtp expects HOST:PORT");
+		return 2;
+	}
+	memcpy(host, lmtp, (size_t)(colon - lmtp));
+	host[colon - lmtp] = '\0';
+	*port = (int)p;
+	return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	if (cb_cli_wants_help(argc, argv)) {
+		fputs(serve_usage, stdout);
+		return 0;
+	}
+	/* block the shutdown signals in every thread; the server sigwaits */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	cb_http_opts o = {.host = "127.0.0.1", .port = 8080, .threads = 0,
+			  .max_body = 1 << 20, .max_conns = 1024, .max_inflight = 256,
+			  .shutdown_grace_s = 30};
+	char host[64];
+	int max_queue, max_wait;
+	if (serve_http_opts(argc, argv, &o, host, sizeof host, &max_queue, &max_wait) ||
+	    serve_rates(argc, argv))
+		return 2;
 	o.trusted_proxy = cb_cli_opt(argc, argv, "--trusted-proxy");
 	o.quiet = cb_cli_flag(argc, argv, "--quiet");
 	char lmtp_host[64] = "";
 	int lmtp_port = 0;
-	const char *lmtp = cb_cli_opt(argc, argv, "--lmtp");
-	if (lmtp) {
-		const char *colon = strrchr(lmtp, ':');
-		char *end = NULL;
-		long p = colon ? strtol(colon + 1, &end, 10) : -1;
-		if (!colon || (size_t)(colon - lmtp) >= sizeof lmtp_host || colon == lmtp || !end ||
-		    *end || p < 0 || p > 65535) {
-			cb_cli_error("--lmtp expects HOST:PORT");
-			return 2;
-		}
-		memcpy(lmtp_host, lmtp, (size_t)(colon - lmtp));
-		lmtp_host[colon - lmtp] = '\0';
-		lmtp_port = (int)p;
-	}
+	if (serve_lmtp_opt(argc, argv, lmtp_host, sizeof lmtp_host, &lmtp_port))
+		return 2;
 	cb_app app = {0};
 	int rc = cb_cli_open(&app, argc, argv, serve_usage);
 	if (rc)
@@ -432,6 +459,7 @@ static int demo_number(const char *opt, const char *v, long long lo, long long h
 	return 0;
 }
 
+/* long: every argument checked and named before anything runs, then the run */
 static int cmd_demo(int argc, char **argv)
 {
 	if (cb_cli_wants_help(argc, argv)) {

@@ -48,6 +48,7 @@ static int read_token(const char *path, char *buf, size_t n)
 	return 0;
 }
 
+/* long: arguments, reading stdin and the MTA's exit codes in one sequence */
 int cb_cmd_mail_ingest(int argc, char **argv)
 {
 	if (cb_cli_wants_help(argc, argv)) {

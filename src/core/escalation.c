@@ -135,6 +135,7 @@ static int check_object(json_t *v, const char *field, const char *const *keys, c
 	return 0;
 }
 
+/* long: one check per package field, each bad one named */
 int cb_esc_package_check(json_t *pkg, const char *const *extra, cb_err *err)
 {
 	if (!json_is_object(pkg))

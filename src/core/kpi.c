@@ -90,6 +90,7 @@ static cb_kpi_esc *esc_target(cb_kpi *k, json_t *data)
 	return k->nesc ? &k->esc[k->nesc - 1] : NULL; /* the latest escalation */
 }
 
+/* long: a flat switch over event types */
 void cb_kpi_apply(cb_kpi *k, const cb_ticket *after, const cb_event *e)
 {
 	/* SLA timeline events are informational and dated at the clock's

@@ -107,6 +107,7 @@ static void set_status(cb_ticket *t, cb_status to, cb_ms at)
 	t->status = to;
 }
 
+/* long: a flat switch over event types */
 void cb_ticket_apply(cb_ticket *t, const cb_event *e)
 {
 	if (e->type == CB_EV_SLA) {

@@ -265,6 +265,7 @@ static enum MHD_Result answer(struct server *s, struct MHD_Connection *conn, str
 	return respond(conn, &rq->req, &rq->resp, close);
 }
 
+/* long: libmicrohttpd's access handler: first call, upload chunks and dispatch in one callback */
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
 			       const char *method, const char *version, const char *upload_data,
 			       size_t *upload_data_size, void **req_cls)

@@ -30,6 +30,7 @@ static double age_s(cb_ms now, cb_ms since)
 	return since && since < now ? (double)(now - since) / 1000.0 : 0.0;
 }
 
+/* long: one Prometheus family per block, in exposition order */
 void cb_jobs_metrics_render(cb_jobs *j, cb_db *db, cb_ms now, cb_buf *b)
 {
 	if (!j)

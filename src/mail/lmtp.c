@@ -86,6 +86,7 @@ static void rcpt_clear(char **rcpt, int *n)
 	*n = 0;
 }
 
+/* long: the LMTP command loop, one command per branch */
 static void session(int fd)
 {
 	FILE *in = fdopen(dup(fd), "r");

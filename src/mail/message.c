@@ -535,6 +535,7 @@ static void fingerprint(cb_mail *m)
 	sodium_bin2hex(m->fingerprint, sizeof m->fingerprint, h, sizeof h);
 }
 
+/* long: one walk over the GMime message filling each field of cb_mail */
 int cb_mail_parse(const char *raw, size_t len, cb_mail *out, cb_err *err)
 {
 	memset(out, 0, sizeof *out);

@@ -736,6 +736,7 @@ static void reader_exit(void *p)
 		conn_close(c);
 }
 
+/* long: the open sequence (look, writer, readers, migrations) with one cleanup path */
 int cb_db_open(cb_db **out, const char *dir, const cb_db_opts *opts, cb_err *err)
 {
 	if (opts && opts->existing) {

@@ -233,6 +233,7 @@ static void add_span(ics_ctx *cx, int64_t first, int64_t len, const int64_t *ex,
 			day_push(&cx->days, d);
 }
 
+/* long: one VEVENT's RRULE, RDATE and EXDATE expansion through libical, one sequence */
 static int event_days(ics_ctx *cx, icalcomponent *ev)
 {
 	int idx = ++cx->nevents;

@@ -431,18 +431,18 @@ static int nonblank(json_t *v)
 	return 0;
 }
 
-int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
-			 cb_err *err)
+/* The keys of a move and the texts that go with it; *to is the move's
+ * target status. */
+static int update_check_input(json_t *in, cb_esc_status *to, cb_err *err)
 {
 	static const char *const keys[] = {"status", "question", "answer", "resolution", "package",
 					   NULL};
 	if (cb_json_check_keys(in, keys, "", err))
 		return -1;
-	cb_esc_status to;
 	const char *ts = json_string_value(json_object_get(in, "status"));
 	if (!json_object_get(in, "status"))
 		return cb_err_set(err, CB_E_INVALID, "status", "is required");
-	if (cb_esc_status_parse(ts, &to))
+	if (cb_esc_status_parse(ts, to))
 		return cb_err_set(err, CB_E_INVALID, "status",
 				  "must be one of open, acknowledged, accepted, returned, resolved");
 	/* each text goes with its move */
@@ -457,7 +457,7 @@ int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t i
 		json_t *v = json_object_get(in, texts[i].key);
 		if (!v)
 			continue;
-		if (to != texts[i].with)
+		if (*to != texts[i].with)
 			return cb_err_set(err, CB_E_INVALID, texts[i].key, "only goes with status %s",
 					  cb_esc_status_name(texts[i].with));
 		if (i == 2 ? !json_is_object(v) : (!json_is_string(v) || json_string_length(v) > 20000))
@@ -465,6 +465,128 @@ int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t i
 					  i == 2 ? "must be an object of package fields"
 						 : "must be a string (at most 20000 bytes)");
 	}
+	return 0;
+}
+
+/* Who may move an escalation to `to` (403 for anyone else). */
+static int update_check_party(cb_conn *c, const cb_actor *actor, const esc_row *r,
+			      cb_esc_status to, cb_err *err)
+{
+	cb_esc_party party = cb_esc_party_of(to);
+	if (party == CB_ESC_BY_RESOLVER) {
+		if (actor->role != CB_ROLE_ADMIN && actor->user_id) {
+			int m = r->group ? cb_dir_group_has_member(c, r->group, actor->user_id, err) : 0;
+			if (m < 0)
+				return -1;
+			if (!m)
+				return cb_err_set(err, CB_E_FORBIDDEN, NULL,
+						  "only members of the escalation's resolver group (and admins) may move it to %s",
+						  cb_esc_status_name(to));
+		}
+	} else if (actor->role != CB_ROLE_ADMIN && actor->role != CB_ROLE_AGENT && actor->user_id) {
+		return cb_err_set(err, CB_E_FORBIDDEN, NULL, "only agents and admins may move an escalation to open (answer a returned one)");
+	}
+	return 0;
+}
+
+/* A resubmission: the answer is required, the package may be amended
+ * (its score then checked against the group's minimum). */
+static int update_resubmit(cb_conn *c, esc_row *r, json_t *in, const char **hkey,
+			   const char **htext, cb_err *err)
+{
+	json_t *a = json_object_get(in, "answer");
+	if (!nonblank(a))
+		return cb_err_set(err, CB_E_INVALID, "answer", "is required: the answer to the question");
+	json_t *p = json_object_get(in, "package");
+	if (p) {
+		if (cb_esc_package_check(p, NULL, err)) {
+			/* name the field inside package */
+			return -1;
+		}
+		const char *k;
+		json_t *v;
+		json_object_foreach(p, k, v) {
+			if (json_is_null(v))
+				json_object_del(r->package, k);
+			else
+				json_object_set(r->package, k, v);
+		}
+		json_t *missing = NULL;
+		r->score = cb_esc_score(r->package, &missing, NULL);
+		int bad = r->group ? enforce_min(c, r->group, r->score, missing, err) : 0;
+		json_decref(missing);
+		if (bad)
+			return -1;
+	}
+	cb_free(r->answer);
+	r->answer = cb_xstrdup(json_string_value(a));
+	*hkey = "answer";
+	*htext = r->answer;
+	return 0;
+}
+
+/* The move's changes to the row, the ticket event it appends (*ev, or
+ * CB_EV__COUNT for none) with its data, and the text its history entry
+ * keeps. */
+static int update_apply(cb_conn *c, esc_row *r, cb_esc_status to, cb_ms now, json_t *in,
+			cb_evtype *ev, json_t **data, const char **hkey, const char **htext,
+			cb_err *err)
+{
+	switch (to) {
+	case CB_ESC_ACKNOWLEDGED:
+		*ev = CB_EV_ESCALATION_ACK;
+		if (!r->ack_at)
+			r->ack_at = now;
+		break;
+	case CB_ESC_ACCEPTED:
+		*ev = CB_EV_ESCALATION_ACCEPTED;
+		if (!r->decided_at)
+			r->decided_at = now;
+		break;
+	case CB_ESC_RETURNED: {
+		json_t *q = json_object_get(in, "question");
+		if (!nonblank(q))
+			return cb_err_set(err, CB_E_INVALID, "question",
+					  "is required: what the support engineer must answer");
+		*ev = CB_EV_ESCALATION_RETURNED;
+		if (!r->decided_at)
+			r->decided_at = now;
+		cb_free(r->question);
+		r->question = cb_xstrdup(json_string_value(q));
+		cb_free(r->answer);
+		r->answer = NULL;
+		*hkey = "question";
+		*htext = r->question;
+		*data = json_pack("{s:s}", "question", r->question);
+		break;
+	}
+	case CB_ESC_OPEN:
+		return update_resubmit(c, r, in, hkey, htext, err);
+	case CB_ESC_RESOLVED: {
+		*ev = CB_EV_ESCALATION_RESOLVED;
+		r->resolved_at = now;
+		json_t *res = json_object_get(in, "resolution");
+		if (res) {
+			cb_free(r->resolution);
+			r->resolution = cb_xstrdup(json_string_value(res));
+			*hkey = "resolution";
+			*htext = r->resolution;
+			*data = json_pack("{s:s}", "resolution", r->resolution);
+		}
+		break;
+	}
+	case CB_ESC__COUNT:
+		break;
+	}
+	return 0;
+}
+
+int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, json_t *in,
+			 cb_err *err)
+{
+	cb_esc_status to;
+	if (update_check_input(in, &to, err))
+		return -1;
 	esc_row r;
 	int rc = row_load(c, id, &r, err);
 	if (rc != 1)
@@ -472,108 +594,16 @@ int cb_escalation_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t i
 	rc = -1;
 	/* who may move it there first (403), then whether the move is legal
 	 * from here (409): the state machine is no business of outsiders */
-	cb_esc_party party = cb_esc_party_of(to);
 	cb_esc_status from = r.status;
-	if (party == CB_ESC_BY_RESOLVER) {
-		if (actor->role != CB_ROLE_ADMIN && actor->user_id) {
-			int m = r.group ? cb_dir_group_has_member(c, r.group, actor->user_id, err) : 0;
-			if (m < 0)
-				goto out;
-			if (!m) {
-				cb_err_set(err, CB_E_FORBIDDEN, NULL,
-					   "only members of the escalation's resolver group (and admins) may move it to %s",
-					   cb_esc_status_name(to));
-				goto out;
-			}
-		}
-	} else if (actor->role != CB_ROLE_ADMIN && actor->role != CB_ROLE_AGENT && actor->user_id) {
-		cb_err_set(err, CB_E_FORBIDDEN, NULL, "only agents and admins may move an escalation to open (answer a returned one)");
+	if (update_check_party(c, actor, &r, to, err))
 		goto out;
-	}
 	if (cb_esc_decide(from, to, NULL, err))
 		goto out;
 	cb_evtype ev = CB_EV__COUNT;
 	json_t *data = NULL;
 	const char *hkey = NULL, *htext = NULL;
-	switch (to) {
-	case CB_ESC_ACKNOWLEDGED:
-		ev = CB_EV_ESCALATION_ACK;
-		if (!r.ack_at)
-			r.ack_at = now;
-		break;
-	case CB_ESC_ACCEPTED:
-		ev = CB_EV_ESCALATION_ACCEPTED;
-		if (!r.decided_at)
-			r.decided_at = now;
-		break;
-	case CB_ESC_RETURNED: {
-		json_t *q = json_object_get(in, "question");
-		if (!nonblank(q)) {
-			cb_err_set(err, CB_E_INVALID, "question",
-				   "is required: what the support engineer must answer");
-			goto out;
-		}
-		ev = CB_EV_ESCALATION_RETURNED;
-		if (!r.decided_at)
-			r.decided_at = now;
-		cb_free(r.question);
-		r.question = cb_xstrdup(json_string_value(q));
-		cb_free(r.answer);
-		r.answer = NULL;
-		hkey = "question";
-		htext = r.question;
-		data = json_pack("{s:s}", "question", r.question);
-		break;
-	}
-	case CB_ESC_OPEN: { /* resubmission: answer required, package may be amended */
-		json_t *a = json_object_get(in, "answer");
-		if (!nonblank(a)) {
-			cb_err_set(err, CB_E_INVALID, "answer", "is required: the answer to the question");
-			goto out;
-		}
-		json_t *p = json_object_get(in, "package");
-		if (p) {
-			if (cb_esc_package_check(p, NULL, err)) {
-				/* name the field inside package */
-				goto out;
-			}
-			const char *k;
-			json_t *v;
-			json_object_foreach(p, k, v) {
-				if (json_is_null(v))
-					json_object_del(r.package, k);
-				else
-					json_object_set(r.package, k, v);
-			}
-			json_t *missing = NULL;
-			r.score = cb_esc_score(r.package, &missing, NULL);
-			int bad = r.group ? enforce_min(c, r.group, r.score, missing, err) : 0;
-			json_decref(missing);
-			if (bad)
-				goto out;
-		}
-		cb_free(r.answer);
-		r.answer = cb_xstrdup(json_string_value(a));
-		hkey = "answer";
-		htext = r.answer;
-		break;
-	}
-	case CB_ESC_RESOLVED: {
-		ev = CB_EV_ESCALATION_RESOLVED;
-		r.resolved_at = now;
-		json_t *res = json_object_get(in, "resolution");
-		if (res) {
-			cb_free(r.resolution);
-			r.resolution = cb_xstrdup(json_string_value(res));
-			hkey = "resolution";
-			htext = r.resolution;
-			data = json_pack("{s:s}", "resolution", r.resolution);
-		}
-		break;
-	}
-	case CB_ESC__COUNT:
-		break;
-	}
+	if (update_apply(c, &r, to, now, in, &ev, &data, &hkey, &htext, err))
+		goto out;
 	r.status = to;
 	r.updated_at = now;
 	history_add(&r, to, now, actor->user_id, hkey, htext);
@@ -709,6 +739,7 @@ int cb_escalation_queue(cb_conn *c, const char *status, const char *group, int l
 
 /* ---- import ---- */
 
+/* long: a flat switch over the imported escalation steps */
 int cb_escalation_import(cb_conn *c, int64_t ticket, cb_evtype type, cb_ms at, int64_t actor,
 			 json_t *data, cb_err *err)
 {

@@ -412,6 +412,7 @@ static cb_ms bucket_next(const char *bucket, cb_ms start)
 	return (m == 12 ? cb_days_from_civil(y + 1, 1, 1) : cb_days_from_civil(y, m + 1, 1)) * DAY_MS;
 }
 
+/* long: bucketing, counting and rendering share the bucket array */
 json_t *cb_problem_stats(cb_conn *c, int64_t id, const char *bucket, cb_ms from, cb_ms to,
 			 cb_err *err)
 {

@@ -577,11 +577,13 @@ static int shape(json_t *in, int creating, cb_err *err)
 	return bad ? -1 : 0;
 }
 
-static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_t *in,
-		 int creating, cb_err *err)
+/* Each apply_* step checks and applies one part of an incident's input to
+ * the row, appending its history event unless the incident is being
+ * created. */
+static int apply_scalars(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *in, int creating,
+			 cb_err *err)
 {
 	json_t *v;
-	int64_t who = actor->user_id;
 	if ((v = json_object_get(in, "title"))) {
 		if (text_field(v, "title", 1, MAX_TITLE, err))
 			return -1;
@@ -616,6 +618,13 @@ static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_
 			return -1;
 		r->pub = p;
 	}
+	return 0;
+}
+
+static int apply_roles_cadence(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *in,
+			       int creating, cb_err *err)
+{
+	json_t *v;
 	for (int k = 0; k < 3; k++) {
 		if (!(v = json_object_get(in, role_keys[k])))
 			continue;
@@ -645,79 +654,111 @@ static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_
 		r->has_cadence = has;
 		r->cadence = has ? (int)m : 0;
 	}
-	if ((v = json_object_get(in, "accounts"))) {
-		if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
-			return cb_err_set(err, CB_E_INVALID, "accounts", "must be a list of at most %d accounts",
-					  MAX_REFS);
-		int64_t ids[MAX_REFS];
-		size_t i, n = 0;
-		json_t *a;
-		json_array_foreach(v, i, a) {
-			char f[48];
-			snprintf(f, sizeof f, "accounts[%zu]", i);
-			if (cb_dir_resolve_account(c, a, &ids[n++], f, err))
-				return -1;
-		}
-		if (set_ids(c, CB_SQL_INCIDENT_ACCOUNTS_CLEAR, CB_SQL_INCIDENT_ACCOUNT_ADD, r->id, ids, n, err))
-			return -1;
-		if (!creating && ev_add(c, r->id, now, who, "accounts", 0,
-					json_pack("{s:o}", "accounts", ids_json(ids, n)), NULL, err))
+	return 0;
+}
+
+static int apply_accounts(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *v, int creating,
+			  cb_err *err)
+{
+	if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
+		return cb_err_set(err, CB_E_INVALID, "accounts", "must be a list of at most %d accounts",
+				  MAX_REFS);
+	int64_t ids[MAX_REFS];
+	size_t i, n = 0;
+	json_t *a;
+	json_array_foreach(v, i, a) {
+		char f[48];
+		snprintf(f, sizeof f, "accounts[%zu]", i);
+		if (cb_dir_resolve_account(c, a, &ids[n++], f, err))
 			return -1;
 	}
+	if (set_ids(c, CB_SQL_INCIDENT_ACCOUNTS_CLEAR, CB_SQL_INCIDENT_ACCOUNT_ADD, r->id, ids, n, err))
+		return -1;
+	if (!creating && ev_add(c, r->id, now, who, "accounts", 0,
+				json_pack("{s:o}", "accounts", ids_json(ids, n)), NULL, err))
+		return -1;
+	return 0;
+}
+
+static int apply_components(cb_conn *c, cb_ms now, int64_t who, inc_row *r, json_t *v,
+			    int creating, cb_err *err)
+{
+	if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
+		return cb_err_set(err, CB_E_INVALID, "components",
+				  "must be a list of at most %d component ids or names", MAX_REFS);
+	int64_t ids[MAX_REFS];
+	size_t i, n = 0;
+	json_t *a;
+	json_array_foreach(v, i, a) {
+		char f[48];
+		snprintf(f, sizeof f, "components[%zu]", i);
+		if (resolve_component(c, a, f, &ids[n++], err))
+			return -1;
+	}
+	if (set_ids(c, CB_SQL_INCIDENT_COMPONENTS_CLEAR, CB_SQL_INCIDENT_COMPONENT_ADD, r->id, ids,
+		    n, err))
+		return -1;
+	if (!creating && ev_add(c, r->id, now, who, "components", 0,
+				json_pack("{s:o}", "components", ids_json(ids, n)), NULL, err))
+		return -1;
+	return 0;
+}
+
+/* component_states: each named component joins the incident and moves to
+ * its state. */
+static int apply_component_states(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r,
+				  json_t *states, cb_err *err)
+{
+	const char *name;
+	json_t *st;
+	json_object_foreach(states, name, st) {
+		char f[160];
+		snprintf(f, sizeof f, "component_states.%.100s", name);
+		int64_t comp;
+		cb_comp_state s;
+		if (cb_q_one_by_text(c, CB_SQL_COMPONENT_BY_NAME, name, &comp, err) != 1)
+			return cb_err_set(err, CB_E_INVALID, f, "no such component");
+		if (cb_comp_state_parse(json_string_value(st), &s))
+			return cb_err_set(err, CB_E_INVALID, f,
+					  "must be one of operational, degraded_performance, "
+					  "partial_outage, major_outage, under_maintenance");
+		json_t *cur = cb_component_get(c, comp, err);
+		if (!cur)
+			return -1;
+		char from[32];
+		snprintf(from, sizeof from, "%s", json_string_value(json_object_get(cur, "state")));
+		json_decref(cur);
+		cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_COMPONENT_ADD, err);
+		if (!q)
+			return -1;
+		cb_q_bind_i64(q, 1, r->id);
+		cb_q_bind_i64(q, 2, comp);
+		if (cb_q_exec(q, err) ||
+		    set_component_state(c, actor, now, r->id, comp, from, cb_comp_state_name(s), err))
+			return -1;
+	}
+	return 0;
+}
+
+static int apply(cb_conn *c, const cb_actor *actor, cb_ms now, inc_row *r, json_t *in,
+		 int creating, cb_err *err)
+{
+	json_t *v;
+	int64_t who = actor->user_id;
+	if (apply_scalars(c, now, who, r, in, creating, err) ||
+	    apply_roles_cadence(c, now, who, r, in, creating, err))
+		return -1;
+	if ((v = json_object_get(in, "accounts")) && apply_accounts(c, now, who, r, v, creating, err))
+		return -1;
 	json_t *states = json_object_get(in, "component_states");
 	if (states && !json_is_object(states))
 		return cb_err_set(err, CB_E_INVALID, "component_states",
 				  "must be an object of component name to state");
-	if ((v = json_object_get(in, "components"))) {
-		if (!json_is_array(v) || json_array_size(v) > MAX_REFS)
-			return cb_err_set(err, CB_E_INVALID, "components",
-					  "must be a list of at most %d component ids or names", MAX_REFS);
-		int64_t ids[MAX_REFS];
-		size_t i, n = 0;
-		json_t *a;
-		json_array_foreach(v, i, a) {
-			char f[48];
-			snprintf(f, sizeof f, "components[%zu]", i);
-			if (resolve_component(c, a, f, &ids[n++], err))
-				return -1;
-		}
-		if (set_ids(c, CB_SQL_INCIDENT_COMPONENTS_CLEAR, CB_SQL_INCIDENT_COMPONENT_ADD, r->id, ids,
-			    n, err))
-			return -1;
-		if (!creating && ev_add(c, r->id, now, who, "components", 0,
-					json_pack("{s:o}", "components", ids_json(ids, n)), NULL, err))
-			return -1;
-	}
-	if (states) {
-		const char *name;
-		json_t *st;
-		json_object_foreach(states, name, st) {
-			char f[160];
-			snprintf(f, sizeof f, "component_states.%.100s", name);
-			int64_t comp;
-			cb_comp_state s;
-			if (cb_q_one_by_text(c, CB_SQL_COMPONENT_BY_NAME, name, &comp, err) != 1)
-				return cb_err_set(err, CB_E_INVALID, f, "no such component");
-			if (cb_comp_state_parse(json_string_value(st), &s))
-				return cb_err_set(err, CB_E_INVALID, f,
-						  "must be one of operational, degraded_performance, "
-						  "partial_outage, major_outage, under_maintenance");
-			json_t *cur = cb_component_get(c, comp, err);
-			if (!cur)
-				return -1;
-			char from[32];
-			snprintf(from, sizeof from, "%s", json_string_value(json_object_get(cur, "state")));
-			json_decref(cur);
-			cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_COMPONENT_ADD, err);
-			if (!q)
-				return -1;
-			cb_q_bind_i64(q, 1, r->id);
-			cb_q_bind_i64(q, 2, comp);
-			if (cb_q_exec(q, err) ||
-			    set_component_state(c, actor, now, r->id, comp, from, cb_comp_state_name(s), err))
-				return -1;
-		}
-	}
+	if ((v = json_object_get(in, "components")) &&
+	    apply_components(c, now, who, r, v, creating, err))
+		return -1;
+	if (states && apply_component_states(c, actor, now, r, states, err))
+		return -1;
 	if ((v = json_object_get(in, "status"))) {
 		if (!json_is_string(v))
 			return cb_err_set(err, CB_E_INVALID, "status", "must be a string");
@@ -936,34 +977,95 @@ int cb_incident_timeline(cb_conn *c, int64_t id, int limit, int64_t after, json_
 	return 0;
 }
 
-json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id,
-				json_t *in, cb_err *err)
+/* The keys and fields of a posted incident update. */
+static int post_update_check(json_t *in, json_t **body, int *pub, json_t **st, cb_err *err)
 {
 	static const char *const keys[] = {"body", "public", "status", NULL};
 	if (cb_json_check_keys(in, keys, "", err))
-		return NULL;
-	json_t *body = json_object_get(in, "body");
-	if (!body) {
-		cb_err_set(err, CB_E_INVALID, "body", "is required");
-		return NULL;
-	}
-	if (text_field(body, "body", 1, MAX_UPDATE, err))
-		return NULL;
+		return -1;
+	*body = json_object_get(in, "body");
+	if (!*body)
+		return cb_err_set(err, CB_E_INVALID, "body", "is required");
+	if (text_field(*body, "body", 1, MAX_UPDATE, err))
+		return -1;
 	json_t *pv = json_object_get(in, "public");
-	if (pv && !json_is_boolean(pv)) {
-		cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
-		return NULL;
+	if (pv && !json_is_boolean(pv))
+		return cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
+	*pub = json_is_true(pv);
+	*st = json_object_get(in, "status");
+	if (*st && !json_is_string(*st))
+		return cb_err_set(err, CB_E_INVALID, "status", "must be a string");
+	return 0;
+}
+
+/* A public update as a public comment on each linked ticket that is not
+ * closed (a closed one would fork a follow-up: its id joins skipped). */
+static int notify_tickets(cb_conn *c, const cb_actor *actor, cb_ms now, const inc_row *r,
+			  int64_t id, json_t *body, json_t *skipped, int *notified, cb_err *err)
+{
+	json_t *all = id_list(c, CB_SQL_INCIDENT_TICKETS, id, err);
+	if (!all)
+		return -1;
+	size_t n = json_array_size(all), i;
+	int64_t *tids = cb_xmalloc((n ? n : 1) * sizeof *tids);
+	for (i = 0; i < n; i++)
+		tids[i] = json_integer_value(json_array_get(all, i));
+	json_decref(all);
+	/* the title of a non-public incident is internal: customers get
+	 * the update without it */
+	cb_buf text = {0};
+	if (r->pub)
+		cb_buf_printf(&text, "Incident update: %s [%s]\n\n%s", r->title,
+			      cb_inc_status_name(r->status), json_string_value(body));
+	else
+		cb_buf_printf(&text, "Incident update [%s]\n\n%s", cb_inc_status_name(r->status),
+			      json_string_value(body));
+	json_t *cin = json_pack("{s:s%, s:b}", "body", text.p, text.len, "public", 1);
+	cb_buf_free(&text);
+	int rc = 0;
+	for (i = 0; rc == 0 && i < n; i++) {
+		int64_t status_ok = 0;
+		cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_TICKET_STATUS, err);
+		if (!q) {
+			rc = -1;
+			break;
+		}
+		cb_q_bind_i64(q, 1, tids[i]);
+		int r1 = cb_q_step(q, err);
+		if (r1 == 1) {
+			status_ok = strcmp(cb_q_text(q, 0), "closed") != 0;
+			cb_q_reset(q);
+		}
+		if (r1 < 0) {
+			rc = -1;
+			break;
+		}
+		if (!status_ok) { /* a closed ticket would fork a follow-up */
+			json_array_append_new(skipped, json_integer(tids[i]));
+			continue;
+		}
+		int64_t ev, tk;
+		if (cb_ticketsvc_comment(c, actor, now, tids[i], cin, &ev, &tk, err)) {
+			rc = -1;
+			break;
+		}
+		(*notified)++;
 	}
-	int pub = json_is_true(pv);
-	json_t *st = json_object_get(in, "status");
-	if (st && !json_is_string(st)) {
-		cb_err_set(err, CB_E_INVALID, "status", "must be a string");
+	json_decref(cin);
+	cb_free(tids);
+	return rc;
+}
+
+json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id,
+				json_t *in, cb_err *err)
+{
+	json_t *body, *st;
+	int pub;
+	if (post_update_check(in, &body, &pub, &st, err))
 		return NULL;
-	}
 	inc_row r;
 	int cad[5];
 	json_t *out = NULL, *skipped = json_array();
-	int64_t *tids = NULL;
 	if (load(c, id, &r, err))
 		goto done;
 	r.updated_at = now;
@@ -972,54 +1074,8 @@ json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, in
 	int notified = 0;
 	if (pub) {
 		r.last_pub = now;
-		json_t *all = id_list(c, CB_SQL_INCIDENT_TICKETS, id, err);
-		if (!all)
+		if (notify_tickets(c, actor, now, &r, id, body, skipped, &notified, err))
 			goto done;
-		size_t n = json_array_size(all), i;
-		tids = cb_xmalloc((n ? n : 1) * sizeof *tids);
-		for (i = 0; i < n; i++)
-			tids[i] = json_integer_value(json_array_get(all, i));
-		json_decref(all);
-		/* the title of a non-public incident is internal: customers get
-		 * the update without it */
-		cb_buf text = {0};
-		if (r.pub)
-			cb_buf_printf(&text, "Incident update: %s [%s]\n\n%s", r.title,
-				      cb_inc_status_name(r.status), json_string_value(body));
-		else
-			cb_buf_printf(&text, "Incident update [%s]\n\n%s", cb_inc_status_name(r.status),
-				      json_string_value(body));
-		json_t *cin = json_pack("{s:s%, s:b}", "body", text.p, text.len, "public", 1);
-		cb_buf_free(&text);
-		for (i = 0; i < n; i++) {
-			int64_t status_ok = 0;
-			cb_q *q = cb_q_get(c, CB_SQL_INCIDENT_TICKET_STATUS, err);
-			if (!q) {
-				json_decref(cin);
-				goto done;
-			}
-			cb_q_bind_i64(q, 1, tids[i]);
-			int rc = cb_q_step(q, err);
-			if (rc == 1) {
-				status_ok = strcmp(cb_q_text(q, 0), "closed") != 0;
-				cb_q_reset(q);
-			}
-			if (rc < 0) {
-				json_decref(cin);
-				goto done;
-			}
-			if (!status_ok) { /* a closed ticket would fork a follow-up */
-				json_array_append_new(skipped, json_integer(tids[i]));
-				continue;
-			}
-			int64_t ev, tk;
-			if (cb_ticketsvc_comment(c, actor, now, tids[i], cin, &ev, &tk, err)) {
-				json_decref(cin);
-				goto done;
-			}
-			notified++;
-		}
-		json_decref(cin);
 	}
 	int64_t eid;
 	if (ev_add(c, id, now, actor->user_id, "update", pub,
@@ -1034,7 +1090,6 @@ json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, in
 			"tickets_skipped", skipped, "next_update_due", cb_incident_time_json(r.next_due),
 			"actor", cb_dir_user_ref(c, actor->user_id));
 done:
-	cb_free(tids);
 	json_decref(skipped);
 	row_free(&r);
 	return out;

@@ -181,6 +181,7 @@ static int add_sla(cb_conn *c, struct ctx *x, cb_err *err)
 	return 0;
 }
 
+/* long: the demo's accounts, staff and groups, a table-driven sequence */
 static int add_people(cb_conn *c, struct ctx *x, cb_err *err)
 {
 	cb_actor sys = {.role = CB_ROLE_ADMIN};
@@ -289,6 +290,7 @@ static int ev(cb_conn *c, struct ctx *x, int64_t id, json_t *e, cb_err *err)
 	return rc;
 }
 
+/* long: one ticket's scripted story; the order of its random draws fixes the demo data */
 static int add_ticket(cb_conn *c, struct ctx *x, int n, cb_err *err)
 {
 	int acc = pick(NACC);

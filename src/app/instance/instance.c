@@ -239,6 +239,7 @@ static int decode_row(json_t *row, int ncols, cb_val *vals, unsigned char **bufs
 	return 0;
 }
 
+/* long: one pass over the dump's sections in file order */
 static int load_fn(cb_conn *c, void *arg, cb_err *err)
 {
 	struct im *m = arg;

@@ -270,53 +270,45 @@ static int store_attachments(cb_conn *c, cb_ms now, const cb_mail *m, int64_t ti
 	return 0;
 }
 
-int cb_mailsvc_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
-		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out, cb_err *err)
+/* Step 1 of cb_mailsvc_inbound: a Message-ID seen before gets the same
+ * answer again. 1 when answered, 0 when new, -1 on error. */
+static int inbound_seen(cb_conn *c, const char *mid, json_t **out, cb_err *err)
 {
-	*out = NULL;
-	/* a message without a Message-ID gets one derived from its stable
-	 * headers and body (cb_mail.fingerprint), so that a retried delivery
-	 * is still a duplicate although the MTA's "From " line, Received and
-	 * Delivered-To headers differ per attempt */
-	char derived[128];
-	const char *mid = m->message_id;
-	if (!mid) {
-		snprintf(derived, sizeof derived, "%.32s@no-message-id.casebook", m->fingerprint);
-		mid = derived;
-	}
-
-	/* 1. seen before: the same answer again */
 	cb_q *q = cb_q_get(c, CB_SQL_MAIL_IN_BY_MID, err);
 	if (!q)
 		return -1;
 	cb_q_bind_text(q, 1, mid);
 	int r = cb_q_step(q, err);
-	if (r < 0)
-		return -1;
-	if (r) {
-		int64_t id = cb_q_i64(q, 0);
-		int64_t t = cb_q_isnull(q, 1) ? 0 : cb_q_i64(q, 1);
-		int64_t e = cb_q_isnull(q, 2) ? 0 : cb_q_i64(q, 2);
-		char *first = cb_xstrdup(cb_q_text(q, 3));
-		cb_q_reset(q);
-		char reason[160];
-		snprintf(reason, sizeof reason, "this Message-ID was received before (%s)", first);
-		cb_free(first);
-		*out = result_json("duplicate", reason, t, e, id);
-		return 0;
-	}
+	if (r <= 0)
+		return r;
+	int64_t id = cb_q_i64(q, 0);
+	int64_t t = cb_q_isnull(q, 1) ? 0 : cb_q_i64(q, 1);
+	int64_t e = cb_q_isnull(q, 2) ? 0 : cb_q_i64(q, 2);
+	char *first = cb_xstrdup(cb_q_text(q, 3));
+	cb_q_reset(q);
+	char reason[160];
+	snprintf(reason, sizeof reason, "this Message-ID was received before (%s)", first);
+	cb_free(first);
+	*out = result_json("duplicate", reason, t, e, id);
+	return 1;
+}
 
+/* Step 2: machine-sent mail, and our own notifications coming back (an
+ * alias of the desk on a ticket's mail), are recorded and otherwise
+ * ignored; a bounce of one of our notifications is linked to its ticket,
+ * the outbox row marked, the address silenced (cb_mailsvc_on_bounce).
+ * 1 when answered, 0 when the message goes on, -1 on error. */
+static int inbound_noise(cb_conn *c, cb_ms now, const char *raw, size_t len, const cb_mail *m,
+			 const char *mid, const char *const *desk, int ndesk, json_t **out,
+			 cb_err *err)
+{
 	int64_t msg = 0;
-	/* 2. machine-sent mail, and our own notifications coming back (an alias
-	 * of the desk on a ticket's mail), are recorded and otherwise ignored */
 	int own = cb_mailsvc_is_desk(c, m->from_addr, desk, ndesk, err);
 	if (own < 0)
 		return -1;
 	const char *noise = m->kind != CB_MAIL_HUMAN ? m->kind_reason
 			    : own ? "sent by this desk (one of its own addresses)"
 				  : NULL;
-	/* a bounce of one of our notifications: linked to its ticket, the
-	 * outbox row marked, the address silenced (cb_mailsvc_on_bounce) */
 	int64_t bt = 0;
 	char breason[600];
 	int b = noise ? cb_mailsvc_on_bounce(c, now, m, &bt, breason, sizeof breason, err) : 0;
@@ -326,22 +318,29 @@ int cb_mailsvc_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size
 		if (record(c, now, mid, m, bt, 0, "bounced", breason, raw, len, &msg, err))
 			return -1;
 		*out = result_json("bounced", breason, bt, 0, msg);
-		return 0;
+		return 1;
 	}
 	if (noise) {
 		if (record(c, now, mid, m, 0, 0, "ignored", noise, raw, len, &msg, err))
 			return -1;
 		*out = result_json("ignored", noise, 0, 0, msg);
-		return 0;
+		return 1;
 	}
+	return 0;
+}
 
-	/* 3. per-sender rate */
+/* Step 3: the per-sender rate. 1 when answered (rate limited), 0 when the
+ * message goes on, -1 on error. */
+static int inbound_rate(cb_conn *c, cb_ms now, const char *raw, size_t len, const cb_mail *m,
+			const char *mid, json_t **out, cb_err *err)
+{
+	int64_t msg = 0;
 	int64_t per_hour = 0, recent = 0;
 	char rate[32];
 	if (cb_mailsvc_setting(c, "rate_per_hour", rate, sizeof rate, err))
 		return -1;
 	per_hour = strtoll(rate, NULL, 10);
-	q = cb_q_get(c, CB_SQL_MAIL_RECENT_FROM, err);
+	cb_q *q = cb_q_get(c, CB_SQL_MAIL_RECENT_FROM, err);
 	if (!q)
 		return -1;
 	cb_q_bind_text(q, 1, m->from_addr);
@@ -355,82 +354,86 @@ int cb_mailsvc_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size
 		if (record(c, now, mid, m, 0, 0, "rate_limited", why, raw, len, &msg, err))
 			return -1;
 		*out = result_json("rate_limited", why, 0, 0, msg);
-		return 0;
+		return 1;
 	}
+	return 0;
+}
 
-	cb_dir_user_info u;
-	if (sender(c, a, now, m, &u, err))
-		return -1;
-	if (!u.active) {
-		const char *why = "the sender's user is deactivated";
-		if (record(c, now, mid, m, 0, 0, "ignored", why, raw, len, &msg, err))
-			return -1;
-		*out = result_json("ignored", why, 0, 0, msg);
-		return 0;
-	}
-
-	/* 4. the ticket it answers, for participants only (is_participant) */
-	int64_t ticket = 0;
-	r = thread_by_mid(c, m->in_reply_to, &u, m->from_addr, &ticket, err);
+/* Step 4: the ticket the message answers, for participants only
+ * (is_participant): by its references, else by the subject token. 0 with
+ * *ticket = 0 when it answers none. */
+static int inbound_thread(cb_conn *c, const cb_mail *m, cb_dir_user_info *u, int64_t *ticket,
+			  const char **how, cb_err *err)
+{
+	int r = thread_by_mid(c, m->in_reply_to, u, m->from_addr, ticket, err);
 	for (int i = m->nreferences - 1; r == 0 && i >= 0; i--)
-		r = thread_by_mid(c, m->references[i], &u, m->from_addr, &ticket, err);
+		r = thread_by_mid(c, m->references[i], u, m->from_addr, ticket, err);
 	if (r < 0)
 		return -1;
-	const char *how = r ? "references" : NULL;
-	cb_ticket t;
+	*how = r ? "references" : NULL;
 	int64_t tok = r ? 0 : subject_token(m->subject);
 	if (tok) {
-		int p = may_thread(c, tok, &u, m->from_addr, err);
+		int p = may_thread(c, tok, u, m->from_addr, err);
 		if (p < 0)
 			return -1;
 		if (p) {
-			ticket = tok;
-			how = "subject token";
+			*ticket = tok;
+			*how = "subject token";
 		}
 	}
+	return 0;
+}
 
+/* Step 5: the message's text as a comment on the ticket it answers (or its
+ * follow-up), else as a new ticket. */
+static int inbound_write(cb_conn *c, cb_ms now, const cb_mail *m, const cb_dir_user_info *u,
+			 int64_t ticket, int64_t *event, int64_t *target, const char **result,
+			 cb_err *err)
+{
 	char *body = cb_mail_strip_reply(m->text);
 	if (!*body) {
 		cb_free(body);
 		body = cb_xstrdup(m->nattachments ? "(attachments only)" : "(no text)");
 	}
-	int64_t event = 0, target = ticket;
-	const char *result;
 	int rc = 0;
 	if (ticket) {
+		cb_ticket t;
 		if (cb_eventlog_load(c, ticket, &t, err)) {
 			cb_free(body);
 			return -1;
 		}
 		/* a participant writes as a requester-side user of this ticket */
-		cb_actor act = {.user_id = u.id, .role = u.role, .email = u.email,
-				.account_id = u.role == CB_ROLE_CUSTOMER ? t.account_id : 0};
+		cb_actor act = {.user_id = u->id, .role = u->role, .email = u->email,
+				.account_id = u->role == CB_ROLE_CUSTOMER ? t.account_id : 0};
 		cb_ticket_clear(&t);
 		json_t *in = json_pack("{s:s, s:b}", "body", body, "public", 1);
-		rc = cb_ticketsvc_comment(c, &act, now, ticket, in, &event, &target, err);
+		rc = cb_ticketsvc_comment(c, &act, now, ticket, in, event, target, err);
 		json_decref(in);
-		result = target != ticket ? "followup" : "appended";
+		*result = *target != ticket ? "followup" : "appended";
 	} else {
-		cb_actor act = {.user_id = u.id, .role = u.role, .email = u.email,
-				.account_id = u.account_id};
+		cb_actor act = {.user_id = u->id, .role = u->role, .email = u->email,
+				.account_id = u->account_id};
 		json_t *in = json_pack("{s:s, s:s}", "subject", *m->subject ? m->subject : "(no subject)",
 				       "description", body);
 		if (act.role != CB_ROLE_CUSTOMER)
-			json_object_set_new(in, "requester", json_integer((json_int_t)u.id));
-		rc = cb_ticketsvc_create(c, &act, now, in, 0, &target, err);
+			json_object_set_new(in, "requester", json_integer((json_int_t)u->id));
+		rc = cb_ticketsvc_create(c, &act, now, in, 0, target, err);
 		json_decref(in);
-		if (rc == 0 && cb_q_one_by_id(c, CB_SQL_MAIL_EVENT_FIRST, target, &event, err) < 0)
+		if (rc == 0 && cb_q_one_by_id(c, CB_SQL_MAIL_EVENT_FIRST, *target, event, err) < 0)
 			rc = -1;
-		result = "created";
+		*result = "created";
 	}
 	cb_free(body);
-	if (rc)
-		return -1;
+	return rc ? -1 : 0;
+}
 
-	if (record(c, now, mid, m, target, event, result, how, raw, len, &msg, err))
-		return -1;
+/* Step 6: the sender (no longer suppressed) and the other recipients
+ * become participants of the ticket. */
+static int inbound_participants(cb_conn *c, const cb_mail *m, int64_t target,
+				const char *const *desk, int ndesk, cb_err *err)
+{
 	/* an address that bounced once but writes in exists again */
-	q = cb_q_get(c, CB_SQL_MAIL_UNSUPPRESS, err);
+	cb_q *q = cb_q_get(c, CB_SQL_MAIL_UNSUPPRESS, err);
 	if (!q)
 		return -1;
 	cb_q_bind_text(q, 1, m->from_addr);
@@ -445,6 +448,54 @@ int cb_mailsvc_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size
 		if (d < 0 || (!d && add_participant(c, target, m->recipients[i], err)))
 			return -1;
 	}
+	return 0;
+}
+
+int cb_mailsvc_inbound(cb_conn *c, cb_arena *a, cb_ms now, const char *raw, size_t len,
+		    const cb_mail *m, const char *const *desk, int ndesk, json_t **out, cb_err *err)
+{
+	*out = NULL;
+	/* a message without a Message-ID gets one derived from its stable
+	 * headers and body (cb_mail.fingerprint), so that a retried delivery
+	 * is still a duplicate although the MTA's "From " line, Received and
+	 * Delivered-To headers differ per attempt */
+	char derived[128];
+	const char *mid = m->message_id;
+	if (!mid) {
+		snprintf(derived, sizeof derived, "%.32s@no-message-id.casebook", m->fingerprint);
+		mid = derived;
+	}
+	int done = inbound_seen(c, mid, out, err);
+	if (!done)
+		done = inbound_noise(c, now, raw, len, m, mid, desk, ndesk, out, err);
+	if (!done)
+		done = inbound_rate(c, now, raw, len, m, mid, out, err);
+	if (done)
+		return done < 0 ? -1 : 0;
+
+	int64_t msg = 0;
+	cb_dir_user_info u;
+	if (sender(c, a, now, m, &u, err))
+		return -1;
+	if (!u.active) {
+		const char *why = "the sender's user is deactivated";
+		if (record(c, now, mid, m, 0, 0, "ignored", why, raw, len, &msg, err))
+			return -1;
+		*out = result_json("ignored", why, 0, 0, msg);
+		return 0;
+	}
+	int64_t ticket = 0;
+	const char *how;
+	if (inbound_thread(c, m, &u, &ticket, &how, err))
+		return -1;
+	int64_t event = 0, target = ticket;
+	const char *result;
+	if (inbound_write(c, now, m, &u, ticket, &event, &target, &result, err))
+		return -1;
+	if (record(c, now, mid, m, target, event, result, how, raw, len, &msg, err))
+		return -1;
+	if (inbound_participants(c, m, target, desk, ndesk, err))
+		return -1;
 	json_t *o = result_json(result, how, target, event, msg);
 	if (store_attachments(c, now, m, target, event, json_object_get(o, "attachments"),
 			      json_object_get(o, "skipped"), err)) {

@@ -125,6 +125,7 @@ static int valid_addr(const char *s)
 	return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " <>\"\r\n,;");
 }
 
+/* long: one check per setting, every bad field named, then one write */
 int cb_mailsvc_settings_put(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, cb_err *err)
 {
 	const char *k;
@@ -507,6 +508,7 @@ static int enqueue(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const c
 	return rc;
 }
 
+/* long: one notification's threading headers and its outbox rows, built in sequence */
 static int enqueue_to(cb_conn *c, cb_ms now, int64_t ticket, int64_t event, const char *kind,
 		      const ticket_info *ti, const strv *rcpt, const char *const *vars, int auto_gen,
 		      const char *from, const char *from_name, cb_err *err)
@@ -932,7 +934,8 @@ struct smtp_conf {
 };
 
 /* One pass over the due outbox rows; *configured: an SMTP server is set
- * (the sleep that follows depends on it). */
+ * (the sleep that follows depends on it).
+ * long: claim, send and mark the due rows; the steps share the batch */
 static int run_once(cb_app *app, cb_ms now, int *sent, int *failed, int *configured, cb_err *err)
 {
 	*sent = *failed = 0;

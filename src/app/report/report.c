@@ -1441,6 +1441,7 @@ static int cmp_through(const void *x, const void *y, void *ctx)
 	return cmp_key(r->keys.keys[a->g], r->keys.keys[b->g]);
 }
 
+/* long: the range, weights and grouping checks feed the one query loop */
 json_t *cb_report_throughput(cb_conn *c, const char *from_s, const char *to_s, const char *by,
 			     const char *weights, cb_err *err)
 {

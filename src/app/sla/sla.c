@@ -425,77 +425,47 @@ static int put_job(cb_conn *c, cb_ms due, const char *kind, int64_t id, int cloc
 static int fire(cb_conn *c, int64_t id, int clock, int instance, const char *kind, cb_ms at,
 		cb_err *err);
 
-int cb_slasvc_project(const cb_projection *p, cb_err *err)
+/* The ticket's SLA timers from the view at now: breaches and at-risk
+ * moments already passed fire, the next ones become jobs; *next_due and
+ * *risk the earliest of the running clocks. */
+static int project_timers(cb_conn *c, int64_t id, const cb_sla_view *v, cb_ms *next_due,
+			  cb_ms *risk, cb_err *err)
 {
-	cb_conn *c = p->c;
-	int64_t id = p->ticket;
-	cb_ms now = p->now;
-	const cb_sla *sla = p->sla;
-	cb_sla_view v[CB_CLOCK__COUNT];
-	cb_sla_view_at(sla, now, v);
-	int rc = -1;
-	cb_ms next_due = 0, risk = 0, urgency = INT64_MAX;
-	int breached;
-	int open = sla->t.status != CB_ST_SOLVED && sla->t.status != CB_ST_CLOSED;
 	cb_q *q = cb_q_get(c, CB_SQL_SLA_JOBS_DELETE, err);
 	if (!q || (cb_q_bind_i64(q, 1, id), cb_q_exec(q, err)))
-		goto out;
+		return -1;
 	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
 		if (!v[k].present)
 			continue;
 		if (v[k].state == CB_SLA_BREACHED && v[k].breached_at) {
 			if (fire(c, id, k, v[k].instance, "breached", v[k].breached_at, err))
-				goto out;
+				return -1;
 		}
 		if (v[k].state != CB_SLA_RUNNING)
 			continue;
-		if (!next_due || v[k].due_at < next_due)
-			next_due = v[k].due_at;
-		if (!risk || v[k].at_risk_at < risk)
-			risk = v[k].at_risk_at;
+		if (!*next_due || v[k].due_at < *next_due)
+			*next_due = v[k].due_at;
+		if (!*risk || v[k].at_risk_at < *risk)
+			*risk = v[k].at_risk_at;
 		if (v[k].at_risk) {
 			if (fire(c, id, k, v[k].instance, "at_risk", v[k].at_risk_at, err))
-				goto out;
+				return -1;
 		} else if (put_job(c, v[k].at_risk_at, "sla.at_risk", id, k, v[k].instance, err)) {
-			goto out;
+			return -1;
 		}
 		if (put_job(c, v[k].due_at, "sla.breached", id, k, v[k].instance, err))
-			goto out;
+			return -1;
 	}
-	/* the queue's breached flag and order: the ticket's urgency (a breach
-	 * since the last event shows in the view at now: a breach timer
-	 * re-folds the ticket after its due) */
-	cb_sla_urgency u;
-	cb_sla_urgency_of(v, &u);
-	breached = u.kind == CB_URG_BREACHED;
-	if (open && (u.kind == CB_URG_BREACHED || u.kind == CB_URG_DUE))
-		urgency = u.at;
-	q = cb_q_get(c, CB_SQL_SLA_UPSERT, err);
-	if (!q)
-		goto out;
-	cb_q_bind_i64(q, 1, id);
-	if (sla->policy)
-		cb_q_bind_i64(q, 2, sla->policy->id);
-	else
-		cb_q_bind_null(q, 2);
-	cb_q_bind_i64(q, 3, open);
-	if (next_due)
-		cb_q_bind_i64(q, 4, next_due);
-	else
-		cb_q_bind_null(q, 4);
-	if (risk)
-		cb_q_bind_i64(q, 5, risk);
-	else
-		cb_q_bind_null(q, 5);
-	cb_q_bind_i64(q, 6, breached);
-	cb_q_bind_i64(q, 7, now);
-	cb_q_bind_i64(q, 8, urgency);
-	if (cb_q_exec(q, err))
-		goto out;
-	/* every instance, for the KPIs */
-	q = cb_q_get(c, CB_SQL_SLA_INST_DELETE, err);
+	return 0;
+}
+
+/* One stored instance row per clock instance that ever had a target, for
+ * the KPIs. */
+static int project_instances(cb_conn *c, int64_t id, const cb_sla *sla, cb_err *err)
+{
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_INST_DELETE, err);
 	if (!q || (cb_q_bind_i64(q, 1, id), cb_q_exec(q, err)))
-		goto out;
+		return -1;
 	for (int k = 0; k < CB_CLOCK__COUNT; k++) {
 		int n;
 		const cb_sla_instance *in = cb_sla_instances(sla, k, &n);
@@ -504,7 +474,7 @@ int cb_slasvc_project(const cb_projection *p, cb_err *err)
 				continue;
 			q = cb_q_get(c, CB_SQL_SLA_INST_INSERT, err);
 			if (!q)
-				goto out;
+				return -1;
 			const char *st = in[i].cancelled ? "cancelled" : in[i].breached ? "breached"
 					 : in[i].ended ? "met" : in[i].running ? "running" : "paused";
 			cb_q_bind_i64(q, 1, id);
@@ -537,12 +507,56 @@ int cb_slasvc_project(const cb_projection *p, cb_err *err)
 				cb_q_bind_null(q, 12);
 			cb_q_bind_i64(q, 13, !in[i].ended);
 			if (cb_q_exec(q, err))
-				goto out;
+				return -1;
 		}
 	}
-	rc = 0;
-out:
-	return rc;
+	return 0;
+}
+
+int cb_slasvc_project(const cb_projection *p, cb_err *err)
+{
+	cb_conn *c = p->c;
+	int64_t id = p->ticket;
+	cb_ms now = p->now;
+	const cb_sla *sla = p->sla;
+	cb_sla_view v[CB_CLOCK__COUNT];
+	cb_sla_view_at(sla, now, v);
+	cb_ms next_due = 0, risk = 0, urgency = INT64_MAX;
+	int breached;
+	int open = sla->t.status != CB_ST_SOLVED && sla->t.status != CB_ST_CLOSED;
+	if (project_timers(c, id, v, &next_due, &risk, err))
+		return -1;
+	/* the queue's breached flag and order: the ticket's urgency (a breach
+	 * since the last event shows in the view at now: a breach timer
+	 * re-folds the ticket after its due) */
+	cb_sla_urgency u;
+	cb_sla_urgency_of(v, &u);
+	breached = u.kind == CB_URG_BREACHED;
+	if (open && (u.kind == CB_URG_BREACHED || u.kind == CB_URG_DUE))
+		urgency = u.at;
+	cb_q *q = cb_q_get(c, CB_SQL_SLA_UPSERT, err);
+	if (!q)
+		return -1;
+	cb_q_bind_i64(q, 1, id);
+	if (sla->policy)
+		cb_q_bind_i64(q, 2, sla->policy->id);
+	else
+		cb_q_bind_null(q, 2);
+	cb_q_bind_i64(q, 3, open);
+	if (next_due)
+		cb_q_bind_i64(q, 4, next_due);
+	else
+		cb_q_bind_null(q, 4);
+	if (risk)
+		cb_q_bind_i64(q, 5, risk);
+	else
+		cb_q_bind_null(q, 5);
+	cb_q_bind_i64(q, 6, breached);
+	cb_q_bind_i64(q, 7, now);
+	cb_q_bind_i64(q, 8, urgency);
+	if (cb_q_exec(q, err))
+		return -1;
+	return project_instances(c, id, sla, err);
 }
 
 static json_t *time_or_null(cb_ms t)

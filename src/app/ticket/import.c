@@ -305,7 +305,8 @@ static int64_t last_event(cb_conn *c, int64_t ticket, const char *type, cb_err *
 }
 
 /* Stores the line's attachments (import.h): each is checked whole, every bad
- * field named as attachments[i].field; evids[i] is the row id of events[i]. */
+ * field named as attachments[i].field; evids[i] is the row id of events[i].
+ * long: each attachment checked whole, every bad field named, then stored */
 static int import_attachments(cb_conn *c, int64_t ticket, cb_ms created, json_t *list,
 			      const int64_t *evids, size_t nev, int64_t created_ev, cb_err *err)
 {
@@ -555,6 +556,7 @@ static void parse_item(struct item *it, const char *s, size_t n, cb_import_forma
 	precheck(it->v, &it->err);
 }
 
+/* long: the import loop: the structure checked first, then batches of lines */
 static int import_src(cb_app *app, cb_ms now, struct src *in, cb_import_format fmt,
 		      const cb_import_opts *opts, cb_import_stats *stats, cb_err *err)
 {
@@ -818,7 +820,8 @@ static json_t *export_header(struct exporter *x, int64_t tid, const char *ext, c
 	return o;
 }
 
-/* One stored event in import shape; NULL when it is not exported. */
+/* One stored event in import shape; NULL when it is not exported.
+ * long: a flat switch over event types */
 static json_t *export_event(struct exporter *x, cb_evtype type, cb_ms at, int64_t actor,
 			    json_t *d)
 {

@@ -74,7 +74,8 @@ json_t *cb_macro_list(cb_conn *c, const cb_actor *actor, cb_err *err)
 }
 
 /* Validates a macro document (partial for PATCH: absent keys keep base)
- * into a complete one in *out. References in changes are resolved to ids. */
+ * into a complete one in *out. References in changes are resolved to ids.
+ * long: every field of a macro checked in one pass, each bad one named */
 static int check(cb_conn *c, const cb_actor *actor, json_t *in, json_t *base, json_t **out,
 		 cb_err *err)
 {
@@ -256,7 +257,8 @@ int cb_macro_delete(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id, cb
 	return cb_q_exec(q, err);
 }
 
-/* The rendered body and the ticket patch of macro m on ticket id. */
+/* The rendered body and the ticket patch of macro m on ticket id.
+ * long: the rendered body and the patch from the macro's changes, read together */
 static int prepare(cb_conn *c, const cb_actor *actor, json_t *m, int64_t id, char **body,
 		   json_t **patch, cb_err *err)
 {

@@ -392,27 +392,28 @@ static int resolve_people(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *
 	return 0;
 }
 
-int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
-		     int64_t *out_id, cb_err *err)
+/* A customer may set only customer_create_keys of the ticket's fields. */
+static int create_check_customer_keys(json_t *in, cb_err *err)
 {
-	if (!json_is_object(in))
-		return cb_err_set(err, CB_E_INVALID, "", "a ticket must be a JSON object");
-	int is_customer = actor->role == CB_ROLE_CUSTOMER;
-	if (is_customer) {
-		const char *key;
-		json_t *v;
-		json_object_foreach(in, key, v) {
-			int ok = 0;
-			for (const char *const *a = customer_create_keys; *a; a++)
-				ok |= strcmp(*a, key) == 0;
-			int known = 0;
-			for (const char *const *a = create_keys; *a; a++)
-				known |= strcmp(*a, key) == 0;
-			if (!ok && known)
-				return cb_err_set(err, CB_E_FORBIDDEN, key, "customers cannot set this field");
-		}
+	const char *key;
+	json_t *v;
+	json_object_foreach(in, key, v) {
+		int ok = 0;
+		for (const char *const *a = customer_create_keys; *a; a++)
+			ok |= strcmp(*a, key) == 0;
+		int known = 0;
+		for (const char *const *a = create_keys; *a; a++)
+			known |= strcmp(*a, key) == 0;
+		if (!ok && known)
+			return cb_err_set(err, CB_E_FORBIDDEN, key, "customers cannot set this field");
 	}
-	/* the shape of every field first, each bad one named */
+	return 0;
+}
+
+/* The shape of every field of a new ticket, each bad one named into err;
+ * non-zero when one is bad. */
+static int create_check_shape(json_t *in, unsigned flags, json_t **tags, cb_ms *at, cb_err *err)
+{
 	cb_err one = {0};
 	int bad = cb_json_check_keys(in, (flags & CB_TICKET_IMPORT) ? import_keys : create_keys, "",
 				     err) != 0;
@@ -421,27 +422,29 @@ int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in
 	bad |= validate_common(in, err) != 0;
 	want_string(in, "external_id", 0, 1, 200, "", &one);
 	bad |= gather(err, &one);
-	json_t *tags = NULL;
 	json_t *tv = json_object_get(in, "tags");
 	if (tv && !json_is_null(tv)) {
-		want_tags(tv, "tags", &tags, &one);
+		want_tags(tv, "tags", tags, &one);
 		bad |= gather(err, &one);
 	}
-	cb_ms at = now;
 	json_t *ca = json_object_get(in, "created_at");
-	if (ca && cb_time_parse(json_string_value(ca), &at))
+	if (ca && cb_time_parse(json_string_value(ca), at))
 		bad |= (cb_err_set(&one, CB_E_INVALID, "created_at", "must be an RFC 3339 instant"),
 			gather(err, &one));
 	if ((flags & CB_TICKET_IMPORT) && !ca)
 		bad |= (cb_err_set(&one, CB_E_INVALID, "created_at", "is required"), gather(err, &one));
-	if (bad) {
-		json_decref(tags);
-		return cb_err_summarize(err);
-	}
+	return bad;
+}
 
-	/* then the references, again each bad one named */
-	int64_t requester = 0, account = 0, assignee = 0, group = 0;
-	if (is_customer) {
+/* The people, account and group a new ticket names, each bad reference
+ * named into err; non-zero when one is bad. */
+static int create_resolve(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in,
+			  int64_t *requester, int64_t *account, int64_t *assignee, int64_t *group,
+			  cb_err *err)
+{
+	cb_err one = {0};
+	int bad = 0;
+	if (actor->role == CB_ROLE_CUSTOMER) {
 		json_t *acc = json_object_get(in, "account");
 		if (acc && !json_is_null(acc)) {
 			int64_t a = 0;
@@ -451,30 +454,30 @@ int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in
 				bad |= gather(err, &one);
 			}
 		}
-		requester = actor->user_id;
-		account = actor->account_id;
+		*requester = actor->user_id;
+		*account = actor->account_id;
 	} else {
-		resolve_people(c, actor, now, in, &requester, &account, &one);
+		resolve_people(c, actor, now, in, requester, account, &one);
 		bad |= gather(err, &one);
 	}
 	json_t *as = json_object_get(in, "assignee");
 	json_t *gr = json_object_get(in, "group");
 	if (as) {
-		assignee_resolve(c, as, &assignee, "assignee", &one);
+		assignee_resolve(c, as, assignee, "assignee", &one);
 		bad |= gather(err, &one);
 	}
 	if (gr && !json_is_null(gr)) {
-		cb_dir_resolve_group(c, gr, &group, "group", &one);
+		cb_dir_resolve_group(c, gr, group, "group", &one);
 		bad |= gather(err, &one);
 	}
-	if (bad) {
-		json_decref(tags);
-		return cb_err_summarize(err);
-	}
+	return bad;
+}
 
-	cb_ticket t;
-	cb_ticket_init(&t); /* its id comes from the database (cb_eventlog_emit_created) */
-
+/* The `created` event's data of a checked and resolved new ticket; it takes
+ * tags over. */
+static json_t *create_doc(json_t *in, json_t *tags, int64_t requester, int64_t account,
+			  int64_t assignee, int64_t group, cb_err *err)
+{
 	json_t *d = json_object();
 	json_object_set(d, "subject", json_object_get(in, "subject"));
 	json_object_set_new(d, "description",
@@ -509,7 +512,33 @@ int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in
 		json_object_set(d, "external_id", ext);
 	if (json_is_integer(json_object_get(in, "followup_of")))
 		json_object_set(d, "followup_of", json_object_get(in, "followup_of"));
+	return d;
+}
 
+int cb_ticketsvc_create(cb_conn *c, const cb_actor *actor, cb_ms now, json_t *in, unsigned flags,
+		     int64_t *out_id, cb_err *err)
+{
+	if (!json_is_object(in))
+		return cb_err_set(err, CB_E_INVALID, "", "a ticket must be a JSON object");
+	if (actor->role == CB_ROLE_CUSTOMER && create_check_customer_keys(in, err))
+		return -1;
+	/* the shape of every field first, each bad one named */
+	json_t *tags = NULL;
+	cb_ms at = now;
+	if (create_check_shape(in, flags, &tags, &at, err)) {
+		json_decref(tags);
+		return cb_err_summarize(err);
+	}
+	/* then the references, again each bad one named */
+	int64_t requester = 0, account = 0, assignee = 0, group = 0;
+	if (create_resolve(c, actor, now, in, &requester, &account, &assignee, &group, err)) {
+		json_decref(tags);
+		return cb_err_summarize(err);
+	}
+
+	cb_ticket t;
+	cb_ticket_init(&t); /* its id comes from the database (cb_eventlog_emit_created) */
+	json_t *d = create_doc(in, tags, requester, account, assignee, group, err);
 	int rc = cb_eventlog_emit_created(c, &t, at, actor->user_id, d, NULL, err);
 	if (rc == 0 && assignee) {
 		/* assigning a person at creation opens the ticket (docs/metrics.md section 3) */
@@ -541,13 +570,10 @@ static int json_equal_or_null(json_t *a, json_t *b)
 	return json_equal(a, b);
 }
 
-static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t, json_t *in, int refresh,
-		     cb_err *err)
+/* Each update_* step appends the events of one part of a PATCH (nothing
+ * when that part does not change the ticket). */
+static int update_fields(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in, cb_err *err)
 {
-	int64_t who = actor->user_id;
-	if (t->status == CB_ST_CLOSED)
-		return cb_err_set(err, CB_E_CONFLICT, "status", "the ticket is closed");
-	/* fields */
 	json_t *fd = json_object();
 	static const char *const fkeys[] = {"subject", "description", "environment", "custom_fields"};
 	for (size_t i = 0; i < 4; i++) {
@@ -562,7 +588,6 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 		json_decref(fd);
 	if (rc)
 		return -1;
-	/* category */
 	json_t *cat = json_object_get(in, "category");
 	if (cat && !json_equal_or_null(cat, json_object_get(t->doc, "category"))) {
 		json_t *d = json_object();
@@ -571,24 +596,111 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 		if (cb_eventlog_emit(c, t, CB_EV_CATEGORY, now, who, d, NULL, err))
 			return -1;
 	}
-	/* tags */
-	int tags_changed = 0;
+	return 0;
+}
+
+static int update_tags(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in,
+		       int *tags_changed, cb_err *err)
+{
 	json_t *tv = json_object_get(in, "tags");
-	if (tv) {
-		json_t *tags = NULL;
-		if (json_is_null(tv))
-			tags = json_array();
-		else if (want_tags(tv, "tags", &tags, err))
+	if (!tv)
+		return 0;
+	json_t *tags = NULL;
+	if (json_is_null(tv))
+		tags = json_array();
+	else if (want_tags(tv, "tags", &tags, err))
+		return -1;
+	if (!json_equal(tags, json_object_get(t->doc, "tags"))) {
+		*tags_changed = 1;
+		if (cb_eventlog_emit(c, t, CB_EV_TAGS, now, who, json_pack("{s:o}", "tags", tags), NULL, err))
 			return -1;
-		if (!json_equal(tags, json_object_get(t->doc, "tags"))) {
-			tags_changed = 1;
-			if (cb_eventlog_emit(c, t, CB_EV_TAGS, now, who, json_pack("{s:o}", "tags", tags), NULL, err))
-				return -1;
-		} else {
-			json_decref(tags);
-		}
+	} else {
+		json_decref(tags);
 	}
-	/* priority */
+	return 0;
+}
+
+static int update_account(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in, cb_err *err)
+{
+	json_t *acc = json_object_get(in, "account");
+	if (!acc)
+		return 0;
+	int64_t a = 0;
+	if (!json_is_null(acc) && cb_dir_resolve_account(c, acc, &a, "account", err))
+		return -1;
+	if (a != t->account_id) {
+		json_t *d = json_object();
+		json_object_set_new(d, "from", t->account_id ? json_integer(t->account_id) : json_null());
+		json_object_set_new(d, "to", a ? json_integer(a) : json_null());
+		if (cb_eventlog_emit(c, t, CB_EV_ACCOUNT, now, who, d, NULL, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int update_assignment(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in,
+			     cb_err *err)
+{
+	json_t *as = json_object_get(in, "assignee");
+	json_t *gr = json_object_get(in, "group");
+	if (!as && !gr)
+		return 0;
+	int64_t assignee = t->assignee_id, group = t->group_id;
+	if (as && assignee_resolve(c, as, &assignee, "assignee", err))
+		return -1;
+	if (gr) {
+		if (json_is_null(gr))
+			group = 0;
+		else if (cb_dir_resolve_group(c, gr, &group, "group", err))
+			return -1;
+	}
+	if (assignee != t->assignee_id || group != t->group_id) {
+		json_t *d = json_object();
+		if (assignee != t->assignee_id)
+			json_object_set_new(d, "assignee", assignee ? json_integer(assignee) : json_null());
+		if (group != t->group_id)
+			json_object_set_new(d, "group", group ? json_integer(group) : json_null());
+		int64_t before = t->assignee_id;
+		if (cb_eventlog_emit(c, t, CB_EV_ASSIGN, now, who, d, NULL, err))
+			return -1;
+		cb_status to;
+		if (assignee != before && cb_ticket_assign_effect(t, assignee, &to) &&
+		    emit_status(c, t, to, 1, now, who, err))
+			return -1;
+	}
+	return 0;
+}
+
+static int update_status(cb_conn *c, cb_ticket *t, cb_ms now, int64_t who, json_t *in, cb_err *err)
+{
+	json_t *sv = json_object_get(in, "status");
+	if (!sv)
+		return 0;
+	cb_status to;
+	if (cb_status_parse(json_string_value(sv), &to))
+		return cb_err_set(err, CB_E_INVALID, "status",
+				  "must be one of new, open, pending, on_hold, solved, closed");
+	cb_status steps[2];
+	int n = 0;
+	if (cb_ticket_decide_status(t, to, steps, &n, err))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (emit_status(c, t, steps[i], 0, now, who, err))
+			return -1;
+	return 0;
+}
+
+static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t, json_t *in, int refresh,
+		     cb_err *err)
+{
+	int64_t who = actor->user_id;
+	if (t->status == CB_ST_CLOSED)
+		return cb_err_set(err, CB_E_CONFLICT, "status", "the ticket is closed");
+	if (update_fields(c, t, now, who, in, err))
+		return -1;
+	int tags_changed = 0;
+	if (update_tags(c, t, now, who, in, &tags_changed, err))
+		return -1;
 	int prio;
 	if (json_object_get(in, "priority") && want_priority(in, "", &prio, err) == 0 &&
 	    prio != t->priority) {
@@ -600,63 +712,11 @@ static int do_update(cb_conn *c, const cb_actor *actor, cb_ms now, cb_ticket *t,
 	}
 	if (err->code)
 		return -1;
-	/* account */
-	json_t *acc = json_object_get(in, "account");
-	if (acc) {
-		int64_t a = 0;
-		if (!json_is_null(acc) && cb_dir_resolve_account(c, acc, &a, "account", err))
-			return -1;
-		if (a != t->account_id) {
-			json_t *d = json_object();
-			json_object_set_new(d, "from", t->account_id ? json_integer(t->account_id) : json_null());
-			json_object_set_new(d, "to", a ? json_integer(a) : json_null());
-			if (cb_eventlog_emit(c, t, CB_EV_ACCOUNT, now, who, d, NULL, err))
-				return -1;
-		}
-	}
-	/* assignment */
-	json_t *as = json_object_get(in, "assignee");
-	json_t *gr = json_object_get(in, "group");
-	if (as || gr) {
-		int64_t assignee = t->assignee_id, group = t->group_id;
-		if (as && assignee_resolve(c, as, &assignee, "assignee", err))
-			return -1;
-		if (gr) {
-			if (json_is_null(gr))
-				group = 0;
-			else if (cb_dir_resolve_group(c, gr, &group, "group", err))
-				return -1;
-		}
-		if (assignee != t->assignee_id || group != t->group_id) {
-			json_t *d = json_object();
-			if (assignee != t->assignee_id)
-				json_object_set_new(d, "assignee", assignee ? json_integer(assignee) : json_null());
-			if (group != t->group_id)
-				json_object_set_new(d, "group", group ? json_integer(group) : json_null());
-			int64_t before = t->assignee_id;
-			if (cb_eventlog_emit(c, t, CB_EV_ASSIGN, now, who, d, NULL, err))
-				return -1;
-			cb_status to;
-			if (assignee != before && cb_ticket_assign_effect(t, assignee, &to) &&
-			    emit_status(c, t, to, 1, now, who, err))
-				return -1;
-		}
-	}
+	if (update_account(c, t, now, who, in, err) || update_assignment(c, t, now, who, in, err))
+		return -1;
 	/* status last */
-	json_t *sv = json_object_get(in, "status");
-	if (sv) {
-		cb_status to;
-		if (cb_status_parse(json_string_value(sv), &to))
-			return cb_err_set(err, CB_E_INVALID, "status",
-					  "must be one of new, open, pending, on_hold, solved, closed");
-		cb_status steps[2];
-		int n = 0;
-		if (cb_ticket_decide_status(t, to, steps, &n, err))
-			return -1;
-		for (int i = 0; i < n; i++)
-			if (emit_status(c, t, steps[i], 0, now, who, err))
-				return -1;
-	}
+	if (update_status(c, t, now, who, in, err))
+		return -1;
 	if (cb_eventlog_save(c, t, 0, tags_changed, err))
 		return -1;
 	return refresh ? cb_pipeline_project(c, NULL, t->id, now, CB_PROJECT_ALL, err) : 0;
@@ -836,6 +896,180 @@ static int import_author(cb_conn *c, json_t *ev, cb_actor *out, int required, cb
 	return 0;
 }
 
+/* Each import_* step validates one kind of imported event and appends it to
+ * the loaded ticket; the caller saves the ticket. */
+static int import_comment(cb_conn *c, cb_ticket *t, cb_ms at, const cb_actor *who, json_t *ev,
+			  cb_err *err)
+{
+	static const char *const k[] = {"at", "type", "author", "public", "body", NULL};
+	if (cb_json_check_keys(ev, k, "", err) || want_string(ev, "body", 1, 0, MAX_TEXT, "", err))
+		return -1;
+	json_t *pv = json_object_get(ev, "public");
+	if (pv && !json_is_boolean(pv))
+		return cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
+	return add_comment(c, t, who->role == CB_ROLE_CUSTOMER ? CB_SIDE_REQUESTER : CB_SIDE_AGENT,
+			   who->user_id, at, json_string_value(json_object_get(ev, "body")),
+			   pv ? json_is_true(pv) : 1, NULL, err);
+}
+
+static int import_status(cb_conn *c, cb_ticket *t, cb_ms at, const cb_actor *who, json_t *ev,
+			 cb_err *err)
+{
+	static const char *const k[] = {"at", "type", "author", "status", NULL};
+	cb_status to;
+	if (cb_json_check_keys(ev, k, "", err))
+		return -1;
+	if (cb_status_parse(json_string_value(json_object_get(ev, "status")), &to))
+		return cb_err_set(err, CB_E_INVALID, "status", "unknown status");
+	cb_status steps[2];
+	int n = 0;
+	int rc = cb_ticket_decide_status(t, to, steps, &n, err);
+	for (int i = 0; rc == 0 && i < n; i++)
+		rc = emit_status(c, t, steps[i], 0, at, who->user_id, err);
+	return rc;
+}
+
+/* The fields an update event (priority, assign, category, tags, fields,
+ * account) must carry besides its keys. */
+static int import_update_check(cb_evtype type, json_t *ev, cb_err *err)
+{
+	static const char *const kp[] = {"at", "type", "author", "priority", NULL};
+	static const char *const ka[] = {"at", "type", "author", "assignee", "group", NULL};
+	static const char *const kc[] = {"at", "type", "author", "category", NULL};
+	static const char *const kt[] = {"at", "type", "author", "tags", NULL};
+	static const char *const kf[] = {"at", "type", "author", "subject", "description",
+					 "environment", "custom_fields", NULL};
+	static const char *const kacc[] = {"at", "type", "author", "account", NULL};
+	const char *const *k = type == CB_EV_PRIORITY ? kp : type == CB_EV_ASSIGN ? ka
+			     : type == CB_EV_CATEGORY ? kc : type == CB_EV_TAGS ? kt
+			     : type == CB_EV_FIELDS ? kf : kacc;
+	if (cb_json_check_keys(ev, k, "", err))
+		return -1;
+	if (type == CB_EV_PRIORITY && !json_object_get(ev, "priority"))
+		return cb_err_set(err, CB_E_INVALID, "priority", "is required");
+	if (type == CB_EV_CATEGORY) {
+		if (!json_object_get(ev, "category"))
+			return cb_err_set(err, CB_E_INVALID, "category", "is required");
+		if (want_string(ev, "category", 0, 1, MAX_CATEGORY, "", err))
+			return -1;
+	}
+	if (type == CB_EV_TAGS && !json_object_get(ev, "tags"))
+		return cb_err_set(err, CB_E_INVALID, "tags", "is required");
+	if (type == CB_EV_ACCOUNT && !json_object_get(ev, "account"))
+		return cb_err_set(err, CB_E_INVALID, "account", "is required");
+	if (type == CB_EV_FIELDS) {
+		json_t *subj = json_object_get(ev, "subject");
+		if (want_string(ev, "subject", 0, 0, MAX_SUBJECT, "", err) ||
+		    want_string(ev, "description", 0, 0, MAX_TEXT, "", err) ||
+		    want_kv(ev, "environment", "", err) || want_kv(ev, "custom_fields", "", err))
+			return -1;
+		if (subj && is_blank(json_string_value(subj)))
+			return cb_err_set(err, CB_E_INVALID, "subject", "must not be empty");
+		if (json_object_size(ev) <= 2 + (json_object_get(ev, "author") != NULL))
+			return cb_err_set(err, CB_E_INVALID, "type",
+					  "a fields event changes at least one of subject, description, environment, custom_fields");
+	}
+	return 0;
+}
+
+/* The same do_update() a PATCH runs, at the event's instant; it saves the
+ * ticket itself. */
+static int import_update(cb_conn *c, cb_ticket *t, cb_evtype type, cb_ms at, const cb_actor *who,
+			 json_t *ev, cb_err *err)
+{
+	if (import_update_check(type, ev, err))
+		return -1;
+	json_t *patch = json_object();
+	static const char *const keys[] = {"priority", "assignee", "group", "category",
+					   "tags", "subject", "description", "environment",
+					   "custom_fields", "account"};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (json_object_get(ev, keys[i]))
+			json_object_set(patch, keys[i], json_object_get(ev, keys[i]));
+	cb_actor a2 = *who;
+	int rc = do_update(c, &a2, at, t, patch, 0, err);
+	json_decref(patch);
+	return rc;
+}
+
+/* Escalation steps and survey answers: recorded on the timeline; escalation
+ * steps also move the escalation row. */
+static int import_timeline(cb_conn *c, cb_ticket *t, int64_t id, cb_evtype type, cb_ms at,
+			   const cb_actor *who, json_t *ev, cb_err *err)
+{
+	json_t *d = json_deep_copy(ev);
+	json_object_del(d, "at");
+	json_object_del(d, "type");
+	json_object_del(d, "author");
+	if (type == CB_EV_ESCALATION) {
+		json_t *g = json_object_get(d, "group");
+		int64_t gid = 0;
+		if (g && cb_dir_resolve_group(c, g, &gid, "group", err)) {
+			json_decref(d);
+			return -1;
+		}
+		if (g)
+			json_object_set_new(d, "group", json_integer(gid));
+	}
+	/* imported escalation steps keep the escalations table in step */
+	if (type != CB_EV_CSAT && type != CB_EV_CES &&
+	    cb_escalation_import(c, id, type, at, who->user_id, d, err)) {
+		json_decref(d);
+		return -1;
+	}
+	if (type == CB_EV_CSAT || type == CB_EV_CES) {
+		json_t *s = json_object_get(d, "score");
+		int max = type == CB_EV_CSAT ? 5 : 7;
+		if (!json_is_integer(s) || json_integer_value(s) < 1 || json_integer_value(s) > max) {
+			json_decref(d);
+			return cb_err_set(err, CB_E_INVALID, "score", "must be an integer from 1 to %d", max);
+		}
+	}
+	return cb_eventlog_emit(c, t, type, at, who->user_id, d, NULL, err);
+}
+
+/* Links to objects of their own: the import keeps them as history (the
+ * exported names, not local ids; see app/ticket/import.h). */
+static int import_link(cb_conn *c, cb_ticket *t, cb_evtype type, cb_ms at, const cb_actor *who,
+		       json_t *ev, cb_err *err)
+{
+	static const char *const kart[] = {"at", "type", "author", "title",
+					   "article_type", "visibility", NULL};
+	static const char *const kdef[] = {"at", "type", "author", "action", "tracker", "key",
+					   NULL};
+	static const char *const kpro[] = {"at", "type", "author", "action", "problem", NULL};
+	static const char *const kinc[] = {"at", "type", "author", "action", "incident", NULL};
+	const char *const *k = type == CB_EV_ARTICLE_LINKED ? kart : type == CB_EV_DEFECT ? kdef
+			     : type == CB_EV_PROBLEM ? kpro : kinc;
+	if (cb_json_check_keys(ev, k, "", err))
+		return -1;
+	int rc = 0;
+	json_t *d = json_object();
+	const char *const *names = k + 3;
+	for (int i = 0; names[i]; i++) {
+		json_t *v = json_object_get(ev, names[i]);
+		if (!v)
+			continue;
+		if (!json_is_string(v) || json_string_length(v) > MAX_TEXT) {
+			rc = cb_err_set(err, CB_E_INVALID, names[i], "must be a string");
+			break;
+		}
+		/* the title of a problem or incident: the local id key stays free */
+		const char *as = !strcmp(names[i], "article_type")                     ? "type"
+				 : type == CB_EV_PROBLEM && !strcmp(names[i], "problem")   ? "problem_title"
+				 : type == CB_EV_INCIDENT && !strcmp(names[i], "incident") ? "incident_title"
+											   : names[i];
+		json_object_set(d, as, v);
+	}
+	if (rc == 0 && type != CB_EV_ARTICLE_LINKED && !json_object_get(d, "action"))
+		rc = cb_err_set(err, CB_E_INVALID, "action", "is required");
+	if (rc) {
+		json_decref(d);
+		return rc;
+	}
+	return cb_eventlog_emit(c, t, type, at, who->user_id, d, NULL, err);
+}
+
 int cb_ticketsvc_import_event(cb_conn *c, const cb_actor *system, int64_t id, json_t *ev,
 			   cb_err *err)
 {
@@ -869,199 +1103,35 @@ int cb_ticketsvc_import_event(cb_conn *c, const cb_actor *system, int64_t id, js
 		goto out;
 	}
 	switch (type) {
-	case CB_EV_COMMENT: {
-		static const char *const k[] = {"at", "type", "author", "public", "body", NULL};
-		if (cb_json_check_keys(ev, k, "", err) || want_string(ev, "body", 1, 0, MAX_TEXT, "", err)) {
-			rc = -1;
-			break;
-		}
-		json_t *pv = json_object_get(ev, "public");
-		if (pv && !json_is_boolean(pv)) {
-			rc = cb_err_set(err, CB_E_INVALID, "public", "must be a boolean");
-			break;
-		}
-		rc = add_comment(c, &t, who.role == CB_ROLE_CUSTOMER ? CB_SIDE_REQUESTER : CB_SIDE_AGENT,
-				 who.user_id, at, json_string_value(json_object_get(ev, "body")),
-				 pv ? json_is_true(pv) : 1, NULL, err);
+	case CB_EV_COMMENT:
+		rc = import_comment(c, &t, at, &who, ev, err);
 		break;
-	}
-	case CB_EV_STATUS: {
-		static const char *const k[] = {"at", "type", "author", "status", NULL};
-		cb_status to;
-		if (cb_json_check_keys(ev, k, "", err)) {
-			rc = -1;
-			break;
-		}
-		if (cb_status_parse(json_string_value(json_object_get(ev, "status")), &to)) {
-			rc = cb_err_set(err, CB_E_INVALID, "status", "unknown status");
-			break;
-		}
-		cb_status steps[2];
-		int n = 0;
-		rc = cb_ticket_decide_status(&t, to, steps, &n, err);
-		for (int i = 0; rc == 0 && i < n; i++)
-			rc = emit_status(c, &t, steps[i], 0, at, who.user_id, err);
+	case CB_EV_STATUS:
+		rc = import_status(c, &t, at, &who, ev, err);
 		break;
-	}
 	case CB_EV_PRIORITY:
 	case CB_EV_ASSIGN:
 	case CB_EV_CATEGORY:
 	case CB_EV_TAGS:
 	case CB_EV_FIELDS:
-	case CB_EV_ACCOUNT: {
-		/* the same do_update() a PATCH runs, at the event's instant */
-		static const char *const kp[] = {"at", "type", "author", "priority", NULL};
-		static const char *const ka[] = {"at", "type", "author", "assignee", "group", NULL};
-		static const char *const kc[] = {"at", "type", "author", "category", NULL};
-		static const char *const kt[] = {"at", "type", "author", "tags", NULL};
-		static const char *const kf[] = {"at", "type", "author", "subject", "description",
-						 "environment", "custom_fields", NULL};
-		static const char *const kacc[] = {"at", "type", "author", "account", NULL};
-		const char *const *k = type == CB_EV_PRIORITY ? kp : type == CB_EV_ASSIGN ? ka
-				     : type == CB_EV_CATEGORY ? kc : type == CB_EV_TAGS ? kt
-				     : type == CB_EV_FIELDS ? kf : kacc;
-		if (cb_json_check_keys(ev, k, "", err)) {
-			rc = -1;
-			break;
-		}
-		if (type == CB_EV_PRIORITY && !json_object_get(ev, "priority")) {
-			rc = cb_err_set(err, CB_E_INVALID, "priority", "is required");
-			break;
-		}
-		if (type == CB_EV_CATEGORY) {
-			if (!json_object_get(ev, "category")) {
-				rc = cb_err_set(err, CB_E_INVALID, "category", "is required");
-				break;
-			}
-			if (want_string(ev, "category", 0, 1, MAX_CATEGORY, "", err)) {
-				rc = -1;
-				break;
-			}
-		}
-		if (type == CB_EV_TAGS && !json_object_get(ev, "tags")) {
-			rc = cb_err_set(err, CB_E_INVALID, "tags", "is required");
-			break;
-		}
-		if (type == CB_EV_ACCOUNT && !json_object_get(ev, "account")) {
-			rc = cb_err_set(err, CB_E_INVALID, "account", "is required");
-			break;
-		}
-		if (type == CB_EV_FIELDS) {
-			json_t *subj = json_object_get(ev, "subject");
-			if (want_string(ev, "subject", 0, 0, MAX_SUBJECT, "", err) ||
-			    want_string(ev, "description", 0, 0, MAX_TEXT, "", err) ||
-			    want_kv(ev, "environment", "", err) || want_kv(ev, "custom_fields", "", err)) {
-				rc = -1;
-				break;
-			}
-			if (subj && is_blank(json_string_value(subj))) {
-				rc = cb_err_set(err, CB_E_INVALID, "subject", "must not be empty");
-				break;
-			}
-			if (json_object_size(ev) <= 2 + (json_object_get(ev, "author") != NULL)) {
-				rc = cb_err_set(err, CB_E_INVALID, "type",
-						"a fields event changes at least one of subject, description, environment, custom_fields");
-				break;
-			}
-		}
-		json_t *patch = json_object();
-		static const char *const keys[] = {"priority", "assignee", "group", "category",
-						   "tags", "subject", "description", "environment",
-						   "custom_fields", "account"};
-		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-			if (json_object_get(ev, keys[i]))
-				json_object_set(patch, keys[i], json_object_get(ev, keys[i]));
-		cb_actor a2 = who;
-		rc = do_update(c, &a2, at, &t, patch, 0, err);
-		json_decref(patch);
+	case CB_EV_ACCOUNT:
+		rc = import_update(c, &t, type, at, &who, ev, err);
 		goto out; /* do_update saved */
-	}
 	case CB_EV_ESCALATION:
 	case CB_EV_ESCALATION_ACK:
 	case CB_EV_ESCALATION_ACCEPTED:
 	case CB_EV_ESCALATION_RETURNED:
 	case CB_EV_ESCALATION_RESOLVED:
 	case CB_EV_CSAT:
-	case CB_EV_CES: {
-		/* recorded on the timeline; escalation steps also move the escalation row */
-		json_t *d = json_deep_copy(ev);
-		json_object_del(d, "at");
-		json_object_del(d, "type");
-		json_object_del(d, "author");
-		if (type == CB_EV_ESCALATION) {
-			json_t *g = json_object_get(d, "group");
-			int64_t gid = 0;
-			if (g && cb_dir_resolve_group(c, g, &gid, "group", err)) {
-				json_decref(d);
-				rc = -1;
-				break;
-			}
-			if (g)
-				json_object_set_new(d, "group", json_integer(gid));
-		}
-		/* imported escalation steps keep the escalations table in step */
-		if (type != CB_EV_CSAT && type != CB_EV_CES &&
-		    cb_escalation_import(c, id, type, at, who.user_id, d, err)) {
-			json_decref(d);
-			rc = -1;
-			break;
-		}
-		if (type == CB_EV_CSAT || type == CB_EV_CES) {
-			json_t *s = json_object_get(d, "score");
-			int max = type == CB_EV_CSAT ? 5 : 7;
-			if (!json_is_integer(s) || json_integer_value(s) < 1 || json_integer_value(s) > max) {
-				json_decref(d);
-				rc = cb_err_set(err, CB_E_INVALID, "score", "must be an integer from 1 to %d", max);
-				break;
-			}
-		}
-		rc = cb_eventlog_emit(c, &t, type, at, who.user_id, d, NULL, err);
+	case CB_EV_CES:
+		rc = import_timeline(c, &t, id, type, at, &who, ev, err);
 		break;
-	}
 	case CB_EV_ARTICLE_LINKED:
 	case CB_EV_DEFECT:
 	case CB_EV_PROBLEM:
-	case CB_EV_INCIDENT: {
-		/* links to objects of their own: the import keeps them as history
-		 * (the exported names, not local ids; see app/ticket/import.h) */
-		static const char *const kart[] = {"at", "type", "author", "title",
-						   "article_type", "visibility", NULL};
-		static const char *const kdef[] = {"at", "type", "author", "action", "tracker", "key",
-						   NULL};
-		static const char *const kpro[] = {"at", "type", "author", "action", "problem", NULL};
-		static const char *const kinc[] = {"at", "type", "author", "action", "incident", NULL};
-		const char *const *k = type == CB_EV_ARTICLE_LINKED ? kart : type == CB_EV_DEFECT ? kdef
-				     : type == CB_EV_PROBLEM ? kpro : kinc;
-		if (cb_json_check_keys(ev, k, "", err)) {
-			rc = -1;
-			break;
-		}
-		json_t *d = json_object();
-		const char *const *names = k + 3;
-		for (int i = 0; names[i]; i++) {
-			json_t *v = json_object_get(ev, names[i]);
-			if (!v)
-				continue;
-			if (!json_is_string(v) || json_string_length(v) > MAX_TEXT) {
-				rc = cb_err_set(err, CB_E_INVALID, names[i], "must be a string");
-				break;
-			}
-			/* the title of a problem or incident: the local id key stays free */
-			const char *as = !strcmp(names[i], "article_type")                     ? "type"
-					 : type == CB_EV_PROBLEM && !strcmp(names[i], "problem")   ? "problem_title"
-					 : type == CB_EV_INCIDENT && !strcmp(names[i], "incident") ? "incident_title"
-												   : names[i];
-			json_object_set(d, as, v);
-		}
-		if (rc == 0 && type != CB_EV_ARTICLE_LINKED && !json_object_get(d, "action"))
-			rc = cb_err_set(err, CB_E_INVALID, "action", "is required");
-		if (rc) {
-			json_decref(d);
-			break;
-		}
-		rc = cb_eventlog_emit(c, &t, type, at, who.user_id, d, NULL, err);
+	case CB_EV_INCIDENT:
+		rc = import_link(c, &t, type, at, &who, ev, err);
 		break;
-	}
 	case CB_EV_CREATED:
 	case CB_EV_SLA:
 	case CB_EV__COUNT:
@@ -1450,41 +1520,41 @@ static int parse_list(const char *s, const char **out, int max)
 	}
 }
 
-int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_filter *f, int limit,
-		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err)
+/* The status and priority lists of a list filter, parsed into tq (which
+ * owns them, also on failure) and checked. */
+static int list_parse_values(const cb_ticketsvc_filter *f, cb_tquery *tq, cb_err *err)
 {
-	cb_tquery tq = {.limit = limit + 1, .before_id = before};
-	int rc = -1;
-	cb_q *q = NULL;
-	char *tag_low = NULL;
-	tq.nstatus = parse_list(f->status, tq.status, CB_TQ_MAX_IN);
-	tq.npriority = parse_list(f->priority, tq.priority, CB_TQ_MAX_IN);
-	if (tq.nstatus < 0 || tq.npriority < 0) {
-		cb_err_set(err, CB_E_BADREQ, tq.nstatus < 0 ? "status" : "priority", "too many values");
-		tq.nstatus = tq.nstatus < 0 ? CB_TQ_MAX_IN : tq.nstatus;
-		tq.npriority = tq.npriority < 0 ? CB_TQ_MAX_IN : tq.npriority;
-		goto out;
+	tq->nstatus = parse_list(f->status, tq->status, CB_TQ_MAX_IN);
+	tq->npriority = parse_list(f->priority, tq->priority, CB_TQ_MAX_IN);
+	if (tq->nstatus < 0 || tq->npriority < 0) {
+		cb_err_set(err, CB_E_BADREQ, tq->nstatus < 0 ? "status" : "priority", "too many values");
+		tq->nstatus = tq->nstatus < 0 ? CB_TQ_MAX_IN : tq->nstatus;
+		tq->npriority = tq->npriority < 0 ? CB_TQ_MAX_IN : tq->npriority;
+		return -1;
 	}
-	for (int i = 0; i < tq.nstatus; i++) {
+	for (int i = 0; i < tq->nstatus; i++) {
 		cb_status s;
-		if (cb_status_parse(tq.status[i], &s)) {
-			cb_err_set(err, CB_E_BADREQ, "status", "unknown status: %s", tq.status[i]);
-			goto out;
-		}
+		if (cb_status_parse(tq->status[i], &s))
+			return cb_err_set(err, CB_E_BADREQ, "status", "unknown status: %s", tq->status[i]);
 	}
-	for (int i = 0; i < tq.npriority; i++) {
+	for (int i = 0; i < tq->npriority; i++) {
 		int p;
-		if (cb_priority_parse(tq.priority[i], &p)) {
-			cb_err_set(err, CB_E_BADREQ, "priority", "unknown priority: %s", tq.priority[i]);
-			goto out;
-		}
+		if (cb_priority_parse(tq->priority[i], &p))
+			return cb_err_set(err, CB_E_BADREQ, "priority", "unknown priority: %s",
+					  tq->priority[i]);
 	}
-	/* references given in the query string: a number is an id, else a name/e-mail */
+	return 0;
+}
+
+/* References given in the query string: a number is an id, else a
+ * name/e-mail; an unknown one matches nothing (-1). */
+static int list_resolve_refs(cb_conn *c, const cb_ticketsvc_filter *f, cb_tquery *tq, cb_err *err)
+{
 	struct { const char *v; int64_t *out; int *none; const char *field; int kind; } refs[] = {
-		{f->assignee, &tq.assignee, &tq.assignee_none, "assignee", 0},
-		{f->group, &tq.group, &tq.group_none, "group", 1},
-		{f->account, &tq.account, NULL, "account", 2},
-		{f->requester, &tq.requester, NULL, "requester", 0},
+		{f->assignee, &tq->assignee, &tq->assignee_none, "assignee", 0},
+		{f->group, &tq->group, &tq->group_none, "group", 1},
+		{f->account, &tq->account, NULL, "account", 2},
+		{f->requester, &tq->requester, NULL, "requester", 0},
 	};
 	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
 		const char *v = refs[i].v;
@@ -1521,25 +1591,44 @@ int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_fil
 		}
 		json_decref(ref);
 		if (r)
-			goto out;
+			return -1;
 		*refs[i].out = id; /* -1 matches nothing */
 	}
-	if (viewer->role == CB_ROLE_CUSTOMER) {
-		/* filters on agent-side fields would reveal them */
-		struct { const char *v, *field; } hidden[] = {
-			{f->assignee, "assignee"}, {f->group, "group"}, {f->tag, "tag"},
-			{f->external_id, "external_id"}};
-		for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
-			if (hidden[i].v)
-				cb_err_add(err, CB_E_FORBIDDEN, hidden[i].field,
-					   "customers cannot filter by this field");
-		if (err->code)
-			goto out;
-		if (tq.account && tq.account != viewer->account_id)
-			tq.account = -1;
-		else
-			tq.account = viewer->account_id ? viewer->account_id : -1;
-	}
+	return 0;
+}
+
+/* A customer lists only their account's tickets and filters on no
+ * agent-side field (that would reveal it). */
+static int list_customer_scope(const cb_actor *viewer, const cb_ticketsvc_filter *f, cb_tquery *tq,
+			       cb_err *err)
+{
+	struct { const char *v, *field; } hidden[] = {
+		{f->assignee, "assignee"}, {f->group, "group"}, {f->tag, "tag"},
+		{f->external_id, "external_id"}};
+	for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++)
+		if (hidden[i].v)
+			cb_err_add(err, CB_E_FORBIDDEN, hidden[i].field,
+				   "customers cannot filter by this field");
+	if (err->code)
+		return -1;
+	if (tq->account && tq->account != viewer->account_id)
+		tq->account = -1;
+	else
+		tq->account = viewer->account_id ? viewer->account_id : -1;
+	return 0;
+}
+
+int cb_ticketsvc_list(cb_conn *c, const cb_actor *viewer, const cb_ticketsvc_filter *f, int limit,
+		   int64_t before, cb_ms now, json_t **items, int64_t *next, cb_err *err)
+{
+	cb_tquery tq = {.limit = limit + 1, .before_id = before};
+	int rc = -1;
+	cb_q *q = NULL;
+	char *tag_low = NULL;
+	if (list_parse_values(f, &tq, err) || list_resolve_refs(c, f, &tq, err))
+		goto out;
+	if (viewer->role == CB_ROLE_CUSTOMER && list_customer_scope(viewer, f, &tq, err))
+		goto out;
 	if (f->tag) {
 		tag_low = cb_xstrdup(f->tag);
 		for (char *p = tag_low; *p; p++)

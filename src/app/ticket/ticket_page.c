@@ -84,6 +84,7 @@ static int tier_known(void *ctx, int64_t account, const char **tier)
 	return cb_dir_refs_tier(ctx, account, tier);
 }
 
+/* long: the page's batch loads and the row rendering share the per-page arrays */
 int cb_ticketsvc_page_render(cb_conn *c, const cb_actor *viewer, const int64_t *ids, int n, cb_ms now,
 			  unsigned flags, json_t **items, cb_err *err)
 {

@@ -188,7 +188,8 @@ int cb_views_narrow(cb_conn *c, cb_view_spec *spec, const char *group, const cha
 static const char *const view_keys[] = {"name", "base", "filters", "sort", "shared", NULL};
 static const char *const filter_keys[] = {"group", "priority", "tier", "assignee", NULL};
 
-/* Validates a body (create: partial = 0) and builds the stored filters. */
+/* Validates a body (create: partial = 0) and builds the stored filters.
+ * long: every filter checked in one pass, each bad one named */
 static int build(cb_conn *c, const cb_actor *actor, json_t *in, int partial, json_t *cur_filters,
 		 json_t **filters_out, cb_err *err)
 {
