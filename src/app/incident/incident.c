@@ -1059,8 +1059,8 @@ static int notify_tickets(cb_conn *c, const cb_actor *actor, cb_ms now, const in
 json_t *cb_incident_post_update(cb_conn *c, const cb_actor *actor, cb_ms now, int64_t id,
 				json_t *in, cb_err *err)
 {
-	json_t *body, *st;
-	int pub;
+	json_t *body = NULL, *st = NULL;
+	int pub = 0;
 	if (post_update_check(in, &body, &pub, &st, err))
 		return NULL;
 	inc_row r;
