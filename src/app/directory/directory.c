@@ -367,48 +367,37 @@ int cb_dir_resolve_group(cb_conn *c, json_t *ref_or_string, int64_t *out, const 
 		       CB_SQL_DIR_GROUP_BY_NAME, "name", err);
 }
 
-json_t *cb_dir_account_ref(cb_conn *c, int64_t id)
+/* {"id", k1: column 1, k2: column 2 (when k2)} of the row sql gives for id,
+ * or null: the account, user and group references share it. */
+static json_t *ref_of(cb_conn *c, cb_sql sql, int64_t id, const char *k1, const char *k2)
 {
 	cb_err err = {0};
-	cb_q *q = id > 0 ? cb_q_get(c, CB_SQL_DIR_ACCOUNT_REF, &err) : NULL;
+	cb_q *q = id > 0 ? cb_q_get(c, sql, &err) : NULL;
 	if (!q)
 		return json_null();
 	cb_q_bind_i64(q, 1, id);
 	if (cb_q_step(q, &err) != 1)
 		return json_null();
-	json_t *v = json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "name",
-			      jstr(cb_q_text(q, 1)), "tier", jstr(cb_q_text(q, 2)));
+	json_t *v = json_pack("{s:I, s:o}", "id", (json_int_t)id, k1, jstr(cb_q_text(q, 1)));
+	if (v && k2)
+		json_object_set_new(v, k2, jstr(cb_q_text(q, 2)));
 	cb_q_reset(q);
 	return v ? v : json_null();
+}
+
+json_t *cb_dir_account_ref(cb_conn *c, int64_t id)
+{
+	return ref_of(c, CB_SQL_DIR_ACCOUNT_REF, id, "name", "tier");
 }
 
 json_t *cb_dir_user_ref(cb_conn *c, int64_t id)
 {
-	cb_err err = {0};
-	cb_q *q = id > 0 ? cb_q_get(c, CB_SQL_DIR_USER_REF, &err) : NULL;
-	if (!q)
-		return json_null();
-	cb_q_bind_i64(q, 1, id);
-	if (cb_q_step(q, &err) != 1)
-		return json_null();
-	json_t *v = json_pack("{s:I, s:o, s:o}", "id", (json_int_t)id, "email",
-			      jstr(cb_q_text(q, 1)), "name", jstr(cb_q_text(q, 2)));
-	cb_q_reset(q);
-	return v ? v : json_null();
+	return ref_of(c, CB_SQL_DIR_USER_REF, id, "email", "name");
 }
 
 json_t *cb_dir_group_ref(cb_conn *c, int64_t id)
 {
-	cb_err err = {0};
-	cb_q *q = id > 0 ? cb_q_get(c, CB_SQL_DIR_GROUP_REF, &err) : NULL;
-	if (!q)
-		return json_null();
-	cb_q_bind_i64(q, 1, id);
-	if (cb_q_step(q, &err) != 1)
-		return json_null();
-	json_t *v = json_pack("{s:I, s:o}", "id", (json_int_t)id, "name", jstr(cb_q_text(q, 1)));
-	cb_q_reset(q);
-	return v ? v : json_null();
+	return ref_of(c, CB_SQL_DIR_GROUP_REF, id, "name", NULL);
 }
 
 /* ---- references of a page ---- */
